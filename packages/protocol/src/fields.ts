@@ -1,0 +1,50 @@
+/**
+ * Field whitelists: what of the gateway's answers and events a browser may see. The proxy copies
+ * only these fields (and rewrites session keys and run ids); anything the gateway adds later stays
+ * hidden until it is listed here. A whitelist beats a blacklist.
+ */
+
+/** Fields of a `sessions.list` row (and a `sessions.changed` session) a user may see of their own session. */
+export const SESSION_ROW_FIELDS = [
+  'key',
+  'label',
+  'displayName',
+  'derivedTitle',
+  'createdAt',
+  'updatedAt',
+  'lastInteractionAt',
+  'status',
+  'hasActiveRun',
+  'unread',
+  'abortedLastRun',
+  'inputTokens',
+  'outputTokens',
+  'totalTokens',
+  'modelProvider',
+  'model',
+] as const
+
+/** Fields of a `chat.history` message a user may see (no `__openclaw`, sender ids or idempotency keys). */
+export const HISTORY_MESSAGE_FIELDS = ['role', 'content', 'timestamp', 'stopReason'] as const
+
+/** Fields of a `chat` event payload a user may see (`sessionKey` and `runId` rewritten). */
+export const CHAT_EVENT_FIELDS = [
+  'runId',
+  'sessionKey',
+  'state',
+  'phase',
+  'seq',
+  'message',
+  'deltaText',
+  'replace',
+  'stopReason',
+  'errorMessage',
+  'errorKind',
+  'usage',
+] as const
+
+/** Fields of an `agent` event payload a user may see (`sessionKey` and `runId` rewritten). */
+export const AGENT_EVENT_FIELDS = ['runId', 'sessionKey', 'stream', 'data', 'seq', 'ts'] as const
+
+/** Fields of a `sessions.changed` payload a user may see. */
+export const SESSIONS_CHANGED_FIELDS = ['sessionKey', 'reason', 'phase', 'runId', 'ts', 'session'] as const

@@ -1,0 +1,37 @@
+import { describe, expectTypeOf, it } from 'vitest'
+import type {
+  ChatAbortResult,
+  ChatHistoryResult,
+  ChatSendParams,
+  ChatSendResult,
+  ClawChatSessionPayload,
+  ClientFrame,
+  MethodName,
+  MethodParams,
+  MethodResult,
+  ServerFrame,
+} from '../src/index.js'
+
+describe('typed method map', () => {
+  it('maps each method to its params and result', () => {
+    expectTypeOf<MethodParams<'chat.send'>>().toEqualTypeOf<ChatSendParams>()
+    expectTypeOf<MethodResult<'chat.send'>>().toEqualTypeOf<ChatSendResult>()
+    expectTypeOf<MethodResult<'chat.history'>>().toEqualTypeOf<ChatHistoryResult>()
+    expectTypeOf<MethodResult<'chat.abort'>>().toEqualTypeOf<ChatAbortResult>()
+    expectTypeOf<MethodName>().toEqualTypeOf<'chat.send' | 'chat.history' | 'chat.abort' | 'sessions.list' | 'sessions.reset' | 'models.list'>()
+  })
+
+  it('chat.send needs only a message', () => {
+    expectTypeOf<{ message: string }>().toMatchTypeOf<ChatSendParams>()
+    expectTypeOf<{ sessionKey: string }>().not.toMatchTypeOf<ChatSendParams>()
+  })
+
+  it('frames are discriminated by type', () => {
+    expectTypeOf<ClientFrame['type']>().toEqualTypeOf<'req' | 'cancel'>()
+    expectTypeOf<ServerFrame['type']>().toEqualTypeOf<'res' | 'event'>()
+  })
+
+  it('the session payload names the user and their role', () => {
+    expectTypeOf<ClawChatSessionPayload['user']['role']>().toEqualTypeOf<'user' | 'admin'>()
+  })
+})
