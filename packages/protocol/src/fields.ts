@@ -46,5 +46,37 @@ export const CHAT_EVENT_FIELDS = [
 /** Fields of an `agent` event payload a user may see (`sessionKey` and `runId` rewritten). */
 export const AGENT_EVENT_FIELDS = ['runId', 'sessionKey', 'stream', 'data', 'seq', 'ts'] as const
 
+/**
+ * Fields of an `agent` event's `data` a user may see, per `stream`; only primitive values are
+ * kept. The gateway puts upstream identifiers in `data` too (a lifecycle `end` carries a
+ * `terminalReceipt` with the upstream run id, session id and turn id), so `data` is whitelisted
+ * like everything else. A stream not listed here arrives with `data: {}`.
+ */
+export const AGENT_DATA_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  run_status: ['phase'],
+  lifecycle: [
+    'phase',
+    'status',
+    'startedAt',
+    'endedAt',
+    'aborted',
+    'stopReason',
+    'error',
+    'livenessState',
+    'provider',
+    'model',
+    'attempt',
+    'maxAttempts',
+    'retryAttempt',
+    'maxRetries',
+    'delayMs',
+    'reason',
+    'message',
+    'replace',
+  ],
+  assistant: ['text', 'delta', 'replace'],
+  usage: ['inputTokens', 'outputTokens', 'totalTokens', 'cacheRead', 'cacheWrite'],
+}
+
 /** Fields of a `sessions.changed` payload a user may see. */
 export const SESSIONS_CHANGED_FIELDS = ['sessionKey', 'reason', 'phase', 'runId', 'ts', 'session'] as const

@@ -3,6 +3,7 @@ import { validateRequestFrame } from '@openclaw/gateway-protocol'
 import { describe, expect, it } from 'vitest'
 import {
   ADMIN_METHODS,
+  AGENT_DATA_FIELDS,
   AGENT_EVENT_FIELDS,
   BROWSER_CLIENT,
   BROWSER_EVENTS,
@@ -42,6 +43,12 @@ describe('field whitelists hide the identifiers a multi-user proxy must not leak
     for (const f of ['__openclaw', 'idempotencyKey', 'senderId', 'senderIdentity', 'transport', 'responseId']) {
       expect(HISTORY_MESSAGE_FIELDS as readonly string[]).not.toContain(f)
     }
+  })
+  it('agent event data carries no upstream run, session or turn id', () => {
+    for (const fields of Object.values(AGENT_DATA_FIELDS)) {
+      for (const f of ['terminalReceipt', 'runId', 'sessionId', 'turnId', 'sessionKey', 'itemId', 'idempotencyKey']) expect(fields).not.toContain(f)
+    }
+    expect(AGENT_DATA_FIELDS.assistant).toEqual(['text', 'delta', 'replace'])
   })
   it('events carry no agentId or recipient profile', () => {
     expect(CHAT_EVENT_FIELDS as readonly string[]).not.toContain('agentId')

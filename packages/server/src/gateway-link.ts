@@ -1,0 +1,437 @@
+/**
+ * The ONE upstream link of a proxy to its gateway, on `@openclaw/gateway-client`.
+ *
+ * The link owns the reconnect policy: one `GatewayClient` per connection attempt (its own backoff
+ * is fixed at 1 s → 30 s without jitter and `stop()` is final), stopped as soon as its socket
+ * closes, and a fresh one after a short jittered delay — capped at about a second, so the link is
+ * back within ~2 s of the gateway accepting again. Nothing is sent before `onHelloOk`; then the link
+ * subscribes once to `sessions.subscribe` (the router filters what it brings).
+ */
+import { EventEmitter } from 'node:events'
+import { GatewayClient, type GatewayClientOptions } from '@openclaw/gateway-client'
+import type { EventFrame } from '@clawchat/protocol'
+import { createRedactor, messageOf } from './errors.js'
+import type { DeviceIdentity } from './device-identity.js'
+import { loadOrCreateDeviceIdentity, publicKeyRawBase64UrlFromPem, signDevicePayload } from './device-identity.js'
+import type { ProxyLog } from './log.js'
+import { CLAWCHAT_VERSION } from './version.js'
+
+/** Where the link stands. */
+export type LinkState = 'connecting' | 'up' | 'down' | 'failed' | 'closed'
+
+/** The scopes the link asks for, explicitly (see DESIGN.md: abort across reconnects, sessions.reset). */
+export const LINK_SCOPES = ['operator.read', 'operator.write', 'operator.admin'] as const
+
+/** The part of `GatewayClient` the link uses (a seam for tests). */
+export interface GatewayClientLike {
+  start(): void
+  stop(): void
+  stopAndWait(opts?: { timeoutMs?: number }): Promise<void>
+  request<T = unknown>(method: string, params?: unknown, opts?: { timeoutMs?: number | null; signal?: AbortSignal }): Promise<T>
+}
+
+/** Options of {@link GatewayLink}. */
+export interface GatewayLinkOptions {
+  url: string
+  token: string
+  identityPath: string
+  requestTimeoutMs: number
+  log: ProxyLog
+  /** First retry delay, ms (default 100); doubles up to `maxDelayMs` (default 1000), jittered. */
+  initialDelayMs?: number
+  maxDelayMs?: number
+  /** Delay between attempts after an authentication or pairing refusal, ms (default 5000). */
+  authRetryDelayMs?: number
+  /** An attempt that neither succeeds nor fails within this time is abandoned, ms (default 20000). */
+  attemptTimeoutMs?: number
+  /** Makes the client for one attempt (default: a real `GatewayClient`). */
+  createClient?: (options: GatewayClientOptions) => GatewayClientLike
+}
+
+/** Why a request could not be relayed; `shape` is what the browser may be told (after sanitising). */
+export class UpstreamError extends Error {
+  constructor(
+    readonly kind: 'gateway' | 'unavailable' | 'timeout' | 'cancelled',
+    readonly shape: Record<string, unknown>,
+  ) {
+    super(typeof shape.message === 'string' ? shape.message : kind)
+    this.name = 'UpstreamError'
+  }
+}
+
+type Failure = 'unreachable' | 'auth' | 'pairing' | 'config' | 'starting' | 'other'
+
+/** Sentences for people, per failure (sent to browsers in `clawchat.gateway`; no host, no token). */
+const REASONS: Record<Failure | 'closed' | 'restarting', string> = {
+  unreachable: 'The chat gateway cannot be reached; reconnecting.',
+  auth: 'The chat gateway refused this server; an administrator must fix its configuration.',
+  pairing: "The chat gateway has not approved this server yet; waiting for its owner's approval.",
+  config: 'This server is misconfigured for the chat gateway; an administrator must fix it.',
+  starting: 'The chat gateway is starting; reconnecting.',
+  other: 'The connection to the chat gateway failed; reconnecting.',
+  closed: 'The connection to the chat gateway was lost; reconnecting.',
+  restarting: 'The chat gateway is restarting; reconnecting.',
+}
+
+function errorDetails(error: unknown): { code?: string; gatewayCode?: string; detailCode?: string; requestId?: string; message: string } {
+  const e = error as { code?: unknown; gatewayCode?: unknown; details?: unknown }
+  const details = (typeof e?.details === 'object' && e.details !== null ? e.details : {}) as Record<string, unknown>
+  const message = messageOf(error)
+  const fromMessage = /\(requestId:\s*([^\s)]+)\)/i.exec(message)?.[1]
+  return {
+    code: typeof e?.code === 'string' ? e.code : undefined,
+    gatewayCode: typeof e?.gatewayCode === 'string' ? e.gatewayCode : undefined,
+    detailCode: typeof details.code === 'string' ? details.code : undefined,
+    requestId: typeof details.requestId === 'string' ? details.requestId : fromMessage,
+    message,
+  }
+}
+
+/**
+ * The upstream link. Emits `up` (after each `hello-ok`), `down` (with a reason for people),
+ * `event` (each gateway event) and `state`.
+ *
+ * @example
+ * const link = new GatewayLink({ url, token, identityPath, requestTimeoutMs: 30000, log })
+ * link.on('event', (frame) => router.route(frame))
+ * link.start()
+ */
+export class GatewayLink extends EventEmitter {
+  state: LinkState = 'connecting'
+  /** The gateway's version, from its last `hello-ok`. */
+  gatewayVersion: string | undefined
+  /** Why the link is down, for people. */
+  downReason: string = REASONS.starting
+
+  private client: GatewayClientLike | null = null
+  private attempt = 0
+  private failures = 0
+  private lastFailure: Failure = 'unreachable'
+  private retryTimer: NodeJS.Timeout | null = null
+  private attemptTimer: NodeJS.Timeout | null = null
+  private identity: DeviceIdentity | null = null
+  private readonly deviceTokens = new Map<string, { token: string; scopes: string[] }>()
+  private readonly redact
+  private loggedOutage = false
+  private downAnnounced = false
+  private lastError = ''
+  private started = false
+
+  constructor(private readonly opts: GatewayLinkOptions) {
+    super()
+    this.redact = createRedactor([opts.token])
+  }
+
+  /** Starts connecting in the background; returns at once. */
+  start(): void {
+    if (this.started || this.state === 'closed') return
+    this.started = true
+    this.schedule(0)
+  }
+
+  /** True when requests can be relayed. */
+  get isUp(): boolean {
+    return this.state === 'up' && this.client !== null
+  }
+
+  /**
+   * Relays one request. Rejects with an {@link UpstreamError}: `unavailable` at once when the link
+   * is not up (nothing is queued), `gateway` with the gateway's error, `timeout`, or `cancelled`.
+   */
+  async request(method: string, params: Record<string, unknown>, options: { signal?: AbortSignal } = {}): Promise<unknown> {
+    const client = this.client
+    if (this.state !== 'up' || client === null) {
+      throw new UpstreamError('unavailable', { code: 'UNAVAILABLE', message: this.downReason, retryable: true, retryAfterMs: 1000 })
+    }
+    try {
+      return await client.request(method, params, { timeoutMs: this.opts.requestTimeoutMs, signal: options.signal })
+    } catch (error) {
+      throw this.toUpstreamError(error, options.signal)
+    }
+  }
+
+  private toUpstreamError(error: unknown, signal: AbortSignal | undefined): UpstreamError {
+    const e = error as { name?: unknown; code?: unknown; gatewayCode?: unknown; details?: unknown; retryable?: unknown; retryAfterMs?: unknown }
+    if (signal?.aborted || e?.name === 'AbortError') return new UpstreamError('cancelled', { code: 'CANCELLED', message: 'The request was cancelled.' })
+    if (e?.code === 'CLIENT_TIMEOUT') {
+      return new UpstreamError('timeout', { code: 'UNAVAILABLE', message: 'The chat gateway did not answer in time; try again.', retryable: true, retryAfterMs: 1000 })
+    }
+    if (typeof e?.gatewayCode === 'string' && e.gatewayCode.length > 0) {
+      return new UpstreamError('gateway', {
+        code: e.gatewayCode,
+        message: this.redact(messageOf(error)),
+        details: e.details,
+        retryable: e.retryable,
+        retryAfterMs: e.retryAfterMs,
+      })
+    }
+    // "gateway closed (1006): ", "gateway not connected", "gateway client stopped", …
+    return new UpstreamError('unavailable', {
+      code: 'UNAVAILABLE',
+      message: 'The connection to the chat gateway was lost before it answered; try again.',
+      retryable: true,
+      retryAfterMs: 1000,
+    })
+  }
+
+  /** Stops the link for good. */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return
+    this.setState('closed')
+    this.clearTimers()
+    const client = this.client
+    this.client = null
+    if (client) await client.stopAndWait({ timeoutMs: 1000 }).catch(() => undefined)
+  }
+
+  private setState(state: LinkState): void {
+    if (this.state === state) return
+    this.state = state
+    this.emit('state', state)
+  }
+
+  private clearTimers(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer)
+    if (this.attemptTimer) clearTimeout(this.attemptTimer)
+    this.retryTimer = null
+    this.attemptTimer = null
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.state === 'closed' || this.state === 'failed') return
+    if (this.retryTimer) clearTimeout(this.retryTimer)
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null
+      this.connect()
+    }, delayMs)
+    this.retryTimer.unref?.()
+  }
+
+  private nextDelay(): number {
+    if (this.lastFailure === 'auth' || this.lastFailure === 'pairing') return this.opts.authRetryDelayMs ?? 5000
+    const initial = this.opts.initialDelayMs ?? 100
+    const max = this.opts.maxDelayMs ?? 1000
+    const base = Math.min(max, initial * 2 ** Math.min(this.failures, 16))
+    return Math.round(base * (0.5 + Math.random() * 0.5))
+  }
+
+  private loadIdentity(): DeviceIdentity | null {
+    if (this.identity) return this.identity
+    try {
+      this.identity = loadOrCreateDeviceIdentity(this.opts.identityPath)
+      this.opts.log.info('clawchat: device identity ready', { deviceId: this.identity.deviceId, identityPath: this.opts.identityPath })
+      return this.identity
+    } catch (error) {
+      this.logOnce(`clawchat: cannot load or create the device identity at ${this.opts.identityPath}: ${messageOf(error)}`, {
+        option: 'gateway.identityPath',
+      })
+      this.downReason = REASONS.config
+      return null
+    }
+  }
+
+  private connect(): void {
+    if (this.state === 'closed' || this.state === 'failed') return
+    const identity = this.loadIdentity()
+    if (!identity) {
+      this.failures += 1
+      this.lastFailure = 'config'
+      this.setState('down')
+      this.announceDown()
+      this.schedule(5000)
+      return
+    }
+    this.attempt += 1
+    const attempt = this.attempt
+    const isCurrent = () => this.attempt === attempt && this.client === client && this.state !== 'closed'
+    const options: GatewayClientOptions = {
+      url: this.opts.url,
+      token: this.opts.token,
+      clientName: 'gateway-client',
+      mode: 'backend',
+      role: 'operator',
+      scopes: [...LINK_SCOPES],
+      caps: [],
+      clientVersion: CLAWCHAT_VERSION,
+      clientDisplayName: 'ClawChat proxy',
+      platform: process.platform,
+      deviceIdentity: identity,
+      requestTimeoutMs: this.opts.requestTimeoutMs,
+      hostDeps: {
+        signDevicePayload,
+        publicKeyRawBase64UrlFromPem,
+        loadDeviceAuthToken: ({ deviceId, role }) => this.deviceTokens.get(`${deviceId}|${role}`) ?? null,
+        storeDeviceAuthToken: ({ deviceId, role, token, scopes }) => void this.deviceTokens.set(`${deviceId}|${role}`, { token, scopes }),
+        clearDeviceAuthToken: ({ deviceId, role }) => void this.deviceTokens.delete(`${deviceId}|${role}`),
+        redactForLog: (message) => this.redact(message),
+        logDebug: (message) => this.opts.log.debug(`clawchat: gateway client: ${message}`),
+        logError: (message) => this.opts.log.debug(`clawchat: gateway client: ${message}`),
+      },
+      onHelloOk: (hello) => {
+        if (!isCurrent()) return
+        this.onHello(client, hello as { server?: { version?: unknown } })
+      },
+      onEvent: (frame) => {
+        if (!isCurrent() || this.state !== 'up') return
+        this.emit('event', frame as EventFrame)
+      },
+      onConnectError: (error) => {
+        if (!isCurrent()) return
+        this.onConnectError(client, error)
+      },
+      onClose: (code, reason) => {
+        if (!isCurrent()) return
+        this.onClientClosed(client, code, reason)
+      },
+    }
+    const client = (this.opts.createClient ?? ((o) => new GatewayClient(o)))(options)
+    this.client = client
+    if (this.state !== 'up') this.setState('connecting')
+    this.attemptTimer = setTimeout(() => {
+      if (!isCurrent() || this.state === 'up') return
+      this.opts.log.debug('clawchat: gateway connection attempt timed out; retrying')
+      this.abandon(client, 'other')
+    }, this.opts.attemptTimeoutMs ?? 20_000)
+    this.attemptTimer.unref?.()
+    try {
+      client.start()
+    } catch (error) {
+      this.onConnectError(client, error)
+      if (this.client === client) this.abandon(client, 'other')
+    }
+  }
+
+  private onHello(client: GatewayClientLike, hello: { server?: { version?: unknown } }): void {
+    if (this.attemptTimer) clearTimeout(this.attemptTimer)
+    this.attemptTimer = null
+    this.failures = 0
+    this.lastFailure = 'unreachable'
+    this.gatewayVersion = typeof hello.server?.version === 'string' ? hello.server.version : this.gatewayVersion
+    const again = this.loggedOutage
+    this.loggedOutage = false
+    this.downAnnounced = false
+    this.lastError = ''
+    this.setState('up')
+    this.opts.log.info(again ? 'clawchat: gateway link is back up' : 'clawchat: gateway link is up', { gatewayVersion: this.gatewayVersion })
+    // One subscription for the whole process; the router decides who sees what.
+    client.request('sessions.subscribe', {}).catch((error: unknown) => {
+      if (this.client === client) this.opts.log.warn(`clawchat: sessions.subscribe failed: ${this.redact(messageOf(error))}`)
+    })
+    this.emit('up')
+  }
+
+  private classify(error: unknown): Failure {
+    const d = errorDetails(error)
+    const text = d.message.toLowerCase()
+    if (text.includes('security error') || text.includes('tls fingerprint') || text.includes('edge auth headers')) return 'config'
+    if (d.gatewayCode === 'NOT_PAIRED' || d.detailCode === 'PAIRING_REQUIRED' || text.includes('pairing required')) return 'pairing'
+    if (d.detailCode?.startsWith('AUTH_') || text.includes('token mismatch') || text.includes('unauthorized')) return 'auth'
+    if (text.includes('gateway starting')) return 'starting'
+    if (/econnrefused|enotfound|eai_again|ehostunreach|etimedout|econnreset|socket hang up|closed \(1006\)/.test(text)) return 'unreachable'
+    return 'other'
+  }
+
+  private onConnectError(client: GatewayClientLike, error: unknown): void {
+    const failure = this.classify(error)
+    this.lastFailure = failure
+    const d = errorDetails(error)
+    const message = this.redact(d.message)
+    switch (failure) {
+      case 'config':
+        this.opts.log.error(
+          `clawchat: cannot connect to the gateway at ${this.opts.url}: ${message} — use a wss:// URL for a remote gateway (or, on a trusted private network only, set OPENCLAW_ALLOW_INSECURE_PRIVATE_WS=1). The link will not retry until the proxy is restarted with a fixed option "gateway.url".`,
+          { option: 'gateway.url' },
+        )
+        this.downReason = REASONS.config
+        this.fail(client)
+        return
+      case 'pairing': {
+        const requestId = d.requestId
+        this.logOnce(
+          requestId
+            ? `clawchat: the gateway has not approved this proxy's device yet (NOT_PAIRED, requestId ${requestId}). On the gateway host run: openclaw devices approve ${requestId}`
+            : `clawchat: the gateway has not approved this proxy's device yet (NOT_PAIRED). On the gateway host run: openclaw devices approve --latest`,
+          { requestId, deviceId: this.identity?.deviceId },
+        )
+        this.downReason = REASONS.pairing
+        return
+      }
+      case 'auth':
+        this.logOnce(
+          `clawchat: configuration error: the gateway rejected the proxy's token (${d.detailCode ?? d.gatewayCode ?? 'unauthorized'}). Set option "gateway.token" to the gateway's token (gateway.auth.token on the gateway host, usually OPENCLAW_GATEWAY_TOKEN).`,
+          { option: 'gateway.token', detailCode: d.detailCode },
+        )
+        this.downReason = REASONS.auth
+        return
+      case 'starting':
+        this.opts.log.debug('clawchat: the gateway is starting; retrying shortly')
+        this.downReason = REASONS.starting
+        return
+      default:
+        if (!this.loggedOutage) {
+          this.loggedOutage = true
+          this.opts.log.warn(`clawchat: cannot reach the gateway at ${this.opts.url}: ${message}; retrying every second or so`)
+        } else {
+          this.opts.log.debug(`clawchat: gateway still unreachable: ${message}`)
+        }
+        this.downReason = failure === 'unreachable' ? REASONS.unreachable : REASONS.other
+    }
+  }
+
+  private onClientClosed(client: GatewayClientLike, code: number, reason: string): void {
+    const wasUp = this.state === 'up'
+    if (wasUp) {
+      this.downReason = code === 1012 ? REASONS.restarting : REASONS.closed
+      this.opts.log.warn(`clawchat: gateway link closed (${code}${reason ? ` ${this.redact(reason)}` : ''}); reconnecting`)
+      this.loggedOutage = true
+    }
+    this.abandon(client, wasUp ? 'unreachable' : this.lastFailure)
+  }
+
+  /** Stops this attempt's client and schedules the next attempt. */
+  private abandon(client: GatewayClientLike, failure: Failure): void {
+    if (this.client !== client) return
+    const wasUp = this.state === 'up'
+    this.client = null
+    if (this.attemptTimer) clearTimeout(this.attemptTimer)
+    this.attemptTimer = null
+    try {
+      client.stop()
+    } catch {
+      // already stopped
+    }
+    if (this.state === 'closed') return
+    this.lastFailure = failure
+    if (wasUp) this.failures = 0
+    else this.failures += 1
+    this.setState('down')
+    this.announceDown()
+    this.schedule(wasUp ? Math.round(50 + Math.random() * 100) : this.nextDelay())
+  }
+
+  /** A failure no retry can fix (a refused plain ws:// URL): stop until restarted. */
+  private fail(client: GatewayClientLike): void {
+    if (this.client === client) this.client = null
+    this.clearTimers()
+    try {
+      client.stop()
+    } catch {
+      // already stopped
+    }
+    this.setState('failed')
+    this.announceDown()
+  }
+
+  private announceDown(): void {
+    if (this.downAnnounced) return
+    this.downAnnounced = true
+    this.emit('down', this.downReason)
+  }
+
+  /** Logs a configuration problem at `error` once, then at `debug` while it repeats. */
+  private logOnce(message: string, fields: object): void {
+    if (message === this.lastError) this.opts.log.debug(message, fields)
+    else this.opts.log.error(message, fields)
+    this.lastError = message
+  }
+}

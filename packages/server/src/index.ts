@@ -1,0 +1,31 @@
+/**
+ * `@clawchat/server`: put an OpenClaw gateway behind your web app's own login. Browsers connect
+ * with the app's session cookie and no token; the server relays them to the gateway over one
+ * shared, authenticated link and keeps every user's sessions, runs and events to that user.
+ *
+ * @example
+ * import { clawchatProxy } from '@clawchat/server'
+ * const proxy = clawchatProxy({ gateway: { token: process.env.OPENCLAW_GATEWAY_TOKEN! }, session: sessionMiddleware })
+ * app.use(proxy)
+ * proxy.attach(app.listen(36006))
+ */
+export { clawchatProxy, type ClawChatProxy, type ProxyStats } from './proxy.js'
+export {
+  DEFAULT_GATEWAY_URL,
+  DEFAULT_NAMESPACE,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  defaultAuthenticate,
+  type Authenticate,
+  type AuthenticateRequest,
+  type ClawChatProxyOptions,
+  type ClawChatUserInput,
+  type GatewayOptions,
+  type PolicyOptions,
+  type SessionMiddleware,
+} from './options.js'
+export { DEFAULT_IDENTITY_PATH } from './device-identity.js'
+export { DEFAULT_LIMITS, type LimitsOption, type ProxyLimits } from './limits.js'
+export { DEFAULT_METHOD_POLICY, type MethodPolicy, type Role } from './policy.js'
+export type { LoggerLike } from './log.js'
+export type { AuditEntry } from './audit.js'
+export type { LinkState } from './gateway-link.js'

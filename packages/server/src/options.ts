@@ -1,0 +1,260 @@
+/**
+ * The options of `clawchatProxy()`, their defaults, and their validation at construction: a bad
+ * option throws at once, with a message naming it — never later, never with the token in it.
+ */
+import type { IncomingMessage } from 'node:http'
+import { DEFAULT_PATH } from '@clawchat/protocol'
+import { DEFAULT_IDENTITY_PATH } from './device-identity.js'
+import { resolveLimits, type LimitsOption, type ProxyLimits } from './limits.js'
+import { isLoggerLike, type LoggerLike } from './log.js'
+import { plainWsProblem } from './plain-ws.js'
+import { DEFAULT_METHOD_POLICY, RELAYABLE_METHODS, type MethodPolicy, type Role } from './policy.js'
+import { NAMESPACE_PATTERN } from './session-keys.js'
+
+/** The default gateway URL: a gateway on this machine, on its default port. */
+export const DEFAULT_GATEWAY_URL = 'ws://127.0.0.1:18789'
+/** The default namespace of every gateway key the proxy makes. */
+export const DEFAULT_NAMESPACE = 'clawchat'
+/** The default upstream request timeout, in ms. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
+
+/** A user as `authenticate` returns it. */
+export interface ClawChatUserInput {
+  /** A stable id (a database id, a UUID): everything the user owns is keyed by it. */
+  id: string
+  /** A display name, shown to the user's own browser only. */
+  name?: string
+  /** `admin` gets the admin method list; default `user`. */
+  role?: Role
+}
+
+/** An incoming request as `authenticate` sees it: after `session` ran on it. */
+export type AuthenticateRequest = IncomingMessage & { session?: any; sessionID?: string }
+
+/** Maps a request to its user, or `null`/`undefined` when nobody is logged in. */
+export type Authenticate = (
+  req: AuthenticateRequest,
+) => ClawChatUserInput | null | undefined | Promise<ClawChatUserInput | null | undefined>
+
+/** A Connect/Express-style middleware such as `express-session`'s. */
+export type SessionMiddleware = (req: any, res: any, next: (error?: unknown) => void) => unknown
+
+/** The upstream gateway. */
+export interface GatewayOptions {
+  /** `ws://` or `wss://` URL of the gateway. Default `ws://127.0.0.1:18789`. */
+  url?: string
+  /** The gateway's token (e.g. `process.env.OPENCLAW_GATEWAY_TOKEN`). Required; never leaves the server. */
+  token: string
+  /** Where the proxy's Ed25519 device identity lives. Default `.clawchat/identity.json` (mode 0600). */
+  identityPath?: string
+  /** How long an upstream request may take, in ms. Default 30000. */
+  requestTimeoutMs?: number
+}
+
+/** Which methods each role may call (default-deny). */
+export interface PolicyOptions {
+  methods?: {
+    /** Default `USER_METHODS`: chat.send, chat.history, chat.abort, sessions.list, sessions.reset. */
+    user?: readonly string[]
+    /** Default `ADMIN_METHODS`: the user methods plus models.list. */
+    admin?: readonly string[]
+  }
+}
+
+/**
+ * The options of `clawchatProxy()`. Only `gateway.token` and `session` (or `authenticate`) are
+ * required; every other option has a safe default.
+ *
+ * @example
+ * const options: ClawChatProxyOptions = {
+ *   gateway: { url: 'wss://gateway.internal:18789', token: process.env.OPENCLAW_GATEWAY_TOKEN! },
+ *   session: sessionMiddleware,
+ *   authenticate: (req) => (req.session.user ? { id: req.session.user.id, role: req.session.user.isAdmin ? 'admin' : 'user' } : null),
+ *   allowedOrigins: ['https://app.example'],
+ *   limits: { connectionsPerUser: 5 },
+ * }
+ */
+export interface ClawChatProxyOptions {
+  /** The upstream gateway (URL, token, device identity). */
+  gateway: GatewayOptions
+  /** The app's session middleware (e.g. `express-session`), run on each upgrade request. */
+  session?: SessionMiddleware
+  /** Maps a request to its user. Default: `req.session.user ?? null`. */
+  authenticate?: Authenticate
+  /** Where the proxy serves the WebSocket and `GET <path>/session`. Default `/clawchat`. */
+  path?: string
+  /** Browser origins allowed to connect. Default: only the app's own origin. */
+  allowedOrigins?: readonly string[]
+  /**
+   * Trust `X-Forwarded-Host`/`-Proto` when computing the app's own origin. Default: Express's
+   * `trust proxy` setting once the middleware has seen a request, else `false`.
+   */
+  trustProxy?: boolean
+  /** First segment of every gateway key the proxy makes (separate apps on one gateway). Default `clawchat`. */
+  namespace?: string
+  /** Which methods each role may call. */
+  policy?: PolicyOptions
+  /** Limits, each with a safe default (see README). */
+  limits?: LimitsOption
+  /** A pino logger for the audit trail (who called what). Default: none. */
+  audit?: LoggerLike | false
+  /** A pino-compatible logger for operational messages. Default: pino at `info` to stderr. */
+  logger?: LoggerLike
+}
+
+/** Options after validation, with every default filled in. */
+export interface ResolvedOptions {
+  gateway: { url: string; token: string; identityPath: string; requestTimeoutMs: number }
+  session: SessionMiddleware | undefined
+  authenticate: Authenticate
+  path: string
+  allowedOrigins: readonly string[] | undefined
+  trustProxy: boolean | undefined
+  namespace: string
+  methods: MethodPolicy
+  limits: ProxyLimits
+  audit: LoggerLike | undefined
+  logger: LoggerLike | undefined
+}
+
+const NAME = 'clawchatProxy'
+
+function bad(option: string, expectation: string, got: unknown): TypeError {
+  let shown: string
+  if (typeof got === 'function') shown = 'a function'
+  else if (got === undefined) shown = 'undefined'
+  else {
+    try {
+      shown = JSON.stringify(got) ?? String(got)
+    } catch {
+      shown = String(got)
+    }
+    if (shown.length > 80) shown = `${shown.slice(0, 80)}…`
+  }
+  return new TypeError(`${NAME}: option "${option}" ${expectation}, got ${shown}`)
+}
+
+/** The default `authenticate`: the `user` the app stored in its session. */
+export const defaultAuthenticate: Authenticate = (req) => (req.session?.user as ClawChatUserInput | undefined) ?? null
+
+/** Normalises an origin (`scheme://host[:port]`), or `null` if it is not one. */
+export function normalizeOrigin(value: string): string | null {
+  try {
+    const url = new URL(value)
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return null
+    if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') return null
+    if (/\/./.test(value.replace(/^[a-z]+:\/\//i, ''))) return null
+    return url.origin
+  } catch {
+    return null
+  }
+}
+
+function methodList(option: string, value: unknown): readonly string[] {
+  if (!Array.isArray(value) || !value.every((m) => typeof m === 'string')) throw bad(option, 'must be an array of method names', value)
+  for (const method of value as string[]) {
+    if (!RELAYABLE_METHODS.includes(method)) {
+      throw bad(option, `may only name methods ClawChat can relay safely (${RELAYABLE_METHODS.join(', ')})`, method)
+    }
+  }
+  return [...new Set(value as string[])]
+}
+
+/**
+ * Validates the options and fills in the defaults; throws a `TypeError` naming the first bad
+ * option. The token is never part of a message.
+ */
+export function resolveOptions(input: unknown): ResolvedOptions {
+  if (typeof input !== 'object' || input === null) throw new TypeError(`${NAME}: options must be an object, got ${input === null ? 'null' : typeof input}`)
+  const o = input as Partial<ClawChatProxyOptions> & Record<string, unknown>
+  const known = ['gateway', 'session', 'authenticate', 'path', 'allowedOrigins', 'trustProxy', 'namespace', 'policy', 'limits', 'audit', 'logger']
+  for (const key of Object.keys(o)) if (!known.includes(key)) throw new TypeError(`${NAME}: unknown option "${key}"; known options: ${known.join(', ')}`)
+
+  if (typeof o.gateway !== 'object' || o.gateway === null) throw bad('gateway', 'must be an object like { url, token }', o.gateway)
+  const g = o.gateway as unknown as Record<string, unknown>
+  for (const key of Object.keys(g)) {
+    if (!['url', 'token', 'identityPath', 'requestTimeoutMs'].includes(key)) throw new TypeError(`${NAME}: unknown option "gateway.${key}"; known: url, token, identityPath, requestTimeoutMs`)
+  }
+  const url = g.url === undefined ? DEFAULT_GATEWAY_URL : g.url
+  if (typeof url !== 'string' || !/^wss?:\/\/[^/\s]/i.test(url)) throw bad('gateway.url', 'must be a ws:// or wss:// URL', url)
+  try {
+    new URL(url)
+  } catch {
+    throw bad('gateway.url', 'must be a ws:// or wss:// URL', url)
+  }
+  const insecure = plainWsProblem(url)
+  if (insecure) throw new TypeError(`${NAME}: option "gateway.url": ${insecure}`)
+  if (typeof g.token !== 'string' || g.token.trim().length === 0) {
+    // Never echo the value: it may be a real (if malformed) secret.
+    throw new TypeError(
+      `${NAME}: option "gateway.token" must be the gateway's token as a non-empty string, got ${g.token === undefined ? 'undefined (is OPENCLAW_GATEWAY_TOKEN set?)' : typeof g.token === 'string' ? 'an empty string' : `a ${typeof g.token}`}`,
+    )
+  }
+  const identityPath = g.identityPath === undefined ? DEFAULT_IDENTITY_PATH : g.identityPath
+  if (typeof identityPath !== 'string' || identityPath.length === 0) throw bad('gateway.identityPath', 'must be a file path', identityPath)
+  const requestTimeoutMs = g.requestTimeoutMs === undefined ? DEFAULT_REQUEST_TIMEOUT_MS : g.requestTimeoutMs
+  if (typeof requestTimeoutMs !== 'number' || !Number.isSafeInteger(requestTimeoutMs) || requestTimeoutMs < 100) {
+    throw bad('gateway.requestTimeoutMs', 'must be an integer number of ms, at least 100', requestTimeoutMs)
+  }
+
+  if (o.session !== undefined && typeof o.session !== 'function') throw bad('session', 'must be a middleware function such as express-session', o.session)
+  if (o.authenticate !== undefined && typeof o.authenticate !== 'function') throw bad('authenticate', 'must be a function (req) => user | null', o.authenticate)
+  if (o.session === undefined && o.authenticate === undefined) {
+    throw new TypeError(`${NAME}: option "session" is required (your express-session middleware), unless you pass your own "authenticate"`)
+  }
+
+  const path = o.path === undefined ? DEFAULT_PATH : o.path
+  if (typeof path !== 'string' || !/^(\/[A-Za-z0-9._~-]+)+$/.test(path)) {
+    throw bad('path', 'must be a URL path like "/clawchat" (starting with "/", no trailing "/", no query)', path)
+  }
+
+  let allowedOrigins: string[] | undefined
+  if (o.allowedOrigins !== undefined) {
+    if (!Array.isArray(o.allowedOrigins)) throw bad('allowedOrigins', 'must be an array of origins like "https://app.example"', o.allowedOrigins)
+    allowedOrigins = o.allowedOrigins.map((origin) => {
+      const normalized = typeof origin === 'string' ? normalizeOrigin(origin) : null
+      if (!normalized) throw bad('allowedOrigins', 'must hold origins like "https://app.example" (scheme, host and port only)', origin)
+      return normalized
+    })
+  }
+  if (o.trustProxy !== undefined && typeof o.trustProxy !== 'boolean') throw bad('trustProxy', 'must be a boolean', o.trustProxy)
+
+  const namespace = o.namespace === undefined ? DEFAULT_NAMESPACE : o.namespace
+  if (typeof namespace !== 'string' || !NAMESPACE_PATTERN.test(namespace)) {
+    throw bad('namespace', 'must be 1 to 32 characters of a-z, 0-9 and "-", starting with a letter', namespace)
+  }
+
+  let methods: MethodPolicy = DEFAULT_METHOD_POLICY
+  if (o.policy !== undefined) {
+    if (typeof o.policy !== 'object' || o.policy === null) throw bad('policy', 'must be an object like { methods: { user, admin } }', o.policy)
+    for (const key of Object.keys(o.policy)) if (key !== 'methods') throw new TypeError(`${NAME}: unknown option "policy.${key}"; known: methods`)
+    const m = (o.policy as PolicyOptions).methods
+    if (m !== undefined) {
+      if (typeof m !== 'object' || m === null) throw bad('policy.methods', 'must be an object like { user: [...], admin: [...] }', m)
+      for (const key of Object.keys(m)) if (key !== 'user' && key !== 'admin') throw new TypeError(`${NAME}: unknown option "policy.methods.${key}"; known: user, admin`)
+      methods = {
+        user: m.user === undefined ? DEFAULT_METHOD_POLICY.user : methodList('policy.methods.user', m.user),
+        admin: m.admin === undefined ? DEFAULT_METHOD_POLICY.admin : methodList('policy.methods.admin', m.admin),
+      }
+    }
+  }
+
+  const limits = resolveLimits(o.limits, NAME)
+
+  if (o.audit !== undefined && o.audit !== false && !isLoggerLike(o.audit)) throw bad('audit', 'must be a pino logger (or false)', o.audit)
+  if (o.logger !== undefined && !isLoggerLike(o.logger)) throw bad('logger', 'must be a pino-compatible logger with debug, info, warn and error', o.logger)
+
+  return {
+    gateway: { url, token: g.token, identityPath, requestTimeoutMs },
+    session: o.session,
+    authenticate: o.authenticate ?? defaultAuthenticate,
+    path,
+    allowedOrigins,
+    trustProxy: o.trustProxy,
+    namespace,
+    methods,
+    limits,
+    audit: o.audit === false ? undefined : o.audit,
+    logger: o.logger,
+  }
+}

@@ -1,0 +1,330 @@
+/**
+ * Where isolation lives — pure functions, no sockets: may this user call this method, on which
+ * gateway session, with which params; and what of the answer may the user see.
+ *
+ * Every method a browser can reach has a planner below. A planner validates the browser's params
+ * against a closed list (extra params → `INVALID_REQUEST`), maps the browser's session key and run
+ * id into the user's own namespace (so no crafted value can name anybody else's session or run),
+ * and maps the gateway's answer back through the field whitelists.
+ */
+import {
+  ADMIN_METHODS,
+  METHOD_NAMES,
+  USER_METHODS,
+  parseSessionKey,
+  type ErrorShape,
+} from '@clawchat/protocol'
+import { forbidden, invalidRequest } from './errors.js'
+import { browserRunId, isRecord, pick, sanitizeMessage, sanitizeSessionRow, type ViewContext } from './sanitize.js'
+import { IDEMPOTENCY_KEY_PATTERN, gatewaySessionKey, parseUpstreamRunId, upstreamRunId } from './session-keys.js'
+
+/** A user's role as `authenticate` returned it. */
+export type Role = 'user' | 'admin'
+
+/** Which methods each role may call. Default-deny: a method in neither list is refused. */
+export interface MethodPolicy {
+  user: readonly string[]
+  admin: readonly string[]
+}
+
+/** The default policy: `USER_METHODS` for users, `ADMIN_METHODS` for admins. */
+export const DEFAULT_METHOD_POLICY: MethodPolicy = { user: [...USER_METHODS], admin: [...ADMIN_METHODS] }
+
+/** Every method the proxy knows how to relay safely (a policy may only name these). */
+export const RELAYABLE_METHODS: readonly string[] = METHOD_NAMES
+
+/** The methods a role may call. */
+export function allowedMethods(policy: MethodPolicy, role: Role): string[] {
+  return [...(role === 'admin' ? policy.admin : policy.user)]
+}
+
+/** The OpenClaw scopes a role effectively has through the proxy (shown in `hello-ok`). */
+export function effectiveScopes(role: Role): string[] {
+  return role === 'admin' ? ['operator.read', 'operator.write', 'operator.admin'] : ['operator.read', 'operator.write']
+}
+
+/**
+ * May a user with `role` call `method`? `null` when yes, else the `FORBIDDEN` error to answer.
+ *
+ * @example
+ * mayCall(DEFAULT_METHOD_POLICY, 'user', 'config.set') // { code: 'FORBIDDEN', message: 'Method "config.set" ...' }
+ */
+export function mayCall(policy: MethodPolicy, role: Role, method: string): ErrorShape | null {
+  if (allowedMethods(policy, role).includes(method)) return null
+  const shown = method.length > 80 ? `${method.slice(0, 80)}…` : method
+  if (RELAYABLE_METHODS.includes(method)) {
+    return forbidden(`Method "${shown}" is not allowed for your role (${role}). Ask an administrator if you need it.`)
+  }
+  return forbidden(
+    `Method "${shown}" is not available through ClawChat: only ${allowedMethods(policy, role).join(', ')} can be called. Check the method name.`,
+  )
+}
+
+/** Everything a planner needs to know about the caller. */
+export interface PlanContext extends ViewContext {
+  role: Role
+  /** Makes a fresh idempotency key when the browser sent none (injected to keep this pure). */
+  newIdempotencyKey: () => string
+}
+
+/** Sends one request upstream and resolves with its payload (or rejects with the gateway's error). */
+export type UpstreamCall = (method: string, params: Record<string, unknown>) => Promise<unknown>
+
+/** A request the proxy will make on the user's behalf. */
+export interface RequestPlan {
+  /** The upstream method (for logs and audit). */
+  method: string
+  /** The browser session key it concerns, when there is one (for logs and audit). */
+  sessionKey?: string
+  /** Runs the request through `call` and resolves with what the browser may see. */
+  run(call: UpstreamCall): Promise<unknown>
+}
+
+/** The result of {@link planRequest}. */
+export type PlanResult = { ok: true; plan: RequestPlan } | { ok: false; error: ErrorShape }
+
+type Params = Record<string, unknown>
+type Planner = (params: Params, ctx: PlanContext) => PlanResult
+
+function fail(message: string): PlanResult {
+  return { ok: false, error: invalidRequest(message) }
+}
+
+/** Refuses params outside `allowed`, naming the first one. */
+function unexpected(method: string, params: Params, allowed: readonly string[]): PlanResult | null {
+  for (const key of Object.keys(params)) {
+    if (!allowed.includes(key)) {
+      return fail(`invalid ${method} params: unexpected property '${key.slice(0, 64)}' (allowed: ${allowed.join(', ')})`)
+    }
+  }
+  return null
+}
+
+function sessionKeyOf(method: string, value: unknown): { ok: true; key: string } | { ok: false; result: PlanResult } {
+  const parsed = parseSessionKey(value)
+  return parsed.ok ? parsed : { ok: false, result: fail(`invalid ${method} params: ${parsed.message}`) }
+}
+
+function integerIn(method: string, name: string, value: unknown, min: number, max: number): PlanResult | null {
+  if (value === undefined) return null
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    return fail(`invalid ${method} params: ${name} must be an integer from ${min} to ${max}`)
+  }
+  return null
+}
+
+const chatSend: Planner = (params, ctx) => {
+  const method = 'chat.send'
+  const extra = unexpected(method, params, ['message', 'sessionKey', 'idempotencyKey', 'attachments', 'thinking'])
+  if (extra) return extra
+  if (typeof params.message !== 'string') return fail(`invalid ${method} params: message must be a string (the text to send)`)
+  const session = sessionKeyOf(method, params.sessionKey)
+  if (!session.ok) return session.result
+  let browserKey: string
+  if (params.idempotencyKey === undefined) browserKey = ctx.newIdempotencyKey()
+  else if (typeof params.idempotencyKey === 'string' && IDEMPOTENCY_KEY_PATTERN.test(params.idempotencyKey)) browserKey = params.idempotencyKey
+  else return fail(`invalid ${method} params: idempotencyKey must be 1 to 128 printable ASCII characters without spaces (a UUID is best), or left out`)
+  if (params.attachments !== undefined && !(Array.isArray(params.attachments) && params.attachments.every(isRecord))) {
+    return fail(`invalid ${method} params: attachments must be an array of objects`)
+  }
+  if (params.thinking !== undefined && typeof params.thinking !== 'string') return fail(`invalid ${method} params: thinking must be a string`)
+  const upstream: Params = {
+    sessionKey: gatewaySessionKey(ctx.namespace, ctx.userId, session.key),
+    message: params.message,
+    idempotencyKey: upstreamRunId(ctx.namespace, ctx.userId, session.key, browserKey),
+  }
+  if (params.attachments !== undefined) upstream.attachments = params.attachments
+  if (params.thinking !== undefined) upstream.thinking = params.thinking
+  return {
+    ok: true,
+    plan: {
+      method,
+      sessionKey: session.key,
+      async run(call) {
+        const payload = await call(method, upstream)
+        const status = isRecord(payload) && typeof payload.status === 'string' ? payload.status : 'started'
+        // The browser's runId is the key it sent (or was given), whatever the gateway echoed.
+        return { runId: browserKey, status }
+      },
+    },
+  }
+}
+
+const chatHistory: Planner = (params, ctx) => {
+  const method = 'chat.history'
+  const extra = unexpected(method, params, ['sessionKey', 'limit', 'offset', 'maxChars'])
+  if (extra) return extra
+  const session = sessionKeyOf(method, params.sessionKey)
+  if (!session.ok) return session.result
+  const bad =
+    integerIn(method, 'limit', params.limit, 1, 1000) ??
+    integerIn(method, 'offset', params.offset, 0, Number.MAX_SAFE_INTEGER) ??
+    integerIn(method, 'maxChars', params.maxChars, 1, 500_000)
+  if (bad) return bad
+  const upstream: Params = { ...pick(params, ['limit', 'offset', 'maxChars']), sessionKey: gatewaySessionKey(ctx.namespace, ctx.userId, session.key) }
+  return {
+    ok: true,
+    plan: {
+      method,
+      sessionKey: session.key,
+      async run(call) {
+        const payload = await call(method, upstream)
+        const source = isRecord(payload) ? payload : {}
+        const messages = Array.isArray(source.messages) ? source.messages.map(sanitizeMessage).filter((m) => m !== undefined) : []
+        const out: Params = { sessionKey: session.key, messages }
+        if (typeof source.hasMore === 'boolean') out.hasMore = source.hasMore
+        if (typeof source.totalMessages === 'number') out.totalMessages = source.totalMessages
+        return out
+      },
+    },
+  }
+}
+
+const chatAbort: Planner = (params, ctx) => {
+  const method = 'chat.abort'
+  const extra = unexpected(method, params, ['sessionKey', 'runId'])
+  if (extra) return extra
+  const session = sessionKeyOf(method, params.sessionKey)
+  if (!session.ok) return session.result
+  const upstream: Params = { sessionKey: gatewaySessionKey(ctx.namespace, ctx.userId, session.key) }
+  if (params.runId !== undefined) {
+    if (typeof params.runId !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(params.runId)) {
+      return fail(`invalid ${method} params: runId must be the idempotencyKey your chat.send used (1 to 128 printable ASCII characters), or left out to abort the session's active run`)
+    }
+    // Always re-derived inside the caller's own namespace: a runId can only ever name the
+    // caller's own run on the named session, never anybody else's.
+    upstream.runId = upstreamRunId(ctx.namespace, ctx.userId, session.key, params.runId)
+  }
+  return {
+    ok: true,
+    plan: {
+      method,
+      sessionKey: session.key,
+      async run(call) {
+        const payload = await call(method, upstream)
+        const source = isRecord(payload) ? payload : {}
+        const runIds = Array.isArray(source.runIds)
+          ? source.runIds
+              .filter((id) => {
+                const parsed = parseUpstreamRunId(ctx.namespace, id)
+                return parsed === null || (parsed.userId === ctx.userId && parsed.sessionKey === session.key)
+              })
+              .map((id) => browserRunId(ctx, id))
+              .filter((id): id is string => id !== undefined)
+          : []
+        return { ok: source.ok !== false, aborted: source.aborted === true, runIds }
+      },
+    },
+  }
+}
+
+/** Upstream pages `sessions.list` asks for, at most, to find the user's own rows. */
+export const SESSIONS_LIST_PAGE = 500
+export const SESSIONS_LIST_MAX_PAGES = 40
+
+const sessionsList: Planner = (params, ctx) => {
+  const method = 'sessions.list'
+  const extra = unexpected(method, params, ['limit', 'includeLastMessage', 'includeDerivedTitles'])
+  if (extra) return extra
+  const bad = integerIn(method, 'limit', params.limit, 1, 10_000)
+  if (bad) return bad
+  for (const flag of ['includeLastMessage', 'includeDerivedTitles'] as const) {
+    if (params[flag] !== undefined && typeof params[flag] !== 'boolean') return fail(`invalid ${method} params: ${flag} must be a boolean`)
+  }
+  const limit = typeof params.limit === 'number' ? params.limit : 100
+  return {
+    ok: true,
+    plan: {
+      method,
+      async run(call) {
+        // The gateway lists every user's sessions and applies its limit before any filter of
+        // ours could: page through them and keep the user's own.
+        const sessions: Params[] = []
+        let offset = 0
+        for (let page = 0; page < SESSIONS_LIST_MAX_PAGES && sessions.length < limit; page += 1) {
+          const upstream: Params = { limit: SESSIONS_LIST_PAGE, offset }
+          if (params.includeDerivedTitles === true) upstream.includeDerivedTitles = true
+          const payload = await call(method, upstream)
+          const source = isRecord(payload) ? payload : {}
+          const rows = Array.isArray(source.sessions) ? source.sessions : []
+          for (const row of rows) {
+            const mine = sanitizeSessionRow(ctx, row)
+            if (mine) sessions.push(mine)
+          }
+          const next = typeof source.nextOffset === 'number' ? source.nextOffset : offset + rows.length
+          if (source.hasMore !== true || rows.length === 0 || next <= offset) break
+          offset = next
+        }
+        const kept = sessions.slice(0, limit)
+        return { count: kept.length, sessions: kept }
+      },
+    },
+  }
+}
+
+const sessionsReset: Planner = (params, ctx) => {
+  const method = 'sessions.reset'
+  const extra = unexpected(method, params, ['key', 'reason'])
+  if (extra) return extra
+  const session = sessionKeyOf(method, params.key)
+  if (!session.ok) return session.result
+  if (params.reason !== undefined && params.reason !== 'new' && params.reason !== 'reset') {
+    return fail(`invalid ${method} params: reason must be "new" or "reset"`)
+  }
+  const upstream: Params = { key: gatewaySessionKey(ctx.namespace, ctx.userId, session.key) }
+  if (params.reason !== undefined) upstream.reason = params.reason
+  return {
+    ok: true,
+    plan: {
+      method,
+      sessionKey: session.key,
+      async run(call) {
+        const payload = await call(method, upstream)
+        return { ok: !isRecord(payload) || payload.ok !== false, key: session.key }
+      },
+    },
+  }
+}
+
+const modelsList: Planner = (params) => {
+  const method = 'models.list'
+  const extra = unexpected(method, params, [])
+  if (extra) return extra
+  return {
+    ok: true,
+    plan: {
+      method,
+      async run(call) {
+        const payload = await call(method, {})
+        const models = isRecord(payload) && Array.isArray(payload.models) ? payload.models.filter(isRecord) : []
+        return { models: models.map((m) => pick(m, ['id', 'name', 'provider', 'available'])) }
+      },
+    },
+  }
+}
+
+const PLANNERS: Readonly<Record<string, Planner>> = {
+  'chat.send': chatSend,
+  'chat.history': chatHistory,
+  'chat.abort': chatAbort,
+  'sessions.list': sessionsList,
+  'sessions.reset': sessionsReset,
+  'models.list': modelsList,
+}
+
+/**
+ * Checks the policy, then plans one browser request: `{ ok: false, error }` to answer at once, or a
+ * plan to run upstream.
+ *
+ * @example
+ * const r = planRequest(DEFAULT_METHOD_POLICY, 'chat.send', { message: 'Hello' }, ctx)
+ * if (r.ok) reply(await r.plan.run((m, p) => link.request(m, p)))
+ */
+export function planRequest(policy: MethodPolicy, method: string, params: unknown, ctx: PlanContext): PlanResult {
+  const denied = mayCall(policy, ctx.role, method)
+  if (denied) return { ok: false, error: denied }
+  const planner = PLANNERS[method]
+  if (!planner) return { ok: false, error: forbidden(`Method "${method}" cannot be relayed.`) }
+  if (params !== undefined && params !== null && !isRecord(params)) return fail(`invalid ${method} params: params must be an object`)
+  return planner(params ?? {}, ctx)
+}

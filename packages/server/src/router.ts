@@ -1,0 +1,61 @@
+/**
+ * Event fan-out: each gateway event goes to the connections of the user who owns its session —
+ * and to nobody else. The gateway broadcasts every session's `chat` and `agent` events (and, after
+ * the link's one `sessions.subscribe`, every `sessions.changed`) to every operator connection; the
+ * router finds the owner from the event's session key (or run id), sanitises the payload for that
+ * owner, and hands it to their connections, which number `seq` themselves. Everything else the
+ * gateway broadcasts (presence, health, ticks, approvals, …) stops here.
+ */
+import type { EventFrame } from '@clawchat/protocol'
+import type { ConnectionRegistry, RegisteredConnection } from './registry.js'
+import {
+  eventOwner,
+  isRecord,
+  sanitizeAgentEvent,
+  sanitizeChatEvent,
+  sanitizeSessionsChanged,
+  type ViewContext,
+} from './sanitize.js'
+
+/** What the router needs of a browser connection. */
+export interface RoutableConnection extends RegisteredConnection {
+  /** Sends an event to the browser (if it is ready), numbering its `seq`. */
+  sendEvent(event: string, payload: unknown): void
+}
+
+/** The events that reach browsers, each with its sanitiser. */
+const SANITISERS: Record<string, (ctx: ViewContext, sessionKey: string, payload: Record<string, unknown>) => Record<string, unknown>> = {
+  chat: sanitizeChatEvent,
+  agent: sanitizeAgentEvent,
+  'sessions.changed': sanitizeSessionsChanged,
+}
+
+/** Routes gateway events to their owners' connections. */
+export class EventRouter {
+  constructor(
+    private readonly namespace: string,
+    private readonly registry: ConnectionRegistry<RoutableConnection>,
+  ) {}
+
+  /**
+   * Delivers one gateway event; answers how many connections received it.
+   *
+   * @example
+   * link.on('event', (frame) => router.route(frame))
+   */
+  route(frame: EventFrame): number {
+    const sanitise = SANITISERS[frame.event]
+    if (!sanitise || !isRecord(frame.payload)) return 0
+    const payload = frame.payload
+    let owner = eventOwner(this.namespace, payload)
+    if (!owner && frame.event === 'sessions.changed' && payload.sessionKey === undefined && isRecord(payload.session)) {
+      owner = eventOwner(this.namespace, { sessionKey: payload.session.key })
+    }
+    if (!owner) return 0
+    const conns = this.registry.forUser(owner.userId)
+    if (conns.length === 0) return 0
+    const browserPayload = sanitise({ namespace: this.namespace, userId: owner.userId }, owner.sessionKey, payload)
+    for (const conn of conns) conn.sendEvent(frame.event, browserPayload)
+    return conns.length
+  }
+}

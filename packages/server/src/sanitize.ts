@@ -1,0 +1,182 @@
+/**
+ * What of the gateway's answers and events a browser may see — pure functions over the field
+ * whitelists of `@clawchat/protocol`. Identifiers are rewritten to the user's own names
+ * (gateway session key → browser key, upstream run id → the browser's idempotencyKey) or dropped;
+ * anything not whitelisted never leaves the proxy.
+ */
+import {
+  AGENT_DATA_FIELDS,
+  AGENT_EVENT_FIELDS,
+  CHAT_EVENT_FIELDS,
+  HISTORY_MESSAGE_FIELDS,
+  SESSION_ROW_FIELDS,
+  SESSIONS_CHANGED_FIELDS,
+  type ErrorShape,
+} from '@clawchat/protocol'
+import { opaqueRunId, parseGatewaySessionKey, parseUpstreamRunId } from './session-keys.js'
+
+/** Who is looking: the namespace of the proxy and the user whose view is being built. */
+export interface ViewContext {
+  namespace: string
+  userId: string
+}
+
+type Json = Record<string, unknown>
+
+/** True for a plain object (not an array, not null). */
+export function isRecord(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** A copy of `source` with only `fields`, skipping `undefined`. */
+export function pick(source: Json, fields: readonly string[]): Json {
+  const out: Json = {}
+  for (const field of fields) {
+    if (Object.prototype.hasOwnProperty.call(source, field) && source[field] !== undefined) out[field] = source[field]
+  }
+  return out
+}
+
+/**
+ * The browser's name for an upstream run id seen on one of this user's sessions: the browser's
+ * own idempotencyKey when the proxy made the id for this user, an opaque stand-in otherwise.
+ */
+export function browserRunId(ctx: ViewContext, upstream: unknown): string | undefined {
+  if (typeof upstream !== 'string' || upstream.length === 0) return undefined
+  const parsed = parseUpstreamRunId(ctx.namespace, upstream)
+  if (parsed && parsed.userId === ctx.userId) return parsed.runId
+  return opaqueRunId(ctx.namespace, upstream)
+}
+
+/** One history message (or a `chat` event's `message`) with only its whitelisted fields. */
+export function sanitizeMessage(message: unknown): Json | undefined {
+  if (!isRecord(message)) return undefined
+  return pick(message, HISTORY_MESSAGE_FIELDS)
+}
+
+/**
+ * A `sessions.list` row (or the `session` of a `sessions.changed`) as the owner sees it, or
+ * `undefined` when the row is not this user's.
+ */
+export function sanitizeSessionRow(ctx: ViewContext, row: unknown): Json | undefined {
+  if (!isRecord(row)) return undefined
+  const owner = parseGatewaySessionKey(ctx.namespace, row.key)
+  if (!owner || owner.userId !== ctx.userId) return undefined
+  return { ...pick(row, SESSION_ROW_FIELDS), key: owner.sessionKey }
+}
+
+/** Whose session an event is about: from its session key, else from its run id. */
+export function eventOwner(namespace: string, payload: unknown): { userId: string; sessionKey: string } | null {
+  if (!isRecord(payload)) return null
+  if (payload.sessionKey !== undefined) {
+    const owner = parseGatewaySessionKey(namespace, payload.sessionKey)
+    if (!owner) return null
+    // A run id that the proxy made must agree with the session it claims to be on.
+    const run = parseUpstreamRunId(namespace, payload.runId)
+    if (run && (run.userId !== owner.userId || run.sessionKey !== owner.sessionKey)) return null
+    return owner
+  }
+  const run = parseUpstreamRunId(namespace, payload.runId)
+  return run ? { userId: run.userId, sessionKey: run.sessionKey } : null
+}
+
+/** A `chat` event payload as its owner sees it. */
+export function sanitizeChatEvent(ctx: ViewContext, sessionKey: string, payload: Json): Json {
+  const out = pick(payload, CHAT_EVENT_FIELDS)
+  out.sessionKey = sessionKey
+  const runId = browserRunId(ctx, payload.runId)
+  if (runId === undefined) delete out.runId
+  else out.runId = runId
+  if (out.message !== undefined) {
+    const message = sanitizeMessage(out.message)
+    if (message === undefined) delete out.message
+    else out.message = message
+  }
+  if (typeof out.errorMessage === 'string') out.errorMessage = rewriteIdentifiers(ctx, out.errorMessage)
+  return out
+}
+
+/**
+ * An agent event's `data`, per stream: only the whitelisted fields with primitive values (the
+ * gateway's lifecycle `end` carries a `terminalReceipt` with upstream ids); texts other than the
+ * assistant's own have gateway identifiers rewritten.
+ */
+export function sanitizeAgentData(ctx: ViewContext, stream: unknown, data: unknown): Json {
+  const fields = typeof stream === 'string' ? AGENT_DATA_FIELDS[stream] : undefined
+  if (!fields || !isRecord(data)) return {}
+  const out: Json = {}
+  for (const field of fields) {
+    const value = data[field]
+    if (typeof value === 'string') out[field] = stream === 'assistant' ? value : rewriteIdentifiers(ctx, value)
+    else if (typeof value === 'number' || typeof value === 'boolean' || value === null) out[field] = value
+  }
+  return out
+}
+
+/** An `agent` event payload as its owner sees it. */
+export function sanitizeAgentEvent(ctx: ViewContext, sessionKey: string, payload: Json): Json {
+  const out = pick(payload, AGENT_EVENT_FIELDS)
+  out.sessionKey = sessionKey
+  const runId = browserRunId(ctx, payload.runId)
+  if (runId === undefined) delete out.runId
+  else out.runId = runId
+  out.data = sanitizeAgentData(ctx, payload.stream, payload.data)
+  return out
+}
+
+/** A `sessions.changed` payload as its owner sees it (the flattened row fields are dropped). */
+export function sanitizeSessionsChanged(ctx: ViewContext, sessionKey: string, payload: Json): Json {
+  const out = pick(payload, SESSIONS_CHANGED_FIELDS)
+  out.sessionKey = sessionKey
+  if (out.runId !== undefined) {
+    const runId = browserRunId(ctx, out.runId)
+    if (runId === undefined) delete out.runId
+    else out.runId = runId
+  }
+  if (out.session !== undefined) {
+    const row = sanitizeSessionRow(ctx, out.session)
+    if (row === undefined) delete out.session
+    else out.session = row
+  }
+  return out
+}
+
+/**
+ * Names of gateway keys and run ids inside free text (error messages): this user's become the
+ * browser's names, anyone else's become `[session]`.
+ */
+export function rewriteIdentifiers(ctx: ViewContext, text: string): string {
+  const ns = ctx.namespace.replace(/[-]/g, '\\-')
+  const pattern = new RegExp(`(?:agent:[^:\\s"']+:)?${ns}:([a-z2-7]+):([a-z0-9._-]+)(?::([\\x21-\\x7e]+))?`, 'gi')
+  return text.replace(pattern, (match) => {
+    const asRun = parseUpstreamRunId(ctx.namespace, match.replace(/^agent:[^:]+:/i, ''))
+    if (asRun && asRun.userId === ctx.userId) return asRun.runId
+    const asKey = parseGatewaySessionKey(ctx.namespace, match)
+    if (asKey && asKey.userId === ctx.userId) return asKey.sessionKey
+    return '[session]'
+  })
+}
+
+/**
+ * A gateway error as the browser may see it: code, message (identifiers rewritten), retry hints
+ * and, of `details`, only a string `code`/`reason`.
+ */
+export function sanitizeGatewayError(ctx: ViewContext, error: unknown): ErrorShape {
+  if (!isRecord(error)) return { code: 'UNAVAILABLE', message: 'The gateway failed to answer; try again.', retryable: true }
+  const code = typeof error.code === 'string' && error.code.length > 0 ? error.code : 'UNAVAILABLE'
+  const rawMessage = typeof error.message === 'string' && error.message.length > 0 ? error.message : `The gateway answered ${code}.`
+  const out: ErrorShape = { code, message: rewriteIdentifiers(ctx, rawMessage) }
+  if (isRecord(error.details)) {
+    const details: Json = {}
+    for (const key of ['code', 'reason'] as const) {
+      const value = error.details[key]
+      if (typeof value === 'string') details[key] = rewriteIdentifiers(ctx, value)
+    }
+    if (Object.keys(details).length > 0) out.details = details
+  }
+  if (typeof error.retryable === 'boolean') out.retryable = error.retryable
+  if (typeof error.retryAfterMs === 'number' && Number.isInteger(error.retryAfterMs) && error.retryAfterMs >= 0) {
+    out.retryAfterMs = error.retryAfterMs
+  }
+  return out
+}

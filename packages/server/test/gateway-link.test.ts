@@ -1,0 +1,169 @@
+/**
+ * Behaviour 2: the ONE upstream link — identity, scopes, nothing before hello-ok, its own
+ * reconnects, and clear logs for pairing and configuration errors.
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { GatewayClientOptions } from '@openclaw/gateway-client'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { GatewayLink, LINK_SCOPES, type GatewayClientLike } from '../src/gateway-link.js'
+import type { ProxyLog } from '../src/log.js'
+import { startHarness, waitFor, type Harness } from './helpers/harness.js'
+
+let harnesses: Harness[] = []
+let links: GatewayLink[] = []
+let tmp = ''
+beforeEach(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'clawchat-link-'))
+})
+afterEach(async () => {
+  for (const link of links) await link.close()
+  rmSync(tmp, { recursive: true, force: true })
+  for (const h of harnesses.reverse()) await h.close()
+  harnesses = []
+  links = []
+})
+
+function memoryLog(): ProxyLog & { lines: Array<{ level: string; message: string; fields?: object }> } {
+  const lines: Array<{ level: string; message: string; fields?: object }> = []
+  const write = (level: string) => (message: string, fields?: object) => void lines.push({ level, message, fields })
+  return { lines, debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') }
+}
+
+/** A scripted stand-in for GatewayClient: each attempt's behaviour comes from `script`. */
+function fakeClients(script: (options: GatewayClientOptions, attempt: number) => void) {
+  const made: Array<{ options: GatewayClientOptions; stopped: boolean }> = []
+  const createClient = (options: GatewayClientOptions): GatewayClientLike => {
+    const record = { options, stopped: false }
+    made.push(record)
+    return {
+      start: () => script(options, made.length),
+      stop: () => void (record.stopped = true),
+      stopAndWait: async () => void (record.stopped = true),
+      request: async <T,>() => ({}) as T,
+    }
+  }
+  return { made, createClient }
+}
+
+describe('the link against the mock gateway', () => {
+  it('connects as gateway-client/backend with the three scopes and a device identity, sends nothing before hello-ok, subscribes once', async () => {
+    const h = await startHarness()
+    harnesses.push(h)
+    await h.waitForLinkUp()
+    const conns = h.gateway!.connections().filter((c) => c.authenticated)
+    expect(conns).toHaveLength(1)
+    expect(conns[0]).toMatchObject({ clientId: 'gateway-client', clientMode: 'backend', sessionsSubscribed: true })
+    expect([...(conns[0]?.scopes ?? [])].sort()).toEqual([...LINK_SCOPES].sort())
+    expect(conns[0]?.deviceId).toMatch(/^[0-9a-f]{64}$/)
+    const fromLink = h.gateway!.requests.filter((r) => r.connectionId === conns[0]?.id)
+    expect(fromLink.map((r) => r.method).slice(0, 2)).toEqual(['connect', 'sessions.subscribe'])
+    expect(fromLink.filter((r) => r.method === 'sessions.subscribe')).toHaveLength(1)
+    // The identity went where gateway.identityPath said, mode 0600.
+    const identity = join(h.tmp, 'identity', 'identity.json')
+    expect(statSync(identity).mode & 0o777).toBe(0o600)
+  })
+
+  it('keeps one upstream connection for many browsers', async () => {
+    const h = await startHarness()
+    harnesses.push(h)
+    await h.waitForLinkUp()
+    for (const id of ['a', 'b', 'c']) await h.connectAs({ id })
+    expect(h.gateway!.connectionCount()).toEqual({ open: 1, authenticated: 1 })
+  })
+
+  it('is back within ~2 s of the gateway accepting again', async () => {
+    const h = await startHarness()
+    harnesses.push(h)
+    await h.waitForLinkUp()
+    const deviceId = h.gateway!.connections()[0]?.deviceId
+    await h.gateway!.crash()
+    await waitFor(() => h.proxy.stats().gateway !== 'up', 5000, 'the link to notice')
+    await new Promise((r) => setTimeout(r, 3000)) // long enough for a fixed backoff to grow
+    const accepting = Date.now()
+    await h.gateway!.restart()
+    await h.waitForLinkUp()
+    expect(Date.now() - accepting).toBeLessThan(2500)
+    // Same identity after the reconnect.
+    expect(h.gateway!.connections()[0]?.deviceId).toBe(deviceId)
+  })
+
+  it('returns from clawchatProxy() at once even when the gateway is unreachable, and logs it once', async () => {
+    const started = Date.now()
+    const h = await startHarness({ noGateway: true })
+    harnesses.push(h)
+    expect(Date.now() - started).toBeLessThan(2000)
+    await waitFor(() => h.capture.logs.some((l) => l.includes('cannot reach the gateway')), 5000, 'the outage log')
+    await new Promise((r) => setTimeout(r, 1500))
+    expect(h.capture.logs.filter((l) => l.includes('"level":"warn"') && l.includes('cannot reach the gateway'))).toHaveLength(1)
+  })
+})
+
+describe('the link with a scripted client', () => {
+  it('logs NOT_PAIRED with the request id and the command that approves it, and retries', async () => {
+    const log = memoryLog()
+    const { made, createClient } = fakeClients((options) => {
+      const error = Object.assign(new Error('pairing required: device is not approved yet (requestId: req-42)'), {
+        gatewayCode: 'NOT_PAIRED',
+        details: { code: 'PAIRING_REQUIRED', requestId: 'req-42', reason: 'not-paired' },
+      })
+      setTimeout(() => {
+        options.onConnectError?.(error)
+        options.onClose?.(1008, 'pairing required')
+      }, 5)
+    })
+    const link = new GatewayLink({ url: 'ws://127.0.0.1:1', token: 'tok-secret-xyz', identityPath: join(tmp, 'identity.json'), requestTimeoutMs: 1000, log, createClient, authRetryDelayMs: 50 })
+    links.push(link)
+    link.start()
+    await waitFor(() => made.length >= 3, 5000, 'three attempts')
+    const errors = log.lines.filter((l) => l.level === 'error')
+    expect(errors).toHaveLength(1)
+    expect(errors[0]?.message).toContain('requestId req-42')
+    expect(errors[0]?.message).toContain('openclaw devices approve req-42')
+    expect(made.slice(0, -1).every((m) => m.stopped)).toBe(true)
+    expect(made[0]?.options).toMatchObject({ clientName: 'gateway-client', mode: 'backend', role: 'operator', scopes: [...LINK_SCOPES] })
+    expect(JSON.stringify(log.lines)).not.toContain('tok-secret-xyz')
+    expect(link.downReason).toMatch(/not approved this server yet/)
+  })
+
+  it("stops with a clear error when the client refuses a plain ws:// URL at connect time", async () => {
+    const log = memoryLog()
+    const { made, createClient } = fakeClients((options) => {
+      options.onConnectError?.(new Error('SECURITY ERROR: Cannot connect to "gw" over plaintext ws://. Use wss:// for remote URLs.'))
+    })
+    const link = new GatewayLink({ url: 'ws://gw:1', token: 't0k', identityPath: join(tmp, 'identity.json'), requestTimeoutMs: 1000, log, createClient })
+    links.push(link)
+    const down: string[] = []
+    link.on('down', (why: string) => down.push(why))
+    link.start()
+    await waitFor(() => link.state === 'failed', 5000, 'the link to fail')
+    await new Promise((r) => setTimeout(r, 300))
+    expect(made).toHaveLength(1)
+    expect(made[0]?.stopped).toBe(true)
+    const error = log.lines.find((l) => l.level === 'error')?.message ?? ''
+    expect(error).toContain('wss://')
+    expect(error).toContain('OPENCLAW_ALLOW_INSECURE_PRIVATE_WS=1')
+    expect(down).toHaveLength(1)
+  })
+
+  it('makes a new client per attempt, with jittered delays capped near a second', async () => {
+    const log = memoryLog()
+    const times: number[] = []
+    const { made, createClient } = fakeClients((options) => {
+      times.push(Date.now())
+      setTimeout(() => {
+        options.onConnectError?.(new Error('connect ECONNREFUSED 127.0.0.1:1'))
+        options.onClose?.(1006, '')
+      }, 1)
+    })
+    const link = new GatewayLink({ url: 'ws://127.0.0.1:1', token: 't', identityPath: join(tmp, 'identity.json'), requestTimeoutMs: 1000, log, createClient })
+    links.push(link)
+    link.start()
+    await waitFor(() => made.length >= 7, 10_000, 'seven attempts')
+    const gaps = times.slice(1).map((t, i) => t - (times[i] ?? t))
+    expect(Math.max(...gaps)).toBeLessThan(1300)
+    expect(new Set(made.map((m) => m.options)).size).toBe(made.length)
+    await expect(link.request('chat.history', {})).rejects.toMatchObject({ kind: 'unavailable' })
+  })
+})
