@@ -1,18 +1,42 @@
 // Every test suite the repository has. `scripts/test-all.mjs` runs them in this order and sums
-// their counts into the one closing line CI reads. A later suite (end-to-end, real gateway,
-// bench smoke) is added here so the README's test command keeps running everything.
+// their counts into the one closing line CI reads. A new suite is added here, so the README's test
+// command keeps running everything. `cwd` is relative to the repository root; `resultFile` too.
 
 /** Reads a vitest `--reporter=json` file. */
 function vitestCounts(json) {
-  return { passed: json.numPassedTests ?? 0, failed: json.numFailedTests ?? 0, skipped: (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0) }
+  return {
+    passed: json.numPassedTests ?? 0,
+    failed: json.numFailedTests ?? 0,
+    skipped: (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0),
+  }
 }
+
+/** Reads a Playwright `json` reporter file. Flaky (passed on retry) counts as passed. */
+function playwrightCounts(json) {
+  const s = json.stats ?? {}
+  return { passed: (s.expected ?? 0) + (s.flaky ?? 0), failed: s.unexpected ?? 0, skipped: s.skipped ?? 0 }
+}
+
+const vitestJson = (file) => ['--reporter=default', '--reporter=json', `--outputFile.json=${file}`]
 
 export const suites = [
   {
-    name: 'unit and integration (vitest)',
+    name: 'unit and integration (vitest, every package)',
     command: 'npx',
-    args: ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=.test-results/vitest.json'],
+    args: ['vitest', 'run', ...vitestJson('.test-results/vitest.json')],
     resultFile: '.test-results/vitest.json',
     counts: vitestCounts,
   },
+  {
+    name: 'real OpenClaw gateway (vitest, openclaw@2026.9.6 on a private Node 24)',
+    // Installs Node 24 and openclaw into ~/.cache/clawchat (reused when present); fails loudly.
+    before: { command: 'node', args: ['e2e/real-gateway/install.mjs'] },
+    cwd: 'e2e',
+    command: 'npx',
+    args: ['vitest', 'run', '--config', 'real-gateway/vitest.config.ts', ...vitestJson('../.test-results/real-gateway.json')],
+    resultFile: '.test-results/real-gateway.json',
+    counts: vitestCounts,
+  },
 ]
+
+export { playwrightCounts, vitestCounts }

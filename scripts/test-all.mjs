@@ -11,9 +11,9 @@ import { suites } from './suites.mjs'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const only = process.argv.slice(2)
 
-function run(command, args, env) {
+function run(command, args, env, cwd = '.') {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } })
+    const child = spawn(command, args, { cwd: join(root, cwd), stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } })
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)))
     child.on('error', (err) => { console.error(`could not start ${command}: ${err.message}`); resolve(127) })
   })
@@ -34,7 +34,7 @@ for (const suite of suites) {
   const resultPath = join(root, suite.resultFile)
   rmSync(resultPath, { force: true })
   console.log(`\n=== suite: ${suite.name} ===`)
-  const code = await run(suite.command, suite.args, suite.env)
+  const code = await run(suite.command, suite.args, suite.env, suite.cwd)
   let counts
   try {
     counts = suite.counts(JSON.parse(readFileSync(resultPath, 'utf8')))

@@ -1,0 +1,96 @@
+// The fake model on its own (no gateway): the wire format the real gateway consumes.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { fakeModelReply, startFakeModel, userTextOf, type FakeModel } from './fake-model.js'
+
+let model: FakeModel
+beforeAll(async () => { model = await startFakeModel({ slowDefaults: { chunks: 3, delayMs: 10 } }) })
+afterAll(async () => { await model.stop() })
+beforeEach(() => model.reset())
+
+/** A body shaped like the gateway's: timestamped user text, then its internal-context message. */
+function gatewayBody(text: string, stream = true) {
+  return {
+    model: 'fake-1',
+    stream,
+    stream_options: { include_usage: true },
+    messages: [
+      { role: 'system', content: 'You are a personal assistant running inside OpenClaw.' },
+      { role: 'user', content: `[Tue 2026-11-24 15:50 UTC] ${text}\n\nRuntime: agent=main | session=agent:main:main` },
+      { role: 'user', content: [{ type: 'text', text: '<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>\nnone\n<<<END_OPENCLAW_INTERNAL_CONTEXT>>>' }] },
+    ],
+  }
+}
+
+async function post(body: unknown) {
+  return fetch(`${model.baseUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+}
+
+function sseData(text: string): unknown[] {
+  return text.split('\n\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).map((d) => (d === '[DONE]' ? d : JSON.parse(d)))
+}
+
+describe('fake model', () => {
+  it('listens on 127.0.0.1 and lists its model', async () => {
+    expect(model.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/)
+    const res = await fetch(`${model.baseUrl}/models`)
+    expect(await res.json()).toMatchObject({ object: 'list', data: [{ id: 'fake-1' }] })
+  })
+
+  it('streams ECHO<<text>> chunks, a stop chunk, a usage chunk and [DONE]', async () => {
+    const res = await post(gatewayBody('hello there'))
+    expect(res.headers.get('content-type')).toContain('text/event-stream')
+    const events = sseData(await res.text())
+    expect(events.at(-1)).toBe('[DONE]')
+    const chunks = events.slice(0, -1) as Array<{ object: string; choices: Array<{ delta: { content?: string }; finish_reason: string | null }>; usage?: unknown }>
+    expect(chunks.every((c) => c.object === 'chat.completion.chunk')).toBe(true)
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('ECHO<<hello there>>')
+    expect(chunks.at(-2)?.choices[0]?.finish_reason).toBe('stop')
+    expect(chunks.at(-1)?.choices).toEqual([])
+    expect(chunks.at(-1)?.usage).toBeDefined()
+    const [rec] = model.chatRequests()
+    expect(rec).toMatchObject({ userText: 'hello there', echoText: 'hello there', stream: true, outcome: 'completed' })
+  })
+
+  it('answers without streaming when asked', async () => {
+    const res = await post(gatewayBody('plain', false))
+    expect(await res.json()).toMatchObject({ object: 'chat.completion', choices: [{ message: { content: 'ECHO<<plain>>' }, finish_reason: 'stop' }] })
+  })
+
+  it('[[SLOW:n x ms]] streams n pieces, the last one the echo', async () => {
+    const t0 = Date.now()
+    const events = sseData(await (await post(gatewayBody('slowly [[SLOW:4x50]]'))).text())
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(140)
+    const text = (events.slice(0, -1) as Array<{ choices: Array<{ delta: { content?: string } }> }>).map((c) => c.choices[0]?.delta.content ?? '').join('')
+    expect(text).toBe('chunk01 chunk02 chunk03 ECHO<<slowly>>')
+    expect(text).toBe(fakeModelReply('slowly [[SLOW:4x50]]'))
+  })
+
+  it('[[FAIL]] answers HTTP 400 with an OpenAI error body', async () => {
+    const res = await post(gatewayBody('boom [[FAIL]]'))
+    expect(res.status).toBe(400)
+    expect(await res.json()).toMatchObject({ error: { message: expect.any(String), type: 'invalid_request_error' } })
+    expect(model.chatRequests()[0]?.outcome).toBe('failed')
+  })
+
+  it('takes queued and default behaviours from the runtime API', async () => {
+    model.enqueue({ kind: 'fail', status: 404 })
+    expect((await post(gatewayBody('first'))).status).toBe(404)
+    expect((await post(gatewayBody('second'))).status).toBe(200)
+    model.setDefaultBehaviour({ kind: 'fail', status: 400 })
+    try {
+      expect((await post(gatewayBody('third'))).status).toBe(400)
+    } finally {
+      model.setDefaultBehaviour({ kind: 'echo' })
+    }
+  })
+
+  it('rejects a bad behaviour naming the bad field', () => {
+    expect(() => model.enqueue({ kind: 'slow', chunks: 0, delayMs: 10 })).toThrow(/chunks/)
+    expect(() => model.enqueue({ kind: 'fail', status: 200 })).toThrow(/status/)
+  })
+
+  it('strips the gateway timestamp and Runtime trailer from user text', () => {
+    expect(userTextOf('[Tue 2026-11-24 15:50 UTC] hi\n\nRuntime: agent=main | x')).toBe('hi')
+    expect(userTextOf('no prefix')).toBe('no prefix')
+  })
+})
