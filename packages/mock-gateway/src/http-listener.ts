@@ -1,0 +1,57 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer, type WebSocket } from 'ws'
+
+/**
+ * The listening side: an HTTP server that upgrades every request path to a WebSocket and answers
+ * plain HTTP with 426. A new server is made for each (re)start so `restart()` can listen on the same
+ * port again after `close()` or `crash()`.
+ */
+export class HttpListener {
+  private server: Server | undefined
+  private readonly wss: WebSocketServer
+
+  constructor(maxPayload: number, private readonly onSocket: (ws: WebSocket, req: IncomingMessage) => void) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false })
+  }
+
+  get listening(): boolean {
+    return this.server?.listening ?? false
+  }
+
+  /** Starts listening; resolves with the bound port. */
+  listen(port: number, host: string): Promise<number> {
+    const server = createServer((_req, res) => {
+      res.writeHead(426, { 'content-type': 'text/plain' })
+      res.end('This is a mock OpenClaw gateway: connect with a WebSocket.\n')
+    })
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      socket.on('error', () => {})
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws, req))
+    })
+    this.server = server
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(err)
+      server.once('error', onError)
+      server.listen(port, host, () => {
+        server.off('error', onError)
+        const address = server.address()
+        resolve(typeof address === 'object' && address ? address.port : port)
+      })
+    })
+  }
+
+  /** Stops accepting connections; with `destroy`, also drops sockets still in HTTP (not upgraded). */
+  stop(destroy: boolean): Promise<void> {
+    const server = this.server
+    this.server = undefined
+    if (!server) return Promise.resolve()
+    return new Promise((resolve) => {
+      server.close(() => resolve())
+      if (destroy) server.closeAllConnections()
+      else server.closeIdleConnections()
+      // Upgraded sockets are closed by the caller; don't let a straggler hold the promise forever.
+      setTimeout(resolve, 1000).unref()
+    })
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * `@clawchat/mock-gateway`: a mock OpenClaw gateway (protocol v4) in one Node process, faithful to
+ * the real gateway's recorded behaviour (`openclaw-reference/`), for the proxy's tests, the demo and
+ * the benchmark.
+ *
+ * @example
+ * import { startMockGateway, echoAgent } from '@clawchat/mock-gateway'
+ *
+ * const gateway = await startMockGateway({ token: 'secret', agent: echoAgent })
+ * console.log(gateway.url) // ws://127.0.0.1:<port>
+ * await gateway.close()
+ */
+export { startMockGateway } from './start-mock-gateway.js'
+export type {
+  MockGateway,
+  MockConnectionInfo,
+  MockConnectionCount,
+  MockRestartOptions,
+} from './start-mock-gateway.js'
+export type { MockGatewayOptions, MockFailure } from './options.js'
+export type { MockAgent, MockAgentContext, MockAgentReply } from './agent.js'
+export type { RecordedRequest } from './gateway-core.js'
+export type { AuthFailureDelay } from './auth-throttle.js'
+export { demoAgent, demoReply, echoAgent, chunkWords } from './demo-agent.js'
+export { canonicalSessionKey, MAIN_SESSION_KEY, MAX_SESSION_KEY_LENGTH, type CanonicalKeyResult } from './session-keys.js'
+export { deviceAuthPayloadV3, deviceIdForPublicKey } from './device-signature.js'

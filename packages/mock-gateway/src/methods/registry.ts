@@ -1,0 +1,30 @@
+import { agentsList } from './agents-list.js'
+import { chatAbort } from './chat-abort.js'
+import { chatHistory } from './chat-history.js'
+import { chatSend } from './chat-send.js'
+import { health } from './health.js'
+import type { MethodDefinition } from './method-types.js'
+import { modelsList } from './models-list.js'
+import { sessionsList } from './sessions-list.js'
+import { sessionsMessagesSubscribe, sessionsMessagesUnsubscribe } from './sessions-messages-subscribe.js'
+import { sessionsReset } from './sessions-reset.js'
+import { sessionsSubscribe } from './sessions-subscribe.js'
+import { status } from './status.js'
+
+/** Every method the mock implements, by name. Anything else is an unknown method. */
+export const METHODS: ReadonlyMap<string, MethodDefinition> = new Map(
+  [
+    health,
+    status,
+    chatSend,
+    chatAbort,
+    chatHistory,
+    sessionsList,
+    sessionsReset,
+    sessionsSubscribe,
+    sessionsMessagesSubscribe,
+    sessionsMessagesUnsubscribe,
+    modelsList,
+    agentsList,
+  ].map((m) => [m.name, m]),
+)
