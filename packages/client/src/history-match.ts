@@ -1,0 +1,72 @@
+import type { ChatMessage } from '@clawchat/protocol'
+
+/**
+ * The text of a chat message: a string `content`, or the `text` parts of a content array joined.
+ *
+ * @example
+ * messageText({ role: 'assistant', content: [{ type: 'text', text: 'Hi' }] }) // 'Hi'
+ */
+export function messageText(message: unknown): string | undefined {
+  if (typeof message === 'string') return message
+  if (!message || typeof message !== 'object') return undefined
+  const content = (message as { content?: unknown }).content
+  if (typeof content === 'string') return content
+  if (!Array.isArray(content)) return undefined
+  let text = ''
+  for (const part of content) {
+    if (part && typeof part === 'object' && (part as { type?: unknown }).type === 'text') {
+      const t = (part as { text?: unknown }).text
+      if (typeof t === 'string') text += t
+    }
+  }
+  return text
+}
+
+/** What {@link findReply} found. */
+export interface ReplyMatch {
+  /** The user's message of the run is in the history. */
+  user: boolean
+  /** The assistant's reply to it, when there is one. */
+  reply?: ChatMessage
+}
+
+/** The run a message belongs to, when the history says it (a gateway's own rows do; the proxy's do not). */
+function runOf(m: ChatMessage): string | undefined {
+  const r = m as { runId?: unknown; idempotencyKey?: unknown; __openclaw?: { runId?: unknown } }
+  const id = r.runId ?? r.__openclaw?.runId ?? r.idempotencyKey
+  return typeof id === 'string' ? id.replace(/:user$/, '') : undefined
+}
+
+/**
+ * Finds the assistant's reply of run `runId` (started by the user message `text`) in a session's
+ * history. Rows that name their run are matched by it; otherwise by position: the last user message
+ * with this text, then the last assistant message after it (before the next user message).
+ *
+ * @example
+ * findReply(history.messages, 'Hello', runId) // { user: true, reply: { role: 'assistant', ... } }
+ */
+export function findReply(messages: readonly ChatMessage[], text: string, runId: string): ReplyMatch {
+  const byRun = messages.filter((m) => runOf(m) === runId)
+  const userByRun = byRun.find((m) => m.role === 'user')
+  const replyByRun = byRun.filter((m) => m.role === 'assistant').pop()
+  if (replyByRun) return { user: true, reply: replyByRun }
+  let start = userByRun ? messages.indexOf(userByRun) : -1
+  if (start < 0) {
+    for (let i = messages.length - 1; i >= 0; i--) {
+      const m = messages[i]!
+      const own = runOf(m)
+      if (m.role === 'user' && (own === undefined || own === runId) && messageText(m) === text) {
+        start = i
+        break
+      }
+    }
+  }
+  if (start < 0) return { user: false }
+  let reply: ChatMessage | undefined
+  for (let i = start + 1; i < messages.length; i++) {
+    const m = messages[i]!
+    if (m.role === 'user') break
+    if (m.role === 'assistant') reply = m
+  }
+  return reply ? { user: true, reply } : { user: true }
+}

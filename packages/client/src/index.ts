@@ -1,0 +1,43 @@
+/**
+ * `@clawchat/client`: the typed browser SDK of ClawChat. Talks to the ClawChat proxy
+ * (`@clawchat/server`) over one WebSocket with the page's own login; for a gateway without a proxy
+ * see `@clawchat/client/direct`.
+ *
+ * @example
+ * import { ClawChat } from '@clawchat/client'
+ * const chat = new ClawChat()
+ * for await (const part of chat.stream('Hello')) console.log(part.deltaText)
+ */
+export { ClawChat } from './clawchat.js'
+export type { RequestOptions, SendOptions, HistoryOptions, AbortRunOptions, HelloPayload, Challenge } from './clawchat.js'
+export type { StreamPart, StreamOptions } from './stream.js'
+export type { ClawChatOptions, ReconnectOptions, WebSocketLike, WebSocketConstructor, FetchLike } from './options.js'
+export { RECONNECT_DEFAULTS } from './options.js'
+export type { ClawChatState, ClawChatEventMap, StateChange, ResyncInfo } from './events.js'
+export {
+  ClawChatError,
+  ClawChatRequestError,
+  ClawChatTimeoutError,
+  ClawChatClosedError,
+  ClawChatAbortError,
+  ClawChatRunError,
+  type CloseReason,
+  type RunFailure,
+} from './errors.js'
+export { SDK_VERSION } from './version.js'
+export type {
+  AgentEvent,
+  ChatAbortResult,
+  ChatAttachment,
+  ChatEvent,
+  ChatHistoryResult,
+  ChatMessage,
+  ChatSendResult,
+  ClawChatGatewayPayload,
+  ClawChatMethods,
+  ClawChatSessionPayload,
+  ClawChatUser,
+  MethodName,
+  MethodParams,
+  MethodResult,
+} from '@clawchat/protocol'
