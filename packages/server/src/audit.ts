@@ -1,31 +1,91 @@
 /**
- * The audit trail (option `audit`: a pino logger; default none): who connected, who called what on
- * which of their sessions, what was refused. Entries name users and browser session keys — never
- * message text, never the token, never an upstream identifier.
+ * The audit trail: one JSON line (pino) per connection opened or closed, request (user,
+ * connection, method, browser session key, request id, bytes, outcome, duration), denial,
+ * rate-limit episode, ended session, refused upgrade and change of the upstream link. Lines name
+ * users and browser session keys — never the gateway token, the device key, an app session id or an
+ * upstream identifier, and message text only when `audit.bodies` is on.
  */
 import type { Redactor } from './errors.js'
 import type { LoggerLike } from './log.js'
 
-/** One audit entry. */
+/** One audit entry (the `event` field says which). */
 export type AuditEntry =
-  | { event: 'connection.open'; userId: string; connId: string; origin?: string }
-  | { event: 'connection.close'; userId: string; connId: string; code: number; reason?: string }
-  | { event: 'upgrade.refused'; status: number; reason: string; userId?: string; origin?: string }
-  | { event: 'request'; userId: string; connId: string; method: string; sessionKey?: string; ok: boolean; code?: string; ms: number }
-  | { event: 'request.denied'; userId: string; connId: string; method: string; code: string }
+  | { event: 'connection.open'; userId: string; connId: string; origin?: string; ip?: string }
+  | {
+      event: 'connection.close'
+      userId: string
+      connId: string
+      code: number
+      reason?: string
+      /** Who closed: the proxy (limits, logout, shutdown) or the browser / the network. */
+      by: 'server' | 'client'
+      ms: number
+      frames: number
+      invalidFrames: number
+      rateLimited: number
+    }
+  | {
+      event: 'upgrade.refused'
+      /** The HTTP status of a refusal before the WebSocket exists (401, 403, 429, 500, 503). */
+      status?: number
+      /** The close code of a refusal right after the upgrade (4429). */
+      code?: number
+      reason: string
+      userId?: string
+      origin?: string
+      ip?: string
+    }
+  | {
+      event: 'request'
+      userId: string
+      connId: string
+      id: string
+      method: string
+      sessionKey?: string
+      /** Size of the request frame, bytes. */
+      bytes: number
+      outcome: 'ok' | 'error' | 'cancelled'
+      code?: string
+      ms: number
+      /** The browser's params, with `audit.bodies` only. */
+      params?: unknown
+    }
+  | { event: 'request.denied'; userId: string; connId: string; id: string; method: string; code: string; bytes: number }
+  | { event: 'rate.limited'; userId: string; connId: string; scope: 'connection' | 'user'; retryAfterMs: number }
+  | { event: 'session.ended'; userId: string; reason: string; connections: number }
+  | { event: 'gateway.state'; state: 'up' | 'down' | 'failed'; reason?: string; gatewayVersion?: string }
 
 /** Writes audit entries. */
 export interface Audit {
+  /** True when request params (message text) may be recorded. */
+  readonly bodies: boolean
   record(entry: AuditEntry): void
 }
 
+/** The longest method name or request id an entry repeats. */
+const MAX_NAME = 128
+
 /** An audit trail on a pino logger, or one that writes nothing. */
-export function createAudit(logger: LoggerLike | undefined, redact: Redactor): Audit {
-  if (!logger) return { record: () => undefined }
+export function createAudit(logger: LoggerLike | undefined, redact: Redactor, bodies = false): Audit {
+  if (!logger) return { bodies: false, record: () => undefined }
   return {
+    bodies,
     record(entry) {
       try {
-        const text = JSON.stringify(entry)
+        const fields = entry as Record<string, unknown>
+        for (const key of ['method', 'id'] as const) {
+          const value = fields[key]
+          if (typeof value === 'string' && value.length > MAX_NAME) fields[key] = `${value.slice(0, MAX_NAME)}…`
+        }
+        let text: string
+        try {
+          text = JSON.stringify(entry)
+        } catch {
+          // Params nested too deeply to serialise: keep the line, without them.
+          delete fields.params
+          fields.paramsOmitted = true
+          text = JSON.stringify(entry)
+        }
         const clean = redact(text)
         logger.info(clean === text ? entry : (JSON.parse(clean) as object), `clawchat ${entry.event}`)
       } catch {

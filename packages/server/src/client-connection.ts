@@ -2,7 +2,9 @@
  * One browser socket, speaking OpenClaw's own frames (DESIGN.md "The wire"): the challenge, the
  * optional `connect` → sanitised `hello-ok` → `clawchat.session`, implicit connect for clients that
  * skip it, requests relayed through the policy to the link, `cancel` frames, the proxy's own ticks,
- * `seq` numbered per connection, and the gateway's state as `clawchat.gateway`.
+ * `seq` numbered per connection, and the gateway's state as `clawchat.gateway` — with the limits
+ * that keep one browser from costing anybody else anything: rate meters, the handshake timeout, the
+ * outbound high-water mark (a slow consumer is closed with 1013, never waited for) and the lifetime.
  */
 import { randomUUID } from 'node:crypto'
 import { formatValidationErrors, validateConnectParams } from '@openclaw/gateway-protocol'
@@ -20,11 +22,13 @@ import type { Audit } from './audit.js'
 import { invalidRequest, rateLimited, unavailable, type Redactor } from './errors.js'
 import { UpstreamError } from './gateway-link.js'
 import { buildHelloOk, buildSessionPayload } from './hello.js'
-import type { ProxyLimits, RateMeter } from './limits.js'
+import { parseInbound } from './inbound.js'
+import { takeBoth, type ProxyLimits, type RateMeter } from './limits.js'
 import type { ProxyLog } from './log.js'
 import { allowedMethods, effectiveScopes, planRequest, type MethodPolicy } from './policy.js'
 import type { RoutableConnection } from './router.js'
 import { isRecord, sanitizeGatewayError } from './sanitize.js'
+import type { SessionStoreLike } from './session-check.js'
 
 /** What a connection needs of the upstream link. */
 export interface LinkView {
@@ -50,10 +54,22 @@ export interface ConnectionDeps {
   onClosed(conn: ClientConnection): void
 }
 
+/** Where a connection came from. */
+export interface ConnectionOrigin {
+  /** The app's session id the socket was opened with (`req.sessionID`). Never logged. */
+  sessionId: string | undefined
+  /** The store that session lives in, for the logout check. */
+  sessionStore: SessionStoreLike | undefined
+  /** The browser's Origin, when it sent one. */
+  origin: string | undefined
+  /** The browser's address, for the audit trail. */
+  ip: string | undefined
+}
+
 type State = 'handshake' | 'ready' | 'closed'
 
-const MAX_REQUEST_ID = 256
-const FRAME_FIELDS = ['type', 'id', 'method', 'params', 'traceparent']
+/** How long a closing socket may take to answer the close handshake before it is dropped. */
+const CLOSE_GRACE_MS = 2000
 /** Close reasons are at most 123 bytes. */
 const reason = (text: string): string => (Buffer.byteLength(text) <= 123 ? text : text.slice(0, 100))
 
@@ -61,31 +77,52 @@ const reason = (text: string): string => (Buffer.byteLength(text) <= 123 ? text 
 export class ClientConnection implements RoutableConnection {
   readonly connId = randomUUID()
   readonly userId: string
+  readonly sessionId: string | undefined
+  readonly sessionStore: SessionStoreLike | undefined
   private state: State = 'handshake'
   private seq = 0
   private nextAutoId = 0
   private toldDown = false
+  private readonly openedAt = Date.now()
   private tickTimer: NodeJS.Timeout | null = null
   private lifetimeTimer: NodeJS.Timeout | null = null
+  private handshakeTimer: NodeJS.Timeout | null = null
   private readonly inflight = new Map<string, AbortController>()
   private readonly methods: string[]
+  private closing: { code: number; why: string } | null = null
+  private frames = 0
+  private invalidFrames = 0
+  private socketClosed!: () => void
+  /** Resolves once the socket is closed (and its audit line written). */
+  readonly ended: Promise<void> = new Promise((resolve) => (this.socketClosed = resolve))
+  private rateLimitedFrames = 0
+  private limitedEpisode = false
 
   constructor(
     private readonly ws: WebSocket,
     readonly user: ClawChatUser,
-    readonly sessionId: string | undefined,
-    readonly origin: string | undefined,
+    from: ConnectionOrigin,
     private readonly deps: ConnectionDeps,
   ) {
     this.userId = user.id
+    this.sessionId = from.sessionId
+    this.sessionStore = from.sessionStore
     this.methods = allowedMethods(deps.methods, user.role)
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary))
     ws.on('close', (code, why) => this.onSocketClosed(code, why.toString()))
     ws.on('error', (error) => deps.log.debug(`clawchat: browser socket error: ${error.message}`, { connId: this.connId }))
-    if (deps.limits.maxLifetimeMs > 0) {
-      this.lifetimeTimer = setTimeout(() => this.close(CloseCodes.MAX_LIFETIME, 'maximum connection lifetime reached; reconnect'), deps.limits.maxLifetimeMs)
+    const { maxLifetimeMs, handshakeTimeoutMs } = deps.limits
+    if (maxLifetimeMs > 0) {
+      this.lifetimeTimer = setTimeout(() => this.close(CloseCodes.MAX_LIFETIME, 'maximum connection lifetime reached; reconnect'), maxLifetimeMs)
       this.lifetimeTimer.unref?.()
     }
+    if (handshakeTimeoutMs > 0) {
+      this.handshakeTimer = setTimeout(() => {
+        if (this.state === 'handshake') this.close(CloseCodes.POLICY_VIOLATION, `no connect or request within ${handshakeTimeoutMs} ms`)
+      }, handshakeTimeoutMs)
+      this.handshakeTimer.unref?.()
+    }
+    this.deps.audit.record({ event: 'connection.open', userId: this.userId, connId: this.connId, origin: from.origin, ip: from.ip })
     this.sendFrame({ type: 'event', event: 'connect.challenge', payload: { nonce: randomUUID(), ts: Date.now() } })
   }
 
@@ -97,10 +134,20 @@ export class ClientConnection implements RoutableConnection {
   /** Closes the socket with a close code of `@clawchat/protocol`. */
   close(code: number, why: string): void {
     if (this.state === 'closed') return
+    this.closing = { code, why }
     this.ws.close(code, reason(why))
     this.shutdown()
-    // A peer that never answers the close handshake must not keep the socket forever.
-    setTimeout(() => this.ws.terminate(), 2000).unref?.()
+    // A peer that never answers the close handshake (or never reads it) must not keep the socket.
+    setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref?.()
+  }
+
+  /** Drops the socket without a close handshake (it stopped answering pings, or the proxy stops). */
+  terminate(why: string): void {
+    if (this.state !== 'closed') {
+      this.closing = { code: 1006, why }
+      this.shutdown()
+    }
+    this.ws.terminate()
   }
 
   /** Sends an event, numbering its `seq`; events before the handshake are dropped. */
@@ -124,13 +171,20 @@ export class ClientConnection implements RoutableConnection {
 
   private sendFrame(frame: object): void {
     if (this.ws.readyState !== this.ws.OPEN) return
-    const text = this.deps.redact(JSON.stringify(frame))
-    if (this.ws.bufferedAmount + Buffer.byteLength(text) > this.deps.limits.outboundHighWaterMark) {
-      this.deps.log.warn('clawchat: closing a slow browser connection (outbound queue over its high-water mark)', { connId: this.connId, userId: this.userId })
+    const bytes = Buffer.from(this.deps.redact(JSON.stringify(frame)))
+    // A frame always goes onto an empty queue; past the high-water mark the browser is not reading
+    // fast enough, and waiting for it would cost memory (and, upstream, everybody): close it.
+    const buffered = this.ws.bufferedAmount
+    if (buffered > 0 && buffered + bytes.length > this.deps.limits.outboundHighWaterMark) {
+      this.deps.log.warn('clawchat: closing a slow browser connection (outbound queue over its high-water mark)', {
+        connId: this.connId,
+        userId: this.userId,
+        bufferedBytes: buffered,
+      })
       this.close(CloseCodes.SLOW_CONSUMER, 'slow consumer: reconnect and resync')
       return
     }
-    this.ws.send(text)
+    this.ws.send(bytes, { binary: false })
   }
 
   private respond(id: string, payload: unknown): void {
@@ -143,6 +197,8 @@ export class ClientConnection implements RoutableConnection {
 
   private becomeReady(): void {
     this.state = 'ready'
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer)
+    this.handshakeTimer = null
     this.sendEvent(CLAWCHAT_SESSION_EVENT, buildSessionPayload(this.user, this.methods, this.deps.limits))
     if (!this.deps.link.isUp) this.gatewayChanged(false)
     this.tickTimer = setInterval(() => this.sendEvent('tick', { ts: Date.now() }), this.deps.limits.tickIntervalMs)
@@ -150,75 +206,71 @@ export class ClientConnection implements RoutableConnection {
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
+    // Frames that arrive after the proxy closed the socket: the close code already said it all.
     if (this.state === 'closed') return
+    try {
+      this.readFrame(data, isBinary)
+    } catch (error) {
+      // A bug must cost this connection, never the process.
+      this.deps.log.error(`clawchat: a browser frame could not be handled: ${error instanceof Error ? error.stack ?? error.message : String(error)}`, { connId: this.connId })
+      this.close(1011, 'internal error')
+    }
+  }
+
+  private readFrame(data: RawData, isBinary: boolean): void {
+    this.frames += 1
     if (isBinary) {
+      this.invalidFrames += 1
       this.close(CloseCodes.POLICY_VIOLATION, 'binary frames are not supported: send JSON text frames')
       return
     }
-    let frame: unknown
-    try {
-      frame = JSON.parse(data.toString())
-    } catch {
-      this.respondError('invalid', invalidRequest('invalid frame: not JSON. Send a JSON object like {"type":"req","id":"1","method":"chat.send","params":{...}}'))
-      return
-    }
-    if (!isRecord(frame)) {
-      this.respondError('invalid', invalidRequest('invalid frame: expected a JSON object like {"type":"req","id":"1","method":"chat.send","params":{...}}'))
-      return
-    }
-    const idIn = frame.id
-    const shownId = typeof idIn === 'string' && idIn.length > 0 && idIn.length <= MAX_REQUEST_ID ? idIn : typeof idIn === 'number' ? String(idIn) : 'invalid'
-
-    const waitMs = Math.max(this.deps.connectionMeter.take(), this.deps.userMeter.take())
-    if (waitMs > 0) {
-      if (frame.type !== 'cancel') this.respondError(shownId, rateLimited(`Too many messages; retry in ${waitMs} ms.`, waitMs))
-      return
+    const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)
+    const bytes = buffer.length
+    const frame = parseInbound(buffer.toString('utf8'))
+    let id = frame.shownId
+    if (frame.kind === 'request') {
+      if (frame.id === undefined) {
+        this.nextAutoId += 1
+        id = `clawchat-${this.nextAutoId}`
+      } else id = frame.id
     }
 
-    if (frame.type === 'cancel') {
-      if (typeof idIn !== 'string') {
-        this.respondError(shownId, invalidRequest('invalid cancel frame: id must be the id of a request in flight'))
+    const limited = takeBoth(this.deps.connectionMeter, this.deps.userMeter)
+    if (limited) {
+      this.rateLimitedFrames += 1
+      if (!this.limitedEpisode) {
+        this.limitedEpisode = true
+        this.deps.audit.record({ event: 'rate.limited', userId: this.userId, connId: this.connId, scope: limited.scope, retryAfterMs: limited.retryAfterMs })
+      }
+      const which = limited.scope === 'user' ? 'for your account (all your connections together)' : 'on this connection'
+      if (frame.kind !== 'cancel') this.respondError(id, rateLimited(`Too many messages ${which}; retry in ${limited.retryAfterMs} ms.`, limited.retryAfterMs))
+      return
+    }
+    this.limitedEpisode = false
+
+    switch (frame.kind) {
+      case 'invalid':
+        this.invalidFrames += 1
+        this.respondError(frame.shownId, frame.error)
+        return
+      case 'cancel': {
+        const controller = this.inflight.get(frame.id)
+        this.inflight.delete(frame.id)
+        controller?.abort()
         return
       }
-      const controller = this.inflight.get(idIn)
-      this.inflight.delete(idIn)
-      controller?.abort()
-      return
+      case 'request':
+        if (this.inflight.has(id)) {
+          this.respondError(id, invalidRequest(`invalid request frame: a request with id "${id.slice(0, 64)}" is still in flight; use a new id per request`))
+          return
+        }
+        if (frame.method === 'connect') {
+          this.handleConnect(id, frame.params)
+          return
+        }
+        if (this.state === 'handshake') this.becomeReady()
+        void this.handleRequest(id, frame.method, frame.params, bytes)
     }
-    if (frame.type !== undefined && frame.type !== 'req') {
-      this.respondError(shownId, invalidRequest(`invalid frame: unknown type ${JSON.stringify(String(frame.type).slice(0, 32))}; send "req" (or leave it out) or "cancel"`))
-      return
-    }
-    for (const key of Object.keys(frame)) {
-      if (!FRAME_FIELDS.includes(key)) {
-        this.respondError(shownId, invalidRequest(`invalid request frame: unexpected property '${key.slice(0, 64)}'`))
-        return
-      }
-    }
-    let id: string
-    if (idIn === undefined) {
-      this.nextAutoId += 1
-      id = `clawchat-${this.nextAutoId}`
-    } else if (typeof idIn === 'string' && idIn.length > 0 && idIn.length <= MAX_REQUEST_ID) {
-      id = idIn
-    } else {
-      this.respondError(shownId, invalidRequest(`invalid request frame: id must be a string of 1 to ${MAX_REQUEST_ID} characters (or left out)`))
-      return
-    }
-    if (typeof frame.method !== 'string' || frame.method.length === 0) {
-      this.respondError(id, invalidRequest('invalid request frame: method must be a non-empty string, e.g. "chat.send"'))
-      return
-    }
-    if (this.inflight.has(id)) {
-      this.respondError(id, invalidRequest(`invalid request frame: a request with id "${id.slice(0, 64)}" is still in flight; use a new id per request`))
-      return
-    }
-    if (frame.method === 'connect') {
-      this.handleConnect(id, frame.params)
-      return
-    }
-    if (this.state === 'handshake') this.becomeReady()
-    void this.handleRequest(id, frame.method, frame.params)
   }
 
   private handleConnect(id: string, params: unknown): void {
@@ -263,13 +315,17 @@ export class ClientConnection implements RoutableConnection {
     this.becomeReady()
   }
 
-  private async handleRequest(id: string, method: string, params: unknown): Promise<void> {
+  private async handleRequest(id: string, method: string, params: unknown, bytes: number): Promise<void> {
     const started = Date.now()
     const ctx = { namespace: this.deps.namespace, userId: this.userId, role: this.user.role, newIdempotencyKey: () => randomUUID() }
+    const audited = { event: 'request' as const, userId: this.userId, connId: this.connId, id, method, bytes }
+    const body = this.deps.audit.bodies && params !== undefined ? { params } : {}
     const planned = planRequest(this.deps.methods, method, params, ctx)
     if (!planned.ok) {
       if (planned.error.code === ErrorCodes.FORBIDDEN) {
-        this.deps.audit.record({ event: 'request.denied', userId: this.userId, connId: this.connId, method: method.slice(0, 128), code: planned.error.code })
+        this.deps.audit.record({ event: 'request.denied', userId: this.userId, connId: this.connId, id, method, code: planned.error.code, bytes })
+      } else {
+        this.deps.audit.record({ ...audited, ...body, outcome: 'error', code: planned.error.code, ms: 0 })
       }
       this.respondError(id, planned.error)
       return
@@ -277,36 +333,44 @@ export class ClientConnection implements RoutableConnection {
     const plan = planned.plan
     if (!this.deps.link.isUp) {
       this.respondError(id, unavailable(`${this.deps.link.downReason} Try again when the gateway is back (event clawchat.gateway {state:"up"}).`))
-      this.deps.audit.record({ event: 'request', userId: this.userId, connId: this.connId, method, sessionKey: plan.sessionKey, ok: false, code: 'UNAVAILABLE', ms: 0 })
+      this.deps.audit.record({ ...audited, sessionKey: plan.sessionKey, ...body, outcome: 'error', code: ErrorCodes.UNAVAILABLE, ms: 0 })
       return
     }
     const controller = new AbortController()
     this.inflight.set(id, controller)
+    let outcome: 'ok' | 'error' | 'cancelled' = 'ok'
     let code: string | undefined
     try {
       const payload = await plan.run((m, p) => this.deps.link.request(m, p, { signal: controller.signal }))
-      if (this.inflight.get(id) !== controller) return // cancelled: the answer is dropped
+      if (this.inflight.get(id) !== controller) {
+        outcome = 'cancelled' // the answer is dropped
+        return
+      }
       this.respond(id, payload)
     } catch (error) {
-      if (this.inflight.get(id) !== controller) return
+      if (this.inflight.get(id) !== controller) {
+        outcome = 'cancelled'
+        return
+      }
       const shape = error instanceof UpstreamError ? error.shape : { code: 'UNAVAILABLE', message: 'The request failed inside the proxy; try again.', retryable: true }
       const sanitized = sanitizeGatewayError({ namespace: this.deps.namespace, userId: this.userId }, shape)
+      outcome = 'error'
       code = sanitized.code
       this.respondError(id, sanitized)
       if (!(error instanceof UpstreamError)) this.deps.log.error(`clawchat: ${method} failed inside the proxy: ${error instanceof Error ? error.stack ?? error.message : String(error)}`)
     } finally {
       if (this.inflight.get(id) === controller) this.inflight.delete(id)
-      this.deps.audit.record({ event: 'request', userId: this.userId, connId: this.connId, method, sessionKey: plan.sessionKey, ok: code === undefined, code, ms: Date.now() - started })
+      this.deps.audit.record({ ...audited, sessionKey: plan.sessionKey, ...body, outcome, code, ms: Date.now() - started })
     }
   }
 
   private shutdown(): void {
     if (this.state === 'closed') return
     this.state = 'closed'
-    if (this.tickTimer) clearInterval(this.tickTimer)
-    if (this.lifetimeTimer) clearTimeout(this.lifetimeTimer)
+    for (const timer of [this.tickTimer, this.lifetimeTimer, this.handshakeTimer]) if (timer) clearTimeout(timer)
     this.tickTimer = null
     this.lifetimeTimer = null
+    this.handshakeTimer = null
     for (const controller of this.inflight.values()) controller.abort()
     this.inflight.clear()
     this.deps.onClosed(this)
@@ -314,6 +378,18 @@ export class ClientConnection implements RoutableConnection {
 
   private onSocketClosed(code: number, why: string): void {
     this.shutdown()
-    this.deps.audit.record({ event: 'connection.close', userId: this.userId, connId: this.connId, code, reason: why || undefined })
+    this.deps.audit.record({
+      event: 'connection.close',
+      userId: this.userId,
+      connId: this.connId,
+      code: this.closing?.code ?? code,
+      reason: (this.closing?.why ?? why) || undefined,
+      by: this.closing ? 'server' : 'client',
+      ms: Date.now() - this.openedAt,
+      frames: this.frames,
+      invalidFrames: this.invalidFrames,
+      rateLimited: this.rateLimitedFrames,
+    })
+    this.socketClosed()
   }
 }

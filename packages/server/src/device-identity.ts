@@ -105,3 +105,23 @@ export function loadOrCreateDeviceIdentity(path: string = DEFAULT_IDENTITY_PATH)
   if (process.platform !== 'win32') chmodSync(file, 0o600)
   return { deviceId: identity.deviceId, publicKeyPem: identity.publicKeyPem, privateKeyPem: identity.privateKeyPem }
 }
+
+/**
+ * Every form in which the private key could leak into a text — the PEM, its base64 body, the raw
+ * 32-byte key in base64, base64url and hex — for the log and audit redactor.
+ *
+ * @example
+ * redact.add(...privateKeySecrets(identity.privateKeyPem))
+ */
+export function privateKeySecrets(privateKeyPem: string): string[] {
+  const body = privateKeyPem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '')
+  const out = [privateKeyPem, privateKeyPem.trim(), body]
+  try {
+    const der = createPrivateKey(privateKeyPem).export({ type: 'pkcs8', format: 'der' })
+    const raw = der.subarray(der.length - 32)
+    out.push(raw.toString('base64'), raw.toString('base64url'), raw.toString('hex'))
+  } catch {
+    // Not a key we can parse: the PEM forms above are still redacted.
+  }
+  return out
+}

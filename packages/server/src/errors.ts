@@ -27,6 +27,12 @@ export function rateLimited(message: string, retryAfterMs: number): ErrorShape {
 /** Replaces every occurrence of each secret in `text`. */
 export type Redactor = (text: string) => string
 
+/** A redactor that can learn more secrets later (the device key, once it is loaded). */
+export interface SecretRedactor extends Redactor {
+  /** Adds secrets; empty and very short values are ignored (they would redact ordinary text). */
+  add(...secrets: readonly (string | undefined)[]): void
+}
+
 /**
  * A redactor for the given secrets (the gateway token): the first invariant is that it never
  * reaches a browser, a log line or an error message, whatever path a string took.
@@ -34,14 +40,25 @@ export type Redactor = (text: string) => string
  * @example
  * const redact = createRedactor([token]); redact(`oops ${token}`) // 'oops [redacted]'
  */
-export function createRedactor(secrets: readonly (string | undefined)[]): Redactor {
-  const list = secrets.filter((s): s is string => typeof s === 'string' && s.length > 0)
-  if (list.length === 0) return (text) => text
-  return (text) => {
+export function createRedactor(secrets: readonly (string | undefined)[]): SecretRedactor {
+  const list: string[] = []
+  const redact = ((text: string) => {
     let out = text
     for (const secret of list) if (out.includes(secret)) out = out.split(secret).join('[redacted]')
     return out
+  }) as SecretRedactor
+  const push = (secret: string) => {
+    // Also as it reads inside JSON text (a PEM's newlines become "\\n"): logs and audit lines are
+    // redacted after serialisation.
+    for (const form of [secret, JSON.stringify(secret).slice(1, -1)]) if (!list.includes(form)) list.push(form)
+    // Longest first, so that a secret containing another is replaced whole.
+    list.sort((a, b) => b.length - a.length)
   }
+  redact.add = (...more) => {
+    for (const secret of more) if (typeof secret === 'string' && secret.length >= 8) push(secret)
+  }
+  for (const secret of secrets) if (typeof secret === 'string' && secret.length > 0) push(secret)
+  return redact
 }
 
 /** An `Error`'s message (or the value as text), for logs; callers redact it. */

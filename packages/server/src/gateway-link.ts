@@ -3,16 +3,19 @@
  *
  * The link owns the reconnect policy: one `GatewayClient` per connection attempt (its own backoff
  * is fixed at 1 s → 30 s without jitter and `stop()` is final), stopped as soon as its socket
- * closes, and a fresh one after a short jittered delay — capped at about a second, so the link is
- * back within ~2 s of the gateway accepting again. Nothing is sent before `onHelloOk`; then the link
- * subscribes once to `sessions.subscribe` (the router filters what it brings).
+ * closes (or the gateway announces `shutdown`), and a fresh one after a short jittered delay:
+ * 50–150 ms after losing a live link, then 100 ms doubling to a cap of 500 ms (each delay jittered to
+ * 50–100 % of its step). So while the gateway is down the link tries about twice a second, and once
+ * it accepts again the link is back after at most one sleep (≤ 500 ms) plus one handshake — within
+ * the 2 s the proxy promises. Nothing is sent before `onHelloOk`; then the link subscribes once to
+ * `sessions.subscribe` (the router filters what it brings).
  */
 import { EventEmitter } from 'node:events'
 import { GatewayClient, type GatewayClientOptions } from '@openclaw/gateway-client'
 import type { EventFrame } from '@clawchat/protocol'
-import { createRedactor, messageOf } from './errors.js'
+import { createRedactor, messageOf, type SecretRedactor } from './errors.js'
 import type { DeviceIdentity } from './device-identity.js'
-import { loadOrCreateDeviceIdentity, publicKeyRawBase64UrlFromPem, signDevicePayload } from './device-identity.js'
+import { loadOrCreateDeviceIdentity, privateKeySecrets, publicKeyRawBase64UrlFromPem, signDevicePayload } from './device-identity.js'
 import type { ProxyLog } from './log.js'
 import { CLAWCHAT_VERSION } from './version.js'
 
@@ -37,7 +40,12 @@ export interface GatewayLinkOptions {
   identityPath: string
   requestTimeoutMs: number
   log: ProxyLog
-  /** First retry delay, ms (default 100); doubles up to `maxDelayMs` (default 1000), jittered. */
+  /**
+   * The redactor of logs and audit lines: it already knows the token, and the link adds the device
+   * key's forms once it has loaded it. Default: one of its own.
+   */
+  redact?: SecretRedactor
+  /** First retry delay, ms (default 100); doubles up to `maxDelayMs` (default 500), jittered. */
   initialDelayMs?: number
   maxDelayMs?: number
   /** Delay between attempts after an authentication or pairing refusal, ms (default 5000). */
@@ -111,7 +119,7 @@ export class GatewayLink extends EventEmitter {
   private attemptTimer: NodeJS.Timeout | null = null
   private identity: DeviceIdentity | null = null
   private readonly deviceTokens = new Map<string, { token: string; scopes: string[] }>()
-  private readonly redact
+  private readonly redact: SecretRedactor
   private loggedOutage = false
   private downAnnounced = false
   private lastError = ''
@@ -119,7 +127,8 @@ export class GatewayLink extends EventEmitter {
 
   constructor(private readonly opts: GatewayLinkOptions) {
     super()
-    this.redact = createRedactor([opts.token])
+    this.redact = opts.redact ?? createRedactor([opts.token])
+    this.redact.add(opts.token)
   }
 
   /** Starts connecting in the background; returns at once. */
@@ -210,7 +219,7 @@ export class GatewayLink extends EventEmitter {
   private nextDelay(): number {
     if (this.lastFailure === 'auth' || this.lastFailure === 'pairing') return this.opts.authRetryDelayMs ?? 5000
     const initial = this.opts.initialDelayMs ?? 100
-    const max = this.opts.maxDelayMs ?? 1000
+    const max = this.opts.maxDelayMs ?? 500
     const base = Math.min(max, initial * 2 ** Math.min(this.failures, 16))
     return Math.round(base * (0.5 + Math.random() * 0.5))
   }
@@ -219,6 +228,7 @@ export class GatewayLink extends EventEmitter {
     if (this.identity) return this.identity
     try {
       this.identity = loadOrCreateDeviceIdentity(this.opts.identityPath)
+      this.redact.add(...privateKeySecrets(this.identity.privateKeyPem))
       this.opts.log.info('clawchat: device identity ready', { deviceId: this.identity.deviceId, identityPath: this.opts.identityPath })
       return this.identity
     } catch (error) {
@@ -273,6 +283,10 @@ export class GatewayLink extends EventEmitter {
       },
       onEvent: (frame) => {
         if (!isCurrent() || this.state !== 'up') return
+        if ((frame as EventFrame).event === 'shutdown') {
+          this.onGatewayShutdown(client)
+          return
+        }
         this.emit('event', frame as EventFrame)
       },
       onConnectError: (error) => {
@@ -370,12 +384,23 @@ export class GatewayLink extends EventEmitter {
       default:
         if (!this.loggedOutage) {
           this.loggedOutage = true
-          this.opts.log.warn(`clawchat: cannot reach the gateway at ${this.opts.url}: ${message}; retrying every second or so`)
+          this.opts.log.warn(`clawchat: cannot reach the gateway at ${this.opts.url}: ${message}; retrying about twice a second`)
         } else {
           this.opts.log.debug(`clawchat: gateway still unreachable: ${message}`)
         }
         this.downReason = failure === 'unreachable' ? REASONS.unreachable : REASONS.other
     }
+  }
+
+  /**
+   * The gateway announced it is stopping (its last frame before close 1012): go down now, so that
+   * requests fail fast instead of meeting a closing socket, and start reconnecting.
+   */
+  private onGatewayShutdown(client: GatewayClientLike): void {
+    this.downReason = REASONS.restarting
+    this.opts.log.warn('clawchat: the gateway is shutting down or restarting; reconnecting')
+    this.loggedOutage = true
+    this.abandon(client, 'unreachable')
   }
 
   private onClientClosed(client: GatewayClientLike, code: number, reason: string): void {

@@ -14,6 +14,7 @@ export {
   DEFAULT_GATEWAY_URL,
   DEFAULT_NAMESPACE,
   DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_SESSION_CHECK_INTERVAL_MS,
   defaultAuthenticate,
   type Authenticate,
   type AuthenticateRequest,
@@ -28,4 +29,6 @@ export { DEFAULT_LIMITS, type LimitsOption, type ProxyLimits } from './limits.js
 export { DEFAULT_METHOD_POLICY, type MethodPolicy, type Role } from './policy.js'
 export type { LoggerLike } from './log.js'
 export type { AuditEntry } from './audit.js'
+export type { AuditOption, AuditOptions, AuditSink, AuditStream } from './audit-sink.js'
+export type { SessionStoreLike } from './session-check.js'
 export type { LinkState } from './gateway-link.js'

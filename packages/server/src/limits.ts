@@ -5,10 +5,14 @@
  */
 import type { ClawChatLimits } from '@clawchat/protocol'
 
-/** The limits of the proxy: those a browser is told about, plus the tick interval. */
+/** The limits of the proxy: those a browser is told about, plus the proxy's own timers. */
 export interface ProxyLimits extends ClawChatLimits {
   /** Interval of the proxy's own `tick` events, in ms. */
   tickIntervalMs: number
+  /** Interval of WebSocket pings; a socket that has not answered the previous ping is terminated. 0: no pings. */
+  pingIntervalMs: number
+  /** A socket that neither sends `connect` nor a request within this time is closed with 1008. 0: no limit. */
+  handshakeTimeoutMs: number
 }
 
 /** Limits as the `limits` option takes them: any subset. */
@@ -23,6 +27,8 @@ export const DEFAULT_LIMITS: Readonly<ProxyLimits> = Object.freeze({
   outboundHighWaterMark: 8 * 1024 * 1024,
   maxLifetimeMs: 0,
   tickIntervalMs: 30_000,
+  pingIntervalMs: 30_000,
+  handshakeTimeoutMs: 15_000,
 })
 
 const RULES: Record<keyof ProxyLimits, { min: number; zeroMeansNone?: boolean; what: string }> = {
@@ -33,7 +39,19 @@ const RULES: Record<keyof ProxyLimits, { min: number; zeroMeansNone?: boolean; w
   outboundHighWaterMark: { min: 1024, what: 'an integer number of bytes, at least 1024' },
   maxLifetimeMs: { min: 1000, zeroMeansNone: true, what: 'an integer number of ms, at least 1000, or 0 for no limit' },
   tickIntervalMs: { min: 100, what: 'an integer number of ms, at least 100' },
+  pingIntervalMs: { min: 100, zeroMeansNone: true, what: 'an integer number of ms, at least 100, or 0 for no pings' },
+  handshakeTimeoutMs: { min: 100, zeroMeansNone: true, what: 'an integer number of ms, at least 100, or 0 for no limit' },
 }
+
+/** The limits a browser is told about (`ClawChatLimits`), in the order of the contract. */
+const PUBLIC_KEYS = [
+  'maxPayload',
+  'messagesPerSecond',
+  'userMessagesPerSecond',
+  'connectionsPerUser',
+  'outboundHighWaterMark',
+  'maxLifetimeMs',
+] as const satisfies readonly (keyof ClawChatLimits)[]
 
 /** Merges the option with the defaults; throws naming the bad option. */
 export function resolveLimits(option: unknown, name = 'clawchatProxy'): ProxyLimits {
@@ -43,8 +61,8 @@ export function resolveLimits(option: unknown, name = 'clawchatProxy'): ProxyLim
   }
   const out: ProxyLimits = { ...DEFAULT_LIMITS }
   for (const [key, value] of Object.entries(option as Record<string, unknown>)) {
+    if (!Object.hasOwn(RULES, key)) throw new TypeError(`${name}: option "limits.${key}" is not a limit; known limits: ${Object.keys(RULES).join(', ')}`)
     const rule = RULES[key as keyof ProxyLimits]
-    if (!rule) throw new TypeError(`${name}: option "limits.${key}" is not a limit; known limits: ${Object.keys(RULES).join(', ')}`)
     if (value === undefined) continue
     const ok = typeof value === 'number' && Number.isSafeInteger(value) && (value >= rule.min || (rule.zeroMeansNone === true && value === 0))
     if (!ok) throw new TypeError(`${name}: option "limits.${key}" must be ${rule.what}, got ${JSON.stringify(value)}`)
@@ -53,10 +71,11 @@ export function resolveLimits(option: unknown, name = 'clawchatProxy'): ProxyLim
   return out
 }
 
-/** What the browser is told (`clawchat.session.limits`). */
+/** What the browser is told (`clawchat.session.limits`): the contract's limits, not the proxy's timers. */
 export function publicLimits(limits: ProxyLimits): ClawChatLimits {
-  const { tickIntervalMs: _tick, ...rest } = limits
-  return rest
+  const out = {} as ClawChatLimits
+  for (const key of PUBLIC_KEYS) out[key] = limits[key]
+  return out
 }
 
 /**
@@ -79,13 +98,91 @@ export class RateMeter {
   }
 
   take(): number {
-    const now = this.now()
-    this.tokens = Math.min(this.ratePerSecond, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond)
-    this.last = now
+    this.refill()
     if (this.tokens >= 1) {
       this.tokens -= 1
       return 0
     }
     return Math.ceil(((1 - this.tokens) / this.ratePerSecond) * 1000)
+  }
+
+  /** Gives back a token taken by {@link RateMeter.take} for a message that did not go after all. */
+  refund(): void {
+    this.tokens = Math.min(this.ratePerSecond, this.tokens + 1)
+  }
+
+  /** True when the bucket is full again (nothing to remember about its owner). */
+  get isFull(): boolean {
+    this.refill()
+    return this.tokens >= this.ratePerSecond
+  }
+
+  private refill(): void {
+    const now = this.now()
+    this.tokens = Math.min(this.ratePerSecond, this.tokens + ((Math.max(0, now - this.last)) / 1000) * this.ratePerSecond)
+    this.last = now
+  }
+}
+
+/** Which limit a refused message hit. */
+export type RateScope = 'connection' | 'user'
+
+/**
+ * Takes one message from a connection's meter and its user's meter together: a message refused by
+ * either uses up neither. Answers `null` when it may go, else the scope it hit and the wait.
+ *
+ * @example
+ * const limited = takeBoth(connectionMeter, userMeter)
+ * if (limited) answer(rateLimited(`retry in ${limited.retryAfterMs} ms`, limited.retryAfterMs))
+ */
+export function takeBoth(connection: RateMeter, user: RateMeter): { scope: RateScope; retryAfterMs: number } | null {
+  const connectionWait = connection.take()
+  if (connectionWait > 0) return { scope: 'connection', retryAfterMs: connectionWait }
+  const userWait = user.take()
+  if (userWait > 0) {
+    connection.refund()
+    return { scope: 'user', retryAfterMs: userWait }
+  }
+  return null
+}
+
+/**
+ * The per-user meters, shared by a user's connections. A user's meter outlives their last
+ * connection until it has refilled, so reconnecting never buys a fresh budget.
+ *
+ * @example
+ * const meters = new UserMeters(50, (id) => registry.countForUser(id) > 0)
+ * const meter = meters.for('u_42')
+ * // when the user's last connection closed:
+ * meters.release('u_42')
+ */
+export class UserMeters {
+  private readonly meters = new Map<string, RateMeter>()
+
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly inUse: (userId: string) => boolean,
+  ) {}
+
+  /** The user's meter (made on first use). */
+  for(userId: string): RateMeter {
+    let meter = this.meters.get(userId)
+    if (!meter) this.meters.set(userId, (meter = new RateMeter(this.ratePerSecond)))
+    return meter
+  }
+
+  /** The user has no connection left: forget the meter once it is full again. */
+  release(userId: string): void {
+    setTimeout(() => {
+      const meter = this.meters.get(userId)
+      if (!meter || this.inUse(userId)) return
+      if (meter.isFull) this.meters.delete(userId)
+      else this.release(userId)
+    }, 1000).unref?.()
+  }
+
+  /** How many users have a meter. */
+  get size(): number {
+    return this.meters.size
   }
 }

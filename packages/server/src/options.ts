@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http'
 import { DEFAULT_PATH } from '@clawchat/protocol'
+import { resolveAuditOption, type AuditOption, type ResolvedAudit } from './audit-sink.js'
 import { DEFAULT_IDENTITY_PATH } from './device-identity.js'
 import { resolveLimits, type LimitsOption, type ProxyLimits } from './limits.js'
 import { isLoggerLike, type LoggerLike } from './log.js'
@@ -17,6 +18,11 @@ export const DEFAULT_GATEWAY_URL = 'ws://127.0.0.1:18789'
 export const DEFAULT_NAMESPACE = 'clawchat'
 /** The default upstream request timeout, in ms. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
+/**
+ * The default interval of the logout check, in ms: a destroyed or expired session's sockets close
+ * within this time plus one store read — under 5 s.
+ */
+export const DEFAULT_SESSION_CHECK_INTERVAL_MS = 4000
 
 /** A user as `authenticate` returns it. */
 export interface ClawChatUserInput {
@@ -71,7 +77,9 @@ export interface PolicyOptions {
  *   session: sessionMiddleware,
  *   authenticate: (req) => (req.session.user ? { id: req.session.user.id, role: req.session.user.isAdmin ? 'admin' : 'user' } : null),
  *   allowedOrigins: ['https://app.example'],
- *   limits: { connectionsPerUser: 5 },
+ *   limits: { connectionsPerUser: 5, messagesPerSecond: 10 },
+ *   sessionCheckIntervalMs: 2000,
+ *   audit: { to: '/var/log/clawchat/audit.log', bodies: false },
  * }
  */
 export interface ClawChatProxyOptions {
@@ -96,8 +104,18 @@ export interface ClawChatProxyOptions {
   policy?: PolicyOptions
   /** Limits, each with a safe default (see README). */
   limits?: LimitsOption
-  /** A pino logger for the audit trail (who called what). Default: none. */
-  audit?: LoggerLike | false
+  /**
+   * How often the proxy re-reads each app session that has open sockets (one `store.get` per
+   * distinct session), closing the sockets of a destroyed or expired one with 4401. Default 4000 ms;
+   * 0 turns the check off (then only `disconnectSession`/`disconnectUser` close sockets).
+   */
+  sessionCheckIntervalMs?: number
+  /**
+   * The audit trail: `true` (JSON lines on stdout), a file path, a writable stream, a pino logger,
+   * or `{ to, bodies }` (`bodies: true` also records request params, i.e. message text).
+   * Default: off.
+   */
+  audit?: AuditOption
   /** A pino-compatible logger for operational messages. Default: pino at `info` to stderr. */
   logger?: LoggerLike
 }
@@ -113,7 +131,8 @@ export interface ResolvedOptions {
   namespace: string
   methods: MethodPolicy
   limits: ProxyLimits
-  audit: LoggerLike | undefined
+  sessionCheckIntervalMs: number
+  audit: ResolvedAudit
   logger: LoggerLike | undefined
 }
 
@@ -167,7 +186,7 @@ function methodList(option: string, value: unknown): readonly string[] {
 export function resolveOptions(input: unknown): ResolvedOptions {
   if (typeof input !== 'object' || input === null) throw new TypeError(`${NAME}: options must be an object, got ${input === null ? 'null' : typeof input}`)
   const o = input as Partial<ClawChatProxyOptions> & Record<string, unknown>
-  const known = ['gateway', 'session', 'authenticate', 'path', 'allowedOrigins', 'trustProxy', 'namespace', 'policy', 'limits', 'audit', 'logger']
+  const known = ['gateway', 'session', 'authenticate', 'path', 'allowedOrigins', 'trustProxy', 'namespace', 'policy', 'limits', 'sessionCheckIntervalMs', 'audit', 'logger']
   for (const key of Object.keys(o)) if (!known.includes(key)) throw new TypeError(`${NAME}: unknown option "${key}"; known options: ${known.join(', ')}`)
 
   if (typeof o.gateway !== 'object' || o.gateway === null) throw bad('gateway', 'must be an object like { url, token }', o.gateway)
@@ -241,7 +260,12 @@ export function resolveOptions(input: unknown): ResolvedOptions {
 
   const limits = resolveLimits(o.limits, NAME)
 
-  if (o.audit !== undefined && o.audit !== false && !isLoggerLike(o.audit)) throw bad('audit', 'must be a pino logger (or false)', o.audit)
+  const sessionCheckIntervalMs = o.sessionCheckIntervalMs === undefined ? DEFAULT_SESSION_CHECK_INTERVAL_MS : o.sessionCheckIntervalMs
+  if (typeof sessionCheckIntervalMs !== 'number' || !Number.isSafeInteger(sessionCheckIntervalMs) || (sessionCheckIntervalMs !== 0 && sessionCheckIntervalMs < 100)) {
+    throw bad('sessionCheckIntervalMs', 'must be an integer number of ms, at least 100, or 0 to turn the check off', sessionCheckIntervalMs)
+  }
+
+  const audit = resolveAuditOption(o.audit, NAME)
   if (o.logger !== undefined && !isLoggerLike(o.logger)) throw bad('logger', 'must be a pino-compatible logger with debug, info, warn and error', o.logger)
 
   return {
@@ -254,7 +278,8 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     namespace,
     methods,
     limits,
-    audit: o.audit === false ? undefined : o.audit,
+    sessionCheckIntervalMs,
+    audit,
     logger: o.logger,
   }
 }

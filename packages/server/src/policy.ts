@@ -113,6 +113,46 @@ function integerIn(method: string, name: string, value: unknown, min: number, ma
   return null
 }
 
+/** The fields of an attachment (OpenClaw's `chat.send` shape) and the type each must have. */
+const ATTACHMENT_FIELDS: Readonly<Record<string, 'string' | 'number'>> = {
+  type: 'string',
+  mimeType: 'string',
+  fileName: 'string',
+  content: 'string',
+  sizeBytes: 'number',
+  durationMs: 'number',
+  width: 'number',
+  height: 'number',
+}
+
+/**
+ * Rebuilds attachments field by field, so that only OpenClaw's attachment fields, with their
+ * types, go upstream — never a `__proto__`, `constructor` or nested object from a browser.
+ * Answers the rebuilt list, or what was wrong.
+ */
+function checkAttachments(value: unknown): Params[] | string {
+  if (!Array.isArray(value)) return 'attachments must be an array of objects'
+  const out: Params[] = []
+  for (const [i, item] of value.entries()) {
+    if (!isRecord(item)) return `attachments[${i}] must be an object`
+    const copy: Params = {}
+    for (const key of Object.keys(item)) {
+      if (!Object.hasOwn(ATTACHMENT_FIELDS, key)) {
+        return `attachments[${i}]: unexpected property '${key.slice(0, 64)}' (allowed: ${Object.keys(ATTACHMENT_FIELDS).join(', ')})`
+      }
+      const want = ATTACHMENT_FIELDS[key]
+      const field = item[key]
+      if (field === undefined) continue
+      if (want === 'number' ? typeof field !== 'number' || !Number.isFinite(field) : typeof field !== want) {
+        return `attachments[${i}].${key} must be a ${want === 'string' && key === 'content' ? 'string (base64 for binary files)' : want}`
+      }
+      copy[key] = field
+    }
+    out.push(copy)
+  }
+  return out
+}
+
 const chatSend: Planner = (params, ctx) => {
   const method = 'chat.send'
   const extra = unexpected(method, params, ['message', 'sessionKey', 'idempotencyKey', 'attachments', 'thinking'])
@@ -124,8 +164,11 @@ const chatSend: Planner = (params, ctx) => {
   if (params.idempotencyKey === undefined) browserKey = ctx.newIdempotencyKey()
   else if (typeof params.idempotencyKey === 'string' && IDEMPOTENCY_KEY_PATTERN.test(params.idempotencyKey)) browserKey = params.idempotencyKey
   else return fail(`invalid ${method} params: idempotencyKey must be 1 to 128 printable ASCII characters without spaces (a UUID is best), or left out`)
-  if (params.attachments !== undefined && !(Array.isArray(params.attachments) && params.attachments.every(isRecord))) {
-    return fail(`invalid ${method} params: attachments must be an array of objects`)
+  let attachments: Params[] | undefined
+  if (params.attachments !== undefined) {
+    const checked = checkAttachments(params.attachments)
+    if (typeof checked === 'string') return fail(`invalid ${method} params: ${checked}`)
+    attachments = checked
   }
   if (params.thinking !== undefined && typeof params.thinking !== 'string') return fail(`invalid ${method} params: thinking must be a string`)
   const upstream: Params = {
@@ -133,7 +176,7 @@ const chatSend: Planner = (params, ctx) => {
     message: params.message,
     idempotencyKey: upstreamRunId(ctx.namespace, ctx.userId, session.key, browserKey),
   }
-  if (params.attachments !== undefined) upstream.attachments = params.attachments
+  if (attachments !== undefined) upstream.attachments = attachments
   if (params.thinking !== undefined) upstream.thinking = params.thinking
   return {
     ok: true,
@@ -323,7 +366,7 @@ const PLANNERS: Readonly<Record<string, Planner>> = {
 export function planRequest(policy: MethodPolicy, method: string, params: unknown, ctx: PlanContext): PlanResult {
   const denied = mayCall(policy, ctx.role, method)
   if (denied) return { ok: false, error: denied }
-  const planner = PLANNERS[method]
+  const planner = Object.hasOwn(PLANNERS, method) ? PLANNERS[method] : undefined
   if (!planner) return { ok: false, error: forbidden(`Method "${method}" cannot be relayed.`) }
   if (params !== undefined && params !== null && !isRecord(params)) return fail(`invalid ${method} params: params must be an object`)
   return planner(params ?? {}, ctx)

@@ -10,16 +10,20 @@ import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
 import { CloseCodes } from '@clawchat/protocol'
 import { createAudit } from './audit.js'
+import { openAuditSink } from './audit-sink.js'
 import { ClientConnection } from './client-connection.js'
 import { createRedactor, messageOf } from './errors.js'
 import { GatewayLink, type LinkState } from './gateway-link.js'
+import { startHeartbeat } from './heartbeat.js'
 import { handleSessionEndpoint, requestPath } from './http.js'
-import { RateMeter } from './limits.js'
+import { RateMeter, UserMeters } from './limits.js'
 import { createLog, defaultLogger } from './log.js'
-import { resolveOptions, type ClawChatProxyOptions } from './options.js'
+import { defaultAuthenticate, resolveOptions, type ClawChatProxyOptions } from './options.js'
 import { ConnectionRegistry } from './registry.js'
 import { EventRouter } from './router.js'
-import { gateUpgrade, refuseUpgrade } from './upgrade.js'
+import { isRecord } from './sanitize.js'
+import { SessionWatcher, type WatchedSession } from './session-check.js'
+import { clientAddress, gateUpgrade, refuseUpgrade, type GateResult } from './upgrade.js'
 
 /** Counters for monitoring. */
 export interface ProxyStats {
@@ -60,15 +64,38 @@ export interface ClawChatProxy {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean
   /** Closes every connection of a user with 4401; answers how many. */
   disconnectUser(userId: string, reason?: string): number
-  /** Closes every connection opened with an app session (e.g. from a logout route); answers how many. */
+  /**
+   * Closes every connection opened with an app session with 4401, at once (e.g. from a logout
+   * route); answers how many. Without it, the periodic session check closes them within
+   * `sessionCheckIntervalMs`.
+   */
   disconnectSession(sessionId: string): number
-  /** Closes every connection (1012), stops the link and detaches from servers. */
+  /**
+   * Closes every connection (1012), stops the link, the pings and the session check, detaches from
+   * servers, and flushes an audit file it opened. Waits up to a second for browsers to answer the close.
+   */
   close(): Promise<void>
   /** Counters for monitoring. */
   stats(): ProxyStats
 }
 
 type TrustFn = (address: string, hop: number) => boolean
+
+/** The app sessions with open sockets, each with its store and users: what the logout check reads. */
+function watchedSessions(registry: ConnectionRegistry<ClientConnection>): WatchedSession[] {
+  const out: WatchedSession[] = []
+  for (const sessionId of registry.sessionIds()) {
+    const conns = registry.forSession(sessionId)
+    const store = conns.find((c) => c.sessionStore !== undefined)?.sessionStore
+    if (store) out.push({ sessionId, store, userIds: [...new Set(conns.map((c) => c.userId))] })
+  }
+  return out
+}
+
+/** The user id the default `authenticate` would find in a stored session. */
+function sessionUserId(session: Record<string, unknown>): unknown {
+  return isRecord(session.user) ? session.user.id : undefined
+}
 
 /**
  * Creates the ClawChat relay: browsers authenticate with the app's own session; the gateway token
@@ -93,15 +120,19 @@ type TrustFn = (address: string, hop: number) => boolean
  */
 export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
   const opts = resolveOptions(options)
+  // Browser frames are redacted of the token; logs and audit lines also of the device key.
   const redact = createRedactor([opts.gateway.token])
-  const log = createLog(opts.logger ?? defaultLogger(), redact)
-  const audit = createAudit(opts.audit, redact)
+  const redactSecrets = createRedactor([opts.gateway.token])
+  const log = createLog(opts.logger ?? defaultLogger(), redactSecrets)
+  const auditSink = openAuditSink(opts.audit, (error) => log.error(`clawchat: the audit sink failed: ${messageOf(error)}`, { option: 'audit' }))
+  const audit = createAudit(auditSink?.logger, redactSecrets, opts.audit?.bodies === true)
   const startedAt = Date.now()
   const registry = new ConnectionRegistry<ClientConnection>()
   const router = new EventRouter(opts.namespace, registry)
-  const userMeters = new Map<string, RateMeter>()
+  const userMeters = new UserMeters(opts.limits.userMessagesPerSecond, (userId) => registry.countForUser(userId) > 0)
   const attached = new Map<HttpServer | HttpsServer, (req: IncomingMessage, socket: Duplex, head: Buffer) => void>()
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.limits.maxPayload, perMessageDeflate: false, clientTracking: false })
+  const heartbeat = startHeartbeat(opts.limits.pingIntervalMs)
   let expressTrust: TrustFn | undefined
   let closed = false
 
@@ -111,6 +142,7 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
     identityPath: opts.gateway.identityPath,
     requestTimeoutMs: opts.gateway.requestTimeoutMs,
     log,
+    redact: redactSecrets,
   })
   link.on('event', (frame) => {
     try {
@@ -120,13 +152,37 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
     }
   })
   link.on('up', () => {
+    audit.record({ event: 'gateway.state', state: 'up', gatewayVersion: link.gatewayVersion })
     for (const conn of registry.list()) conn.gatewayChanged(true)
   })
   link.on('down', (why: string) => {
+    audit.record({ event: 'gateway.state', state: link.state === 'failed' ? 'failed' : 'down', reason: why })
     for (const conn of registry.list()) conn.gatewayChanged(false, why)
   })
   log.info(`clawchat: relay on ${opts.path}, gateway ${opts.gateway.url} (connecting in the background)`)
   link.start()
+
+  const usesDefaultAuthenticate = opts.authenticate === defaultAuthenticate
+  const watcher =
+    opts.sessionCheckIntervalMs > 0
+      ? new SessionWatcher({
+          intervalMs: opts.sessionCheckIntervalMs,
+          sessions: () => watchedSessions(registry),
+          // With the default authenticate, a session that no longer holds the socket's user is a logout too.
+          belongsTo: usesDefaultAuthenticate ? (session, userId) => sessionUserId(session) === userId : undefined,
+          onEnded(sessionId, userIds, why) {
+            const conns = registry.forSession(sessionId).filter((c) => userIds.includes(c.userId))
+            for (const userId of new Set(conns.map((c) => c.userId))) {
+              audit.record({ event: 'session.ended', userId, reason: why, connections: conns.filter((c) => c.userId === userId).length })
+            }
+            for (const conn of conns) conn.close(CloseCodes.LOGGED_OUT, why)
+          },
+          onStoreError(error) {
+            log.warn(`clawchat: the logout check could not read the session store (${messageOf(error)}); sockets stay open, retrying next round`)
+          },
+        })
+      : undefined
+  watcher?.start()
 
   function trustProxyFor(req: IncomingMessage): boolean {
     if (opts.trustProxy !== undefined) return opts.trustProxy
@@ -143,32 +199,45 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
     return path === opts.path || path === `${opts.path}/`
   }
 
-  function accept(req: IncomingMessage, socket: Duplex, head: Buffer, user: ClientConnection['user'], sessionId: string | undefined, origin: string | undefined): void {
+  function accept(req: IncomingMessage, socket: Duplex, head: Buffer, gate: Extract<GateResult, { ok: true }>, ip: string | undefined): void {
+    const { user } = gate
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (closed) {
         ws.close(CloseCodes.SERVICE_RESTART, 'proxy shutting down')
         return
       }
-      let userMeter = userMeters.get(user.id)
-      if (!userMeter) userMeters.set(user.id, (userMeter = new RateMeter(opts.limits.userMessagesPerSecond)))
-      const conn = new ClientConnection(ws, user, sessionId, origin, {
-        link,
-        methods: opts.methods,
-        namespace: opts.namespace,
-        limits: opts.limits,
-        userMeter,
-        connectionMeter: new RateMeter(opts.limits.messagesPerSecond),
-        startedAt,
-        audit,
-        log,
-        redact,
-        onClosed(c) {
-          registry.remove(c)
-          if (registry.countForUser(c.userId) === 0) userMeters.delete(c.userId)
+      // Checked before the upgrade too (HTTP 429); this second check holds the limit should the
+      // upgrade ever complete asynchronously, and then the browser sees 4429.
+      if (registry.countForUser(user.id) >= opts.limits.connectionsPerUser) {
+        audit.record({ event: 'upgrade.refused', code: CloseCodes.TOO_MANY_CONNECTIONS, reason: 'too many connections', userId: user.id, origin: gate.origin, ip })
+        ws.on('error', () => undefined)
+        ws.close(CloseCodes.TOO_MANY_CONNECTIONS, `too many connections for this user (at most ${opts.limits.connectionsPerUser})`)
+        setTimeout(() => ws.terminate(), 2000).unref?.()
+        return
+      }
+      const conn = new ClientConnection(
+        ws,
+        user,
+        { sessionId: gate.sessionId, sessionStore: gate.sessionStore, origin: gate.origin, ip },
+        {
+          link,
+          methods: opts.methods,
+          namespace: opts.namespace,
+          limits: opts.limits,
+          userMeter: userMeters.for(user.id),
+          connectionMeter: new RateMeter(opts.limits.messagesPerSecond),
+          startedAt,
+          audit,
+          log,
+          redact,
+          onClosed(c) {
+            registry.remove(c)
+            if (registry.countForUser(c.userId) === 0) userMeters.release(c.userId)
+          },
         },
-      })
+      )
       registry.add(conn)
-      audit.record({ event: 'connection.open', userId: user.id, connId: conn.connId, origin })
+      heartbeat.watch(ws, () => conn.terminate(`no pong within ${opts.limits.pingIntervalMs} ms`))
     })
   }
 
@@ -179,21 +248,27 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
       refuseUpgrade(socket, 503)
       return true
     }
-    gateUpgrade(req, opts, trustProxyFor(req)).then(
+    const trust = trustProxyFor(req)
+    const ip = clientAddress(req, trust)
+    gateUpgrade(req, opts, trust).then(
       (result) => {
         if (!result.ok) {
-          audit.record({ event: 'upgrade.refused', status: result.status, reason: result.message })
+          audit.record({ event: 'upgrade.refused', status: result.status, reason: result.message, ip })
           if (result.status >= 500) log.error(`clawchat: refused an upgrade (${result.status}): ${result.message}`)
           else log.debug(`clawchat: refused an upgrade (${result.status}): ${result.message}`)
           refuseUpgrade(socket, result.status)
           return
         }
+        if (closed) {
+          refuseUpgrade(socket, 503)
+          return
+        }
         if (registry.countForUser(result.user.id) >= opts.limits.connectionsPerUser) {
-          audit.record({ event: 'upgrade.refused', status: 429, reason: 'too many connections', userId: result.user.id })
+          audit.record({ event: 'upgrade.refused', status: 429, reason: 'too many connections', userId: result.user.id, origin: result.origin, ip })
           refuseUpgrade(socket, 429)
           return
         }
-        accept(req, socket, head, result.user, result.sessionId, result.origin)
+        accept(req, socket, head, result, ip)
       },
       (error: unknown) => {
         log.error(`clawchat: the upgrade gate failed: ${messageOf(error)}`)
@@ -247,11 +322,22 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
   proxy.close = async () => {
     if (closed) return
     closed = true
+    watcher?.stop()
+    heartbeat.stop()
     for (const [server, listener] of attached) server.off('upgrade', listener)
     attached.clear()
-    for (const conn of registry.list()) conn.close(CloseCodes.SERVICE_RESTART, 'proxy shutting down')
+    const conns = registry.list()
+    for (const conn of conns) conn.close(CloseCodes.SERVICE_RESTART, 'proxy shutting down')
     await link.close()
     await new Promise<void>((resolve) => wss.close(() => resolve()))
+    // Give browsers a moment to answer the close handshake, so their audit lines are complete.
+    const ended = Promise.all(conns.map((c) => c.ended))
+    const grace = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), 1000).unref?.())
+    if ((await Promise.race([ended, grace])) === 'late') {
+      for (const conn of conns) conn.terminate('proxy shutting down')
+      await ended
+    }
+    await auditSink?.close()
   }
 
   return proxy

@@ -44,6 +44,11 @@ export class ConnectionRegistry<C extends RegisteredConnection> {
     return [...(this.bySession.get(sessionId) ?? [])]
   }
 
+  /** The app session ids with open connections. */
+  sessionIds(): string[] {
+    return [...this.bySession.keys()]
+  }
+
   /** Every open connection. */
   list(): C[] {
     return [...this.all]

@@ -44,6 +44,8 @@ export class EventRouter {
    * link.on('event', (frame) => router.route(frame))
    */
   route(frame: EventFrame): number {
+    // Own properties only: an event named "constructor" or "__proto__" is not a sanitiser's.
+    if (typeof frame?.event !== 'string' || !Object.hasOwn(SANITISERS, frame.event)) return 0
     const sanitise = SANITISERS[frame.event]
     if (!sanitise || !isRecord(frame.payload)) return 0
     const payload = frame.payload

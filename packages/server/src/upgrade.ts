@@ -10,11 +10,19 @@ import type { ClawChatUser } from '@clawchat/protocol'
 import { messageOf } from './errors.js'
 import type { AuthenticateRequest, ResolvedOptions } from './options.js'
 import { normalizeOrigin } from './options.js'
+import type { SessionStoreLike } from './session-check.js'
 import { userIdProblem } from './session-keys.js'
 
 /** What the gate decided. */
 export type GateResult =
-  | { ok: true; user: ClawChatUser; sessionId: string | undefined; origin: string | undefined }
+  | {
+      ok: true
+      user: ClawChatUser
+      sessionId: string | undefined
+      /** The store the session came from (`req.sessionStore`, set by express-session), for the logout check. */
+      sessionStore: SessionStoreLike | undefined
+      origin: string | undefined
+    }
   | { ok: false; status: 401 | 403 | 500 | 503; message: string; userId?: string }
 
 /** The first value of a header. */
@@ -50,6 +58,16 @@ export function originAllowed(req: IncomingMessage, allowed: readonly string[] |
   if (origin === null) return { ok: false, origin: raw.slice(0, 200) }
   if (allowed) return { ok: allowed.includes(origin), origin }
   return { ok: origin === ownOrigin(req, trustProxy), origin }
+}
+
+/**
+ * The browser's address for the audit trail: the socket's peer, or behind a trusted proxy the first
+ * `X-Forwarded-For` hop.
+ */
+export function clientAddress(req: IncomingMessage, trustProxy: boolean): string | undefined {
+  const forwarded = trustProxy ? header(req, 'x-forwarded-for')?.split(',')[0]?.trim() : undefined
+  const address = forwarded || req.socket.remoteAddress
+  return address ? address.slice(0, 64) : undefined
 }
 
 /** How long the session middleware may take on one request before the store counts as failed. */
@@ -114,7 +132,9 @@ export async function authenticateRequest(
   const u = user as { id: string; name?: string; role?: 'user' | 'admin' }
   const shown: ClawChatUser = { id: u.id, role: u.role ?? 'user' }
   if (u.name !== undefined) shown.name = u.name
-  return { ok: true, user: shown, sessionId: typeof r.sessionID === 'string' ? r.sessionID : undefined, origin: undefined }
+  const store = (r as { sessionStore?: unknown }).sessionStore
+  const sessionStore = typeof (store as SessionStoreLike | undefined)?.get === 'function' ? (store as SessionStoreLike) : undefined
+  return { ok: true, user: shown, sessionId: typeof r.sessionID === 'string' ? r.sessionID : undefined, sessionStore, origin: undefined }
 }
 
 /** The whole gate: Origin, then session and user. */

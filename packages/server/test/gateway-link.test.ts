@@ -52,6 +52,9 @@ describe('the link against the mock gateway', () => {
     const h = await startHarness()
     harnesses.push(h)
     await h.waitForLinkUp()
+    // The link is up at hello-ok; its one subscription follows right after.
+    await h.gateway!.waitForRequest('sessions.subscribe')
+    await waitFor(() => h.gateway!.connections().some((c) => c.sessionsSubscribed), 5000, 'the subscription')
     const conns = h.gateway!.connections().filter((c) => c.authenticated)
     expect(conns).toHaveLength(1)
     expect(conns[0]).toMatchObject({ clientId: 'gateway-client', clientMode: 'backend', sessionsSubscribed: true })
@@ -80,11 +83,11 @@ describe('the link against the mock gateway', () => {
     const deviceId = h.gateway!.connections()[0]?.deviceId
     await h.gateway!.crash()
     await waitFor(() => h.proxy.stats().gateway !== 'up', 5000, 'the link to notice')
-    await new Promise((r) => setTimeout(r, 3000)) // long enough for a fixed backoff to grow
-    const accepting = Date.now()
+    await new Promise((r) => setTimeout(r, 2000)) // long enough for the backoff to reach its cap
     await h.gateway!.restart()
+    const accepting = Date.now()
     await h.waitForLinkUp()
-    expect(Date.now() - accepting).toBeLessThan(2500)
+    expect(Date.now() - accepting).toBeLessThanOrEqual(2000)
     // Same identity after the reconnect.
     expect(h.gateway!.connections()[0]?.deviceId).toBe(deviceId)
   })
@@ -147,7 +150,29 @@ describe('the link with a scripted client', () => {
     expect(down).toHaveLength(1)
   })
 
-  it('makes a new client per attempt, with jittered delays capped near a second', async () => {
+  it("goes down at the gateway's shutdown event (before its close), and reconnects at once", async () => {
+    const log = memoryLog()
+    const { made, createClient } = fakeClients((options, attempt) => {
+      setTimeout(() => {
+        options.onHelloOk?.({ server: { version: `v${attempt}` } } as never)
+        if (attempt === 1) setTimeout(() => options.onEvent?.({ type: 'event', event: 'shutdown', payload: { reason: 'gateway restarting' } } as never), 20)
+      }, 1)
+    })
+    const link = new GatewayLink({ url: 'ws://127.0.0.1:1', token: 't', identityPath: join(tmp, 'identity.json'), requestTimeoutMs: 1000, log, createClient })
+    links.push(link)
+    const events: string[] = []
+    link.on('up', () => events.push('up'))
+    link.on('down', (why: string) => events.push(`down: ${why}`))
+    link.on('event', (frame: { event: string }) => events.push(`event ${frame.event}`))
+    link.start()
+    await waitFor(() => events.length === 3, 5000, 'up, down, up')
+    expect(events).toEqual(['up', 'down: The chat gateway is restarting; reconnecting.', 'up'])
+    expect(made).toHaveLength(2)
+    expect(made[0]?.stopped).toBe(true) // stopped at the shutdown event; its close never came
+    expect(link.gatewayVersion).toBe('v2')
+  })
+
+  it('makes a new client per attempt, with jittered delays capped at half a second', async () => {
     const log = memoryLog()
     const times: number[] = []
     const { made, createClient } = fakeClients((options) => {
@@ -162,7 +187,7 @@ describe('the link with a scripted client', () => {
     link.start()
     await waitFor(() => made.length >= 7, 10_000, 'seven attempts')
     const gaps = times.slice(1).map((t, i) => t - (times[i] ?? t))
-    expect(Math.max(...gaps)).toBeLessThan(1300)
+    expect(Math.max(...gaps)).toBeLessThan(800)
     expect(new Set(made.map((m) => m.options)).size).toBe(made.length)
     await expect(link.request('chat.history', {})).rejects.toMatchObject({ kind: 'unavailable' })
   })

@@ -29,6 +29,8 @@ describe('clawchatProxy options', () => {
     expect(o.methods).toEqual({ user: [...USER_METHODS], admin: [...ADMIN_METHODS] })
     expect(o.limits).toEqual(DEFAULT_LIMITS)
     expect(o.audit).toBeUndefined()
+    expect(o.sessionCheckIntervalMs).toBe(4000)
+    expect(o.limits).toMatchObject({ pingIntervalMs: 30_000, handshakeTimeoutMs: 15_000 })
     expect(o.authenticate({ session: { user: { id: 'u' } } } as never)).toEqual({ id: 'u' })
     expect(o.authenticate({} as never)).toBeNull()
   })
@@ -54,7 +56,16 @@ describe('clawchatProxy options', () => {
     [{ ...base, policy: { methods: { guest: [] } } }, 'unknown option "policy.methods.guest"'],
     [{ ...base, limits: { maxPayload: 10 } }, 'option "limits.maxPayload" must be an integer number of bytes, at least 1024, got 10'],
     [{ ...base, limits: { rate: 1 } }, 'option "limits.rate" is not a limit'],
-    [{ ...base, audit: console.log }, 'option "audit" must be a pino logger'],
+    [{ ...base, audit: console.log }, 'option "audit" must be true, a file path, a writable stream, a pino logger, or { to, bodies }, got a function'],
+    [{ ...base, audit: '' }, 'option "audit" must be true, a file path'],
+    [{ ...base, audit: { to: 42 } }, 'option "audit.to" must be true, a file path, a writable stream, a pino logger, or { to, bodies }, got number'],
+    [{ ...base, audit: { bodies: 'yes' } }, 'option "audit.bodies" must be a boolean, got "yes"'],
+    [{ ...base, audit: { to: process.stdout, body: true } }, 'unknown option "audit.body"; known: to, bodies'],
+    [{ ...base, sessionCheckIntervalMs: 10 }, 'option "sessionCheckIntervalMs" must be an integer number of ms, at least 100, or 0 to turn the check off, got 10'],
+    [{ ...base, sessionCheckIntervalMs: '5s' }, 'option "sessionCheckIntervalMs" must be an integer number of ms'],
+    [{ ...base, limits: { pingIntervalMs: 50 } }, 'option "limits.pingIntervalMs" must be an integer number of ms, at least 100, or 0 for no pings, got 50'],
+    [{ ...base, limits: { handshakeTimeoutMs: -1 } }, 'option "limits.handshakeTimeoutMs" must be an integer number of ms, at least 100, or 0 for no limit, got -1'],
+    [{ ...base, limits: { constructor: 1 } }, 'option "limits.constructor" is not a limit'],
     [{ ...base, logger: {} }, 'option "logger" must be a pino-compatible logger'],
     [{ ...base, trustProxy: 'yes' }, 'option "trustProxy" must be a boolean'],
     [{ ...base, gatway: {} }, 'unknown option "gatway"'],

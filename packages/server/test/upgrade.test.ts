@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket, WebSocketServer } from 'ws'
 import { USER_METHODS } from '@clawchat/protocol'
 import { clawchatProxy } from '../src/index.js'
-import { startHarness, type Harness } from './helpers/harness.js'
+import { startHarness, waitFor, type Harness } from './helpers/harness.js'
 
 let h: Harness | undefined
 afterEach(async () => {
@@ -97,14 +97,36 @@ describe('the upgrade gate', () => {
     expect(h.capture.logs.join('\n')).toContain('the user\'s id is 300 UTF-8 bytes; at most 266')
   })
 
-  it('answers 429 past connectionsPerUser', async () => {
+  it('answers 429 past connectionsPerUser (before any WebSocket exists), and no one else; a freed slot is a slot again', async () => {
     h = await startHarness({ proxy: { limits: { connectionsPerUser: 2 } } })
     const cookie = await h.login({ id: 'alice' })
-    await h.open(cookie)
+    const first = await h.open(cookie)
     await h.open(cookie)
     expect(await h.upgradeStatus(cookie)).toBe(429)
+    expect(h.capture.audit.some((l) => l.includes('"upgrade.refused"') && l.includes('"status":429') && l.includes('"userId":"alice"'))).toBe(true)
     const bob = await h.login({ id: 'bob' })
     expect(await h.upgradeStatus(bob)).toBe(101)
+    await first.close()
+    await waitFor(() => h!.proxy.stats().connections === 1, 5000, 'the closed slot to free')
+    const again = await h.open(cookie)
+    await again.waitForEvent('connect.challenge')
+    expect(again.closed).toBeNull()
+  })
+
+  it('holds connectionsPerUser against a burst of simultaneous upgrades', async () => {
+    h = await startHarness({ proxy: { limits: { connectionsPerUser: 3 } } })
+    const cookie = await h.login({ id: 'alice' })
+    const settled = await Promise.allSettled(Array.from({ length: 8 }, () => h!.open(cookie)))
+    const opened = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+    const refused = settled.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []))
+    await new Promise((r) => setTimeout(r, 100))
+    const kept = opened.filter((c) => c.closed === null)
+    expect(kept).toHaveLength(3)
+    // Past the limit: HTTP 429 before the upgrade (or, should an upgrade complete late, close 4429).
+    for (const reason of refused) expect(reason).toMatch(/upgrade refused: 429/)
+    for (const c of opened.filter((c) => c.closed)) expect(c.closed?.code).toBe(4429)
+    expect(refused.length + opened.length).toBe(8)
+    expect(h.proxy.stats().connections).toBe(3)
   })
 
   it('leaves upgrades for other paths to other handlers', async () => {

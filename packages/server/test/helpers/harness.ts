@@ -153,6 +153,13 @@ export interface HarnessOptions {
   reuse?: Harness
   /** Express settings (`app.set(name, value)`), e.g. `trust proxy`. */
   appSettings?: Record<string, unknown>
+  /** express-session cookie options (e.g. a short `maxAge`). */
+  cookie?: session.CookieOptions
+  /**
+   * Whether POST /logout also calls `proxy.disconnectSession` (default true). With `false` the app
+   * only destroys the session, and the proxy's own session check must notice.
+   */
+  logoutDisconnects?: boolean
 }
 
 /** A running app + proxy + mock gateway. */
@@ -177,6 +184,8 @@ export interface Harness {
   waitForLinkUp(): Promise<void>
   /** Makes the session store fail on every read from now on. */
   breakStore(): void
+  /** The session store (a MemoryStore), e.g. to count reads. */
+  store: session.MemoryStore
   startGateway(): Promise<MockGateway>
   close(): Promise<void>
 }
@@ -206,7 +215,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let storeBroken = false
   const realGet = store.get.bind(store)
   store.get = (sid, callback) => (storeBroken ? callback(new Error('store is down')) : realGet(sid, callback))
-  const sessionMiddleware = session({ secret: `s-${randomUUID()}`, resave: false, saveUninitialized: false, store, name: 'app.sid' })
+  const sessionMiddleware = session({ secret: `s-${randomUUID()}`, resave: false, saveUninitialized: false, store, name: 'app.sid', cookie: options.cookie })
   const app = express()
   for (const [name, value] of Object.entries(options.appSettings ?? {})) app.set(name, value)
   app.use(express.json())
@@ -228,9 +237,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   app.post('/logout', (req, res) => {
     const sid = req.sessionID
     req.session.destroy(() => {
-      proxy.disconnectSession(sid)
+      if (options.logoutDisconnects !== false) proxy.disconnectSession(sid)
       res.json({ ok: true })
     })
+  })
+  // Logs the user out but keeps the session (an app that only forgets the user).
+  app.post('/forget-user', (req, res) => {
+    delete req.session.user
+    req.session.save(() => res.json({ ok: true }))
   })
   const server = createServer(app)
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
@@ -250,6 +264,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     capture,
     tmp,
     clients,
+    store,
     async login(user) {
       const res = await fetch(`${baseUrl}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(user) })
       if (!res.ok) throw new Error(`login failed: ${res.status}`)
