@@ -28,6 +28,16 @@ export const suites = [
     counts: vitestCounts,
   },
   {
+    name: 'end-to-end (Playwright, Debian Chromium, demo site on the mock gateway)',
+    // Installs Debian's chromium when it is missing (Playwright's own browser download cannot work here).
+    before: { command: 'node', args: ['scripts/ensure-chromium.mjs'] },
+    command: 'node',
+    args: ['e2e/node_modules/@playwright/test/cli.js', 'test', '-c', 'e2e/playwright.config.ts'],
+    env: { PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' },
+    resultFile: '.test-results/playwright.json',
+    counts: playwrightCounts,
+  },
+  {
     name: 'real OpenClaw gateway (vitest, openclaw@2026.9.6 on a private Node 24)',
     // Installs Node 24 and openclaw into ~/.cache/clawchat (reused when present); fails loudly.
     before: { command: 'node', args: ['e2e/real-gateway/install.mjs'] },

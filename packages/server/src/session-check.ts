@@ -80,8 +80,10 @@ function readSession(store: SessionStoreLike, sessionId: string, timeoutMs: numb
         if (settled) return
         settled = true
         clearTimeout(timer)
-        if (error) reject(error)
-        else resolve(session)
+        // Like express-session itself: a store that reports a missing session as ENOENT
+        // (session-file-store does) means "no session", not "store down".
+        if (error && (error as { code?: unknown }).code !== 'ENOENT') reject(error)
+        else resolve(error ? undefined : session)
       })
     } catch (error) {
       settled = true

@@ -68,6 +68,25 @@ describe('SessionWatcher', () => {
     )
   })
 
+  it('treats a store answering ENOENT (session-file-store) as a missing session, like express-session does', async () => {
+    const store: SessionStoreLike = {
+      get(_sid, callback) {
+        setTimeout(() => callback(Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' })), 1)
+      },
+    }
+    const ended: string[] = []
+    const errors: unknown[] = []
+    const watcher = new SessionWatcher({
+      intervalMs: 1000,
+      sessions: () => [{ sessionId: 'filed', store, userIds: ['alice'] }],
+      onEnded: (sid) => void ended.push(sid),
+      onStoreError: (error) => void errors.push(error),
+    })
+    expect(await watcher.check()).toEqual({ reads: 1, ended: 1, errors: 0 })
+    expect(ended).toEqual(['filed'])
+    expect(errors).toEqual([])
+  })
+
   it('keeps a bounded number of reads in flight', async () => {
     const { store, reads, maxInFlight } = scriptedStore(new Map(), { delayMs: 10 })
     const watched = Array.from({ length: 50 }, (_, i) => ({ sessionId: `s${i}`, store, userIds: ['u'] }))

@@ -1,0 +1,148 @@
+import { h, icon } from './dom.js'
+import { setMarkdown } from './render-markdown.js'
+import { messageText } from './message-text.js'
+
+/** How an assistant reply ended (or that it is still arriving). */
+export type ReplyState = 'waiting' | 'streaming' | 'final' | 'aborted' | 'error'
+
+export interface UserMessageHandle {
+  /** `queued`: waiting for the connection; `sent`: the server has it. */
+  setStatus(status: 'queued' | 'sent' | 'failed', note?: string): void
+}
+
+export interface ReplyHandle {
+  readonly element: HTMLElement
+  /** Shows the whole reply so far (rendered as markdown at most once per frame). */
+  update(text: string): void
+  /** The reply is over: `final`, or stopped/failed with a note for the reader. */
+  finish(state: Exclude<ReplyState, 'waiting' | 'streaming'>, note?: string): void
+  readonly text: string
+}
+
+export interface HistoryMessage {
+  role: string
+  content: unknown
+  stopReason?: string
+}
+
+/** The chat column: the messages of the current session, the streaming reply, the empty state. */
+export class MessageList {
+  constructor(
+    private readonly list: HTMLElement,
+    private readonly empty: HTMLElement,
+    private readonly scroller: HTMLElement,
+  ) {}
+
+  /** True when no message of the user is shown. */
+  isEmpty(): boolean {
+    return this.list.querySelector('.msg-user') === null
+  }
+
+  clear(): void {
+    this.list.replaceChildren()
+    this.syncEmpty()
+  }
+
+  /** Replaces the column with a session's history. */
+  showHistory(messages: readonly HistoryMessage[]): void {
+    this.list.replaceChildren()
+    for (const m of messages) {
+      const text = messageText(m.content)
+      if (m.role === 'user') this.addUser(text)
+      else if (m.role === 'assistant' && text.trim() !== '') {
+        const reply = this.addReply()
+        reply.update(text)
+        const stopped = m.stopReason === 'aborted' || m.stopReason === 'abort'
+        reply.finish(stopped ? 'aborted' : 'final', stopped ? 'Stopped' : undefined)
+      }
+    }
+    this.syncEmpty()
+    this.scrollToEnd(true)
+  }
+
+  addUser(text: string): UserMessageHandle {
+    const bubble = h('div', { class: 'bubble', text })
+    const meta = h('div', { class: 'msg-meta' })
+    meta.hidden = true
+    const row = h('div', { class: 'msg msg-user', attrs: { 'data-role': 'user' } }, h('div', { class: 'msg-body' }, bubble, meta))
+    this.list.append(row)
+    this.syncEmpty()
+    this.scrollToEnd(true)
+    return {
+      setStatus(status, note) {
+        row.dataset.status = status
+        meta.textContent = note ?? ''
+        meta.hidden = !note
+      },
+    }
+  }
+
+  addReply(): ReplyHandle {
+    const md = h('div', { class: 'md' })
+    const typing = h('div', { class: 'typing', attrs: { 'aria-label': 'Assistant is typing' } }, h('i'), h('i'), h('i'))
+    const status = h('div', { class: 'msg-status' })
+    status.hidden = true
+    const row = h(
+      'div',
+      { class: 'msg msg-assistant', attrs: { 'data-role': 'assistant', 'data-state': 'waiting' } },
+      h('div', { class: 'msg-avatar' }, icon('logo')),
+      h('div', { class: 'msg-body' }, typing, md, status),
+    )
+    this.list.append(row)
+    this.syncEmpty()
+    this.scrollToEnd(true)
+
+    let current = ''
+    let frame = 0
+    const render = () => {
+      frame = 0
+      const stick = this.nearEnd()
+      setMarkdown(md, current)
+      if (stick) this.scrollToEnd(false)
+    }
+    return {
+      element: row,
+      get text() {
+        return current
+      },
+      update: (text: string) => {
+        current = text
+        if (row.dataset.state === 'waiting' && text !== '') {
+          row.dataset.state = 'streaming'
+          typing.hidden = true
+        }
+        frame ||= requestAnimationFrame(render)
+      },
+      finish: (state, note) => {
+        if (frame) cancelAnimationFrame(frame)
+        render()
+        typing.hidden = true
+        row.dataset.state = state
+        status.replaceChildren(note ?? '')
+        status.hidden = !note
+        if (state !== 'final' && current === '') md.hidden = true
+      },
+    }
+  }
+
+  /** Puts a question and its still-streaming reply back at the end (after a session switch). */
+  reattach(question: string, reply: ReplyHandle): void {
+    this.addUser(question)
+    this.list.append(reply.element)
+    this.syncEmpty()
+    this.scrollToEnd(true)
+  }
+
+  private syncEmpty(): void {
+    this.empty.hidden = this.list.childElementCount > 0
+  }
+
+  private nearEnd(): boolean {
+    const s = this.scroller
+    return s.scrollHeight - s.scrollTop - s.clientHeight < 80
+  }
+
+  private scrollToEnd(force: boolean): void {
+    if (force || this.nearEnd()) this.scroller.scrollTop = this.scroller.scrollHeight
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The demo's assistant on the mock gateway: a few canned markdown answers, streamed a couple of
+ * words at a time so the page has something to render while it arrives. No model is involved.
+ */
+
+const SHOWCASE = `Here is what replies can look like. Everything is **markdown**, rendered with *marked* and sanitised with DOMPurify before it reaches the page.
+
+### A list
+- Streaming, word by word
+- \`inline code\` and [links](https://www.npmjs.com/package/openclaw)
+- Tables and code blocks
+
+### A table
+| Mode | Token lives in | For |
+|---|---|---|
+| proxy | your server | everyone |
+| direct | the browser | yourself |
+
+### Some code
+\`\`\`ts
+import { ClawChat } from '@clawchat/client'
+const chat = new ClawChat()
+for await (const part of chat.stream('Hello')) render(part.text)
+\`\`\`
+
+> The gateway token never reaches the browser in proxy mode.`
+
+const POEM = `**Open Socket**
+
+A handshake at the edge of night,
+one upgrade, and the line holds tight;
+frames like fireflies cross the wire —
+*ping*, then *pong*, then words, then fire.
+
+When the link goes dark and cold,
+the queue keeps every word you told;
+reconnect, resend, and none is lost —
+exactly once, whatever the cost.`
+
+const PROXY = `A **reverse proxy** sits in front of a service and forwards requests to it, so that clients only ever talk to the proxy.
+
+1. It can **authenticate** each request with your app's own login.
+2. It keeps **secrets** (like a gateway token) on the server.
+3. It can **filter** what each user sees and enforce limits.
+
+ClawChat's \`clawchatProxy\` is exactly that, for an OpenClaw gateway.`
+
+function replyFor(message: string): string {
+  const m = message.toLowerCase()
+  if (m.includes('markdown')) return SHOWCASE
+  if (m.includes('poem') || m.includes('haiku')) return POEM
+  if (m.includes('proxy')) return PROXY
+  const oneLine = message.replace(/\s+/g, ' ').trim()
+  const quoted = oneLine.length > 80 ? `${oneLine.slice(0, 77)}…` : oneLine
+  return `You said: “${quoted}”.
+
+I am the **mock gateway's** demo assistant, so I don't really think — but everything around me is real: your message went through \`clawchatProxy\`, which checked your session, mapped your chat to a gateway session only you can see, and is now streaming this reply back to you.
+
+Try asking for *markdown*, a *poem*, or what a *proxy* is.`
+}
+
+/** Splits text into chunks of a couple of words, keeping whitespace (newlines included). */
+export function chunk(text: string, words = 2): string[] {
+  const tokens = text.match(/\s*\S+/g) ?? []
+  const out: string[] = []
+  for (let i = 0; i < tokens.length; i += words) out.push(tokens.slice(i, i + words).join(''))
+  return out
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve()
+    const onAbort = () => {
+      clearTimeout(t)
+      resolve()
+    }
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+
+/** The agent function for `startMockGateway({ agent })` (the mock spaces the chunks by `chunkDelayMs`). */
+export async function* demoAgent(message: string, context: { signal: AbortSignal }): AsyncGenerator<string> {
+  await sleep(400, context.signal)
+  for (const piece of chunk(replyFor(message))) {
+    if (context.signal.aborted) return
+    yield piece
+  }
+}

@@ -1,0 +1,165 @@
+import { resolve } from 'node:path'
+import { checkGatewayUrl } from './gateway-url.js'
+import { resolveUsers, type DemoUser } from './users.js'
+import { DEFAULT_DATA_DIR } from './paths.js'
+import type { DemoMode } from './start-demo.js'
+
+/** What the command line (and the environment) asked for. */
+export interface CliOptions {
+  port: number
+  host: string
+  mode: DemoMode
+  /** Absent: the built-in mock gateway. */
+  gateway?: { url: string; token: string }
+  users: DemoUser[]
+  /** True when the users are the built-in defaults (their passwords are printed at start). */
+  defaultUsers: boolean
+  dataDir: string
+  sessionSecret?: string
+}
+
+export type CliCommand = { kind: 'help' } | { kind: 'run'; options: CliOptions }
+
+/** A mistake on the command line; the message says what to do. */
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
+
+export const USAGE = `Usage: clawchat-demo [options]
+
+Runs the ClawChat demo site. Without a gateway it starts the built-in mock gateway;
+with one it is a standalone ClawChat for people without an Express app of their own.
+
+Options:
+  -g, --gateway <url>     OpenClaw gateway URL (env OPENCLAW_GATEWAY_URL), e.g. ws://127.0.0.1:18789.
+                          Plain ws:// only to loopback or private hosts; otherwise use wss://
+                          (or OPENCLAW_ALLOW_INSECURE_PRIVATE_WS=1 on a trusted private network).
+  -t, --token <token>     the gateway token (env OPENCLAW_GATEWAY_TOKEN; prefer the variable:
+                          a command line is visible to other users of this machine)
+  -mode, --mode <mode>    proxy (default): the token stays on this server and users are kept apart.
+                          direct: the browser gets the token and talks to the gateway itself —
+                          personal use only (env CLAWCHAT_MODE)
+  -p, --port <port>       port to listen on (env PORT, default 36006)
+      --host <address>    address to listen on (env HOST, default 127.0.0.1; 0.0.0.0 for all)
+      --users <list|file> demo accounts "name:password,name:password[:admin]" or a .json file
+                          (env CLAWCHAT_DEMO_USERS, default alice and bob)
+      --data-dir <dir>    sessions, session secret and device identity (env CLAWCHAT_DATA_DIR,
+                          default demo/.data)
+  -h, --help              print this help
+
+Environment: CLAWCHAT_SESSION_SECRET signs session cookies (default: generated once and kept in
+the data folder).
+
+Examples:
+  pnpm demo
+  OPENCLAW_GATEWAY_URL=ws://127.0.0.1:18789 OPENCLAW_GATEWAY_TOKEN=... pnpm demo
+  pnpm --filter @clawchat/demo start -g wss://gateway.example.com -mode proxy --host 0.0.0.0
+`
+
+const VALUE_FLAGS: Record<string, keyof Flags> = {
+  '-g': 'gateway',
+  '--gateway': 'gateway',
+  '-t': 'token',
+  '--token': 'token',
+  '-mode': 'mode',
+  '--mode': 'mode',
+  '-m': 'mode',
+  '-p': 'port',
+  '--port': 'port',
+  '--host': 'host',
+  '--users': 'users',
+  '--data-dir': 'dataDir',
+}
+
+interface Flags {
+  gateway?: string
+  token?: string
+  mode?: string
+  port?: string
+  host?: string
+  users?: string
+  dataDir?: string
+}
+
+/**
+ * Parses the command line; flags win over environment variables.
+ * @throws UsageError for an unknown flag, a missing value or a bad value.
+ */
+export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): CliCommand {
+  const flags: Flags = {}
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string
+    if (arg === '-h' || arg === '--help' || arg === '-help') return { kind: 'help' }
+    if (arg === '--') continue
+    const eq = arg.indexOf('=')
+    const name = eq > 0 && arg.startsWith('-') ? arg.slice(0, eq) : arg
+    const key = VALUE_FLAGS[name]
+    if (!key) {
+      throw new UsageError(arg.startsWith('-') ? `unknown option ${name}; see --help` : `unexpected argument "${arg}"; see --help`)
+    }
+    let value: string | undefined
+    if (eq > 0 && arg.startsWith('-')) value = arg.slice(eq + 1)
+    else {
+      value = argv[i + 1]
+      if (value === undefined || isFlag(value)) throw new UsageError(`${name} needs a value; see --help`)
+      i++
+    }
+    if (value === '') throw new UsageError(`${name} needs a value; see --help`)
+    if (flags[key] !== undefined) throw new UsageError(`${name} is given twice`)
+    flags[key] = value
+  }
+  return { kind: 'run', options: resolveOptions(flags, env) }
+}
+
+function resolveOptions(flags: Flags, env: NodeJS.ProcessEnv): CliOptions {
+  const mode = (flags.mode ?? env.CLAWCHAT_MODE ?? 'proxy').toLowerCase()
+  if (mode !== 'proxy' && mode !== 'direct') throw new UsageError(`--mode must be "proxy" or "direct", got "${mode}"`)
+
+  const portText = flags.port ?? env.PORT ?? '36006'
+  const port = Number(portText)
+  if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got "${portText}"`)
+
+  const url = flags.gateway ?? nonEmpty(env.OPENCLAW_GATEWAY_URL)
+  const token = flags.token ?? nonEmpty(env.OPENCLAW_GATEWAY_TOKEN)
+  let gateway: CliOptions['gateway']
+  if (url !== undefined || flags.token !== undefined) {
+    if (url === undefined) throw new UsageError('-t/--token was given without a gateway: add -g <url> (or OPENCLAW_GATEWAY_URL)')
+    if (token === undefined) throw new UsageError(`a gateway needs its token: add -t <token> or set OPENCLAW_GATEWAY_TOKEN`)
+    try {
+      gateway = { url: checkGatewayUrl(url, env), token }
+    } catch (err) {
+      throw new UsageError((err as Error).message)
+    }
+  }
+
+  const usersValue = flags.users ?? nonEmpty(env.CLAWCHAT_DEMO_USERS)
+  let users: DemoUser[]
+  try {
+    users = resolveUsers(usersValue)
+  } catch (err) {
+    throw new UsageError((err as Error).message)
+  }
+
+  const options: CliOptions = {
+    port,
+    host: flags.host ?? nonEmpty(env.HOST) ?? '127.0.0.1',
+    mode,
+    users,
+    defaultUsers: usersValue === undefined,
+    dataDir: resolve(flags.dataDir ?? nonEmpty(env.CLAWCHAT_DATA_DIR) ?? DEFAULT_DATA_DIR),
+  }
+  if (gateway) options.gateway = gateway
+  const secret = nonEmpty(env.CLAWCHAT_SESSION_SECRET)
+  if (secret) options.sessionSecret = secret
+  return options
+}
+
+/** A known flag where a value was expected (a value itself may start with "-", as tokens can). */
+function isFlag(value: string): boolean {
+  const name = value.split('=')[0] as string
+  return name in VALUE_FLAGS || name === '-h' || name === '--help' || name === '-help'
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim()
+}

@@ -1,0 +1,183 @@
+import express from 'express'
+import { createServer, type Server } from 'node:http'
+import { randomBytes } from 'node:crypto'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { clawchatProxy } from '@clawchat/server'
+import { startMockGateway } from '@clawchat/mock-gateway'
+import { authRoutes } from './routes/auth.js'
+import { pageRoutes } from './routes/page.js'
+import { directConfigRoute } from './routes/direct-config.js'
+import { createSessions } from './session-store.js'
+import { loadOrCreateSessionSecret } from './session-secret.js'
+import { parseUsersSpec, DEFAULT_USERS_SPEC, type DemoUser } from './users.js'
+import { checkGatewayUrl } from './gateway-url.js'
+import { assertPageBuilt, BUNDLE_DIR, PUBLIC_DIR } from './paths.js'
+import { demoAgent } from './demo-agent.js'
+import { proxyLogger } from './proxy-logger.js'
+
+export type DemoMode = 'proxy' | 'direct'
+
+export interface StartDemoOptions {
+  /** Port to listen on; 0 picks a free one. Default 36006. */
+  port?: number
+  /** Address to listen on. Default 127.0.0.1 (use 0.0.0.0 to serve other machines). */
+  host?: string
+  /** The gateway to use. Left out: a mock gateway is started on a free loopback port with a new token. */
+  gateway?: { url: string; token: string }
+  /** Demo accounts. Default alice and bob (see users.ts). */
+  users?: DemoUser[]
+  /** Where sessions, the session secret and the proxy's device identity are kept. */
+  dataDir: string
+  /** `proxy` (default): the token stays on the server. `direct`: the browser gets it (personal use only). */
+  mode?: DemoMode
+  /** Signs session cookies. Default: generated once and kept in `<dataDir>/session-secret`. */
+  sessionSecret?: string
+  /** Extra options for `clawchatProxy` (tests shorten its intervals). */
+  proxyOptions?: Record<string, unknown>
+  /** Options for the built-in mock gateway (ignored when `gateway` is given). */
+  mockOptions?: Record<string, unknown>
+  /** Where status lines go. Default console.log. Never receives the gateway token. */
+  log?: (line: string) => void
+}
+
+export interface RunningDemo {
+  /** http://host:port of the site. */
+  url: string
+  port: number
+  mode: DemoMode
+  /** The gateway's URL (not secret). */
+  gatewayUrl: string
+  /** True when the demo started its own mock gateway. */
+  usesMockGateway: boolean
+  /** The proxy (proxy mode only). */
+  proxy: ReturnType<typeof clawchatProxy> | undefined
+  /** The session store, e.g. to end a session from a test. */
+  sessionStore: ReturnType<typeof createSessions>['store']
+  /** Stops the site, the proxy and the mock gateway it started (if any). */
+  close(): Promise<void>
+}
+
+/**
+ * Starts the demo site: express-session on a file store, login routes, the page, and — in proxy
+ * mode — `clawchatProxy` on `/clawchat`. Without `gateway` it starts the mock gateway first.
+ *
+ * @example
+ * const demo = await startDemo({ port: 0, dataDir: '/tmp/demo' })
+ * console.log(demo.url)
+ * await demo.close()
+ */
+export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
+  const mode = opts.mode ?? 'proxy'
+  if (mode !== 'proxy' && mode !== 'direct') throw new Error(`mode must be "proxy" or "direct", got "${String(mode)}"`)
+  const port = opts.port ?? 36006
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`port must be an integer from 0 to 65535, got ${port}`)
+  if (!opts.dataDir) throw new Error('dataDir is required: the folder for sessions and the session secret')
+  const host = opts.host ?? '127.0.0.1'
+  const log = opts.log ?? ((line: string) => console.log(line))
+  const users = opts.users ?? parseUsersSpec(DEFAULT_USERS_SPEC)
+  if (opts.gateway) {
+    if (!opts.gateway.token) throw new Error('gateway.token is required with gateway.url')
+    checkGatewayUrl(opts.gateway.url)
+  }
+  assertPageBuilt()
+
+  const sessions = createSessions(opts.dataDir, loadOrCreateSessionSecret(opts.dataDir, opts.sessionSecret))
+  const app = express()
+  app.disable('x-powered-by')
+  const server = createServer(app)
+  await listen(server, port, host)
+  const actualPort = (server.address() as AddressInfo).port
+  const origins = [`http://localhost:${actualPort}`, `http://127.0.0.1:${actualPort}`]
+  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '0.0.0.0' && host !== '::') origins.push(`http://${host}:${actualPort}`)
+
+  const cleanups: Array<() => Promise<void> | void> = [() => closeServer(server), () => sessions.close()]
+  try {
+    let gateway = opts.gateway
+    if (!gateway) {
+      const token = randomBytes(24).toString('base64url')
+      const mock = await startMockGateway({
+        port: 0,
+        host: '127.0.0.1',
+        token,
+        allowedOrigins: origins,
+        agent: demoAgent,
+        chunkDelayMs: 35,
+        shutdownGraceMs: 1000,
+        ...opts.mockOptions,
+      })
+      cleanups.unshift(() => mock.close())
+      gateway = { url: mock.url, token }
+    }
+
+    let proxy: ReturnType<typeof clawchatProxy> | undefined
+    if (mode === 'proxy') {
+      proxy = clawchatProxy({
+        gateway: { url: gateway.url, token: gateway.token, identityPath: join(opts.dataDir, 'identity.json') },
+        session: sessions.middleware,
+        // The user the login route stored in the session (express-session ran on the upgrade request).
+        authenticate: (req) => (req.session as express.Request['session'] | undefined)?.user ?? null,
+        path: '/clawchat',
+        logger: proxyLogger(log),
+        ...opts.proxyOptions,
+      })
+      const p = proxy
+      cleanups.unshift(() => p.close())
+      // Before the session middleware: the proxy runs it itself for its own route, so it can
+      // answer 503 (not an error page) when the session store fails.
+      app.use(proxy)
+      proxy.attach(server)
+    }
+    app.use(sessions.middleware)
+    const gatewayUrl = gateway.url
+    app.use(authRoutes({ users, mode, log, onLogout: (sid) => proxy?.disconnectSession(sid) }))
+    if (mode === 'direct') app.use(directConfigRoute({ browserUrl: gatewayUrl, token: gateway.token }))
+    app.use(pageRoutes({ publicDir: PUBLIC_DIR, bundleDir: BUNDLE_DIR, connectSrc: mode === 'direct' ? [new URL(gatewayUrl).origin] : [] }))
+
+    const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host
+    let closing: Promise<void> | undefined
+    return {
+      url: `http://${shown}:${actualPort}`,
+      port: actualPort,
+      mode,
+      gatewayUrl,
+      usesMockGateway: !opts.gateway,
+      proxy,
+      sessionStore: sessions.store,
+      close: () => (closing ??= runCleanups(cleanups)),
+    }
+  } catch (err) {
+    await runCleanups(cleanups)
+    throw err
+  }
+}
+
+async function runCleanups(cleanups: Array<() => Promise<void> | void>): Promise<void> {
+  for (const fn of cleanups) {
+    try {
+      await fn()
+    } catch {
+      // keep closing the rest
+    }
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      reject(err.code === 'EADDRINUSE' ? new Error(`port ${port} on ${host} is already in use: pick another with -p / PORT`) : err)
+    }
+    server.once('error', onError)
+    server.listen(port, host, () => {
+      server.off('error', onError)
+      resolve()
+    })
+  })
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve())
+    server.closeAllConnections()
+  })
+}
