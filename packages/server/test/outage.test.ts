@@ -70,7 +70,9 @@ describe('the gateway goes away mid-stream', () => {
     console.log(`[measure] link back ${backMs} ms after a graceful gateway restart accepted connections again`)
     expect(backMs).toBeLessThanOrEqual(RECONNECT_BOUND_MS)
 
+    // Each browser socket gets its own 'up'; wait for both before comparing.
     await alice.waitForEvent('clawchat.gateway', (p) => p.state === 'up' && gatewayStates(alice).length === 2, 5000)
+    await bob.waitForEvent('clawchat.gateway', (p) => p.state === 'up' && gatewayStates(bob).length === 2, 5000)
     expect(gatewayStates(alice)).toEqual(['down', 'up'])
     expect(gatewayStates(bob)).toEqual(['down', 'up'])
     expect(alice.closed).toBeNull()
