@@ -92,5 +92,7 @@ describe('fake model', () => {
   it('strips the gateway timestamp and Runtime trailer from user text', () => {
     expect(userTextOf('[Tue 2026-11-24 15:50 UTC] hi\n\nRuntime: agent=main | x')).toBe('hi')
     expect(userTextOf('no prefix')).toBe('no prefix')
+    // A device-signed browser client's message (direct mode) as the real gateway forwarded it.
+    expect(userTextOf('[Tue 2026-11-24 16:32 UTC] Conversation info: ⟦openclaw:ctx⟧\n```json\n{"sender":{"id":"gateway-owner"}}\n```\n\nhello from chromium\n\nRuntime: agent=main | session=agent:main:main')).toBe('hello from chromium')
   })
 })

@@ -282,6 +282,21 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
   }
 }
 
+/**
+ * The text pieces the fake model streams for a message, in order (one piece for an echo, `chunks`
+ * pieces for a slow reply; none for a failure), and the behaviour that chose them. Lets another
+ * gateway's agent (the mock's) reply exactly as the fake model does.
+ *
+ * @example
+ * fakeModelPieces('hi [[SLOW:3x10]]') // { behaviour: { kind: 'slow', chunks: 3, delayMs: 10 }, pieces: ['chunk01 ', 'chunk02 ', 'ECHO<<hi>>'] }
+ */
+export function fakeModelPieces(userText: string, slowDefaults = { chunks: 20, delayMs: 300 }): { behaviour: FakeModelBehaviour; pieces: string[] } {
+  const behaviour = behaviourFromMarkers(userText, slowDefaults) ?? { kind: 'echo' as const }
+  const echo = `ECHO<<${stripMarkers(userText)}>>`
+  if (behaviour.kind === 'fail') return { behaviour, pieces: [] }
+  return { behaviour, pieces: behaviour.kind === 'slow' ? [...slowPieces(behaviour.chunks, echo)] : [echo] }
+}
+
 function* slowPieces(chunks: number, echo: string): Generator<string> {
   for (let i = 1; i < chunks; i++) yield `chunk${String(i).padStart(2, '0')} `
   yield echo
@@ -343,16 +358,21 @@ const INTERNAL_CONTEXT_OPEN = '<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>'
 const TIMESTAMP_PREFIX = /^\[[A-Z][a-z]{2} \d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2})?(?: [^\]]*)?\] /
 /** `\n\nRuntime: agent=main | session=… | …` that the gateway appends to a session's first message. */
 const RUNTIME_SUFFIX = /\n\nRuntime: agent=[\s\S]*$/
+/**
+ * The sender block the gateway puts before the text of a device-signed client's message (seen with
+ * `webchat-ui`/`webchat` in direct mode): ``Conversation info: ⟦openclaw:ctx⟧ ```json {"sender":…} ``` ``.
+ */
+const CONVERSATION_INFO_PREFIX = /^Conversation info: ⟦openclaw:ctx⟧\s*```[a-z]*\s*[\s\S]*?```\s*/
 
 /**
  * The user's own text inside a user message as the gateway forwards it: without its timestamp
- * prefix and its `Runtime:` trailer.
+ * prefix, the sender block of device-signed clients and its `Runtime:` trailer.
  *
  * @example
  * userTextOf('[Tue 2026-11-24 15:50 UTC] hi\n\nRuntime: agent=main | …') // 'hi'
  */
 export function userTextOf(forwarded: string): string {
-  return forwarded.replace(TIMESTAMP_PREFIX, '').replace(RUNTIME_SUFFIX, '')
+  return forwarded.replace(TIMESTAMP_PREFIX, '').replace(CONVERSATION_INFO_PREFIX, '').replace(RUNTIME_SUFFIX, '')
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -108,3 +108,29 @@ export async function waitForGatewayReady(opts: WaitForReadyOptions): Promise<Re
     await new Promise((r2) => setTimeout(r2, Math.min(delay, Math.max(0, deadline - Date.now()))))
   }
 }
+
+/**
+ * Waits until a started gateway has settled: its `hello-ok.snapshot` carries a computed `health`
+ * and an `updateSchedule`. Right after boot the real gateway answers `health: {}` without
+ * `updateSchedule` and broadcasts boot-time events (`cron`, `sessions.changed`,
+ * `update.available`); tests that compare frames with the mock (which models a settled gateway)
+ * wait for this first. Resolves with the settled hello; rejects after `timeoutMs`.
+ *
+ * @example
+ * await waitForGatewaySettled({ url: gw.url, token: gw.token, timeoutMs: 60_000 })
+ */
+export async function waitForGatewaySettled(opts: { url: string; token: string; timeoutMs: number }): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + opts.timeoutMs
+  let last = 'no attempt yet'
+  for (;;) {
+    const r = await tryHandshake(opts.url, opts.token)
+    if (r.ok) {
+      const snapshot = (r.hello.snapshot ?? {}) as Record<string, unknown>
+      const health = snapshot.health as Record<string, unknown> | undefined
+      if (health && Object.keys(health).length > 0 && snapshot.updateSchedule !== undefined) return r.hello
+      last = `health has ${health ? Object.keys(health).length : 0} fields, updateSchedule ${snapshot.updateSchedule === undefined ? 'absent' : 'present'}`
+    } else last = r.reason
+    if (Date.now() > deadline) throw new Error(`gateway not settled after ${opts.timeoutMs} ms (last: ${last})`)
+    await new Promise((res) => setTimeout(res, 500))
+  }
+}
