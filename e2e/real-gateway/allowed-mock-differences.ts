@@ -33,10 +33,4 @@ export const ALLOWED_MOCK_DIFFERENCES: readonly AllowedDifference[] = [
     sometimes: true,
     why: 'Host load measurements in `health` (hello-ok snapshot and health events): cpuBreakdown fields and degradedSinceMs come and go with the real gateway\'s event-loop load (a 2-core CI machine is loaded); the mock sends one fixed, idle sample.',
   },
-  {
-    scenario: 'shutdown',
-    step: 'close 1012',
-    path: '$.reason',
-    why: 'Mock README: "Not recorded, so chosen: … the 1012 reason text". The mock closes with "gateway stopping", the real one with "service restart" (the `shutdown` event payload matches). Reported for a fix; remove this entry then.',
-  },
 ]

@@ -248,7 +248,9 @@ class MockGatewayServer implements MockGateway {
     for (const conn of conns) {
       conn.ws.resume()
       if (conn.isConnected) conn.sendEvent('shutdown', event)
-      conn.close(1012, event.reason)
+      // The real gateway closes with this reason whatever the shutdown event says (measured by
+      // e2e/real-gateway/mock-fidelity.test.ts).
+      conn.close(1012, 'service restart')
     }
     await waitClosed(conns, 2000)
     await stopping

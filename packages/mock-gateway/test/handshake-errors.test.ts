@@ -148,6 +148,7 @@ describe('errors and closes (GATEWAY.md table)', () => {
     await gw.close()
     const close = await c.closed
     expect(close.code).toBe(1012)
+    expect(close.reason).toBe('service restart') // as the real gateway, compared in e2e/real-gateway
     const shutdown = c.events('shutdown')
     expect(shutdown).toHaveLength(1)
     expect(c.frames[c.frames.length - 1]).toBe(shutdown[0])
