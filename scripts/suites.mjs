@@ -22,6 +22,8 @@ const vitestJson = (file) => ['--reporter=default', '--reporter=json', `--output
 export const suites = [
   {
     name: 'unit and integration (vitest, every package)',
+    // The scaling-out tests start their own redis-server: Debian's package, installed when missing.
+    before: { command: 'node', args: ['scripts/ensure-debian-package.mjs', 'redis-server', '/usr/bin/redis-server'] },
     command: 'npx',
     args: ['vitest', 'run', ...vitestJson('.test-results/vitest.json')],
     resultFile: '.test-results/vitest.json',
@@ -30,7 +32,7 @@ export const suites = [
   {
     name: 'end-to-end (Playwright, Debian Chromium, demo site on the mock gateway)',
     // Installs Debian's chromium when it is missing (Playwright's own browser download cannot work here).
-    before: { command: 'node', args: ['scripts/ensure-chromium.mjs'] },
+    before: { command: 'node', args: ['scripts/ensure-debian-package.mjs', 'chromium', '/usr/bin/chromium'] },
     command: 'node',
     args: ['e2e/node_modules/@playwright/test/cli.js', 'test', '-c', 'e2e/playwright.config.ts'],
     env: { PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' },

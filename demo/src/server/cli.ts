@@ -29,6 +29,8 @@ async function main(): Promise<void> {
       dataDir: o.dataDir,
       ...(o.gateway ? { gateway: o.gateway } : {}),
       ...(o.sessionSecret ? { sessionSecret: o.sessionSecret } : {}),
+      ...(o.redisUrl ? { redisUrl: o.redisUrl } : {}),
+      ...(o.trustProxy !== undefined ? { trustProxy: o.trustProxy } : {}),
       log: (line) => console.log(`[demo] ${line}`),
     })
   } catch (err) {
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
     `  gateway: ${demo.usesMockGateway ? `built-in mock gateway at ${demo.gatewayUrl} (token generated, not shown)` : demo.gatewayUrl}`,
     `  users:   ${o.users.map((u) => (o.defaultUsers ? `${u.id} / ${u.password}` : u.id)).join(',  ')}`,
     `  data:    ${o.dataDir}`,
+    `  sessions: ${demo.sessionBackend === 'redis' ? 'Redis (connect-redis), coordinated with every instance on it' : 'files in the data folder'}`,
     '',
   ]
   if (demo.mode === 'direct') {

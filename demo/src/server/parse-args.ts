@@ -16,6 +16,10 @@ export interface CliOptions {
   defaultUsers: boolean
   dataDir: string
   sessionSecret?: string
+  /** `redis://…`: sessions in Redis, coordinated with other instances. */
+  redisUrl?: string
+  /** Express's `trust proxy`. */
+  trustProxy?: boolean | number | string
 }
 
 export type CliCommand = { kind: 'help' } | { kind: 'run'; options: CliOptions }
@@ -45,15 +49,21 @@ Options:
                           (env CLAWCHAT_DEMO_USERS, default alice and bob)
       --data-dir <dir>    sessions, session secret and device identity (env CLAWCHAT_DATA_DIR,
                           default demo/.data)
+      --redis <url>       keep sessions in Redis (connect-redis) and coordinate with every other
+                          instance on it: run several behind one load balancer
+                          (env CLAWCHAT_REDIS_URL, e.g. redis://127.0.0.1:6379)
+      --trust-proxy <v>   Express "trust proxy" behind a load balancer: loopback, a hop count,
+                          true, or addresses (env CLAWCHAT_TRUST_PROXY; default off)
   -h, --help              print this help
 
 Environment: CLAWCHAT_SESSION_SECRET signs session cookies (default: generated once and kept in
-the data folder).
+the data folder). Instances behind one load balancer need the same secret.
 
 Examples:
   pnpm demo
   OPENCLAW_GATEWAY_URL=ws://127.0.0.1:18789 OPENCLAW_GATEWAY_TOKEN=... pnpm demo
   pnpm --filter @clawchat/demo start -g wss://gateway.example.com -mode proxy --host 0.0.0.0
+  CLAWCHAT_SESSION_SECRET=... pnpm --filter @clawchat/demo start --redis redis://127.0.0.1:6379 -p 36007
 `
 
 const VALUE_FLAGS: Record<string, keyof Flags> = {
@@ -69,6 +79,8 @@ const VALUE_FLAGS: Record<string, keyof Flags> = {
   '--host': 'host',
   '--users': 'users',
   '--data-dir': 'dataDir',
+  '--redis': 'redis',
+  '--trust-proxy': 'trustProxy',
 }
 
 interface Flags {
@@ -79,6 +91,8 @@ interface Flags {
   host?: string
   users?: string
   dataDir?: string
+  redis?: string
+  trustProxy?: string
 }
 
 /**
@@ -151,7 +165,22 @@ function resolveOptions(flags: Flags, env: NodeJS.ProcessEnv): CliOptions {
   if (gateway) options.gateway = gateway
   const secret = nonEmpty(env.CLAWCHAT_SESSION_SECRET)
   if (secret) options.sessionSecret = secret
+  const redisUrl = flags.redis ?? nonEmpty(env.CLAWCHAT_REDIS_URL)
+  if (redisUrl !== undefined) {
+    if (!/^rediss?:\/\/[^\s]+$/.test(redisUrl)) throw new UsageError(`--redis must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379`)
+    options.redisUrl = redisUrl
+  }
+  const trustProxy = flags.trustProxy ?? nonEmpty(env.CLAWCHAT_TRUST_PROXY)
+  if (trustProxy !== undefined) options.trustProxy = trustProxyValue(trustProxy)
   return options
+}
+
+/** Express's `trust proxy` from text: true/false, a hop count, or names and addresses as Express takes them. */
+function trustProxyValue(text: string): boolean | number | string {
+  if (text === 'true') return true
+  if (text === 'false') return false
+  if (/^\d+$/.test(text)) return Number(text)
+  return text
 }
 
 /** A known flag where a value was expected (a value itself may start with "-", as tokens can). */

@@ -8,7 +8,8 @@ import { startMockGateway } from '@clawchat/mock-gateway'
 import { authRoutes } from './routes/auth.js'
 import { pageRoutes } from './routes/page.js'
 import { directConfigRoute } from './routes/direct-config.js'
-import { createSessions } from './session-store.js'
+import { createSessions, type DemoSessions } from './session-store.js'
+import { createRedisSessions, redactRedisUrl, type DemoRedisClient } from './redis-sessions.js'
 import { loadOrCreateSessionSecret } from './session-secret.js'
 import { parseUsersSpec, DEFAULT_USERS_SPEC, type DemoUser } from './users.js'
 import { checkGatewayUrl } from './gateway-url.js'
@@ -39,6 +40,14 @@ export interface StartDemoOptions {
   mockOptions?: Record<string, unknown>
   /** Where status lines go. Default console.log. Never receives the gateway token. */
   log?: (line: string) => void
+  /**
+   * `redis://…`: keep sessions in Redis (connect-redis) and coordinate this instance with the
+   * others on the same Redis (`clawchatProxy({ coordination })`): run several behind one load
+   * balancer. Left out: sessions in files under `dataDir`, one process.
+   */
+  redisUrl?: string
+  /** Express's `trust proxy` (behind nginx or another load balancer), e.g. `loopback` or `1`. Default: off. */
+  trustProxy?: boolean | number | string
 }
 
 export interface RunningDemo {
@@ -53,7 +62,9 @@ export interface RunningDemo {
   /** The proxy (proxy mode only). */
   proxy: ReturnType<typeof clawchatProxy> | undefined
   /** The session store, e.g. to end a session from a test. */
-  sessionStore: ReturnType<typeof createSessions>['store']
+  sessionStore: DemoSessions['store']
+  /** `redis` (connect-redis, coordinated with other instances) or `file`. */
+  sessionBackend: 'redis' | 'file'
   /** Stops the site, the proxy and the mock gateway it started (if any). */
   close(): Promise<void>
 }
@@ -82,11 +93,27 @@ export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
   }
   assertPageBuilt()
 
-  const sessions = createSessions(opts.dataDir, loadOrCreateSessionSecret(opts.dataDir, opts.sessionSecret))
+  const secret = loadOrCreateSessionSecret(opts.dataDir, opts.sessionSecret)
+  let redisClient: DemoRedisClient | undefined
+  let sessions: DemoSessions
+  if (opts.redisUrl) {
+    const redisSessions = await createRedisSessions(opts.redisUrl, secret, log)
+    redisClient = redisSessions.client
+    sessions = redisSessions
+    log(`sessions in Redis at ${redactRedisUrl(opts.redisUrl)}, coordinated with every instance on it`)
+  } else {
+    sessions = createSessions(opts.dataDir, secret)
+  }
   const app = express()
   app.disable('x-powered-by')
+  if (opts.trustProxy !== undefined) app.set('trust proxy', opts.trustProxy)
   const server = createServer(app)
-  await listen(server, port, host)
+  try {
+    await listen(server, port, host)
+  } catch (err) {
+    sessions.close()
+    throw err
+  }
   const actualPort = (server.address() as AddressInfo).port
   const origins = [`http://localhost:${actualPort}`, `http://127.0.0.1:${actualPort}`]
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '0.0.0.0' && host !== '::') origins.push(`http://${host}:${actualPort}`)
@@ -119,6 +146,11 @@ export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
         authenticate: (req) => (req.session as express.Request['session'] | undefined)?.user ?? null,
         path: '/clawchat',
         logger: proxyLogger(log),
+        // Behind a balancer the browser's origin is in X-Forwarded-Proto/-Host from the first upgrade
+        // on (Express's own setting reaches the proxy only with the first plain HTTP request).
+        ...(opts.trustProxy !== undefined && opts.trustProxy !== false ? { trustProxy: true } : {}),
+        // Several instances on one Redis: limits, logouts and disconnects hold across all of them.
+        ...(redisClient ? { coordination: { redis: redisClient } } : {}),
         ...opts.proxyOptions,
       })
       const p = proxy
@@ -144,6 +176,7 @@ export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
       usesMockGateway: !opts.gateway,
       proxy,
       sessionStore: sessions.store,
+      sessionBackend: redisClient ? 'redis' : 'file',
       close: () => (closing ??= runCleanups(cleanups)),
     }
   } catch (err) {

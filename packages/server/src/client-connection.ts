@@ -22,8 +22,8 @@ import type { Audit } from './audit.js'
 import { invalidRequest, rateLimited, unavailable, type Redactor } from './errors.js'
 import { UpstreamError } from './gateway-link.js'
 import { buildHelloOk, buildSessionPayload } from './hello.js'
-import { parseInbound } from './inbound.js'
-import { takeBoth, type ProxyLimits, type RateMeter } from './limits.js'
+import { parseInbound, type InboundFrame } from './inbound.js'
+import { takeBoth, type ProxyLimits, type RateMeter, type RateVerdict, type UserBudget } from './limits.js'
 import type { ProxyLog } from './log.js'
 import { allowedMethods, effectiveScopes, planRequest, type MethodPolicy } from './policy.js'
 import type { RoutableConnection } from './router.js'
@@ -44,8 +44,11 @@ export interface ConnectionDeps {
   methods: MethodPolicy
   namespace: string
   limits: ProxyLimits
-  /** The user's rate meter, shared by all their connections. */
-  userMeter: RateMeter
+  /**
+   * The user's message budget, shared by all their connections: a local meter, or (with
+   * `coordination`) one that also asks Redis, asynchronously.
+   */
+  userMeter: UserBudget
   connectionMeter: RateMeter
   startedAt: number
   audit: Audit
@@ -68,6 +71,14 @@ export interface ConnectionOrigin {
 
 type State = 'handshake' | 'ready' | 'closed'
 
+/** A frame waiting for its turn; `verdict` is `undefined` until its user's budget answered. */
+interface WaitingFrame {
+  frame: InboundFrame
+  id: string
+  bytes: number
+  verdict: RateVerdict | undefined
+}
+
 /** How long a closing socket may take to answer the close handshake before it is dropped. */
 const CLOSE_GRACE_MS = 2000
 /** Close reasons are at most 123 bytes. */
@@ -83,7 +94,8 @@ export class ClientConnection implements RoutableConnection {
   private seq = 0
   private nextAutoId = 0
   private toldDown = false
-  private readonly openedAt = Date.now()
+  /** When the socket was accepted (ms since the epoch). */
+  readonly openedAt = Date.now()
   private tickTimer: NodeJS.Timeout | null = null
   private lifetimeTimer: NodeJS.Timeout | null = null
   private handshakeTimer: NodeJS.Timeout | null = null
@@ -97,6 +109,12 @@ export class ClientConnection implements RoutableConnection {
   readonly ended: Promise<void> = new Promise((resolve) => (this.socketClosed = resolve))
   private rateLimitedFrames = 0
   private limitedEpisode = false
+  /**
+   * Frames that passed the connection's meter while an earlier one waits for its user's budget
+   * (asked of Redis): they are decided strictly in arrival order, so a `cancel` never overtakes its
+   * request and `connect` always comes first.
+   */
+  private readonly waiting: WaitingFrame[] = []
 
   constructor(
     private readonly ws: WebSocket,
@@ -211,10 +229,14 @@ export class ClientConnection implements RoutableConnection {
     try {
       this.readFrame(data, isBinary)
     } catch (error) {
-      // A bug must cost this connection, never the process.
-      this.deps.log.error(`clawchat: a browser frame could not be handled: ${error instanceof Error ? error.stack ?? error.message : String(error)}`, { connId: this.connId })
-      this.close(1011, 'internal error')
+      this.failed(error)
     }
+  }
+
+  /** A bug must cost this connection, never the process. */
+  private failed(error: unknown): void {
+    this.deps.log.error(`clawchat: a browser frame could not be handled: ${error instanceof Error ? error.stack ?? error.message : String(error)}`, { connId: this.connId })
+    this.close(1011, 'internal error')
   }
 
   private readFrame(data: RawData, isBinary: boolean): void {
@@ -235,15 +257,55 @@ export class ClientConnection implements RoutableConnection {
       } else id = frame.id
     }
 
-    const limited = takeBoth(this.deps.connectionMeter, this.deps.userMeter)
-    if (limited) {
-      this.rateLimitedFrames += 1
-      if (!this.limitedEpisode) {
-        this.limitedEpisode = true
-        this.deps.audit.record({ event: 'rate.limited', userId: this.userId, connId: this.connId, scope: limited.scope, retryAfterMs: limited.retryAfterMs })
+    const verdict = takeBoth(this.deps.connectionMeter, this.deps.userMeter)
+    if (verdict !== null && !(verdict instanceof Promise) && verdict.scope === 'connection') {
+      // Over this connection's own limit: answered at once, whatever waits before it.
+      this.refuse(frame, id, verdict)
+      return
+    }
+    if (!(verdict instanceof Promise) && this.waiting.length === 0) {
+      this.decide(frame, id, bytes, verdict)
+      return
+    }
+    const entry: WaitingFrame = { frame, id, bytes, verdict: verdict instanceof Promise ? undefined : verdict }
+    this.waiting.push(entry)
+    if (verdict instanceof Promise) {
+      verdict
+        .catch(() => null)
+        .then((settled) => {
+          entry.verdict = settled
+          this.decideWaiting()
+        })
+    }
+  }
+
+  /** Decides the waiting frames whose turn has come (in arrival order). */
+  private decideWaiting(): void {
+    while (this.waiting.length > 0 && this.waiting[0]!.verdict !== undefined) {
+      const next = this.waiting.shift()!
+      if (this.state === 'closed') continue
+      try {
+        this.decide(next.frame, next.id, next.bytes, next.verdict ?? null)
+      } catch (error) {
+        this.failed(error)
       }
-      const which = limited.scope === 'user' ? 'for your account (all your connections together)' : 'on this connection'
-      if (frame.kind !== 'cancel') this.respondError(id, rateLimited(`Too many messages ${which}; retry in ${limited.retryAfterMs} ms.`, limited.retryAfterMs))
+    }
+  }
+
+  private refuse(frame: InboundFrame, id: string, limited: NonNullable<RateVerdict>): void {
+    this.rateLimitedFrames += 1
+    if (!this.limitedEpisode) {
+      this.limitedEpisode = true
+      this.deps.audit.record({ event: 'rate.limited', userId: this.userId, connId: this.connId, scope: limited.scope, retryAfterMs: limited.retryAfterMs })
+    }
+    const which = limited.scope === 'user' ? 'for your account (all your connections together)' : 'on this connection'
+    if (frame.kind !== 'cancel') this.respondError(id, rateLimited(`Too many messages ${which}; retry in ${limited.retryAfterMs} ms.`, limited.retryAfterMs))
+  }
+
+  /** Handles a frame once the rate limits have spoken. */
+  private decide(frame: InboundFrame, id: string, bytes: number, limited: RateVerdict): void {
+    if (limited) {
+      this.refuse(frame, id, limited)
       return
     }
     this.limitedEpisode = false
@@ -373,6 +435,7 @@ export class ClientConnection implements RoutableConnection {
     this.handshakeTimer = null
     for (const controller of this.inflight.values()) controller.abort()
     this.inflight.clear()
+    this.waiting.length = 0
     this.deps.onClosed(this)
   }
 

@@ -127,23 +127,40 @@ export class RateMeter {
 /** Which limit a refused message hit. */
 export type RateScope = 'connection' | 'user'
 
+/** What {@link takeBoth} decided: `null` when the message may go, else the scope it hit and the wait. */
+export type RateVerdict = { scope: RateScope; retryAfterMs: number } | null
+
 /**
- * Takes one message from a connection's meter and its user's meter together: a message refused by
- * either uses up neither. Answers `null` when it may go, else the scope it hit and the wait.
+ * A user's message budget, shared by all their connections: `take()` answers 0 when a message may
+ * go, else the ms until one may — or a promise of that when the answer needs another process (the
+ * cluster-wide budget in Redis, see `coordination`). A {@link RateMeter} is one.
+ */
+export interface UserBudget {
+  take(): number | Promise<number>
+}
+
+/**
+ * Takes one message from a connection's meter and its user's budget together: a message refused by
+ * either uses up neither. Answers `null` when it may go, else the scope it hit and the wait; a
+ * promise of that when the user's budget answers asynchronously (the connection's meter always
+ * answers at once, so a connection over its own limit never waits for the user's).
  *
  * @example
  * const limited = takeBoth(connectionMeter, userMeter)
  * if (limited) answer(rateLimited(`retry in ${limited.retryAfterMs} ms`, limited.retryAfterMs))
  */
-export function takeBoth(connection: RateMeter, user: RateMeter): { scope: RateScope; retryAfterMs: number } | null {
+export function takeBoth(connection: RateMeter, user: RateMeter): RateVerdict
+export function takeBoth(connection: RateMeter, user: UserBudget): RateVerdict | Promise<RateVerdict>
+export function takeBoth(connection: RateMeter, user: UserBudget): RateVerdict | Promise<RateVerdict> {
   const connectionWait = connection.take()
   if (connectionWait > 0) return { scope: 'connection', retryAfterMs: connectionWait }
   const userWait = user.take()
-  if (userWait > 0) {
+  const verdict = (wait: number): RateVerdict => {
+    if (wait <= 0) return null
     connection.refund()
-    return { scope: 'user', retryAfterMs: userWait }
+    return { scope: 'user', retryAfterMs: wait }
   }
-  return null
+  return typeof userWait === 'number' ? verdict(userWait) : userWait.then(verdict)
 }
 
 /**

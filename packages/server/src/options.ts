@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http'
 import { DEFAULT_PATH } from '@clawchat/protocol'
 import { resolveAuditOption, type AuditOption, type ResolvedAudit } from './audit-sink.js'
+import { resolveCoordination, type CoordinationOptions, type ResolvedCoordination } from './coordination/options.js'
 import { DEFAULT_IDENTITY_PATH } from './device-identity.js'
 import { resolveLimits, type LimitsOption, type ProxyLimits } from './limits.js'
 import { isLoggerLike, type LoggerLike } from './log.js'
@@ -118,6 +119,12 @@ export interface ClawChatProxyOptions {
   audit?: AuditOption
   /** A pino-compatible logger for operational messages. Default: pino at `info` to stderr. */
   logger?: LoggerLike
+  /**
+   * Several instances behind one load balancer: `{ redis }` (a node-redis or ioredis client) makes
+   * the per-user limits, `disconnectUser`/`disconnectSession` and logouts hold across every
+   * instance (see README "Scaling out"). Default: off — one process, nothing shared.
+   */
+  coordination?: CoordinationOptions
 }
 
 /** Options after validation, with every default filled in. */
@@ -134,6 +141,7 @@ export interface ResolvedOptions {
   sessionCheckIntervalMs: number
   audit: ResolvedAudit
   logger: LoggerLike | undefined
+  coordination: ResolvedCoordination | undefined
 }
 
 const NAME = 'clawchatProxy'
@@ -186,7 +194,7 @@ function methodList(option: string, value: unknown): readonly string[] {
 export function resolveOptions(input: unknown): ResolvedOptions {
   if (typeof input !== 'object' || input === null) throw new TypeError(`${NAME}: options must be an object, got ${input === null ? 'null' : typeof input}`)
   const o = input as Partial<ClawChatProxyOptions> & Record<string, unknown>
-  const known = ['gateway', 'session', 'authenticate', 'path', 'allowedOrigins', 'trustProxy', 'namespace', 'policy', 'limits', 'sessionCheckIntervalMs', 'audit', 'logger']
+  const known = ['gateway', 'session', 'authenticate', 'path', 'allowedOrigins', 'trustProxy', 'namespace', 'policy', 'limits', 'sessionCheckIntervalMs', 'audit', 'logger', 'coordination']
   for (const key of Object.keys(o)) if (!known.includes(key)) throw new TypeError(`${NAME}: unknown option "${key}"; known options: ${known.join(', ')}`)
 
   if (typeof o.gateway !== 'object' || o.gateway === null) throw bad('gateway', 'must be an object like { url, token }', o.gateway)
@@ -267,6 +275,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
 
   const audit = resolveAuditOption(o.audit, NAME)
   if (o.logger !== undefined && !isLoggerLike(o.logger)) throw bad('logger', 'must be a pino-compatible logger with debug, info, warn and error', o.logger)
+  const coordination = resolveCoordination(o.coordination, namespace, NAME)
 
   return {
     gateway: { url, token: g.token, identityPath, requestTimeoutMs },
@@ -281,5 +290,6 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     sessionCheckIntervalMs,
     audit,
     logger: o.logger,
+    coordination,
   }
 }

@@ -12,6 +12,7 @@ import { CloseCodes } from '@clawchat/protocol'
 import { createAudit } from './audit.js'
 import { openAuditSink } from './audit-sink.js'
 import { ClientConnection } from './client-connection.js'
+import { sessionDigest, startCoordination, type ClusterView, type Coordination } from './coordination/index.js'
 import { createRedactor, messageOf } from './errors.js'
 import { GatewayLink, type LinkState } from './gateway-link.js'
 import { startHeartbeat } from './heartbeat.js'
@@ -35,6 +36,12 @@ export interface ProxyStats {
   gateway: LinkState
   /** The gateway's version, once known. */
   gatewayVersion: string | undefined
+  /**
+   * With `coordination` only: this instance's id, whether Redis is usable, every live instance's
+   * `{ id, connections, users }` (this one's current, the others' as of their last heartbeat, at
+   * most `heartbeatMs` old) and their sum.
+   */
+  cluster?: ClusterView
 }
 
 type Next = (error?: unknown) => void
@@ -62,17 +69,22 @@ export interface ClawChatProxy {
    * request is left to other handlers), `true` when the proxy took it (accepted or refused).
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean
-  /** Closes every connection of a user with 4401; answers how many. */
+  /**
+   * Closes every connection of a user with 4401; answers how many (on this instance). With
+   * `coordination`, the other instances close theirs too, as soon as Redis tells them.
+   */
   disconnectUser(userId: string, reason?: string): number
   /**
    * Closes every connection opened with an app session with 4401, at once (e.g. from a logout
    * route); answers how many. Without it, the periodic session check closes them within
-   * `sessionCheckIntervalMs`.
+   * `sessionCheckIntervalMs`. With `coordination`, the other instances close theirs too.
    */
   disconnectSession(sessionId: string): number
   /**
    * Closes every connection (1012), stops the link, the pings and the session check, detaches from
    * servers, and flushes an audit file it opened. Waits up to a second for browsers to answer the close.
+   * With `coordination`: also removes this instance's keys from Redis and closes its pub/sub
+   * connection (the app's own Redis client stays open).
    */
   close(): Promise<void>
   /** Counters for monitoring. */
@@ -162,6 +174,46 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
   log.info(`clawchat: relay on ${opts.path}, gateway ${opts.gateway.url} (connecting in the background)`)
   link.start()
 
+  /** Closes the sockets of an ended app session (of `userIds` only, when given), with an audit line per user. */
+  function endSession(sessionId: string, why: string, userIds?: readonly string[]): void {
+    const conns = registry.forSession(sessionId).filter((c) => !userIds || userIds.includes(c.userId))
+    for (const userId of new Set(conns.map((c) => c.userId))) {
+      audit.record({ event: 'session.ended', userId, reason: why, connections: conns.filter((c) => c.userId === userId).length })
+    }
+    for (const conn of conns) conn.close(CloseCodes.LOGGED_OUT, why)
+  }
+
+  /** Closes a user's sockets (those opened until `openedBy`, ms since the epoch, when given). */
+  function closeUser(userId: string, why: string, openedBy = Infinity): number {
+    const conns = registry.forUser(userId).filter((c) => c.openedAt <= openedBy)
+    for (const conn of conns) conn.close(CloseCodes.LOGGED_OUT, why)
+    return conns.length
+  }
+
+  function closeSession(sessionId: string): number {
+    const conns = registry.forSession(sessionId)
+    for (const conn of conns) conn.close(CloseCodes.LOGGED_OUT, 'logged out')
+    return conns.length
+  }
+
+  const coordination: Coordination | undefined = opts.coordination
+    ? startCoordination(opts.coordination, {
+        connectionsPerUser: opts.limits.connectionsPerUser,
+        userMessagesPerSecond: opts.limits.userMessagesPerSecond,
+        log,
+        hooks: {
+          localTotals: () => ({ connections: registry.size, users: registry.userCount }),
+          disconnectUser: (userId, why, openedBy) => void closeUser(userId, why, openedBy),
+          disconnectSessionDigest(digest) {
+            for (const sessionId of registry.sessionIds()) if (sessionDigest(sessionId) === digest) closeSession(sessionId)
+          },
+          sessionGone(sessionId, event) {
+            if (registry.forSession(sessionId).length > 0) endSession(sessionId, event === 'expired' ? 'session expired' : 'session ended (logged out or expired)')
+          },
+        },
+      })
+    : undefined
+
   const usesDefaultAuthenticate = opts.authenticate === defaultAuthenticate
   const watcher =
     opts.sessionCheckIntervalMs > 0
@@ -170,13 +222,7 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
           sessions: () => watchedSessions(registry),
           // With the default authenticate, a session that no longer holds the socket's user is a logout too.
           belongsTo: usesDefaultAuthenticate ? (session, userId) => sessionUserId(session) === userId : undefined,
-          onEnded(sessionId, userIds, why) {
-            const conns = registry.forSession(sessionId).filter((c) => userIds.includes(c.userId))
-            for (const userId of new Set(conns.map((c) => c.userId))) {
-              audit.record({ event: 'session.ended', userId, reason: why, connections: conns.filter((c) => c.userId === userId).length })
-            }
-            for (const conn of conns) conn.close(CloseCodes.LOGGED_OUT, why)
-          },
+          onEnded: (sessionId, userIds, why) => endSession(sessionId, why, userIds),
           onStoreError(error) {
             log.warn(`clawchat: the logout check could not read the session store (${messageOf(error)}); sockets stay open, retrying next round`)
           },
@@ -199,16 +245,27 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
     return path === opts.path || path === `${opts.path}/`
   }
 
-  function accept(req: IncomingMessage, socket: Duplex, head: Buffer, gate: Extract<GateResult, { ok: true }>, ip: string | undefined): void {
+  /**
+   * Completes an admitted upgrade. `release` gives back the connection's place in the cluster-wide
+   * count (with `coordination`) once, whatever way the socket ends — even before it became a WebSocket.
+   */
+  function accept(req: IncomingMessage, socket: Duplex, head: Buffer, gate: Extract<GateResult, { ok: true }>, ip: string | undefined, release: () => void): void {
     const { user } = gate
+    let upgraded = false
+    socket.once('close', () => {
+      if (!upgraded) release()
+    })
     wss.handleUpgrade(req, socket, head, (ws) => {
+      upgraded = true
       if (closed) {
+        release()
         ws.close(CloseCodes.SERVICE_RESTART, 'proxy shutting down')
         return
       }
       // Checked before the upgrade too (HTTP 429); this second check holds the limit should the
       // upgrade ever complete asynchronously, and then the browser sees 4429.
       if (registry.countForUser(user.id) >= opts.limits.connectionsPerUser) {
+        release()
         audit.record({ event: 'upgrade.refused', code: CloseCodes.TOO_MANY_CONNECTIONS, reason: 'too many connections', userId: user.id, origin: gate.origin, ip })
         ws.on('error', () => undefined)
         ws.close(CloseCodes.TOO_MANY_CONNECTIONS, `too many connections for this user (at most ${opts.limits.connectionsPerUser})`)
@@ -224,13 +281,14 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
           methods: opts.methods,
           namespace: opts.namespace,
           limits: opts.limits,
-          userMeter: userMeters.for(user.id),
+          userMeter: coordination ? coordination.userBudget(user.id, userMeters.for(user.id)) : userMeters.for(user.id),
           connectionMeter: new RateMeter(opts.limits.messagesPerSecond),
           startedAt,
           audit,
           log,
           redact,
           onClosed(c) {
+            release()
             registry.remove(c)
             if (registry.countForUser(c.userId) === 0) userMeters.release(c.userId)
           },
@@ -239,6 +297,47 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
       registry.add(conn)
       heartbeat.watch(ws, () => conn.terminate(`no pong within ${opts.limits.pingIntervalMs} ms`))
     })
+  }
+
+  /** After the gate: the connection limits (across instances with `coordination`), then the upgrade. */
+  async function admit(req: IncomingMessage, socket: Duplex, head: Buffer, result: GateResult, ip: string | undefined): Promise<void> {
+    if (!result.ok) {
+      audit.record({ event: 'upgrade.refused', status: result.status, reason: result.message, ip })
+      if (result.status >= 500) log.error(`clawchat: refused an upgrade (${result.status}): ${result.message}`)
+      else log.debug(`clawchat: refused an upgrade (${result.status}): ${result.message}`)
+      refuseUpgrade(socket, result.status)
+      return
+    }
+    if (closed) {
+      refuseUpgrade(socket, 503)
+      return
+    }
+    const userId = result.user.id
+    if (registry.countForUser(userId) >= opts.limits.connectionsPerUser) {
+      audit.record({ event: 'upgrade.refused', status: 429, reason: 'too many connections', userId, origin: result.origin, ip })
+      refuseUpgrade(socket, 429)
+      return
+    }
+    let release = () => {}
+    if (coordination) {
+      if (!(await coordination.reserveConnection(userId))) {
+        audit.record({ event: 'upgrade.refused', status: 429, reason: 'too many connections (across instances)', userId, origin: result.origin, ip })
+        refuseUpgrade(socket, 429)
+        return
+      }
+      let released = false
+      release = () => {
+        if (released) return
+        released = true
+        coordination.releaseConnection(userId)
+      }
+      if (closed || socket.destroyed) {
+        release()
+        refuseUpgrade(socket, 503)
+        return
+      }
+    }
+    accept(req, socket, head, result, ip, release)
   }
 
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
@@ -250,31 +349,12 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
     }
     const trust = trustProxyFor(req)
     const ip = clientAddress(req, trust)
-    gateUpgrade(req, opts, trust).then(
-      (result) => {
-        if (!result.ok) {
-          audit.record({ event: 'upgrade.refused', status: result.status, reason: result.message, ip })
-          if (result.status >= 500) log.error(`clawchat: refused an upgrade (${result.status}): ${result.message}`)
-          else log.debug(`clawchat: refused an upgrade (${result.status}): ${result.message}`)
-          refuseUpgrade(socket, result.status)
-          return
-        }
-        if (closed) {
-          refuseUpgrade(socket, 503)
-          return
-        }
-        if (registry.countForUser(result.user.id) >= opts.limits.connectionsPerUser) {
-          audit.record({ event: 'upgrade.refused', status: 429, reason: 'too many connections', userId: result.user.id, origin: result.origin, ip })
-          refuseUpgrade(socket, 429)
-          return
-        }
-        accept(req, socket, head, result, ip)
-      },
-      (error: unknown) => {
+    gateUpgrade(req, opts, trust)
+      .then((result) => admit(req, socket, head, result, ip))
+      .catch((error: unknown) => {
         log.error(`clawchat: the upgrade gate failed: ${messageOf(error)}`)
         refuseUpgrade(socket, 500)
-      },
-    )
+      })
     return true
   }
 
@@ -306,18 +386,20 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
   }
 
   proxy.disconnectUser = (userId, why = 'disconnected by the server') => {
-    const conns = registry.forUser(userId)
-    for (const conn of conns) conn.close(CloseCodes.LOGGED_OUT, why)
-    return conns.length
+    coordination?.publishDisconnectUser(userId, why)
+    return closeUser(userId, why)
   }
 
   proxy.disconnectSession = (sessionId) => {
-    const conns = registry.forSession(sessionId)
-    for (const conn of conns) conn.close(CloseCodes.LOGGED_OUT, 'logged out')
-    return conns.length
+    coordination?.publishDisconnectSession(sessionId)
+    return closeSession(sessionId)
   }
 
-  proxy.stats = () => ({ connections: registry.size, users: registry.userCount, gateway: link.state, gatewayVersion: link.gatewayVersion })
+  proxy.stats = () => {
+    const stats: ProxyStats = { connections: registry.size, users: registry.userCount, gateway: link.state, gatewayVersion: link.gatewayVersion }
+    if (coordination) stats.cluster = coordination.view()
+    return stats
+  }
 
   proxy.close = async () => {
     if (closed) return
@@ -329,6 +411,7 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
     const conns = registry.list()
     for (const conn of conns) conn.close(CloseCodes.SERVICE_RESTART, 'proxy shutting down')
     await link.close()
+    await coordination?.close()
     await new Promise<void>((resolve) => wss.close(() => resolve()))
     // Give browsers a moment to answer the close handshake, so their audit lines are complete.
     const ended = Promise.all(conns.map((c) => c.ended))
