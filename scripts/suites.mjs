@@ -40,6 +40,14 @@ export const suites = [
     counts: playwrightCounts,
   },
   {
+    name: 'relay benchmark, 30-second smoke version (asserts that every path works, nothing about speed)',
+    cwd: 'bench',
+    command: 'npx',
+    args: ['vitest', 'run', '--config', 'vitest.config.ts', ...vitestJson('../.test-results/bench-smoke.json')],
+    resultFile: '.test-results/bench-smoke.json',
+    counts: vitestCounts,
+  },
+  {
     name: 'real OpenClaw gateway (vitest, openclaw@2026.9.6 on a private Node 24)',
     // Installs Node 24 and openclaw into ~/.cache/clawchat (reused when present); fails loudly.
     before: { command: 'node', args: ['e2e/real-gateway/install.mjs'] },

@@ -4,13 +4,9 @@
  * and `clawchatProxy` with `coordination: { redis }` — on the session store's own client, or on an
  * ioredis client. Several of these share one Redis, one session secret and one gateway; each has
  * its own upstream link. Everything listens on 127.0.0.1 with a free port; `close()` stops it all.
- *
- * connect-redis is the demo's dependency: it is loaded from there (the same package and version the
- * demo runs), so @clawchat/server gains no dependency for its tests.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
-import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -25,10 +21,9 @@ import { TestClient } from './harness.js'
 
 type SessionStoreClass = new (options: { client: unknown; prefix?: string; ttl?: number }) => session.Store
 
-/** connect-redis's `RedisStore`, from the demo's dependencies. */
+/** connect-redis's `RedisStore` (a devDependency, the version the demo runs). */
 export async function loadConnectRedis(): Promise<SessionStoreClass> {
-  const require = createRequire(new URL('../../../../demo/package.json', import.meta.url))
-  const module = (await import(require.resolve('connect-redis'))) as { RedisStore: SessionStoreClass }
+  const module = (await import('connect-redis')) as unknown as { RedisStore: SessionStoreClass }
   return module.RedisStore
 }
 

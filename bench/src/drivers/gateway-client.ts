@@ -1,0 +1,43 @@
+/**
+ * A bench user talking the gateway's own protocol: paths (a) direct and (b) pipe. It connects as
+ * the reference's raw client did (`gateway-client`/`backend`, token, read+write scopes) and streams
+ * on its own session key; like any operator connection it receives every user's events and keeps
+ * its own (matched on its session key).
+ */
+import { BenchClient } from './bench-client.js'
+
+/** A user on the gateway protocol (direct or through the pipe). */
+export class GatewayProtocolClient extends BenchClient {
+  private readonly sessionKey: string
+
+  /**
+   * @param userIndex distinct per user: the session key is `bench-u<userIndex>`
+   * @example
+   * const client = new GatewayProtocolClient(0, mockUrl, token); await client.open()
+   */
+  constructor(
+    userIndex: number,
+    url: string,
+    private readonly token: string,
+  ) {
+    const sessionKey = `bench-u${userIndex}`
+    super(`u${userIndex}`, url, Buffer.from(`"sessionKey":"agent:main:${sessionKey}"`, 'latin1'))
+    this.sessionKey = sessionKey
+  }
+
+  protected connectParams(): Record<string, unknown> {
+    return {
+      minProtocol: 4,
+      maxProtocol: 4,
+      client: { id: 'gateway-client', version: '0.1.0', platform: 'linux', mode: 'backend' },
+      role: 'operator',
+      scopes: ['operator.read', 'operator.write'],
+      caps: [],
+      auth: { token: this.token },
+    }
+  }
+
+  protected chatSendParams(message: string, idempotencyKey: string): Record<string, unknown> {
+    return { sessionKey: this.sessionKey, message, idempotencyKey }
+  }
+}
