@@ -7,6 +7,7 @@
  * outbound high-water mark (a slow consumer is closed with 1013, never waited for) and the lifetime.
  */
 import { randomUUID } from 'node:crypto'
+import type { Duplex } from 'node:stream'
 import { formatValidationErrors, validateConnectParams } from '@openclaw/gateway-protocol'
 import type { RawData, WebSocket } from 'ws'
 import {
@@ -67,6 +68,11 @@ export interface ConnectionOrigin {
   origin: string | undefined
   /** The browser's address, for the audit trail. */
   ip: string | undefined
+  /**
+   * The raw socket under `ws` (what `handleUpgrade` was given), corked for one event-loop turn so
+   * that a turn's frames leave in one write; without it, `ws`'s own socket is used.
+   */
+  socket?: Duplex | undefined
 }
 
 type State = 'handshake' | 'ready' | 'closed'
@@ -115,6 +121,12 @@ export class ClientConnection implements RoutableConnection {
    * request and `connect` always comes first.
    */
   private readonly waiting: WaitingFrame[] = []
+  /** The raw socket whose writes are batched per event-loop turn (none: every frame is its own write). */
+  private readonly raw: Duplex | undefined
+  /** True while `raw` is corked for the current turn (an uncork is scheduled on `process.nextTick`). */
+  private corked = false
+  /** The outbound queue as it was when the current turn's batch began. */
+  private turnBacklog = 0
 
   constructor(
     private readonly ws: WebSocket,
@@ -126,6 +138,8 @@ export class ClientConnection implements RoutableConnection {
     this.sessionId = from.sessionId
     this.sessionStore = from.sessionStore
     this.methods = allowedMethods(deps.methods, user.role)
+    const raw = from.socket ?? (ws as unknown as { _socket?: Duplex })._socket
+    this.raw = raw && typeof raw.cork === 'function' && typeof raw.uncork === 'function' ? raw : undefined
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary))
     ws.on('close', (code, why) => this.onSocketClosed(code, why.toString()))
     ws.on('error', (error) => deps.log.debug(`clawchat: browser socket error: ${error.message}`, { connId: this.connId }))
@@ -153,6 +167,7 @@ export class ClientConnection implements RoutableConnection {
   close(code: number, why: string): void {
     if (this.state === 'closed') return
     this.closing = { code, why }
+    this.flush() // the frames of this turn go first, and the close frame is not held back
     this.ws.close(code, reason(why))
     this.shutdown()
     // A peer that never answers the close handshake (or never reads it) must not keep the socket.
@@ -165,6 +180,7 @@ export class ClientConnection implements RoutableConnection {
       this.closing = { code: 1006, why }
       this.shutdown()
     }
+    this.flush()
     this.ws.terminate()
   }
 
@@ -187,12 +203,39 @@ export class ClientConnection implements RoutableConnection {
     }
   }
 
+  /**
+   * Batches this turn's writes: the first frame of an event-loop turn corks the raw socket and an
+   * uncork is scheduled on `process.nextTick`, so the turn's frames leave in one `writev` (cork is
+   * counted: `ws`'s own cork/uncork per frame nest inside). Answers the outbound queue the
+   * high-water mark is judged on: `bufferedAmount` when the queue was not empty as the turn began
+   * (the browser is behind, and this turn's frames wait too), else 0 — this turn's frames are only
+   * held by the cork, as if each had gone out on its own, like they did before batching.
+   */
+  private outboundBacklog(): number {
+    const raw = this.raw
+    if (!raw) return this.ws.bufferedAmount
+    if (!this.corked) {
+      this.turnBacklog = this.ws.bufferedAmount
+      this.corked = true
+      raw.cork()
+      process.nextTick(this.flush)
+    }
+    return this.turnBacklog > 0 ? this.ws.bufferedAmount : 0
+  }
+
+  /** Ends this turn's batch: the corked frames are written (one `writev`). */
+  private readonly flush = (): void => {
+    if (!this.corked) return
+    this.corked = false
+    this.raw?.uncork()
+  }
+
   private sendFrame(frame: object): void {
     if (this.ws.readyState !== this.ws.OPEN) return
     const bytes = Buffer.from(this.deps.redact(JSON.stringify(frame)))
     // A frame always goes onto an empty queue; past the high-water mark the browser is not reading
     // fast enough, and waiting for it would cost memory (and, upstream, everybody): close it.
-    const buffered = this.ws.bufferedAmount
+    const buffered = this.outboundBacklog()
     if (buffered > 0 && buffered + bytes.length > this.deps.limits.outboundHighWaterMark) {
       this.deps.log.warn('clawchat: closing a slow browser connection (outbound queue over its high-water mark)', {
         connId: this.connId,

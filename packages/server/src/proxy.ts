@@ -275,7 +275,7 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
       const conn = new ClientConnection(
         ws,
         user,
-        { sessionId: gate.sessionId, sessionStore: gate.sessionStore, origin: gate.origin, ip },
+        { sessionId: gate.sessionId, sessionStore: gate.sessionStore, origin: gate.origin, ip, socket },
         {
           link,
           methods: opts.methods,

@@ -7,6 +7,7 @@
  * gateway broadcasts (presence, health, ticks, approvals, …) stops here.
  */
 import type { EventFrame } from '@clawchat/protocol'
+import { KeyCache } from './key-cache.js'
 import type { ConnectionRegistry, RegisteredConnection } from './registry.js'
 import {
   eventOwner,
@@ -32,10 +33,15 @@ const SANITISERS: Record<string, (ctx: ViewContext, sessionKey: string, payload:
 
 /** Routes gateway events to their owners' connections. */
 export class EventRouter {
+  /** The events' session keys and run ids taken apart, remembered (a run streams the same ones). */
+  private readonly keys: KeyCache
+
   constructor(
     private readonly namespace: string,
     private readonly registry: ConnectionRegistry<RoutableConnection>,
-  ) {}
+  ) {
+    this.keys = new KeyCache(namespace)
+  }
 
   /**
    * Delivers one gateway event; answers how many connections received it.
@@ -49,14 +55,14 @@ export class EventRouter {
     const sanitise = SANITISERS[frame.event]
     if (!sanitise || !isRecord(frame.payload)) return 0
     const payload = frame.payload
-    let owner = eventOwner(this.namespace, payload)
+    let owner = eventOwner(this.namespace, payload, this.keys)
     if (!owner && frame.event === 'sessions.changed' && payload.sessionKey === undefined && isRecord(payload.session)) {
-      owner = eventOwner(this.namespace, { sessionKey: payload.session.key })
+      owner = eventOwner(this.namespace, { sessionKey: payload.session.key }, this.keys)
     }
     if (!owner) return 0
     const conns = this.registry.forUser(owner.userId)
     if (conns.length === 0) return 0
-    const browserPayload = sanitise({ namespace: this.namespace, userId: owner.userId }, owner.sessionKey, payload)
+    const browserPayload = sanitise({ namespace: this.namespace, userId: owner.userId, keys: this.keys }, owner.sessionKey, payload)
     for (const conn of conns) conn.sendEvent(frame.event, browserPayload)
     return conns.length
   }

@@ -13,12 +13,25 @@ import {
   SESSIONS_CHANGED_FIELDS,
   type ErrorShape,
 } from '@clawchat/protocol'
-import { opaqueRunId, parseGatewaySessionKey, parseUpstreamRunId } from './session-keys.js'
+import type { KeyParser } from './key-cache.js'
+import { opaqueRunId, parseGatewaySessionKey, parseUpstreamRunId, type ParsedRunId, type ParsedSessionKey } from './session-keys.js'
 
 /** Who is looking: the namespace of the proxy and the user whose view is being built. */
 export interface ViewContext {
   namespace: string
   userId: string
+  /** Takes keys and run ids apart (the router's memo); without it, the pure parsers are used. */
+  keys?: KeyParser | undefined
+}
+
+/** `key` taken apart, through `keys` when given (it must be for `namespace`). */
+function ownerOfKey(namespace: string, key: unknown, keys: KeyParser | undefined): ParsedSessionKey | null {
+  return keys && keys.namespace === namespace ? keys.sessionKey(key) : parseGatewaySessionKey(namespace, key)
+}
+
+/** `runId` taken apart, through `keys` when given (it must be for `namespace`). */
+function ownerOfRun(namespace: string, runId: unknown, keys: KeyParser | undefined): ParsedRunId | null {
+  return keys && keys.namespace === namespace ? keys.runId(runId) : parseUpstreamRunId(namespace, runId)
 }
 
 type Json = Record<string, unknown>
@@ -43,7 +56,7 @@ export function pick(source: Json, fields: readonly string[]): Json {
  */
 export function browserRunId(ctx: ViewContext, upstream: unknown): string | undefined {
   if (typeof upstream !== 'string' || upstream.length === 0) return undefined
-  const parsed = parseUpstreamRunId(ctx.namespace, upstream)
+  const parsed = ownerOfRun(ctx.namespace, upstream, ctx.keys)
   if (parsed && parsed.userId === ctx.userId) return parsed.runId
   return opaqueRunId(ctx.namespace, upstream)
 }
@@ -60,23 +73,26 @@ export function sanitizeMessage(message: unknown): Json | undefined {
  */
 export function sanitizeSessionRow(ctx: ViewContext, row: unknown): Json | undefined {
   if (!isRecord(row)) return undefined
-  const owner = parseGatewaySessionKey(ctx.namespace, row.key)
+  const owner = ownerOfKey(ctx.namespace, row.key, ctx.keys)
   if (!owner || owner.userId !== ctx.userId) return undefined
   return { ...pick(row, SESSION_ROW_FIELDS), key: owner.sessionKey }
 }
 
-/** Whose session an event is about: from its session key, else from its run id. */
-export function eventOwner(namespace: string, payload: unknown): { userId: string; sessionKey: string } | null {
+/**
+ * Whose session an event is about: from its session key, else from its run id. With `keys` (the
+ * router's memo, for the same namespace) each string is taken apart once, not once per event.
+ */
+export function eventOwner(namespace: string, payload: unknown, keys?: KeyParser): { userId: string; sessionKey: string } | null {
   if (!isRecord(payload)) return null
   if (payload.sessionKey !== undefined) {
-    const owner = parseGatewaySessionKey(namespace, payload.sessionKey)
+    const owner = ownerOfKey(namespace, payload.sessionKey, keys)
     if (!owner) return null
     // A run id that the proxy made must agree with the session it claims to be on.
-    const run = parseUpstreamRunId(namespace, payload.runId)
+    const run = ownerOfRun(namespace, payload.runId, keys)
     if (run && (run.userId !== owner.userId || run.sessionKey !== owner.sessionKey)) return null
     return owner
   }
-  const run = parseUpstreamRunId(namespace, payload.runId)
+  const run = ownerOfRun(namespace, payload.runId, keys)
   return run ? { userId: run.userId, sessionKey: run.sessionKey } : null
 }
 
