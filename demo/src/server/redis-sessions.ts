@@ -1,7 +1,6 @@
-import session from 'express-session'
 import { RedisStore } from 'connect-redis'
 import { createClient } from 'redis'
-import { SESSION_COOKIE, type DemoSessions } from './session-store.js'
+import { sessionMiddleware, type DemoSessions } from './session-store.js'
 
 /** A connected node-redis client, as the session store and `clawchatProxy`'s coordination share it. */
 export type DemoRedisClient = ReturnType<typeof createDemoRedisClient>
@@ -60,17 +59,8 @@ export async function createRedisSessions(url: string, secret: string, log: (lin
     throw new Error(`cannot reach Redis at ${shown}: ${(err as Error).message}`)
   }
   const store = new RedisStore({ client, prefix: 'sess:', ttl: ttlSeconds })
-  const middleware = session({
-    name: SESSION_COOKIE,
-    secret,
-    store,
-    resave: false,
-    saveUninitialized: false,
-    rolling: false,
-    cookie: { httpOnly: true, sameSite: 'lax', maxAge: ttlSeconds * 1000 },
-  })
   return {
-    middleware,
+    middleware: sessionMiddleware(store, secret, ttlSeconds),
     store,
     client,
     close() {

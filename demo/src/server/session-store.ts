@@ -14,6 +14,22 @@ export interface DemoSessions {
 export const SESSION_COOKIE = 'clawchat.sid'
 
 /**
+ * The demo's express-session middleware on `store`, whichever store it is: an httpOnly, SameSite=Lax
+ * cookie named {@link SESSION_COOKIE}, kept `ttlSeconds`.
+ */
+export function sessionMiddleware(store: session.Store, secret: string, ttlSeconds: number): ReturnType<typeof session> {
+  return session({
+    name: SESSION_COOKIE,
+    secret,
+    store,
+    resave: false,
+    saveUninitialized: false,
+    rolling: false,
+    cookie: { httpOnly: true, sameSite: 'lax', maxAge: ttlSeconds * 1000 },
+  })
+}
+
+/**
  * express-session with a file store in `<dataDir>/sessions`: sessions survive a restart of the demo
  * (a memory store would log everyone out each time the proxy restarts).
  */
@@ -26,17 +42,8 @@ export function createSessions(dataDir: string, secret: string, ttlSeconds = 7 *
     reapInterval: 3600,
     logFn: () => {},
   })
-  const middleware = session({
-    name: SESSION_COOKIE,
-    secret,
-    store,
-    resave: false,
-    saveUninitialized: false,
-    rolling: false,
-    cookie: { httpOnly: true, sameSite: 'lax', maxAge: ttlSeconds * 1000 },
-  })
   return {
-    middleware,
+    middleware: sessionMiddleware(store, secret, ttlSeconds),
     store,
     close() {
       const timer = (store as unknown as { options?: { reapIntervalObject?: NodeJS.Timeout } }).options?.reapIntervalObject
