@@ -113,6 +113,21 @@ function integerIn(method: string, name: string, value: unknown, min: number, ma
   return null
 }
 
+/**
+ * A plan of exactly one upstream call: send `upstream`, then turn the gateway's payload into what
+ * the browser may see with `answer` (which must whitelist and rewrite, never pass through).
+ */
+function singleCall(method: string, sessionKey: string | undefined, upstream: Params, answer: (payload: unknown) => unknown): PlanResult {
+  const plan: RequestPlan = {
+    method,
+    async run(call) {
+      return answer(await call(method, upstream))
+    },
+  }
+  if (sessionKey !== undefined) plan.sessionKey = sessionKey
+  return { ok: true, plan }
+}
+
 /** The fields of an attachment (OpenClaw's `chat.send` shape) and the type each must have. */
 const ATTACHMENT_FIELDS: Readonly<Record<string, 'string' | 'number'>> = {
   type: 'string',
@@ -178,19 +193,11 @@ const chatSend: Planner = (params, ctx) => {
   }
   if (attachments !== undefined) upstream.attachments = attachments
   if (params.thinking !== undefined) upstream.thinking = params.thinking
-  return {
-    ok: true,
-    plan: {
-      method,
-      sessionKey: session.key,
-      async run(call) {
-        const payload = await call(method, upstream)
-        const status = isRecord(payload) && typeof payload.status === 'string' ? payload.status : 'started'
-        // The browser's runId is the key it sent (or was given), whatever the gateway echoed.
-        return { runId: browserKey, status }
-      },
-    },
-  }
+  return singleCall(method, session.key, upstream, (payload) => {
+    const status = isRecord(payload) && typeof payload.status === 'string' ? payload.status : 'started'
+    // The browser's runId is the key it sent (or was given), whatever the gateway echoed.
+    return { runId: browserKey, status }
+  })
 }
 
 const chatHistory: Planner = (params, ctx) => {
@@ -205,22 +212,14 @@ const chatHistory: Planner = (params, ctx) => {
     integerIn(method, 'maxChars', params.maxChars, 1, 500_000)
   if (bad) return bad
   const upstream: Params = { ...pick(params, ['limit', 'offset', 'maxChars']), sessionKey: gatewaySessionKey(ctx.namespace, ctx.userId, session.key) }
-  return {
-    ok: true,
-    plan: {
-      method,
-      sessionKey: session.key,
-      async run(call) {
-        const payload = await call(method, upstream)
-        const source = isRecord(payload) ? payload : {}
-        const messages = Array.isArray(source.messages) ? source.messages.map(sanitizeMessage).filter((m) => m !== undefined) : []
-        const out: Params = { sessionKey: session.key, messages }
-        if (typeof source.hasMore === 'boolean') out.hasMore = source.hasMore
-        if (typeof source.totalMessages === 'number') out.totalMessages = source.totalMessages
-        return out
-      },
-    },
-  }
+  return singleCall(method, session.key, upstream, (payload) => {
+    const source = isRecord(payload) ? payload : {}
+    const messages = Array.isArray(source.messages) ? source.messages.map(sanitizeMessage).filter((m) => m !== undefined) : []
+    const out: Params = { sessionKey: session.key, messages }
+    if (typeof source.hasMore === 'boolean') out.hasMore = source.hasMore
+    if (typeof source.totalMessages === 'number') out.totalMessages = source.totalMessages
+    return out
+  })
 }
 
 const chatAbort: Planner = (params, ctx) => {
@@ -238,27 +237,19 @@ const chatAbort: Planner = (params, ctx) => {
     // caller's own run on the named session, never anybody else's.
     upstream.runId = upstreamRunId(ctx.namespace, ctx.userId, session.key, params.runId)
   }
-  return {
-    ok: true,
-    plan: {
-      method,
-      sessionKey: session.key,
-      async run(call) {
-        const payload = await call(method, upstream)
-        const source = isRecord(payload) ? payload : {}
-        const runIds = Array.isArray(source.runIds)
-          ? source.runIds
-              .filter((id) => {
-                const parsed = parseUpstreamRunId(ctx.namespace, id)
-                return parsed === null || (parsed.userId === ctx.userId && parsed.sessionKey === session.key)
-              })
-              .map((id) => browserRunId(ctx, id))
-              .filter((id): id is string => id !== undefined)
-          : []
-        return { ok: source.ok !== false, aborted: source.aborted === true, runIds }
-      },
-    },
-  }
+  return singleCall(method, session.key, upstream, (payload) => {
+    const source = isRecord(payload) ? payload : {}
+    const runIds = Array.isArray(source.runIds)
+      ? source.runIds
+          .filter((id) => {
+            const parsed = parseUpstreamRunId(ctx.namespace, id)
+            return parsed === null || (parsed.userId === ctx.userId && parsed.sessionKey === session.key)
+          })
+          .map((id) => browserRunId(ctx, id))
+          .filter((id): id is string => id !== undefined)
+      : []
+    return { ok: source.ok !== false, aborted: source.aborted === true, runIds }
+  })
 }
 
 /** Upstream pages `sessions.list` asks for, at most, to find the user's own rows. */
@@ -316,34 +307,17 @@ const sessionsReset: Planner = (params, ctx) => {
   }
   const upstream: Params = { key: gatewaySessionKey(ctx.namespace, ctx.userId, session.key) }
   if (params.reason !== undefined) upstream.reason = params.reason
-  return {
-    ok: true,
-    plan: {
-      method,
-      sessionKey: session.key,
-      async run(call) {
-        const payload = await call(method, upstream)
-        return { ok: !isRecord(payload) || payload.ok !== false, key: session.key }
-      },
-    },
-  }
+  return singleCall(method, session.key, upstream, (payload) => ({ ok: !isRecord(payload) || payload.ok !== false, key: session.key }))
 }
 
 const modelsList: Planner = (params) => {
   const method = 'models.list'
   const extra = unexpected(method, params, [])
   if (extra) return extra
-  return {
-    ok: true,
-    plan: {
-      method,
-      async run(call) {
-        const payload = await call(method, {})
-        const models = isRecord(payload) && Array.isArray(payload.models) ? payload.models.filter(isRecord) : []
-        return { models: models.map((m) => pick(m, ['id', 'name', 'provider', 'available'])) }
-      },
-    },
-  }
+  return singleCall(method, undefined, {}, (payload) => {
+    const models = isRecord(payload) && Array.isArray(payload.models) ? payload.models.filter(isRecord) : []
+    return { models: models.map((m) => pick(m, ['id', 'name', 'provider', 'available'])) }
+  })
 }
 
 const PLANNERS: Readonly<Record<string, Planner>> = {
