@@ -1,6 +1,6 @@
 /**
  * `@clawchat/mock-gateway`: a mock OpenClaw gateway (protocol v4) in one Node process, faithful to
- * the real gateway's recorded behaviour (`openclaw-reference/`), for the proxy's tests, the demo and
+ * the real gateway's recorded behaviour (`test/fixtures/reference/`), for the proxy's tests, the demo and
  * the benchmark.
  *
  * @example

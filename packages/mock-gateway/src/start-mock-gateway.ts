@@ -336,7 +336,7 @@ class MockGatewayServer implements MockGateway {
 
 /**
  * Starts a mock OpenClaw gateway (protocol v4) in this process: the real gateway's handshake,
- * errors, chat runs and session methods, as recorded in `openclaw-reference/`. Resolves once it is
+ * errors, chat runs and session methods, as recorded in `test/fixtures/reference/`. Resolves once it is
  * listening. Options are checked first; a bad one throws a `TypeError` naming it.
  *
  * @example

@@ -5,13 +5,18 @@ import { fileURLToPath } from 'node:url'
 /** The clone's root (`packages/mock-gateway/test/helpers` → four levels up). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..')
 
-/** The recorded reference: `shared/openclaw-reference` beside the clone (`<clone>/../shared`). */
-export const REFERENCE_DIR = path.resolve(REPO_ROOT, '../shared/openclaw-reference')
+/**
+ * The real gateway's recorded transcripts, kept in the repository as test fixtures
+ * (`packages/mock-gateway/test/fixtures/reference/`; its README says where and when they were recorded).
+ */
+export const REFERENCE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/reference')
 
 function referencePath(rel: string): string {
   const file = path.join(REFERENCE_DIR, rel)
   if (!existsSync(file)) {
-    throw new Error(`reference transcript ${file} not found: the conformance tests need shared/openclaw-reference beside the clone`)
+    throw new Error(
+      `reference transcript ${rel} not found in ${path.relative(REPO_ROOT, REFERENCE_DIR)}: copy it there verbatim from the recording and list it in that folder's README.md`,
+    )
   }
   return file
 }
