@@ -20,7 +20,7 @@ import {
   type ErrorShape,
 } from '@clawchat/protocol'
 import type { Audit } from './audit.js'
-import { invalidRequest, rateLimited, unavailable, type Redactor } from './errors.js'
+import { closeReason, invalidRequest, rateLimited, unavailable, type Redactor } from './errors.js'
 import { UpstreamError } from './gateway-link.js'
 import { buildHelloOk, buildSessionPayload } from './hello.js'
 import { parseInbound, type InboundFrame } from './inbound.js'
@@ -87,8 +87,6 @@ interface WaitingFrame {
 
 /** How long a closing socket may take to answer the close handshake before it is dropped. */
 const CLOSE_GRACE_MS = 2000
-/** Close reasons are at most 123 bytes. */
-const reason = (text: string): string => (Buffer.byteLength(text) <= 123 ? text : text.slice(0, 100))
 
 /** One browser connection. */
 export class ClientConnection implements RoutableConnection {
@@ -168,7 +166,7 @@ export class ClientConnection implements RoutableConnection {
     if (this.state === 'closed') return
     this.closing = { code, why }
     this.flush() // the frames of this turn go first, and the close frame is not held back
-    this.ws.close(code, reason(why))
+    this.ws.close(code, closeReason(why))
     this.shutdown()
     // A peer that never answers the close handshake (or never reads it) must not keep the socket.
     setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref?.()

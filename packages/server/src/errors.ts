@@ -66,3 +66,28 @@ export function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message
   return typeof error === 'string' ? error : JSON.stringify(error) ?? String(error)
 }
+
+/** The most UTF-8 bytes a WebSocket close reason may have (RFC 6455: 125 minus the code). */
+export const CLOSE_REASON_MAX_BYTES = 123
+
+/**
+ * A close reason that fits a close frame: `text` itself when it has at most 123 UTF-8 bytes, else
+ * its longest prefix that does — cut between code points, never inside a character (a lone
+ * surrogate counts as the 3 bytes of the U+FFFD it is sent as). `ws` throws a `RangeError` for a
+ * longer reason, so every close the proxy makes goes through this.
+ *
+ * @example
+ * closeReason('logged out')           // 'logged out'
+ * closeReason('🦀'.repeat(40))        // '🦀' × 30 (120 bytes): a 31st would make 124
+ */
+export function closeReason(text: string): string {
+  if (Buffer.byteLength(text) <= CLOSE_REASON_MAX_BYTES) return text
+  let bytes = 0
+  let end = 0
+  for (const char of text) {
+    bytes += Buffer.byteLength(char)
+    if (bytes > CLOSE_REASON_MAX_BYTES) break
+    end += char.length
+  }
+  return text.slice(0, end)
+}

@@ -70,7 +70,8 @@ export interface ClawChatProxy {
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean
   /**
-   * Closes every connection of a user with 4401; answers how many (on this instance). With
+   * Closes every connection of a user with 4401; answers how many (on this instance). The browser
+   * gets `reason` cut to the 123 UTF-8 bytes a close frame holds (between characters). With
    * `coordination`, the other instances close theirs too, as soon as Redis tells them.
    */
   disconnectUser(userId: string, reason?: string): number
