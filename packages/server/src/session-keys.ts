@@ -10,7 +10,8 @@
  *   gateway session key   <ns>:<b32(userId)>:<browserSessionKey>
  *   upstream run id       <ns>:<b32(userId)>:<browserSessionKey>:<browserIdempotencyKey>
  *
- * `b32` is RFC 4648 base32 of the UTF-8 bytes, lower-case, no padding (`a-z2-7`): injective,
+ * `b32` is RFC 4648 base32 of the UTF-8 bytes, lower-case, no padding (`a-z2-7`): injective on
+ * well-formed strings (ids with a lone surrogate are refused: UTF-8 would turn it into U+FFFD),
  * case-proof, and free of `:`, so the parts split unambiguously.
  */
 import { createHash } from 'node:crypto'
@@ -85,10 +86,26 @@ export function maxUserIdBytes(namespace: string): number {
   return Math.floor((encodedUserBudget(namespace) * 5) / 8)
 }
 
-/** Why a user id cannot be used, or `null` when it can. */
+/** A surrogate code unit that is not half of a pair (with the `u` flag, pairs are matched whole). */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u
+
+/**
+ * Why a user id cannot be used, or `null` when it can: not a non-empty string, not well-formed
+ * UTF-16 (a lone surrogate), or too long for a gateway session key. The answer never contains the id.
+ *
+ * @example
+ * userIdProblem('u_42', 'clawchat')       // null
+ * userIdProblem('eve\uD800', 'clawchat')  // "the user's id is not well-formed UTF-16: …"
+ */
 export function userIdProblem(userId: unknown, namespace: string): string | null {
   if (typeof userId !== 'string' || userId.length === 0) {
     return `the user's "id" must be a non-empty string, got ${userId === '' ? 'an empty string' : typeof userId}`
+  }
+  // UTF-8 cannot carry a lone surrogate: it would be encoded as U+FFFD, and `eve\uD800` would get the
+  // keys of `eve\uFFFD`. Only the position is named: ids stay out of logs.
+  const lone = LONE_SURROGATE.exec(userId)
+  if (lone) {
+    return `the user's id is not well-formed UTF-16: it holds a lone surrogate at index ${lone.index} (of ${userId.length}), which UTF-8 cannot carry — two such ids could share gateway sessions. Make ids well-formed (String.prototype.toWellFormed()) or use a database id or UUID.`
   }
   const bytes = Buffer.byteLength(userId, 'utf8')
   const max = maxUserIdBytes(namespace)
