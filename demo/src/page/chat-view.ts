@@ -15,6 +15,9 @@ import { messageText } from './message-text.js'
 /** How the chat view ended: the user signed out here, or the server signed them out. */
 export type SignedOut = { notice: string }
 
+const SIGNED_OUT_HERE = 'You signed out.'
+const SIGNED_OUT_ELSEWHERE = 'You were signed out (here, in another tab, or your session ended). Sign in again to continue.'
+
 /** A reply this page is streaming. */
 interface ActiveRun {
   sessionKey: string
@@ -57,6 +60,8 @@ export async function runChatView(me: Me, mode: Mode): Promise<SignedOut> {
   let loading: Promise<void> | undefined
   const ownRuns = new Set<string>()
 
+  /** The sign-out this page asked for, while it is under way (or once it worked). */
+  let signingOut: Promise<boolean> | undefined
   let finish!: (result: SignedOut) => void
   const done = new Promise<SignedOut>((resolve) => (finish = resolve))
 
@@ -199,7 +204,7 @@ export async function runChatView(me: Me, mode: Mode): Promise<SignedOut> {
     chat.on('state', (change) => {
       const { state, reason } = change as { state: Parameters<ConnectionBanner['show']>[0]; reason?: string }
       if (state === 'closed') {
-        if (reason === 'logged-out') finish({ notice: 'You were signed out (here, in another tab, or your session ended). Sign in again to continue.' })
+        if (reason === 'logged-out') void signedOutByServer()
         else if (reason === 'auth-failed') banner.show('closed', 'The gateway refused this page’s credentials.')
         else banner.show('closed')
         return
@@ -239,14 +244,34 @@ export async function runChatView(me: Me, mode: Mode): Promise<SignedOut> {
   window.addEventListener('hashchange', onHash)
   cleanup.push(() => window.removeEventListener('hashchange', onHash))
   listen('logout', 'click', async () => {
-    try {
-      await logout()
-      titles.forget()
-      finish({ notice: 'You signed out.' })
-    } catch (err) {
-      banner.show('closed', `Signing out failed: ${describeError(err)} Try again.`)
-    }
+    if (await signOutHere()) finish({ notice: SIGNED_OUT_HERE })
   })
+
+  /** Signs out through the server once (a second click joins the first); true when it worked. */
+  function signOutHere(): Promise<boolean> {
+    signingOut ??= logout().then(
+      () => {
+        titles.forget()
+        return true
+      },
+      (err: unknown) => {
+        signingOut = undefined
+        banner.show('closed', `Signing out failed: ${describeError(err)} Try again.`)
+        return false
+      },
+    )
+    return signingOut
+  }
+
+  /**
+   * The server closed the socket because the session ended. A sign-out from this page ends it too,
+   * and that close can arrive before the answer to the sign-out request: then this page's own
+   * sign-out decides what the page says.
+   */
+  async function signedOutByServer(): Promise<void> {
+    const here = signingOut ? await signingOut : false
+    finish({ notice: here ? SIGNED_OUT_HERE : SIGNED_OUT_ELSEWHERE })
+  }
 
   // ---- start --------------------------------------------------------------------------------------
   banner.show(chat.state as Parameters<ConnectionBanner['show']>[0])
