@@ -11,6 +11,7 @@ import { createDirectClient } from './direct-client.js'
 import { describeError, isAbort, runFailure } from './errors.js'
 import { watchOtherTabReplies } from './other-tab-replies.js'
 import { messageText } from './message-text.js'
+import { Drawer } from './drawer.js'
 
 /** How the chat view ended: the user signed out here, or the server signed them out. */
 export type SignedOut = { notice: string }
@@ -78,6 +79,9 @@ export async function runChatView(me: Me, mode: Mode): Promise<SignedOut> {
     sessions.refreshTitles()
     title.textContent = sessions.titleOf(current)
   }
+  const drawer = new Drawer()
+  cleanup.push(() => drawer.dispose())
+  const closeDrawer = () => drawer.close(false)
   const composer = new Composer({ onSend: (text) => void send(text), onStop: () => stop() })
 
   // ---- sessions and history -------------------------------------------------------------------
@@ -225,11 +229,8 @@ export async function runChatView(me: Me, mode: Mode): Promise<SignedOut> {
     el.addEventListener(type, fn)
     cleanup.push(() => el.removeEventListener(type, fn))
   }
-  const closeDrawer = () => delete view.dataset.drawer
   listen('new-session', 'click', newSession)
   listen('new-session-wide', 'click', newSession)
-  listen('menu', 'click', () => (view.dataset.drawer === 'open' ? closeDrawer() : (view.dataset.drawer = 'open')))
-  listen('scrim', 'click', closeDrawer)
   listen('empty', 'click', (e) => {
     const chip = (e.target as HTMLElement).closest<HTMLElement>('[data-suggest]')
     if (chip?.dataset.suggest) composer.setText(chip.dataset.suggest)
