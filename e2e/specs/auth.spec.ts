@@ -63,7 +63,7 @@ test('when the session ends in the store, the live socket is closed within secon
   const ws = await socket
   const closed = new Promise<void>((resolve) => ws.on('close', () => resolve()))
   await endSessionInStore(context)
-  // DESIGN.md: the proxy re-checks each socket's session in the store at an interval of 5 s or less.
+  // docs/ARCHITECTURE.md ("Limits and logout"): the proxy re-reads each socket's session every sessionCheckIntervalMs (4 s).
   await Promise.race([closed, page.waitForTimeout(8_000).then(() => Promise.reject(new Error('the socket was still open 8 s after its session ended')))])
   await expect(page.locator('#login-view')).toBeVisible()
   await expect(page.locator('#login-notice')).toContainText('signed out')

@@ -3,7 +3,7 @@ import type { ResolvedReconnect } from './options.js'
 
 /**
  * The delay before the next connection attempt: jittered exponential backoff over the number of
- * failures in a row, shaped by what the close code asks for (DESIGN.md close-code table).
+ * failures in a row, shaped by what the close code asks for (docs/ARCHITECTURE.md close-code table).
  *
  * @example
  * backoffDelay(1, 'backoff', RECONNECT_DEFAULTS)       // 250..500

@@ -1,5 +1,5 @@
 /**
- * What the SDK does when its socket closes with a given code (DESIGN.md "The wire", close codes).
+ * What the SDK does when its socket closes with a given code (docs/ARCHITECTURE.md "The wire", close codes).
  * - `stop`: do not reconnect; the state becomes `closed` (e.g. logged out).
  * - `reconnect-now`: reconnect at once (the new upgrade re-authenticates).
  * - `backoff`: reconnect with the usual jittered exponential backoff.

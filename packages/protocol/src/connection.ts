@@ -1,7 +1,7 @@
 /** The path the proxy serves by default (WebSocket upgrade and HTTP). */
 export const DEFAULT_PATH = '/clawchat'
 
-/** Appended to the path: `GET <path>/session` answers 200, 401 or 503 (DESIGN.md "The wire"). */
+/** Appended to the path: `GET <path>/session` answers 200, 401 or 503 (docs/ARCHITECTURE.md "The wire"). */
 export const SESSION_ENDPOINT = '/session'
 
 /** How the SDK introduces itself in `connect` (`client.id` / `client.mode` from OpenClaw's registries). */

@@ -14,7 +14,7 @@ import type {
 export type RequestFrame = OpenClawRequestFrame
 
 /**
- * A request as the proxy also accepts it (DESIGN.md "The wire", "No `connect`"): `type` may be left
+ * A request as the proxy also accepts it (docs/ARCHITECTURE.md "The wire", "No `connect`"): `type` may be left
  * out (it means a request) and so may `id` (the proxy assigns one and echoes it in the response).
  *
  * @example

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { CLOSE_CODE_TABLE, CloseCodes, closeAction } from '../src/index.js'
 
 describe('close-code table', () => {
-  it('pins every code and what the SDK does for it (DESIGN.md "The wire")', () => {
+  it('pins every code and what the SDK does for it (docs/ARCHITECTURE.md "The wire")', () => {
     expect(CLOSE_CODE_TABLE.map((r) => [r.code, r.action])).toEqual([
       [4401, 'stop'],
       [4408, 'reconnect-now'],

@@ -26,7 +26,7 @@ describe('hello-ok', () => {
     expect(helloOkProblem(withMethod)).not.toBeNull()
   })
 
-  it('is filled as DESIGN.md says, naming nothing upstream', () => {
+  it('is filled as docs/ARCHITECTURE.md says, naming nothing upstream', () => {
     const hello = buildHelloOk(input)
     expect(hello.server).toEqual({ version: '2026.9.6', connId: 'c-1' })
     expect(hello.features).toEqual({ methods: [...USER_METHODS], events: [...BROWSER_EVENTS] })

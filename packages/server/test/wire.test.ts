@@ -1,5 +1,5 @@
 /**
- * Behaviour 3: the wire to the browser, as DESIGN.md "The wire" says.
+ * Behaviour 3: the wire to the browser, as docs/ARCHITECTURE.md "The wire" says.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { BROWSER_EVENTS, USER_METHODS } from '@clawchat/protocol'
