@@ -197,6 +197,23 @@ describe('two users at once', () => {
   })
 })
 
+describe('gateway text commands (issue 16.0)', () => {
+  // The link is operator.admin: without suppressCommandInterpretation the gateway would run these
+  // with that authority (measured: /status answered with version, uptime and auth mode).
+  it.each(['/status', '/model x -g', '/restart', '/approve 523e2af4-57b4 allow-once'])(
+    "a plain user's %j reaches the model as plain text",
+    async (message) => {
+      const { chat } = await userClient('cmd-user')
+      const sessionKey = `cmd-${message.slice(1, 7).replace(/[^a-z]/g, '')}`
+      const parts = await collectStream(chat.stream(message, { sessionKey }))
+      const final = parts.at(-1)!
+      expect(final.state).toBe('final')
+      expect(final.text).toBe(fakeModelReply(message))
+      expect(modelCalls(message)).toBe(1)
+    },
+  )
+})
+
 describe('the gateway token', () => {
   it('is in nothing the browser side received, nor in the proxy logs or audit', () => {
     const frames = records.flatMap((r) => r.frames)

@@ -53,14 +53,19 @@ export class RunRegistry<R extends RegisteredRun = RegisteredRun> {
 
   /** Registers a started run under its idempotency key (= its runId). */
   register(run: R, text: string): void {
-    this.dedupe.delete(run.runId)
-    this.dedupe.set(run.runId, { runId: run.runId, textHash: hashText(text), state: 'in_flight', finishedAt: 0 })
+    this.remember(run.runId, text, 'in_flight')
+    this.active.set(run.runId, run)
+  }
+
+  /** Records a request answered at once (a text command): later sends with its key answer `ok`. */
+  remember(runId: string, text: string, state: DedupeEntry['state'] = 'done', now = Date.now()): void {
+    this.dedupe.delete(runId)
+    this.dedupe.set(runId, { runId, textHash: hashText(text), state, finishedAt: state === 'done' ? now : 0 })
     while (this.dedupe.size > DEDUPE_MAX_ENTRIES) {
       const oldest = this.dedupe.keys().next().value
       if (oldest === undefined) break
       this.dedupe.delete(oldest)
     }
-    this.active.set(run.runId, run)
   }
 
   /** Marks a run finished (done, failed or aborted): later sends with its key answer `ok`. */

@@ -146,11 +146,13 @@ export class SessionStore {
   }
 
   /** Appends the user's message in the recorded shape (`idempotencyKey` = `<runId>:user`). */
-  appendUserMessage(session: SessionRecord, p: { text: string; runId: string; sender: SenderInfo }, now = Date.now()): StoredMessage {
+  appendUserMessage(session: SessionRecord, p: { text: string; runId: string; sender: SenderInfo; contextFree?: boolean }, now = Date.now()): StoredMessage {
     const idempotencyKey = `${p.runId}:user`
     const meta: Record<string, unknown> = {
       ...(p.sender.device ? deviceSender() : {}),
       ...userTransport(p.sender),
+      // A text command's row is kept out of the model's context (recorded: text-commands.json).
+      ...(p.contextFree ? { contextFreeCommand: true } : {}),
       id: randomUUID(),
       idempotencyKey,
       recordTimestampMs: now,
@@ -158,7 +160,7 @@ export class SessionStore {
       seq: ++session.messageSeq,
     }
     if (p.sender.device) meta.senderProfileAvatarUrl = `/api/users/${OWNER_PROFILE_ID}/avatar?v=${session.createdAt}`
-    const message: StoredMessage = { role: 'user', content: p.text, timestamp: now, idempotencyKey, __openclaw: meta }
+    const message: StoredMessage = { role: 'user', content: p.text, timestamp: now, idempotencyKey, ...(p.contextFree ? { excludeFromContext: true } : {}), __openclaw: meta }
     session.messages.push(message)
     session.lastMessagePreview = p.text.slice(0, 120)
     session.updatedAt = now
@@ -201,6 +203,24 @@ export class SessionStore {
     session.lastMessagePreview = p.text.slice(0, 120)
     session.updatedAt = now
     return message
+  }
+
+  /** Appends a text command's answer (`message` as `commandReplyMessage` builds it). */
+  appendCommandReply(session: SessionRecord, message: Record<string, unknown>, now = Date.now()): StoredMessage {
+    const stored: StoredMessage = {
+      ...message,
+      __openclaw: {
+        ...(message.__openclaw as Record<string, unknown> | undefined),
+        id: randomUUID(),
+        idempotencyKey: message.idempotencyKey,
+        recordTimestampMs: now,
+        transcriptPosition: { source: session.transcriptSource, rawSeq: ++session.rawSeq },
+        seq: ++session.messageSeq,
+      },
+    }
+    session.messages.push(stored)
+    session.updatedAt = now
+    return stored
   }
 
   /**

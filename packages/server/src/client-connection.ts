@@ -20,6 +20,7 @@ import {
   type ErrorShape,
 } from '@clawchat/protocol'
 import type { Audit } from './audit.js'
+import type { CommandPolicy } from './commands.js'
 import { closeReason, invalidRequest, rateLimited, unavailable, type Redactor } from './errors.js'
 import { UpstreamError } from './gateway-link.js'
 import { buildHelloOk, buildSessionPayload } from './hello.js'
@@ -43,6 +44,8 @@ export interface LinkView {
 export interface ConnectionDeps {
   link: LinkView
   methods: MethodPolicy
+  /** Which gateway text commands each role may run (default: none). */
+  commands?: CommandPolicy
   namespace: string
   limits: ProxyLimits
   /**
@@ -420,7 +423,13 @@ export class ClientConnection implements RoutableConnection {
 
   private async handleRequest(id: string, method: string, params: unknown, bytes: number): Promise<void> {
     const started = Date.now()
-    const ctx = { namespace: this.deps.namespace, userId: this.userId, role: this.user.role, newIdempotencyKey: () => randomUUID() }
+    const ctx = {
+      namespace: this.deps.namespace,
+      userId: this.userId,
+      role: this.user.role,
+      commands: this.deps.commands?.[this.user.role] ?? [],
+      newIdempotencyKey: () => randomUUID(),
+    }
     const audited = { event: 'request' as const, userId: this.userId, connId: this.connId, id, method, bytes }
     const body = this.deps.audit.bodies && params !== undefined ? { params } : {}
     const planned = planRequest(this.deps.methods, method, params, ctx)

@@ -27,6 +27,7 @@ export {
 export { DEFAULT_IDENTITY_PATH } from './device-identity.js'
 export { DEFAULT_LIMITS, type LimitsOption, type ProxyLimits } from './limits.js'
 export { DEFAULT_METHOD_POLICY, type MethodPolicy, type Role } from './policy.js'
+export { DEFAULT_COMMAND_POLICY, type CommandAllowance, type CommandPolicy } from './commands.js'
 export type { LoggerLike } from './log.js'
 export type { AuditEntry } from './audit.js'
 export type { AuditOption, AuditOptions, AuditSink, AuditStream } from './audit-sink.js'

@@ -10,6 +10,7 @@ import { DEFAULT_IDENTITY_PATH } from './device-identity.js'
 import { resolveLimits, type LimitsOption, type ProxyLimits } from './limits.js'
 import { isLoggerLike, type LoggerLike } from './log.js'
 import { plainWsProblem } from './plain-ws.js'
+import { COMMAND_NAME_PATTERN, DEFAULT_COMMAND_POLICY, commandName, type CommandAllowance, type CommandPolicy } from './commands.js'
 import { DEFAULT_METHOD_POLICY, RELAYABLE_METHODS, type MethodPolicy, type Role } from './policy.js'
 import { NAMESPACE_PATTERN } from './session-keys.js'
 
@@ -58,13 +59,27 @@ export interface GatewayOptions {
   requestTimeoutMs?: number
 }
 
-/** Which methods each role may call (default-deny). */
+/** Which methods each role may call (default-deny), and which gateway text commands. */
 export interface PolicyOptions {
   methods?: {
     /** Default `USER_METHODS`: chat.send, chat.history, chat.abort, sessions.list, sessions.reset. */
     user?: readonly string[]
     /** Default `ADMIN_METHODS`: the user methods plus models.list. */
     admin?: readonly string[]
+  }
+  /**
+   * Which gateway text commands (`/status`, `/model`, `/approve`, …) each role may run through
+   * `chat.send`: a list of command names (`['status', 'model']`) or `'*'` for all. Default: none for
+   * anybody — every message goes upstream with `suppressCommandInterpretation: true` and reaches the
+   * model as plain text. A command runs with the proxy link's `operator.admin` authority (`/restart`,
+   * `/model <p> -g` change the whole gateway): grant them to admins only, and few.
+   *
+   * @example
+   * policy: { commands: { admin: ['status', 'model'] } }
+   */
+  commands?: {
+    user?: CommandAllowance
+    admin?: CommandAllowance
   }
 }
 
@@ -137,6 +152,7 @@ export interface ResolvedOptions {
   trustProxy: boolean | undefined
   namespace: string
   methods: MethodPolicy
+  commands: CommandPolicy
   limits: ProxyLimits
   sessionCheckIntervalMs: number
   audit: ResolvedAudit
@@ -185,6 +201,14 @@ function methodList(option: string, value: unknown): readonly string[] {
     }
   }
   return [...new Set(value as string[])]
+}
+
+function commandList(option: string, value: unknown): CommandAllowance {
+  if (value === '*') return '*'
+  if (!Array.isArray(value) || !value.every((c) => typeof c === 'string' && COMMAND_NAME_PATTERN.test(c))) {
+    throw bad(option, `must be '*' or an array of command names like ["status", "model"]`, value)
+  }
+  return [...new Set((value as string[]).map(commandName))]
 }
 
 /**
@@ -252,9 +276,10 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   }
 
   let methods: MethodPolicy = DEFAULT_METHOD_POLICY
+  let commands: CommandPolicy = DEFAULT_COMMAND_POLICY
   if (o.policy !== undefined) {
     if (typeof o.policy !== 'object' || o.policy === null) throw bad('policy', 'must be an object like { methods: { user, admin } }', o.policy)
-    for (const key of Object.keys(o.policy)) if (key !== 'methods') throw new TypeError(`${NAME}: unknown option "policy.${key}"; known: methods`)
+    for (const key of Object.keys(o.policy)) if (key !== 'methods' && key !== 'commands') throw new TypeError(`${NAME}: unknown option "policy.${key}"; known: methods, commands`)
     const m = (o.policy as PolicyOptions).methods
     if (m !== undefined) {
       if (typeof m !== 'object' || m === null) throw bad('policy.methods', 'must be an object like { user: [...], admin: [...] }', m)
@@ -262,6 +287,15 @@ export function resolveOptions(input: unknown): ResolvedOptions {
       methods = {
         user: m.user === undefined ? DEFAULT_METHOD_POLICY.user : methodList('policy.methods.user', m.user),
         admin: m.admin === undefined ? DEFAULT_METHOD_POLICY.admin : methodList('policy.methods.admin', m.admin),
+      }
+    }
+    const c = (o.policy as PolicyOptions).commands
+    if (c !== undefined) {
+      if (typeof c !== 'object' || c === null) throw bad('policy.commands', `must be an object like { admin: ['status'] }`, c)
+      for (const key of Object.keys(c)) if (key !== 'user' && key !== 'admin') throw new TypeError(`${NAME}: unknown option "policy.commands.${key}"; known: user, admin`)
+      commands = {
+        user: c.user === undefined ? DEFAULT_COMMAND_POLICY.user : commandList('policy.commands.user', c.user),
+        admin: c.admin === undefined ? DEFAULT_COMMAND_POLICY.admin : commandList('policy.commands.admin', c.admin),
       }
     }
   }
@@ -286,6 +320,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     trustProxy: o.trustProxy,
     namespace,
     methods,
+    commands,
     limits,
     sessionCheckIntervalMs,
     audit,

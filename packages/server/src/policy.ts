@@ -14,6 +14,7 @@ import {
   parseSessionKey,
   type ErrorShape,
 } from '@clawchat/protocol'
+import { mustSuppressCommands, type CommandAllowance } from './commands.js'
 import { forbidden, invalidRequest } from './errors.js'
 import { browserRunId, isRecord, pick, sanitizeMessage, sanitizeSessionRow, type ViewContext } from './sanitize.js'
 import { IDEMPOTENCY_KEY_PATTERN, gatewaySessionKey, parseUpstreamRunId, upstreamRunId } from './session-keys.js'
@@ -63,6 +64,11 @@ export function mayCall(policy: MethodPolicy, role: Role, method: string): Error
 /** Everything a planner needs to know about the caller. */
 export interface PlanContext extends ViewContext {
   role: Role
+  /**
+   * The gateway text commands (`/status`, …) this caller may run; every other `chat.send` goes
+   * upstream with `suppressCommandInterpretation: true`. Default: none.
+   */
+  commands?: CommandAllowance
   /** Makes a fresh idempotency key when the browser sent none (injected to keep this pure). */
   newIdempotencyKey: () => string
 }
@@ -191,6 +197,8 @@ const chatSend: Planner = (params, ctx) => {
     message: params.message,
     idempotencyKey: upstreamRunId(ctx.namespace, ctx.userId, session.key, browserKey),
   }
+  // Without it the gateway would run "/status", "/model x -g", "/restart" with the link's admin authority.
+  if (mustSuppressCommands(ctx.commands ?? [], params.message)) upstream.suppressCommandInterpretation = true
   if (attachments !== undefined) upstream.attachments = attachments
   if (params.thinking !== undefined) upstream.thinking = params.thinking
   return singleCall(method, session.key, upstream, (payload) => {

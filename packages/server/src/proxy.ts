@@ -280,6 +280,7 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
         {
           link,
           methods: opts.methods,
+          commands: opts.commands,
           namespace: opts.namespace,
           limits: opts.limits,
           userMeter: coordination ? coordination.userBudget(user.id, userMeters.for(user.id)) : userMeters.for(user.id),

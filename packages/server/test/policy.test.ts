@@ -80,6 +80,7 @@ describe('chat.send', () => {
           sessionKey: gatewaySessionKey(NS, 'alice', 'main'),
           message: 'Hello',
           idempotencyKey: upstreamRunId(NS, 'alice', 'main', 'generated-1'),
+          suppressCommandInterpretation: true,
         },
       },
     ])

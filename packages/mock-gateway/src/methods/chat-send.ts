@@ -5,6 +5,7 @@ import { invalidRequest, mutationTargetRequired } from '../errors.js'
 import { Scopes } from '../scopes.js'
 import { requireCanonicalSessionKey } from '../session-keys.js'
 import type { SenderInfo } from '../session-store.js'
+import { CONTEXT_FREE_COMMANDS, commandFinal, commandReplyMessage, leadingTextCommand, textCommandReply } from '../text-commands.js'
 import { checkParams, isRecord, type MethodDefinition } from './method-types.js'
 
 /**
@@ -35,7 +36,21 @@ export const chatSend: MethodDefinition = {
     }
     const { session, created } = core.store.ensure(key, { via: 'chat', sender })
     core.store.noteSender(session, sender)
-    const userMessage = core.store.appendUserMessage(session, { text: p.message, runId: p.idempotencyKey, sender })
+    const command = p.suppressCommandInterpretation === true ? null : leadingTextCommand(p.message)
+    const userMessage = core.store.appendUserMessage(session, { text: p.message, runId: p.idempotencyKey, sender, contextFree: command !== null && CONTEXT_FREE_COMMANDS.includes(command) })
+    if (command !== null) {
+      // The gateway's command handler answers: one `final`, no model call (text-commands.ts).
+      const runId = p.idempotencyKey
+      return {
+        payload: { runId, status: 'started' },
+        afterResponse: () => {
+          core.runs.remember(runId, p.message)
+          const reply = commandReplyMessage(command, textCommandReply(command, { sessionKey: key, clientId: sender.clientId }), runId, Date.now())
+          core.store.appendCommandReply(session, reply)
+          core.broadcastChat(commandFinal(runId, key, reply))
+        },
+      }
+    }
     const run = new ChatRun(core, session, {
       runId: p.idempotencyKey,
       message: p.message,
