@@ -12,6 +12,7 @@ import { describeError, isAbort, runFailure } from './errors.js'
 import { watchOtherTabReplies } from './other-tab-replies.js'
 import { messageText } from './message-text.js'
 import { Drawer } from './drawer.js'
+import { StoppedReplies } from './stopped-replies.js'
 
 /** How the chat view ended: the user signed out here, or the server signed them out. */
 export type SignedOut = { notice: string }
@@ -60,6 +61,11 @@ export async function runChatView(me: Me, mode: Mode): Promise<SignedOut> {
   let historyLoaded = false
   let loading: Promise<void> | undefined
   const ownRuns = new Set<string>()
+  /** Sessions whose last run was aborted (`abortedLastRun` of sessions.list). */
+  const abortedLast = new Set<string>()
+  const stoppedReplies = new StoppedReplies(me.id)
+  /** Runs stopped here, until the gateway's `aborted` event says what it kept of the reply. */
+  const stops = new Map<string, { sessionKey?: string; question?: string; reply?: ReplyHandle; gatewayText?: string }>()
 
   /** The sign-out this page asked for, while it is under way (or once it worked). */
   let signingOut: Promise<boolean> | undefined
@@ -88,7 +94,11 @@ export async function runChatView(me: Me, mode: Mode): Promise<SignedOut> {
   async function refreshSessions(): Promise<void> {
     try {
       const result = (await chat.request('sessions.list', {})) as { sessions?: SessionRow[] }
-      sessions.setServerSessions((result.sessions ?? []).map((row) => ({ ...row, key: localSessionKey(row.key) })))
+      const rows = (result.sessions ?? []).map((row) => ({ ...row, key: localSessionKey(row.key) }))
+      sessions.setServerSessions(rows)
+      abortedLast.clear()
+      for (const row of rows) if (row.abortedLastRun === true) abortedLast.add(row.key)
+      if (historyLoaded && !runs.has(current) && abortedLast.has(current)) messages.markLastReplyStopped()
       if (!sessions.has(current)) sessions.addLocal(current, current === 'main' ? 'Main chat' : 'New chat')
       title.textContent = sessions.titleOf(current)
       void titles.fill(sessions.untitled(), showTitles)
@@ -105,9 +115,10 @@ export async function runChatView(me: Me, mode: Mode): Promise<SignedOut> {
       const run = runs.get(key)
       const history = result.messages ?? []
       otherTabs.reset()
-      messages.showHistory(run ? withoutLiveRun(history, run.text) : history)
+      messages.showHistory(run ? withoutLiveRun(history, run.text) : history, stoppedReplies.matcher(key))
       // A reply still streaming here: its question and its growing answer go back under the history.
       if (run) messages.reattach(run.text, run.reply)
+      else if (abortedLast.has(key)) messages.markLastReplyStopped()
       historyLoaded = true
     } catch (err) {
       if (!isAbort(err)) console.warn('chat.history failed:', describeError(err))
@@ -173,6 +184,11 @@ export async function runChatView(me: Me, mode: Mode): Promise<SignedOut> {
       if (isAbort(err) || failure === 'aborted') {
         userMessage.setStatus('sent')
         reply.finish('aborted', 'Stopped')
+        if (run.runId) {
+          // What was on screen, until the gateway's `aborted` event says what it kept.
+          stoppedReplies.remember({ sessionKey, runId: run.runId, question: text, text: reply.text, fromGateway: false })
+          noteStop(run.runId, { sessionKey, question: text, reply })
+        }
       } else {
         if (reply.text === '') userMessage.setStatus('failed', 'Not delivered')
         reply.finish('error', describeError(err))
@@ -189,6 +205,30 @@ export async function runChatView(me: Me, mode: Mode): Promise<SignedOut> {
     // The SDK ends the stream and sends chat.abort for the run.
     runs.get(current)?.controller.abort()
   }
+
+  /**
+   * A stopped run of this page, in two halves that come in either order: the page's own stop (its
+   * bubble) and the gateway's `aborted` event (the text it kept, which a chunk in flight at the
+   * Stop may have made longer than the bubble). With both, the bubble shows the gateway's text —
+   * what the history will hold — and the stop is remembered for later showings of the history.
+   */
+  function noteStop(runId: string, half: { sessionKey?: string; question?: string; reply?: ReplyHandle; gatewayText?: string }): void {
+    const stop = { ...stops.get(runId), ...half }
+    if (!stop.reply || stop.gatewayText === undefined) {
+      stops.set(runId, stop)
+      return
+    }
+    stops.delete(runId)
+    if (stop.gatewayText === '') return
+    if (stop.gatewayText !== stop.reply.text) stop.reply.revise(stop.gatewayText)
+    stoppedReplies.remember({ sessionKey: stop.sessionKey!, runId, question: stop.question!, text: stop.gatewayText, fromGateway: true })
+  }
+  cleanup.push(
+    chat.on('chat', (event) => {
+      const e = event as { runId?: string; state?: string; message?: { content?: unknown } }
+      if (e.state === 'aborted' && e.runId && ownRuns.has(e.runId)) noteStop(e.runId, { gatewayText: messageText(e.message?.content) })
+    }),
+  )
 
   // Replies another tab of the same user started in the session on screen.
   const otherTabs = watchOtherTabReplies(chat, {

@@ -16,6 +16,8 @@ export interface ReplyHandle {
   update(text: string): void
   /** The reply is over: `final`, or stopped/failed with a note for the reader. */
   finish(state: Exclude<ReplyState, 'waiting' | 'streaming'>, note?: string): void
+  /** Replaces the text of a reply that has ended (with the gateway's own record of a stopped reply). */
+  revise(text: string): void
   readonly text: string
 }
 
@@ -23,6 +25,8 @@ export interface HistoryMessage {
   role: string
   content: unknown
   stopReason?: string
+  /** The browser's run id of a message of the user's own runs, when the proxy names it. */
+  runId?: string
 }
 
 /** The chat column: the messages of the current session, the streaming reply, the empty state. */
@@ -43,21 +47,46 @@ export class MessageList {
     this.syncEmpty()
   }
 
-  /** Replaces the column with a session's history. */
-  showHistory(messages: readonly HistoryMessage[]): void {
+  /**
+   * Replaces the column with a session's history. `stoppedText(question, reply)` tells a reply that
+   * was stopped (the gateway stores it like a finished one) and which part of it was shown.
+   */
+  showHistory(
+    messages: readonly HistoryMessage[],
+    stoppedText: (question: string, text: string, runId?: string) => string | undefined = () => undefined,
+  ): void {
     this.list.replaceChildren()
+    let question = ''
     for (const m of messages) {
       const text = messageText(m.content)
-      if (m.role === 'user') this.addUser(text)
-      else if (m.role === 'assistant' && text.trim() !== '') {
+      if (m.role === 'user') {
+        question = text
+        this.addUser(text)
+      } else if (m.role === 'assistant' && text.trim() !== '') {
         const reply = this.addReply()
-        reply.update(text)
-        const stopped = m.stopReason === 'aborted' || m.stopReason === 'abort'
+        const shown = stoppedText(question, text, typeof m.runId === 'string' ? m.runId : undefined)
+        const stopped = shown !== undefined || m.stopReason === 'aborted' || m.stopReason === 'abort'
+        reply.update(shown ?? text)
         reply.finish(stopped ? 'aborted' : 'final', stopped ? 'Stopped' : undefined)
       }
     }
     this.syncEmpty()
     this.scrollToEnd(true)
+  }
+
+  /**
+   * Marks the last reply stopped when it ends the column and ended as final: the session's last run
+   * was aborted (`abortedLastRun`), and a stopped reply is stored like a finished one.
+   */
+  markLastReplyStopped(): void {
+    const last = this.list.lastElementChild as HTMLElement | null
+    if (!last?.classList.contains('msg-assistant') || last.dataset.state !== 'final') return
+    last.dataset.state = 'aborted'
+    const status = last.querySelector<HTMLElement>('.msg-status')
+    if (status) {
+      status.replaceChildren('Stopped')
+      status.hidden = false
+    }
   }
 
   addUser(text: string): UserMessageHandle {
@@ -121,6 +150,11 @@ export class MessageList {
         status.replaceChildren(note ?? '')
         status.hidden = !note
         if (state !== 'final' && current === '') md.hidden = true
+      },
+      revise: (text: string) => {
+        current = text
+        md.hidden = text === ''
+        render()
       },
     }
   }

@@ -15,6 +15,8 @@ export interface SessionRow {
   derivedTitle?: string
   updatedAt?: number
   lastInteractionAt?: number
+  /** The session's last run was aborted (its reply, if any, is the last message of the history). */
+  abortedLastRun?: boolean
 }
 
 /** The name a session shows under: the gateway's label or title, else one the page knows, else a generic one. */
