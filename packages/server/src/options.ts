@@ -25,6 +25,11 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
  * within this time plus one store read — under 5 s.
  */
 export const DEFAULT_SESSION_CHECK_INTERVAL_MS = 4000
+/**
+ * How long, by default, an upgrade to another path may stay unanswered by the server's other
+ * listeners before the attached proxy answers it 404 and closes it (engine.io's default too).
+ */
+export const DEFAULT_DESTROY_UPGRADE_TIMEOUT_MS = 1000
 
 /** A user as `authenticate` returns it. */
 export interface ClawChatUserInput {
@@ -127,6 +132,13 @@ export interface ClawChatProxyOptions {
    */
   sessionCheckIntervalMs?: number
   /**
+   * With `attach(server)`: how long an upgrade to another path may go untaken by the server's other
+   * listeners (nothing written to the socket, no listener added, not destroyed) before the proxy
+   * answers it 404 and closes it — otherwise it would stay open forever. Default 1000 ms; 0 leaves
+   * such upgrades alone (your own code must answer or destroy every one).
+   */
+  destroyUpgradeTimeoutMs?: number
+  /**
    * The audit trail: `true` (JSON lines on stdout), a file path, a writable stream, a pino logger,
    * or `{ to, bodies }` (`bodies: true` also records request params, i.e. message text).
    * Default: off.
@@ -155,6 +167,7 @@ export interface ResolvedOptions {
   commands: CommandPolicy
   limits: ProxyLimits
   sessionCheckIntervalMs: number
+  destroyUpgradeTimeoutMs: number
   audit: ResolvedAudit
   logger: LoggerLike | undefined
   coordination: ResolvedCoordination | undefined
@@ -218,7 +231,7 @@ function commandList(option: string, value: unknown): CommandAllowance {
 export function resolveOptions(input: unknown): ResolvedOptions {
   if (typeof input !== 'object' || input === null) throw new TypeError(`${NAME}: options must be an object, got ${input === null ? 'null' : typeof input}`)
   const o = input as Partial<ClawChatProxyOptions> & Record<string, unknown>
-  const known = ['gateway', 'session', 'authenticate', 'path', 'allowedOrigins', 'trustProxy', 'namespace', 'policy', 'limits', 'sessionCheckIntervalMs', 'audit', 'logger', 'coordination']
+  const known = ['gateway', 'session', 'authenticate', 'path', 'allowedOrigins', 'trustProxy', 'namespace', 'policy', 'limits', 'sessionCheckIntervalMs', 'destroyUpgradeTimeoutMs', 'audit', 'logger', 'coordination']
   for (const key of Object.keys(o)) if (!known.includes(key)) throw new TypeError(`${NAME}: unknown option "${key}"; known options: ${known.join(', ')}`)
 
   if (typeof o.gateway !== 'object' || o.gateway === null) throw bad('gateway', 'must be an object like { url, token }', o.gateway)
@@ -307,6 +320,11 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     throw bad('sessionCheckIntervalMs', 'must be an integer number of ms, at least 100, or 0 to turn the check off', sessionCheckIntervalMs)
   }
 
+  const destroyUpgradeTimeoutMs = o.destroyUpgradeTimeoutMs === undefined ? DEFAULT_DESTROY_UPGRADE_TIMEOUT_MS : o.destroyUpgradeTimeoutMs
+  if (typeof destroyUpgradeTimeoutMs !== 'number' || !Number.isSafeInteger(destroyUpgradeTimeoutMs) || destroyUpgradeTimeoutMs < 0) {
+    throw bad('destroyUpgradeTimeoutMs', 'must be an integer number of ms, or 0 to leave upgrades to other paths alone', destroyUpgradeTimeoutMs)
+  }
+
   const audit = resolveAuditOption(o.audit, NAME)
   if (o.logger !== undefined && !isLoggerLike(o.logger)) throw bad('logger', 'must be a pino-compatible logger with debug, info, warn and error', o.logger)
   const coordination = resolveCoordination(o.coordination, namespace, NAME)
@@ -323,6 +341,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     commands,
     limits,
     sessionCheckIntervalMs,
+    destroyUpgradeTimeoutMs,
     audit,
     logger: o.logger,
     coordination,

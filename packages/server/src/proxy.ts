@@ -24,6 +24,7 @@ import { ConnectionRegistry } from './registry.js'
 import { EventRouter } from './router.js'
 import { isRecord } from './sanitize.js'
 import { SessionWatcher, type WatchedSession } from './session-check.js'
+import { answerUnlessTaken, claimUpgrade } from './unhandled-upgrade.js'
 import { clientAddress, gateUpgrade, refuseUpgrade, type GateResult } from './upgrade.js'
 
 /** Counters for monitoring. */
@@ -62,11 +63,16 @@ type Next = (error?: unknown) => void
 export interface ClawChatProxy {
   /** The HTTP side, for `app.use(proxy)`: answers `GET <path>/session`, passes everything else on. */
   (req: IncomingMessage, res: ServerResponse, next?: Next): void
-  /** Listens for WebSocket upgrades on `server` (the documented way). Returns the proxy. */
+  /**
+   * Listens for WebSocket upgrades on `server` (the documented way). Returns the proxy. An upgrade
+   * to another path is left to the server's other listeners; one that none of them takes within
+   * `destroyUpgradeTimeoutMs` (default 1000) is answered 404 and closed.
+   */
   attach(server: HttpServer | HttpsServer): ClawChatProxy
   /**
    * Handles one upgrade (for custom servers): `false` when the path is not the proxy's (the
-   * request is left to other handlers), `true` when the proxy took it (accepted or refused).
+   * request is left to other handlers — which must then answer or destroy it), `true` when the
+   * proxy took it (accepted or refused).
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean
   /**
@@ -344,6 +350,7 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
 
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     if (!pathMatches(req)) return false
+    claimUpgrade(socket)
     socket.on('error', () => undefined)
     if (closed) {
       refuseUpgrade(socket, 503)
@@ -380,9 +387,13 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
 
   proxy.attach = (server) => {
     if (!attached.has(server)) {
-      const listener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void handleUpgrade(req, socket, head)
+      const listener = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        if (handleUpgrade(req, socket, head) || opts.destroyUpgradeTimeoutMs === 0) return
+        answerUnlessTaken(socket, opts.destroyUpgradeTimeoutMs)
+      }
       attached.set(server, listener)
-      server.on('upgrade', listener)
+      // First in line, so that what the other listeners do with a socket shows against its state now.
+      server.prependListener('upgrade', listener)
     }
     return proxy
   }

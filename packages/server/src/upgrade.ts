@@ -1,7 +1,7 @@
 /**
  * The authentication gate, run before any WebSocket exists: Origin check, then the app's own
  * `session` middleware on the upgrade request, then `authenticate`. A refused upgrade gets a plain
- * HTTP answer (401, 403, 429, 503) and its socket destroyed; the browser only sees close 1006 and
+ * HTTP answer (401, 403, 429, 500, 503) and its socket destroyed; the browser only sees close 1006 and
  * asks `GET <path>/session` why.
  */
 import { ServerResponse, type IncomingMessage } from 'node:http'
@@ -149,12 +149,13 @@ export async function gateUpgrade(
   return result.ok ? { ...result, origin: origin.origin } : result
 }
 
-const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' }
+const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' }
 
 /** What a refused client is told (details stay in the server's log). */
 export const REFUSAL_TEXT: Record<number, string> = {
   401: 'Not logged in: log in to the app, then reconnect.',
   403: 'This origin may not connect to ClawChat.',
+  404: 'Nothing on this server accepts a WebSocket at this path.',
   429: 'Too many connections for this user.',
   500: 'ClawChat could not check who you are; the server log says why.',
   503: 'The session store is unavailable; try again shortly.',
