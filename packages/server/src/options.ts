@@ -128,7 +128,8 @@ export interface ClawChatProxyOptions {
   /**
    * How often the proxy re-reads each app session that has open sockets (one `store.get` per
    * distinct session), closing the sockets of a destroyed or expired one with 4401. Default 4000 ms;
-   * 0 turns the check off (then only `disconnectSession`/`disconnectUser` close sockets).
+   * 0 turns the check off (a session destroyed through its store in this process — the app's
+   * `req.session.destroy()` — still closes its sockets at once; otherwise `disconnectSession`).
    */
   sessionCheckIntervalMs?: number
   /**

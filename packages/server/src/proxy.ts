@@ -23,7 +23,8 @@ import { defaultAuthenticate, resolveOptions, type ClawChatProxyOptions } from '
 import { ConnectionRegistry } from './registry.js'
 import { EventRouter } from './router.js'
 import { isRecord } from './sanitize.js'
-import { SessionWatcher, type WatchedSession } from './session-check.js'
+import { SessionWatcher, type SessionStoreLike, type WatchedSession } from './session-check.js'
+import { watchStoreDestroy } from './store-destroy-hook.js'
 import { answerUnlessTaken, claimUpgrade } from './unhandled-upgrade.js'
 import { clientAddress, gateUpgrade, refuseUpgrade, type GateResult } from './upgrade.js'
 
@@ -82,9 +83,10 @@ export interface ClawChatProxy {
    */
   disconnectUser(userId: string, reason?: string): number
   /**
-   * Closes every connection opened with an app session with 4401, at once (e.g. from a logout
-   * route); answers how many. Without it, the periodic session check closes them within
-   * `sessionCheckIntervalMs`. With `coordination`, the other instances close theirs too.
+   * Closes every connection opened with an app session with 4401, at once; answers how many. A
+   * logout route needs it only when the session is not destroyed through its store in this process
+   * (`req.session.destroy()` and `regenerate()` close the sockets by themselves) — say, when it only
+   * removes the user from the session. With `coordination`, the other instances close theirs too.
    */
   disconnectSession(sessionId: string): number
   /**
@@ -221,6 +223,20 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
       })
     : undefined
 
+  /**
+   * A session destroyed through a store this proxy has seen, in this process (`req.session.destroy()`,
+   * `regenerate()`): its sockets here close at once. (Other instances hear of it through Redis
+   * keyspace events or their session check: publishing every login's `regenerate` would cost each
+   * of them a digest of every session it holds.)
+   */
+  function sessionDestroyed(sessionId: string): void {
+    if (!closed && registry.forSession(sessionId).length > 0) endSession(sessionId, 'logged out')
+  }
+  const storeWatches = new Map<SessionStoreLike, (() => void) | null>()
+  function watchStore(store: SessionStoreLike | undefined): void {
+    if (store && !closed && !storeWatches.has(store)) storeWatches.set(store, watchStoreDestroy(store, sessionDestroyed))
+  }
+
   const usesDefaultAuthenticate = opts.authenticate === defaultAuthenticate
   const watcher =
     opts.sessionCheckIntervalMs > 0
@@ -320,6 +336,7 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
       refuseUpgrade(socket, 503)
       return
     }
+    watchStore(result.sessionStore)
     const userId = result.user.id
     if (registry.countForUser(userId) >= opts.limits.connectionsPerUser) {
       audit.record({ event: 'upgrade.refused', status: 429, reason: 'too many connections', userId, origin: result.origin, ip })
@@ -418,6 +435,8 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
     if (closed) return
     closed = true
     watcher?.stop()
+    for (const stop of storeWatches.values()) stop?.()
+    storeWatches.clear()
     heartbeat.stop()
     for (const [server, listener] of attached) server.off('upgrade', listener)
     attached.clear()
