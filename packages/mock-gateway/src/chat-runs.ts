@@ -3,7 +3,11 @@ import { createHash } from 'node:crypto'
 /** How long a finished run's idempotency entry answers `status:"ok"` (the gateway source says 5 min). */
 export const DEDUPE_TTL_MS = 5 * 60 * 1000
 
-/** How many idempotency entries are kept (the gateway source says at most 1000). */
+/**
+ * How many idempotency entries are kept: 1000 for the whole gateway, whoever sent them (openclaw
+ * 2026.9.6 `DEDUPE_MAX`; its maintenance timer drops the oldest finished ones once a minute). One
+ * user's flood pushes everybody else's keys out — the proxy bounds each user (`userChatSendsPer5Min`).
+ */
 export const DEDUPE_MAX_ENTRIES = 1000
 
 /** The message of a reused `idempotencyKey` with different text (SESSIONS-AND-BROADCAST Q4, verbatim). */
@@ -61,10 +65,14 @@ export class RunRegistry<R extends RegisteredRun = RegisteredRun> {
   remember(runId: string, text: string, state: DedupeEntry['state'] = 'done', now = Date.now()): void {
     this.dedupe.delete(runId)
     this.dedupe.set(runId, { runId, textHash: hashText(text), state, finishedAt: state === 'done' ? now : 0 })
-    while (this.dedupe.size > DEDUPE_MAX_ENTRIES) {
-      const oldest = this.dedupe.keys().next().value
-      if (oldest === undefined) break
-      this.dedupe.delete(oldest)
+    // Past the bound the oldest FINISHED keys go, whoever sent them; a running run's key is never
+    // dropped (the real gateway prunes the same way, once a minute instead of at every new key).
+    let excess = this.dedupe.size - DEDUPE_MAX_ENTRIES
+    for (const [key, entry] of this.dedupe) {
+      if (excess <= 0) break
+      if (entry.state === 'in_flight') continue
+      this.dedupe.delete(key)
+      excess -= 1
     }
   }
 

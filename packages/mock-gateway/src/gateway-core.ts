@@ -70,6 +70,11 @@ export class GatewayCore implements RunHost {
   readyAt = 0
   readonly stateVersion = { presence: 1, health: 1 }
   stalled = false
+  /**
+   * From the start of a `close()`/`restart()` until the next boot: every request is refused with
+   * `UNAVAILABLE` (the real gateway's drain), so no run can be accepted and then forgotten.
+   */
+  draining = false
   /** Whether this boot has sent its one `chat.metadata.changed` (the real gateway sent one per boot, at the first chat). */
   metadataAnnounced = false
   /** Where the gateway listens (host and bound port), set once listening. */
@@ -241,6 +246,7 @@ export class GatewayCore implements RunHost {
 
   /** Forgets runs and the idempotency cache and starts a new boot (after a crash or restart). */
   newBoot(): void {
+    this.draining = false
     for (const run of this.runs.activeRuns()) run.silence()
     this.runs.clear()
     this.bootId = randomUUID()

@@ -10,6 +10,7 @@ import { WebSocketServer, type WebSocket } from 'ws'
 export class HttpListener {
   private server: Server | undefined
   private readonly wss: WebSocketServer
+  private refusing = false
 
   constructor(maxPayload: number, private readonly onSocket: (ws: WebSocket, req: IncomingMessage) => void) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false })
@@ -27,9 +28,14 @@ export class HttpListener {
     })
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => {})
+      if (this.refusing) {
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+        return
+      }
       this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws, req))
     })
     this.server = server
+    this.refusing = false
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(err)
       server.once('error', onError)
@@ -39,6 +45,14 @@ export class HttpListener {
         resolve(typeof address === 'object' && address ? address.port : port)
       })
     })
+  }
+
+  /**
+   * Keeps listening but answers every WebSocket upgrade `503` (the real gateway while it drains for
+   * a stop or restart: measured by e2e/real-gateway/shutdown-probe.test.ts).
+   */
+  refuseUpgrades(): void {
+    this.refusing = true
   }
 
   /** Stops accepting connections; with `destroy`, also drops sockets still in HTTP (not upgraded). */

@@ -145,9 +145,15 @@ export class SessionStore {
     session.updatedAt = now
   }
 
-  /** Appends the user's message in the recorded shape (`idempotencyKey` = `<runId>:user`). */
+  /**
+   * Appends the user's message in the recorded shape (`idempotencyKey` = `<runId>:user`) — once per
+   * key: a key sent again after the dedupe cache forgot it (a restart) runs again, but its message is
+   * not stored twice (measured: e2e/real-gateway/shutdown-probe.test.ts, one user row, two replies).
+   */
   appendUserMessage(session: SessionRecord, p: { text: string; runId: string; sender: SenderInfo; contextFree?: boolean }, now = Date.now()): StoredMessage {
     const idempotencyKey = `${p.runId}:user`
+    const stored = session.messages.find((m) => m.role === 'user' && m.idempotencyKey === idempotencyKey)
+    if (stored) return stored
     const meta: Record<string, unknown> = {
       ...(p.sender.device ? deviceSender() : {}),
       ...userTransport(p.sender),

@@ -237,12 +237,18 @@ class MockGatewayServer implements MockGateway {
   private async shutdown(event: { reason: string; restartExpectedMs?: number }): Promise<void> {
     if (this.phase !== 'up') return
     this.phase = 'stopping'
-    const stopping = this.listener.stop(false)
+    // From here on every request is refused (UNAVAILABLE, retryable), as the real gateway does once
+    // SIGTERM starts its drain: only the runs accepted before this point remain, and they finish.
+    // New sockets get HTTP 503 meanwhile, like the real gateway's.
+    this.core.draining = true
+    this.listener.refuseUpgrades()
     const runs = this.core.runs.activeRuns()
     if (runs.length > 0) {
       await Promise.race([Promise.all(runs.map((r) => r.done)), sleep(this.core.options.shutdownGraceMs)])
+      // Past the grace period (the real gateway's budget is 325 s): what still runs is cut off.
       for (const run of this.core.runs.activeRuns()) run.silence()
     }
+    const stopping = this.listener.stop(false)
     this.stopTicks()
     const conns = [...this.core.connections]
     for (const conn of conns) {

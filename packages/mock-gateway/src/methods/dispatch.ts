@@ -1,6 +1,6 @@
 import { ErrorCodes, formatValidationErrors, validateRequestFrame } from '@openclaw/gateway-protocol'
 import type { GatewayConnection } from '../connection.js'
-import { GatewayRequestError, invalidRequest, missingScope } from '../errors.js'
+import { GatewayRequestError, gatewayRestarting, invalidRequest, missingScope } from '../errors.js'
 import type { GatewayCore } from '../gateway-core.js'
 import { hasScope, Scopes } from '../scopes.js'
 import { METHODS } from './registry.js'
@@ -18,8 +18,9 @@ function echoedId(frame: unknown): unknown {
  * Handles one frame of a connected client, like the real gateway (SESSIONS-AND-BROADCAST Q5/Q6):
  * invalid request frames get `INVALID_REQUEST` "invalid request frame: …" echoing the id; a method
  * the caller lacks the scope for gets `FORBIDDEN` "missing scope: …" (unknown methods count as
- * admin-only); an admin calling an unknown method gets "unknown method: X". No request error ever
- * closes the connection.
+ * admin-only); an admin calling an unknown method gets "unknown method: X"; while the gateway drains
+ * for a stop or restart every other request gets `UNAVAILABLE` "<method> unavailable during gateway
+ * restart" (retryable). No request error ever closes the connection.
  */
 export function dispatchRequest(core: GatewayCore, conn: GatewayConnection, frame: unknown): void {
   if (!validateRequestFrame(frame)) {
@@ -43,6 +44,11 @@ export function dispatchRequest(core: GatewayCore, conn: GatewayConnection, fram
   }
   if (!method) {
     conn.respondError(frame.id, invalidRequest(`unknown method: ${frame.method}`).shape)
+    return
+  }
+  if (core.draining) {
+    // Like the real gateway from SIGTERM on: nothing new is admitted, not even a read.
+    conn.respondError(frame.id, gatewayRestarting(frame.method))
     return
   }
   try {
