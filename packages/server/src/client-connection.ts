@@ -31,6 +31,7 @@ import { allowedMethods, effectiveScopes, planRequest, type MethodPolicy } from 
 import type { RoutableConnection } from './router.js'
 import { isRecord, sanitizeGatewayError } from './sanitize.js'
 import type { SessionStoreLike } from './session-check.js'
+import type { UpstreamBudget, UpstreamRefusal } from './upstream-budget.js'
 
 /** What a connection needs of the upstream link. */
 export interface LinkView {
@@ -58,6 +59,11 @@ export interface ConnectionDeps {
   audit: Audit
   log: ProxyLog
   redact: Redactor
+  /**
+   * The bytes held toward the gateway, per user and in total (`limits.upstreamBytes*`): a request
+   * is relayed only within them. The proxy always passes one; without it nothing is bounded.
+   */
+  upstream?: UpstreamBudget
   onClosed(conn: ClientConnection): void
 }
 
@@ -90,6 +96,21 @@ interface WaitingFrame {
 
 /** How long a closing socket may take to answer the close handshake before it is dropped. */
 const CLOSE_GRACE_MS = 2000
+
+/** How long a request refused for the upstream's sake should wait before it is retried. */
+const UPSTREAM_RETRY_AFTER_MS = 1000
+
+/** The answer to a request the upstream budget refused: the user's own share, or the proxy's. */
+function upstreamRefusal(refused: UpstreamRefusal): ErrorShape {
+  const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`
+  if (refused.scope === 'user') {
+    return rateLimited(
+      `Too much data on its way to the chat gateway for your account (${mib(refused.heldBytes)} of ${mib(refused.limitBytes)} not yet answered); retry in ${UPSTREAM_RETRY_AFTER_MS} ms.`,
+      UPSTREAM_RETRY_AFTER_MS,
+    )
+  }
+  return unavailable('The chat gateway is not keeping up with what it is sent; try again shortly.', UPSTREAM_RETRY_AFTER_MS)
+}
 
 /** One browser connection. */
 export class ClientConnection implements RoutableConnection {
@@ -448,6 +469,14 @@ export class ClientConnection implements RoutableConnection {
       this.deps.audit.record({ ...audited, sessionKey: plan.sessionKey, ...body, outcome: 'error', code: ErrorCodes.UNAVAILABLE, ms: 0 })
       return
     }
+    const held = this.deps.upstream?.reserve(this.userId, bytes) ?? (() => {})
+    if (typeof held !== 'function') {
+      // Never queued: the gateway is not taking what it was already sent (issue 16.4).
+      const error = upstreamRefusal(held)
+      this.respondError(id, error)
+      this.deps.audit.record({ ...audited, sessionKey: plan.sessionKey, ...body, outcome: 'error', code: error.code, ms: 0 })
+      return
+    }
     const controller = new AbortController()
     this.inflight.set(id, controller)
     let outcome: 'ok' | 'error' | 'cancelled' = 'ok'
@@ -471,6 +500,7 @@ export class ClientConnection implements RoutableConnection {
       this.respondError(id, sanitized)
       if (!(error instanceof UpstreamError)) this.deps.log.error(`clawchat: ${method} failed inside the proxy: ${error instanceof Error ? error.stack ?? error.message : String(error)}`)
     } finally {
+      held()
       if (this.inflight.get(id) === controller) this.inflight.delete(id)
       this.deps.audit.record({ ...audited, sessionKey: plan.sessionKey, ...body, outcome, code, ms: Date.now() - started })
     }

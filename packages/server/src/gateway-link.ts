@@ -144,6 +144,18 @@ export class GatewayLink extends EventEmitter {
   }
 
   /**
+   * Bytes written to the link but not yet taken by its socket (`ws`'s `bufferedAmount`): what a
+   * gateway that reads slowly leaves in the proxy's memory. `GatewayClient` keeps its socket in an
+   * undeclared field `ws`; 0 when there is none (or a later client renames it — the backpressure
+   * test notices).
+   */
+  get queuedBytes(): number {
+    const socket = (this.client as { ws?: { bufferedAmount?: unknown } | null } | null)?.ws
+    const queued = socket?.bufferedAmount
+    return typeof queued === 'number' ? queued : 0
+  }
+
+  /**
    * Relays one request. Rejects with an {@link UpstreamError}: `unavailable` at once when the link
    * is not up (nothing is queued), `gateway` with the gateway's error, `timeout`, or `cancelled`.
    */

@@ -13,6 +13,16 @@ export interface ProxyLimits extends ClawChatLimits {
   pingIntervalMs: number
   /** A socket that neither sends `connect` nor a request within this time is closed with 1008. 0: no limit. */
   handshakeTimeoutMs: number
+  /**
+   * Bytes one user's requests may hold toward the gateway (relayed, not yet answered); a request
+   * that would pass it gets `RATE_LIMITED` (retryable). At least `maxPayload`.
+   */
+  upstreamBytesPerUser: number
+  /**
+   * Bytes all requests together may hold toward the gateway, counting what still waits on the
+   * link's socket; a request that would pass it gets `UNAVAILABLE` (retryable). At least `upstreamBytesPerUser`.
+   */
+  upstreamBytesTotal: number
 }
 
 /** Limits as the `limits` option takes them: any subset. */
@@ -29,6 +39,8 @@ export const DEFAULT_LIMITS: Readonly<ProxyLimits> = Object.freeze({
   tickIntervalMs: 30_000,
   pingIntervalMs: 30_000,
   handshakeTimeoutMs: 15_000,
+  upstreamBytesPerUser: 4 * 1024 * 1024,
+  upstreamBytesTotal: 64 * 1024 * 1024,
 })
 
 const RULES: Record<keyof ProxyLimits, { min: number; zeroMeansNone?: boolean; what: string }> = {
@@ -41,6 +53,8 @@ const RULES: Record<keyof ProxyLimits, { min: number; zeroMeansNone?: boolean; w
   tickIntervalMs: { min: 100, what: 'an integer number of ms, at least 100' },
   pingIntervalMs: { min: 100, zeroMeansNone: true, what: 'an integer number of ms, at least 100, or 0 for no pings' },
   handshakeTimeoutMs: { min: 100, zeroMeansNone: true, what: 'an integer number of ms, at least 100, or 0 for no limit' },
+  upstreamBytesPerUser: { min: 1024, what: 'an integer number of bytes, at least 1024' },
+  upstreamBytesTotal: { min: 1024, what: 'an integer number of bytes, at least 1024' },
 }
 
 /** The limits a browser is told about (`ClawChatLimits`), in the order of the contract. */
@@ -68,7 +82,23 @@ export function resolveLimits(option: unknown, name = 'clawchatProxy'): ProxyLim
     if (!ok) throw new TypeError(`${name}: option "limits.${key}" must be ${rule.what}, got ${JSON.stringify(value)}`)
     out[key as keyof ProxyLimits] = value as number
   }
+  resolveUpstreamBytes(out, option as Partial<Record<keyof ProxyLimits, unknown>>, name)
   return out
+}
+
+/**
+ * The upstream bounds must fit one largest frame (else such a request could never go): unset,
+ * they grow with `maxPayload`; set too small, the option is named.
+ */
+function resolveUpstreamBytes(out: ProxyLimits, given: Partial<Record<keyof ProxyLimits, unknown>>, name: string): void {
+  if (given.upstreamBytesPerUser === undefined) out.upstreamBytesPerUser = Math.max(out.upstreamBytesPerUser, out.maxPayload)
+  else if (out.upstreamBytesPerUser < out.maxPayload) {
+    throw new TypeError(`${name}: option "limits.upstreamBytesPerUser" must be at least limits.maxPayload (${out.maxPayload}) so that one largest frame can go, got ${out.upstreamBytesPerUser}`)
+  }
+  if (given.upstreamBytesTotal === undefined) out.upstreamBytesTotal = Math.max(out.upstreamBytesTotal, out.upstreamBytesPerUser)
+  else if (out.upstreamBytesTotal < out.upstreamBytesPerUser) {
+    throw new TypeError(`${name}: option "limits.upstreamBytesTotal" must be at least limits.upstreamBytesPerUser (${out.upstreamBytesPerUser}), got ${out.upstreamBytesTotal}`)
+  }
 }
 
 /** What the browser is told (`clawchat.session.limits`): the contract's limits, not the proxy's timers. */

@@ -26,6 +26,7 @@ import { isRecord } from './sanitize.js'
 import { SessionWatcher, type SessionStoreLike, type WatchedSession } from './session-check.js'
 import { watchStoreDestroy } from './store-destroy-hook.js'
 import { answerUnlessTaken, claimUpgrade } from './unhandled-upgrade.js'
+import { UpstreamBudget } from './upstream-budget.js'
 import { clientAddress, gateUpgrade, refuseUpgrade, type GateResult } from './upgrade.js'
 
 /** Counters for monitoring. */
@@ -38,6 +39,11 @@ export interface ProxyStats {
   gateway: LinkState
   /** The gateway's version, once known. */
   gatewayVersion: string | undefined
+  /**
+   * Bytes held toward the gateway: of requests relayed and not yet answered, and still queued on the
+   * link's socket (a gateway that reads slowly). Bounded by `limits.upstreamBytesTotal`.
+   */
+  upstream: { inFlightBytes: number; queuedBytes: number }
   /**
    * With `coordination` only: this instance's id, whether Redis is usable, every live instance's
    * `{ id, connections, users }` (this one's current, the others' as of their last heartbeat, at
@@ -165,6 +171,7 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
     log,
     redact: redactSecrets,
   })
+  const upstream = new UpstreamBudget({ perUser: opts.limits.upstreamBytesPerUser, total: opts.limits.upstreamBytesTotal }, () => link.queuedBytes)
   link.on('event', (frame) => {
     try {
       router.route(frame)
@@ -311,6 +318,7 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
           audit,
           log,
           redact,
+          upstream,
           onClosed(c) {
             release()
             registry.remove(c)
@@ -426,7 +434,13 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
   }
 
   proxy.stats = () => {
-    const stats: ProxyStats = { connections: registry.size, users: registry.userCount, gateway: link.state, gatewayVersion: link.gatewayVersion }
+    const stats: ProxyStats = {
+      connections: registry.size,
+      users: registry.userCount,
+      gateway: link.state,
+      gatewayVersion: link.gatewayVersion,
+      upstream: { inFlightBytes: upstream.inFlightBytes, queuedBytes: upstream.queuedBytes },
+    }
     if (coordination) stats.cluster = coordination.view()
     return stats
   }
