@@ -31,6 +31,7 @@ import { allowedMethods, effectiveScopes, planRequest, type MethodPolicy } from 
 import type { RoutableConnection } from './router.js'
 import { isRecord, sanitizeGatewayError } from './sanitize.js'
 import type { SessionStoreLike } from './session-check.js'
+import type { StreamRedactor } from './stream-redactor.js'
 import type { UpstreamBudget, UpstreamRefusal } from './upstream-budget.js'
 
 /** What a connection needs of the upstream link. */
@@ -64,6 +65,8 @@ export interface ConnectionDeps {
    * is relayed only within them. The proxy always passes one; without it nothing is bounded.
    */
   upstream?: UpstreamBudget
+  /** Redacts secrets that a history message's text parts only form together (issue 16.5). */
+  streams?: StreamRedactor
   onClosed(conn: ClientConnection): void
 }
 
@@ -487,7 +490,7 @@ export class ClientConnection implements RoutableConnection {
         outcome = 'cancelled' // the answer is dropped
         return
       }
-      this.respond(id, payload)
+      this.respond(id, method === 'chat.history' && this.deps.streams ? this.deps.streams.history(payload) : payload)
     } catch (error) {
       if (this.inflight.get(id) !== controller) {
         outcome = 'cancelled'

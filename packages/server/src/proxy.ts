@@ -26,6 +26,7 @@ import { isRecord } from './sanitize.js'
 import { SessionWatcher, type SessionStoreLike, type WatchedSession } from './session-check.js'
 import { watchStoreDestroy } from './store-destroy-hook.js'
 import { answerUnlessTaken, claimUpgrade } from './unhandled-upgrade.js'
+import { StreamRedactor } from './stream-redactor.js'
 import { UpstreamBudget } from './upstream-budget.js'
 import { clientAddress, gateUpgrade, refuseUpgrade, type GateResult } from './upgrade.js'
 
@@ -155,7 +156,9 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
   const audit = createAudit(auditSink?.logger, redactSecrets, opts.audit?.bodies === true)
   const startedAt = Date.now()
   const registry = new ConnectionRegistry<ClientConnection>()
-  const router = new EventRouter(opts.namespace, registry)
+  // A token split across a run's deltas is redacted in the stream, once per event (issue 16.5).
+  const streams = new StreamRedactor([opts.gateway.token])
+  const router = new EventRouter(opts.namespace, registry, streams)
   const userMeters = new UserMeters(opts.limits.userMessagesPerSecond, (userId) => registry.countForUser(userId) > 0)
   const attached = new Map<HttpServer | HttpsServer, (req: IncomingMessage, socket: Duplex, head: Buffer) => void>()
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.limits.maxPayload, perMessageDeflate: false, clientTracking: false })
@@ -319,6 +322,7 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
           log,
           redact,
           upstream,
+          streams,
           onClosed(c) {
             release()
             registry.remove(c)

@@ -4,11 +4,13 @@
  * the link's one `sessions.subscribe`, every `sessions.changed`) to every operator connection; the
  * router finds the owner from the event's session key (or run id), sanitises the payload for that
  * owner, and hands it to their connections, which number `seq` themselves. Everything else the
- * gateway broadcasts (presence, health, ticks, approvals, …) stops here.
+ * gateway broadcasts (presence, health, ticks, approvals, …) stops here. Each run's text stream is
+ * redacted of secrets here too, once per event before the fan-out (see `stream-redactor.ts`).
  */
 import type { EventFrame } from '@clawchat/protocol'
 import { KeyCache } from './key-cache.js'
 import type { ConnectionRegistry, RegisteredConnection } from './registry.js'
+import type { StreamRedactor } from './stream-redactor.js'
 import {
   eventOwner,
   isRecord,
@@ -36,9 +38,14 @@ export class EventRouter {
   /** The events' session keys and run ids taken apart, remembered (a run streams the same ones). */
   private readonly keys: KeyCache
 
+  /**
+   * @param streams redacts secrets from each run's text stream (a token split across deltas);
+   *   without it, only each frame's own redaction applies.
+   */
   constructor(
     private readonly namespace: string,
     private readonly registry: ConnectionRegistry<RoutableConnection>,
+    private readonly streams?: StreamRedactor,
   ) {
     this.keys = new KeyCache(namespace)
   }
@@ -60,10 +67,15 @@ export class EventRouter {
       owner = eventOwner(this.namespace, { sessionKey: payload.session.key }, this.keys)
     }
     if (!owner) return 0
+    // Before the connections are looked up: a run's stream goes on whether or not its owner is online.
+    const payloads = this.streams ? this.streams.redact(frame.event, payload) : [payload]
     const conns = this.registry.forUser(owner.userId)
     if (conns.length === 0) return 0
-    const browserPayload = sanitise({ namespace: this.namespace, userId: owner.userId, keys: this.keys }, owner.sessionKey, payload)
-    for (const conn of conns) conn.sendEvent(frame.event, browserPayload)
+    const ctx = { namespace: this.namespace, userId: owner.userId, keys: this.keys }
+    for (const each of payloads) {
+      const browserPayload = sanitise(ctx, owner.sessionKey, each)
+      for (const conn of conns) conn.sendEvent(frame.event, browserPayload)
+    }
     return conns.length
   }
 }
