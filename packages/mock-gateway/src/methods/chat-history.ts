@@ -1,24 +1,38 @@
 import { validateChatHistoryParams } from '@openclaw/gateway-protocol'
+import { invalidRequest } from '../errors.js'
 import { MAIN_AGENT_ID } from '../fixtures/gateway-identity.js'
 import { buildHistoryDefaults } from '../fixtures/model-catalog.js'
+import { readHistoryPage } from '../history-page.js'
 import { Scopes } from '../scopes.js'
 import { lookupSessionKey } from '../session-keys.js'
 import { buildEmptySessionInfo, buildSessionInfo } from '../session-rows.js'
-import { checkParams, paramsOrEmpty, type MethodDefinition } from './method-types.js'
-
-/** Messages returned when `limit` is not given (not recorded; the reference never had more). */
-const DEFAULT_HISTORY_LIMIT = 200
+import { checkParams, isRecord, paramsOrEmpty, type MethodDefinition } from './method-types.js'
 
 /**
- * `chat.history {sessionKey, limit?}`: echoes the key as sent, returns the canonical session's
- * messages with their `__openclaw` metadata, `deltaCursor` and the full `sessionInfo` row; an unknown
- * key (even 600 characters or another agent's) answers ok with no messages (SESSIONS-AND-BROADCAST Q1).
+ * `maxBytes` is taken by the real gateway 2026.9.6 (an integer, at least 1024) but missing from
+ * the official schema package 2026.9.1: checked here with the real error, the rest by the schema.
+ */
+function takeMaxBytes(params: unknown): { rest: unknown; maxBytes: number | undefined } {
+  if (!isRecord(params) || !Object.hasOwn(params, 'maxBytes')) return { rest: params, maxBytes: undefined }
+  const { maxBytes, ...rest } = params
+  if (typeof maxBytes !== 'number' || !Number.isInteger(maxBytes)) throw invalidRequest('invalid chat.history params: at /maxBytes: must be integer')
+  if (maxBytes < 1024) throw invalidRequest('invalid chat.history params: at /maxBytes: must be >= 1024')
+  return { rest, maxBytes }
+}
+
+/**
+ * `chat.history {sessionKey, limit?, offset?, maxChars?, maxBytes?}`: echoes the key as sent,
+ * returns one page of the canonical session's messages (bounded and paged like the real gateway:
+ * see history-page.ts) with their `__openclaw` metadata, `deltaCursor` (on the newest page only)
+ * and the full `sessionInfo` row; an unknown key (even 600 characters or another agent's) answers
+ * ok with no messages (SESSIONS-AND-BROADCAST Q1).
  */
 export const chatHistory: MethodDefinition = {
   name: 'chat.history',
   scope: Scopes.READ,
   handle({ core }, params) {
-    const p = checkParams('chat.history', validateChatHistoryParams, paramsOrEmpty(params))
+    const { rest, maxBytes } = takeMaxBytes(paramsOrEmpty(params))
+    const p = checkParams('chat.history', validateChatHistoryParams, rest)
     const key = lookupSessionKey(p.sessionKey)
     const session = core.store.get(key)
     const base = { pendingInputs: { items: [], total: 0 } }
@@ -28,6 +42,7 @@ export const chatHistory: MethodDefinition = {
           sessionKey: p.sessionKey,
           messages: [],
           ...base,
+          ...(p.offset !== undefined ? { offset: p.offset } : {}),
           hasMore: false,
           totalMessages: 0,
           defaults: buildHistoryDefaults(),
@@ -35,9 +50,7 @@ export const chatHistory: MethodDefinition = {
         },
       }
     }
-    const limit = p.limit ?? DEFAULT_HISTORY_LIMIT
-    const total = session.messages.length
-    const messages = structuredClone(session.messages.slice(Math.max(0, total - limit)))
+    const page = readHistoryPage(session.messages, { limit: p.limit, offset: p.offset, maxChars: p.maxChars, maxBytes })
     const cursor = {
       agentId: MAIN_AGENT_ID,
       generation: session.generation,
@@ -49,11 +62,13 @@ export const chatHistory: MethodDefinition = {
       payload: {
         sessionKey: p.sessionKey,
         sessionId: session.sessionId,
-        messages,
+        messages: page.messages,
         ...base,
-        deltaCursor: Buffer.from(JSON.stringify(cursor)).toString('base64'),
-        hasMore: total > limit,
-        totalMessages: total,
+        ...((p.offset ?? 0) === 0 ? { deltaCursor: Buffer.from(JSON.stringify(cursor)).toString('base64') } : {}),
+        ...(p.offset !== undefined ? { offset: p.offset } : {}),
+        ...(page.nextOffset !== undefined ? { nextOffset: page.nextOffset } : {}),
+        hasMore: page.hasMore,
+        totalMessages: page.totalMessages,
         defaults: buildHistoryDefaults(),
         sessionInfo: buildSessionInfo(session),
       },

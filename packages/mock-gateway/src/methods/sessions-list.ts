@@ -3,14 +3,34 @@ import { OWNER_PROFILE_ID, SESSIONS_PATH } from '../fixtures/gateway-identity.js
 import { buildSessionsListDefaults } from '../fixtures/model-catalog.js'
 import { Scopes } from '../scopes.js'
 import { buildSessionRow } from '../session-rows.js'
+import { matchesSessionSearch } from '../session-search.js'
+import type { SessionRecord } from '../session-store.js'
 import { checkParams, paramsOrEmpty, type MethodDefinition } from './method-types.js'
+
+/** The filters of `sessions.list` the mock applies, before paging (like the real gateway). */
+function selected(
+  all: SessionRecord[],
+  p: { search?: string; label?: string; agentId?: string; archived?: boolean | 'all'; creatorId?: string; ownerId?: string },
+): SessionRecord[] {
+  // The mock has no labels and never archives: a label or `archived: true` matches nothing.
+  if (p.label !== undefined || p.archived === true) return []
+  if (p.agentId !== undefined && p.agentId.trim().toLowerCase() !== 'main') return []
+  const search = p.search?.trim()
+  return all.filter(
+    (s) =>
+      (!search || matchesSessionSearch(s, search)) &&
+      // Only sessions of device-signed clients have a creator and an owner: the one gateway profile.
+      (p.creatorId === undefined || (s.createdByDevice && p.creatorId.trim() === OWNER_PROFILE_ID)) &&
+      (p.ownerId === undefined || (s.createdByDevice && p.ownerId.trim() === OWNER_PROFILE_ID)),
+  )
+}
 
 /**
  * `sessions.list`: every session of every client (no per-connection scoping, like the real one),
  * rows with all the upstream identifiers, top-level `path`, `owners`, paging fields
- * (SESSIONS-AND-BROADCAST Q1, MORE-BEHAVIOURS Q4). Supports `limit`, `offset`, `label` (the mock
- * has no labels, so a label matches nothing) and `includeLastMessage`; other filters are accepted
- * and ignored.
+ * (SESSIONS-AND-BROADCAST Q1, MORE-BEHAVIOURS Q4). Applies `search` (session-search.ts), `label`,
+ * `agentId`, `archived`, `creatorId` and `ownerId` before paging, then `limit`/`offset` (`totalCount` counts what matched),
+ * `sortBy: "lastInteractionAt"` and `includeLastMessage`; other filters are accepted and ignored.
  */
 export const sessionsList: MethodDefinition = {
   name: 'sessions.list',
@@ -18,11 +38,13 @@ export const sessionsList: MethodDefinition = {
   handle({ core, conn }, params) {
     const p = checkParams('sessions.list', validateSessionsListParams, paramsOrEmpty(params))
     const now = Date.now()
-    const all = p.label !== undefined ? [] : core.store.list()
+    const everything = core.store.list()
+    const all = selected(everything, p)
+    if (p.sortBy === 'lastInteractionAt') all.sort((a, b) => (b.lastInteractionAt ?? 0) - (a.lastInteractionAt ?? 0))
     const limit = p.limit ?? 100
     const offset = p.offset ?? 0
     const page = all.slice(offset, offset + limit)
-    const hasMore = offset + limit < all.length
+    const hasMore = offset + page.length < all.length
     const device = conn.identity?.deviceId !== undefined
     const owners = all.some((s) => s.createdByDevice)
       ? [{ type: 'human', id: OWNER_PROFILE_ID, identity: { type: 'profile', id: OWNER_PROFILE_ID } }]
@@ -30,11 +52,12 @@ export const sessionsList: MethodDefinition = {
     return {
       payload: {
         ts: now,
-        path: all.length === 0 ? '(multiple)' : SESSIONS_PATH,
+        path: everything.length === 0 ? '(multiple)' : SESSIONS_PATH,
         count: page.length,
         totalCount: all.length,
         limitApplied: limit,
-        nextOffset: hasMore ? offset + limit : null,
+        ...(offset > 0 ? { offset } : {}),
+        nextOffset: hasMore ? offset + page.length : null,
         hasMore,
         owners,
         defaults: buildSessionsListDefaults(),
