@@ -44,19 +44,32 @@ export interface ClawChatSessionPayload {
   limits: ClawChatLimits
 }
 
-/** The state of the proxy's upstream link to the gateway. */
-export type GatewayState = 'up' | 'down'
+/**
+ * The state of the proxy's upstream link to the gateway: `up`; `down` (unreachable or restarting:
+ * the proxy retries on its own and requests fail with `UNAVAILABLE`, retryable); `misconfigured`
+ * (the gateway refused the proxy for a reason a person must fix — a wrong token, a device not yet
+ * approved on the gateway host, a protocol mismatch: requests fail with `UNAVAILABLE`, *not*
+ * retryable, `details.reason: "misconfigured"`; the proxy keeps retrying slowly, so an approval or a
+ * fix on the gateway brings it `up` without a restart).
+ */
+export type GatewayState = 'up' | 'down' | 'misconfigured'
+
+/** `details.reason` of a request refused because the gateway is `misconfigured`. */
+export const MISCONFIGURED_REASON = 'misconfigured'
 
 /**
- * Payload of `clawchat.gateway`: the gateway went away (`down`: requests fail fast with
- * `UNAVAILABLE`, retryable) or came back (`up`).
+ * Payload of `clawchat.gateway`: the gateway went away (`down`), refused the proxy
+ * (`misconfigured`) or came back (`up`).
  *
  * @example
  * chat.on('clawchat.gateway', (g: ClawChatGatewayPayload) => banner.hidden = g.state === 'up')
  */
 export interface ClawChatGatewayPayload {
   state: GatewayState
-  /** A sentence for people: why the gateway is down. Never contains the token. */
+  /**
+   * A sentence for people: why the gateway is not up. Never contains the token. Users get a plain
+   * sentence; admins, when `misconfigured`, also what the gateway said and what to do.
+   */
   reason?: string
 }
 

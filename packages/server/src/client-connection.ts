@@ -1,5 +1,5 @@
 /**
- * One browser socket, speaking OpenClaw's own frames (DESIGN.md "The wire"): the challenge, the
+ * One browser socket, speaking OpenClaw's own frames (docs/ARCHITECTURE.md "The wire"): the challenge, the
  * optional `connect` → sanitised `hello-ok` → `clawchat.session`, implicit connect for clients that
  * skip it, requests relayed through the policy to the link, `cancel` frames, the proxy's own ticks,
  * `seq` numbered per connection, and the gateway's state as `clawchat.gateway` — with the limits
@@ -21,8 +21,8 @@ import {
 } from '@clawchat/protocol'
 import type { Audit } from './audit.js'
 import type { CommandPolicy } from './commands.js'
-import { closeReason, invalidRequest, rateLimited, unavailable, type Redactor } from './errors.js'
-import { UpstreamError } from './gateway-link.js'
+import { closeReason, invalidRequest, misconfigured, rateLimited, unavailable, type Redactor } from './errors.js'
+import { UpstreamError, type BrowserGatewayState } from './gateway-link.js'
 import { buildHelloOk, buildSessionPayload } from './hello.js'
 import { parseInbound, type InboundFrame } from './inbound.js'
 import { takeBoth, type ProxyLimits, type RateMeter, type RateVerdict, type UserBudget } from './limits.js'
@@ -38,7 +38,11 @@ import type { UpstreamBudget, UpstreamRefusal } from './upstream-budget.js'
 export interface LinkView {
   readonly isUp: boolean
   readonly downReason: string
+  /** `up`, `down` or `misconfigured`, as browsers are told. */
+  readonly browserState: BrowserGatewayState
   readonly gatewayVersion: string | undefined
+  /** The refusal's details for administrators (never the token), when misconfigured. */
+  readonly operatorReason?: string | undefined
   request(method: string, params: Record<string, unknown>, options?: { signal?: AbortSignal }): Promise<unknown>
 }
 
@@ -124,7 +128,8 @@ export class ClientConnection implements RoutableConnection {
   private state: State = 'handshake'
   private seq = 0
   private nextAutoId = 0
-  private toldDown = false
+  /** What `clawchat.gateway` last told (`state|reason`); '' while the browser believes it is up. */
+  private toldGateway = ''
   /** When the socket was accepted (ms since the epoch). */
   readonly openedAt = Date.now()
   private tickTimer: NodeJS.Timeout | null = null
@@ -216,16 +221,27 @@ export class ClientConnection implements RoutableConnection {
     this.sendFrame({ type: 'event', event, payload, seq: this.seq })
   }
 
-  /** Tells the browser the gateway went away or came back (once per change). */
-  gatewayChanged(up: boolean, why?: string): void {
+  /**
+   * Tells the browser what became of the gateway (once per change): `down` (the proxy retries; the
+   * SDK waits), `misconfigured` (a person must act; the SDK fails what waits) or `up` again. Users
+   * get a plain sentence; admins also what the gateway said and what to do (never the token).
+   */
+  gatewayChanged(): void {
     if (this.state !== 'ready') return
-    if (!up && !this.toldDown) {
-      this.toldDown = true
-      this.sendEvent(CLAWCHAT_GATEWAY_EVENT, { state: 'down', reason: why ?? this.deps.link.downReason })
-    } else if (up && this.toldDown) {
-      this.toldDown = false
-      this.sendEvent(CLAWCHAT_GATEWAY_EVENT, { state: 'up' })
-    }
+    const link = this.deps.link
+    const state = link.browserState
+    const reason = state === 'up' ? undefined : this.gatewayReason()
+    const told = state === 'misconfigured' ? `${state}|${reason ?? ''}` : state
+    if (told === this.toldGateway || (state === 'up' && this.toldGateway === '')) return
+    this.toldGateway = state === 'up' ? '' : told
+    this.sendEvent(CLAWCHAT_GATEWAY_EVENT, reason === undefined ? { state } : { state, reason })
+  }
+
+  /** Why the gateway is not up, as this user may be told. */
+  private gatewayReason(): string {
+    const link = this.deps.link
+    if (this.user.role === 'admin' && link.browserState === 'misconfigured' && link.operatorReason) return `${link.downReason} Administrator: ${link.operatorReason}.`
+    return link.downReason
   }
 
   /**
@@ -286,7 +302,7 @@ export class ClientConnection implements RoutableConnection {
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer)
     this.handshakeTimer = null
     this.sendEvent(CLAWCHAT_SESSION_EVENT, buildSessionPayload(this.user, this.methods, this.deps.limits))
-    if (!this.deps.link.isUp) this.gatewayChanged(false)
+    if (!this.deps.link.isUp) this.gatewayChanged()
     this.tickTimer = setInterval(() => this.sendEvent('tick', { ts: Date.now() }), this.deps.limits.tickIntervalMs)
     this.tickTimer.unref?.()
   }
@@ -468,7 +484,12 @@ export class ClientConnection implements RoutableConnection {
     }
     const plan = planned.plan
     if (!this.deps.link.isUp) {
-      this.respondError(id, unavailable(`${this.deps.link.downReason} Try again when the gateway is back (event clawchat.gateway {state:"up"}).`))
+      this.respondError(
+        id,
+        this.deps.link.browserState === 'misconfigured'
+          ? misconfigured(`${this.gatewayReason()} Retrying will not help until it is fixed.`)
+          : unavailable(`${this.deps.link.downReason} Try again when the gateway is back (event clawchat.gateway {state:"up"}).`),
+      )
       this.deps.audit.record({ ...audited, sessionKey: plan.sessionKey, ...body, outcome: 'error', code: ErrorCodes.UNAVAILABLE, ms: 0 })
       return
     }

@@ -2,7 +2,7 @@
  * Error objects the proxy sends to browsers (OpenClaw's `{code, message, details?, retryable?,
  * retryAfterMs?}`), and the redaction every outgoing text goes through.
  */
-import { ErrorCodes, type ErrorShape } from '@clawchat/protocol'
+import { ErrorCodes, MISCONFIGURED_REASON, type ErrorShape } from '@clawchat/protocol'
 
 /** `INVALID_REQUEST`: the frame or its params were wrong; the message says what to do. */
 export function invalidRequest(message: string): ErrorShape {
@@ -17,6 +17,14 @@ export function forbidden(message: string): ErrorShape {
 /** `UNAVAILABLE`, retryable: the gateway cannot be reached right now. */
 export function unavailable(message: string, retryAfterMs = 1000): ErrorShape {
   return { code: ErrorCodes.UNAVAILABLE, message, retryable: true, retryAfterMs }
+}
+
+/**
+ * `UNAVAILABLE`, not retryable: the gateway refused the proxy for a reason a person must fix (a
+ * wrong token, a device not yet approved, a protocol mismatch). `details.reason` says so, for clients.
+ */
+export function misconfigured(message: string): ErrorShape {
+  return { code: ErrorCodes.UNAVAILABLE, message, retryable: false, details: { reason: MISCONFIGURED_REASON } }
 }
 
 /** `RATE_LIMITED`, retryable after `retryAfterMs`. */

@@ -12,17 +12,24 @@
  */
 import { EventEmitter } from 'node:events'
 import { GatewayClient, type GatewayClientOptions } from '@openclaw/gateway-client'
-import type { EventFrame } from '@clawchat/protocol'
+import { PROTOCOL_VERSION, type EventFrame } from '@clawchat/protocol'
 import { createRedactor, messageOf, type SecretRedactor } from './errors.js'
 import type { DeviceIdentity } from './device-identity.js'
 import { loadOrCreateDeviceIdentity, privateKeySecrets, publicKeyRawBase64UrlFromPem, signDevicePayload } from './device-identity.js'
 import type { ProxyLog } from './log.js'
 import { CLAWCHAT_VERSION } from './version.js'
 
-/** Where the link stands. */
-export type LinkState = 'connecting' | 'up' | 'down' | 'failed' | 'closed'
+/**
+ * Where the link stands: `misconfigured` when the gateway refused it for a reason that needs a
+ * person (a wrong token, a device not yet approved, a protocol mismatch) — it keeps retrying slowly;
+ * `failed` when no retry can help until the proxy is restarted with a fixed option.
+ */
+export type LinkState = 'connecting' | 'up' | 'down' | 'misconfigured' | 'failed' | 'closed'
 
-/** The scopes the link asks for, explicitly (see DESIGN.md: abort across reconnects, sessions.reset). */
+/** What browsers are told of the link: `misconfigured` covers both `misconfigured` and `failed`. */
+export type BrowserGatewayState = 'up' | 'down' | 'misconfigured'
+
+/** The scopes the link asks for, explicitly (see docs/ARCHITECTURE.md: abort across reconnects, sessions.reset). */
 export const LINK_SCOPES = ['operator.read', 'operator.write', 'operator.admin'] as const
 
 /** The part of `GatewayClient` the link uses (a seam for tests). */
@@ -48,8 +55,13 @@ export interface GatewayLinkOptions {
   /** First retry delay, ms (default 100); doubles up to `maxDelayMs` (default 500), jittered. */
   initialDelayMs?: number
   maxDelayMs?: number
-  /** Delay between attempts after an authentication or pairing refusal, ms (default 5000). */
+  /**
+   * First delay after a refusal that needs a person (token, pairing, protocol), ms (default 5000);
+   * it doubles with each refusal in a row up to `maxAuthRetryDelayMs` (default 30000), so an
+   * operator's `openclaw devices approve` is picked up within half a minute without a restart.
+   */
   authRetryDelayMs?: number
+  maxAuthRetryDelayMs?: number
   /** An attempt that neither succeeds nor fails within this time is abandoned, ms (default 20000). */
   attemptTimeoutMs?: number
   /** Makes the client for one attempt (default: a real `GatewayClient`). */
@@ -67,13 +79,17 @@ export class UpstreamError extends Error {
   }
 }
 
-type Failure = 'unreachable' | 'auth' | 'pairing' | 'config' | 'starting' | 'other'
+type Failure = 'unreachable' | 'auth' | 'pairing' | 'protocol' | 'config' | 'starting' | 'other'
+
+/** Refusals no retry fixes by itself: a person must act (browsers hear `misconfigured`). */
+const NEEDS_A_PERSON: ReadonlySet<Failure> = new Set(['auth', 'pairing', 'protocol', 'config'])
 
 /** Sentences for people, per failure (sent to browsers in `clawchat.gateway`; no host, no token). */
 const REASONS: Record<Failure | 'closed' | 'restarting', string> = {
   unreachable: 'The chat gateway cannot be reached; reconnecting.',
   auth: 'The chat gateway refused this server; an administrator must fix its configuration.',
   pairing: "The chat gateway has not approved this server yet; waiting for its owner's approval.",
+  protocol: 'The chat gateway speaks another protocol version than this server; an administrator must update one of them.',
   config: 'This server is misconfigured for the chat gateway; an administrator must fix it.',
   starting: 'The chat gateway is starting; reconnecting.',
   other: 'The connection to the chat gateway failed; reconnecting.',
@@ -108,8 +124,13 @@ export class GatewayLink extends EventEmitter {
   state: LinkState = 'connecting'
   /** The gateway's version, from its last `hello-ok`. */
   gatewayVersion: string | undefined
-  /** Why the link is down, for people. */
+  /** Why the link is down, for people (any user may read it: no detail that helps an attacker). */
   downReason: string = REASONS.starting
+  /**
+   * Why the link is refused, for administrators, when it is `misconfigured` or `failed`: what the
+   * gateway said and what to do (the option to fix, the approval command) — never the token.
+   */
+  operatorReason: string | undefined
 
   private client: GatewayClientLike | null = null
   private attempt = 0
@@ -121,7 +142,8 @@ export class GatewayLink extends EventEmitter {
   private readonly deviceTokens = new Map<string, { token: string; scopes: string[] }>()
   private readonly redact: SecretRedactor
   private loggedOutage = false
-  private downAnnounced = false
+  /** What `down` last told (`state|reason`), so a change of reason mid-outage is told once. */
+  private announced = ''
   private lastError = ''
   private started = false
 
@@ -141,6 +163,12 @@ export class GatewayLink extends EventEmitter {
   /** True when requests can be relayed. */
   get isUp(): boolean {
     return this.state === 'up' && this.client !== null
+  }
+
+  /** What browsers are told: `up`, `down` (retrying, nothing to do) or `misconfigured` (a person must act). */
+  get browserState(): BrowserGatewayState {
+    if (this.isUp) return 'up'
+    return this.state === 'misconfigured' || this.state === 'failed' ? 'misconfigured' : 'down'
   }
 
   /**
@@ -229,7 +257,10 @@ export class GatewayLink extends EventEmitter {
   }
 
   private nextDelay(): number {
-    if (this.lastFailure === 'auth' || this.lastFailure === 'pairing') return this.opts.authRetryDelayMs ?? 5000
+    if (NEEDS_A_PERSON.has(this.lastFailure)) {
+      const first = this.opts.authRetryDelayMs ?? 5000
+      return Math.min(this.opts.maxAuthRetryDelayMs ?? 30_000, first * 2 ** Math.min(Math.max(0, this.failures - 1), 16))
+    }
     const initial = this.opts.initialDelayMs ?? 100
     const max = this.opts.maxDelayMs ?? 500
     const base = Math.min(max, initial * 2 ** Math.min(this.failures, 16))
@@ -248,6 +279,7 @@ export class GatewayLink extends EventEmitter {
         option: 'gateway.identityPath',
       })
       this.downReason = REASONS.config
+      this.operatorReason = `the proxy cannot load or create its device identity at ${this.opts.identityPath} (${messageOf(error)}): fix option "gateway.identityPath" or the folder's permissions`
       return null
     }
   }
@@ -258,7 +290,7 @@ export class GatewayLink extends EventEmitter {
     if (!identity) {
       this.failures += 1
       this.lastFailure = 'config'
-      this.setState('down')
+      this.setState('misconfigured')
       this.announceDown()
       this.schedule(5000)
       return
@@ -335,7 +367,8 @@ export class GatewayLink extends EventEmitter {
     this.gatewayVersion = typeof hello.server?.version === 'string' ? hello.server.version : this.gatewayVersion
     const again = this.loggedOutage
     this.loggedOutage = false
-    this.downAnnounced = false
+    this.announced = ''
+    this.operatorReason = undefined
     this.lastError = ''
     this.setState('up')
     this.opts.log.info(again ? 'clawchat: gateway link is back up' : 'clawchat: gateway link is up', { gatewayVersion: this.gatewayVersion })
@@ -352,6 +385,7 @@ export class GatewayLink extends EventEmitter {
     if (text.includes('security error') || text.includes('tls fingerprint') || text.includes('edge auth headers')) return 'config'
     if (d.gatewayCode === 'NOT_PAIRED' || d.detailCode === 'PAIRING_REQUIRED' || text.includes('pairing required')) return 'pairing'
     if (d.detailCode?.startsWith('AUTH_') || text.includes('token mismatch') || text.includes('unauthorized')) return 'auth'
+    if (d.detailCode === 'PROTOCOL_MISMATCH' || text.includes('protocol mismatch')) return 'protocol'
     if (text.includes('gateway starting')) return 'starting'
     if (/econnrefused|enotfound|eai_again|ehostunreach|etimedout|econnreset|socket hang up|closed \(1006\)/.test(text)) return 'unreachable'
     return 'other'
@@ -369,6 +403,7 @@ export class GatewayLink extends EventEmitter {
           { option: 'gateway.url' },
         )
         this.downReason = REASONS.config
+        this.operatorReason = `the proxy cannot connect to the gateway at ${this.opts.url}: ${message}. Use a wss:// URL (option "gateway.url") and restart the proxy`
         this.fail(client)
         return
       case 'pairing': {
@@ -380,6 +415,9 @@ export class GatewayLink extends EventEmitter {
           { requestId, deviceId: this.identity?.deviceId },
         )
         this.downReason = REASONS.pairing
+        this.operatorReason = requestId
+          ? `the gateway has not approved this proxy's device yet: on the gateway host run "openclaw devices approve ${requestId}" (no restart needed; the proxy retries)`
+          : `the gateway has not approved this proxy's device yet: on the gateway host run "openclaw devices approve --latest" (no restart needed; the proxy retries)`
         return
       }
       case 'auth':
@@ -388,6 +426,15 @@ export class GatewayLink extends EventEmitter {
           { option: 'gateway.token', detailCode: d.detailCode },
         )
         this.downReason = REASONS.auth
+        this.operatorReason = `the gateway rejected the proxy's token (${d.detailCode ?? d.gatewayCode ?? 'unauthorized'}): set option "gateway.token" to the gateway's token (gateway.auth.token on the gateway host) and restart the proxy`
+        return
+      case 'protocol':
+        this.logOnce(
+          `clawchat: the gateway at ${this.opts.url} speaks another protocol version (${message}); ClawChat speaks OpenClaw protocol ${PROTOCOL_VERSION}. Update the gateway or @clawchat/server.`,
+          { option: 'gateway.url' },
+        )
+        this.downReason = REASONS.protocol
+        this.operatorReason = `the gateway refused the proxy's protocol version (${message}); ClawChat speaks OpenClaw protocol ${PROTOCOL_VERSION}: update the gateway or @clawchat/server`
         return
       case 'starting':
         this.opts.log.debug('clawchat: the gateway is starting; retrying shortly')
@@ -441,7 +488,7 @@ export class GatewayLink extends EventEmitter {
     this.lastFailure = failure
     if (wasUp) this.failures = 0
     else this.failures += 1
-    this.setState('down')
+    this.setState(NEEDS_A_PERSON.has(failure) ? 'misconfigured' : 'down')
     this.announceDown()
     this.schedule(wasUp ? Math.round(50 + Math.random() * 100) : this.nextDelay())
   }
@@ -459,9 +506,14 @@ export class GatewayLink extends EventEmitter {
     this.announceDown()
   }
 
+  /**
+   * Emits `down` once per outage, and again when it turns from `down` to `misconfigured` (or back),
+   * or a person's task changes (token → pairing) — not for each passing reason of an outage.
+   */
   private announceDown(): void {
-    if (this.downAnnounced) return
-    this.downAnnounced = true
+    const told = this.browserState === 'misconfigured' ? `misconfigured|${this.downReason}` : 'down'
+    if (told === this.announced) return
+    this.announced = told
     this.emit('down', this.downReason)
   }
 

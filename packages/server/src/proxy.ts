@@ -36,7 +36,7 @@ export interface ProxyStats {
   connections: number
   /** Distinct users with an open connection. */
   users: number
-  /** The upstream link: `up`, `connecting`, `down`, `failed` (configuration error) or `closed`. */
+  /** The upstream link: `up`, `connecting`, `down`, `misconfigured` (refused: a person must act; retrying slowly), `failed` (a bad `gateway.url`: no retry) or `closed`. */
   gateway: LinkState
   /** The gateway's version, once known. */
   gatewayVersion: string | undefined
@@ -184,11 +184,12 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
   })
   link.on('up', () => {
     audit.record({ event: 'gateway.state', state: 'up', gatewayVersion: link.gatewayVersion })
-    for (const conn of registry.list()) conn.gatewayChanged(true)
+    for (const conn of registry.list()) conn.gatewayChanged()
   })
   link.on('down', (why: string) => {
-    audit.record({ event: 'gateway.state', state: link.state === 'failed' ? 'failed' : 'down', reason: why })
-    for (const conn of registry.list()) conn.gatewayChanged(false, why)
+    const state = link.state === 'failed' || link.state === 'misconfigured' ? link.state : 'down'
+    audit.record({ event: 'gateway.state', state, reason: why })
+    for (const conn of registry.list()) conn.gatewayChanged()
   })
   log.info(`clawchat: relay on ${opts.path}, gateway ${opts.gateway.url} (connecting in the background)`)
   link.start()

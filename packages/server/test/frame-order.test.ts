@@ -37,7 +37,7 @@ const connectParams = { minProtocol: 4, maxProtocol: 4, client: { id: 'webchat-u
 function connection(budget: UserBudget, request: (method: string) => Promise<unknown>) {
   const ws = new FakeSocket()
   const deps: ConnectionDeps = {
-    link: { isUp: true, downReason: '', gatewayVersion: '2026.9.1', request: (method) => request(method) },
+    link: { isUp: true, browserState: 'up', downReason: '', gatewayVersion: '2026.9.1', request: (method) => request(method) },
     methods: DEFAULT_METHOD_POLICY,
     namespace: 'clawchat',
     limits: { ...DEFAULT_LIMITS, handshakeTimeoutMs: 0, pingIntervalMs: 0 },

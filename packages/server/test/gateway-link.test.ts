@@ -128,6 +128,41 @@ describe('the link with a scripted client', () => {
     expect(made[0]?.options).toMatchObject({ clientName: 'gateway-client', mode: 'backend', role: 'operator', scopes: [...LINK_SCOPES] })
     expect(JSON.stringify(log.lines)).not.toContain('tok-secret-xyz')
     expect(link.downReason).toMatch(/not approved this server yet/)
+    // A person must act: browsers hear "misconfigured"; admins get the command.
+    expect(link.state).toBe('misconfigured')
+    expect(link.browserState).toBe('misconfigured')
+    expect(link.operatorReason).toContain('openclaw devices approve req-42')
+  })
+
+  it('treats a protocol mismatch as misconfigured, and retries slowly with doubling delays', async () => {
+    const log = memoryLog()
+    const at: number[] = []
+    const { createClient } = fakeClients((options) => {
+      at.push(Date.now())
+      const error = Object.assign(new Error('protocol mismatch'), { gatewayCode: 'INVALID_REQUEST', details: { code: 'PROTOCOL_MISMATCH', expectedProtocol: 5 } })
+      setTimeout(() => {
+        options.onConnectError?.(error)
+        options.onClose?.(1002, 'protocol mismatch')
+      }, 1)
+    })
+    const link = new GatewayLink({ url: 'ws://127.0.0.1:1', token: 'tok-secret-xyz', identityPath: join(tmp, 'identity.json'), requestTimeoutMs: 1000, log, createClient, authRetryDelayMs: 100, maxAuthRetryDelayMs: 400 })
+    links.push(link)
+    const told: string[] = []
+    link.on('down', () => told.push(link.browserState))
+    link.start()
+    await waitFor(() => at.length >= 5, 10_000, 'five attempts')
+    expect(link.state).toBe('misconfigured')
+    expect(link.operatorReason).toContain('OpenClaw protocol 4')
+    expect(link.downReason).toMatch(/another protocol version/)
+    // Told once, not at every attempt.
+    expect(told).toEqual(['misconfigured'])
+    const gaps = at.slice(1).map((t, i) => t - at[i]!)
+    // 100, 200, 400, 400 ms (plus the attempt itself): doubling up to the cap.
+    expect(gaps[0]).toBeGreaterThanOrEqual(95)
+    expect(gaps[1]).toBeGreaterThanOrEqual(195)
+    expect(gaps[2]).toBeGreaterThanOrEqual(395)
+    expect(gaps[3]).toBeLessThan(2000)
+    expect(log.lines.filter((l) => l.level === 'error')).toHaveLength(1)
   })
 
   it("stops with a clear error when the client refuses a plain ws:// URL at connect time", async () => {
