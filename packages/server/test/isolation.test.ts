@@ -303,7 +303,7 @@ describe('upstream identifiers', () => {
     expect(typeof request.id).toBe('string')
     expect(request.id.length).toBeGreaterThan(0)
     expect(request.id).not.toBe('browser-id-1')
-    expect(request.params).toEqual({ sessionKey: aliceKey('main'), message: 'x', idempotencyKey: upstreamRunId('clawchat', 'alice', 'main', 'a-run-ids') })
+    expect(request.params).toEqual({ sessionKey: aliceKey('main'), message: 'x', idempotencyKey: upstreamRunId('clawchat', 'alice', 'main', 'a-run-ids'), suppressCommandInterpretation: true })
   })
 
   it('are the same on another proxy instance (and after a restart): the gateway dedupes a retried send', async () => {
