@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test'
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startMockGateway } from '@clawchat/mock-gateway'
-import { runDemoCommand, type DemoProcess } from '../fixtures/demo-process.js'
+import { runDemoCommand, runPnpmDemo, type DemoProcess } from '../fixtures/demo-process.js'
 import { expectConnected, expectLastReplyState, keepScreenshot, lastReply, send } from '../fixtures/page-helpers.js'
 import { createTestAgent } from '../fixtures/test-agent.js'
 import { newToken } from '../fixtures/servers.js'
@@ -119,6 +119,31 @@ test('pointed at a gateway with -g and -t it uses that one, and never prints the
   }
 })
 
+test('`pnpm demo -t <token>` does not echo the token, and Ctrl+C stops it quietly', async () => {
+  test.setTimeout(120_000)
+  const token = newToken()
+  const mock = await startMockGateway({ port: 0, host: '127.0.0.1', token })
+  try {
+    const demo = runPnpmDemo(['-g', mock.url, '-t', token, '--port', '0', '--data-dir', dataDir()])
+    running.push(demo)
+    await demo.waitFor(/ClawChat demo is running: http:\/\/localhost:\d+/, 90_000)
+    expect(demo.output()).toContain(`gateway: ${mock.url}`)
+    // pnpm printed no command line (it used to print "$ pnpm build && … -t <token>").
+    expect(demo.output()).not.toMatch(/^\$ /m)
+    expect(demo.output()).not.toContain(token)
+
+    demo.interrupt()
+    const code = await demo.exited
+    // The demo and pnpm end with 0; npx itself ends by the SIGINT it got (a shell shows 130).
+    expect(code === 0 || code === 130 || (code === null && demo.exitSignal() === 'SIGINT')).toBe(true)
+    expect(demo.output()).toContain('[demo] SIGINT: stopping…')
+    expect(demo.output()).not.toMatch(/ERR_PNPM|ELIFECYCLE|Command failed/)
+    expect(demo.output()).not.toContain(token)
+  } finally {
+    await mock.close()
+  }
+})
+
 test('direct mode warns in the console; --help, bad flags and insecure URLs get clear messages', async () => {
   const direct = runDemoCommand(['-mode', 'direct', '--port', '0', '--data-dir', dataDir()])
   running.push(direct)
@@ -161,7 +186,9 @@ test('direct mode warns in the console; --help, bad flags and insecure URLs get 
   expect(message(['-g', 'ws://gateway-server:18789', '-t', 'x'], { OPENCLAW_ALLOW_INSECURE_PRIVATE_WS: '1' })).toBe('accepted')
   expect(message(['-g', 'wss://gateway.example.com', '-t', 'x'])).toBe('accepted')
   expect(message(['-g', 'ws://192.168.1.20:18789', '-t', 'x'])).toBe('accepted')
-  expect(message(['--users', 'alice'])).toContain('is not "name:password"')
+  expect(message(['--users', 'alice'])).toBe('demo users: "alice" has no password; write it as "alice:<password>" (or "alice:<password>:admin")')
+  expect(message(['--users', 'alice:pw,bob'])).toContain('"bob" has no password')
+  expect(message(['--users', 'alice:pw:boss'])).toContain('is not "name:password"')
   expect(message(['--users', 'alice:a,alice:b'])).toContain('listed twice')
   expect(message(['stray'])).toBe('unexpected argument "stray"; see --help')
 

@@ -19,7 +19,19 @@ async function main(): Promise<void> {
     return
   }
   const o = command.options
-  let demo: RunningDemo
+  // Signals are taken from the start: a Ctrl+C while the site is starting stops it too, quietly.
+  let demo: RunningDemo | undefined
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    console.log(`\n[demo] ${signal}: stopping…`)
+    const force = setTimeout(() => process.exit(1), 5000)
+    force.unref()
+    if (demo) void demo.close().then(() => process.exit(0))
+  }
+  process.on('SIGINT', () => stop('SIGINT'))
+  process.on('SIGTERM', () => stop('SIGTERM'))
   try {
     demo = await startDemo({
       port: o.port,
@@ -34,8 +46,13 @@ async function main(): Promise<void> {
       log: (line) => console.log(`[demo] ${line}`),
     })
   } catch (err) {
+    if (stopping) process.exit(0)
     console.error(`clawchat-demo: could not start: ${redact((err as Error).message, o.gateway?.token)}`)
     process.exit(1)
+  }
+  if (stopping) {
+    await demo.close()
+    process.exit(0)
   }
 
   const url = o.host === '127.0.0.1' || o.host === '0.0.0.0' || o.host === '::' ? `http://localhost:${demo.port}` : demo.url
@@ -65,18 +82,6 @@ async function main(): Promise<void> {
     }
   }
   console.log(lines.join('\n'))
-
-  let stopping = false
-  const stop = (signal: string) => {
-    if (stopping) return
-    stopping = true
-    console.log(`\n[demo] ${signal}: stopping…`)
-    const force = setTimeout(() => process.exit(1), 5000)
-    force.unref()
-    void demo.close().then(() => process.exit(0))
-  }
-  process.on('SIGINT', () => stop('SIGINT'))
-  process.on('SIGTERM', () => stop('SIGTERM'))
 }
 
 function redact(text: string, token: string | undefined): string {

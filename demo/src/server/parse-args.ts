@@ -59,11 +59,11 @@ Options:
 Environment: CLAWCHAT_SESSION_SECRET signs session cookies (default: generated once and kept in
 the data folder). Instances behind one load balancer need the same secret.
 
-Examples:
-  pnpm demo
-  OPENCLAW_GATEWAY_URL=ws://127.0.0.1:18789 OPENCLAW_GATEWAY_TOKEN=... pnpm demo
-  pnpm --filter @clawchat/demo start -g wss://gateway.example.com -mode proxy --host 0.0.0.0
-  CLAWCHAT_SESSION_SECRET=... pnpm --filter @clawchat/demo start --redis redis://127.0.0.1:6379 -p 36007
+Examples (from the repository root; give the token in the environment rather than with -t):
+  npx -y pnpm@12.4.2 demo
+  OPENCLAW_GATEWAY_URL=ws://127.0.0.1:18789 OPENCLAW_GATEWAY_TOKEN=... npx -y pnpm@12.4.2 demo
+  OPENCLAW_GATEWAY_TOKEN=... npx -y pnpm@12.4.2 demo -g wss://gateway.example.com --host 0.0.0.0
+  CLAWCHAT_SESSION_SECRET=... npx -y pnpm@12.4.2 demo --redis redis://127.0.0.1:6379 -p 36007
 `
 
 const VALUE_FLAGS: Record<string, keyof Flags> = {

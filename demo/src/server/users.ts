@@ -24,6 +24,9 @@ export function parseUsersSpec(spec: string): DemoUser[] {
   return checkUsers(entries.map((entry) => {
     const parts = entry.split(':')
     const [id, password, role, ...rest] = parts
+    if (id && !password && rest.length === 0 && role === undefined) {
+      throw new Error(`demo users: "${id}" has no password; write it as "${id}:<password>" (or "${id}:<password>:admin")`)
+    }
     if (!id || !password || rest.length > 0 || (role !== undefined && role !== 'admin' && role !== 'user')) {
       throw new Error(`demo users: "${id ?? ''}:…" is not "name:password" or "name:password:admin"`)
     }
