@@ -2,6 +2,8 @@ import { resolve } from 'node:path'
 import { checkGatewayUrl } from './gateway-url.js'
 import { resolveUsers, type DemoUser } from './users.js'
 import { DEFAULT_DATA_DIR } from './paths.js'
+import express from 'express'
+import { setTrustProxy } from './trust-proxy.js'
 import type { DemoMode } from './start-demo.js'
 
 /** What the command line (and the environment) asked for. */
@@ -175,12 +177,18 @@ function resolveOptions(flags: Flags, env: NodeJS.ProcessEnv): CliOptions {
   return options
 }
 
-/** Express's `trust proxy` from text: true/false, a hop count, or names and addresses as Express takes them. */
+/**
+ * Express's `trust proxy` from text: true/false, a hop count, or names and addresses as Express takes
+ * them (checked by Express itself).
+ */
 function trustProxyValue(text: string): boolean | number | string {
-  if (text === 'true') return true
-  if (text === 'false') return false
-  if (/^\d+$/.test(text)) return Number(text)
-  return text
+  const value = text === 'true' ? true : text === 'false' ? false : /^\d+$/.test(text) ? Number(text) : text
+  try {
+    setTrustProxy(express(), value)
+  } catch (err) {
+    throw new UsageError(`--trust-proxy: ${(err as Error).message.replace(/^trustProxy /, '')}`)
+  }
+  return value
 }
 
 /** A known flag where a value was expected (a value itself may start with "-", as tokens can). */

@@ -16,6 +16,7 @@ import { checkGatewayUrl } from './gateway-url.js'
 import { assertPageBuilt, BUNDLE_DIR, PUBLIC_DIR } from './paths.js'
 import { demoAgent } from './demo-agent.js'
 import { proxyLogger } from './proxy-logger.js'
+import { setTrustProxy } from './trust-proxy.js'
 
 export type DemoMode = 'proxy' | 'direct'
 
@@ -106,7 +107,7 @@ export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
   }
   const app = express()
   app.disable('x-powered-by')
-  if (opts.trustProxy !== undefined) app.set('trust proxy', opts.trustProxy)
+  if (opts.trustProxy !== undefined) setTrustProxy(app, opts.trustProxy)
   const server = createServer(app)
   try {
     await listen(server, port, host)
@@ -146,9 +147,11 @@ export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
         authenticate: (req) => (req.session as express.Request['session'] | undefined)?.user ?? null,
         path: '/clawchat',
         logger: proxyLogger(log),
-        // Behind a balancer the browser's origin is in X-Forwarded-Proto/-Host from the first upgrade
-        // on (Express's own setting reaches the proxy only with the first plain HTTP request).
-        ...(opts.trustProxy !== undefined && opts.trustProxy !== false ? { trustProxy: true } : {}),
+        // Which peers may set X-Forwarded-*: Express's `trust proxy` (set on the app above), which
+        // the proxy takes from the app once a request has passed its middleware. Only a plain
+        // true/false fits the proxy's own boolean option (and then holds from the first upgrade on);
+        // `loopback`, a hop count or addresses must stay per peer, so they are not flattened to true.
+        ...(typeof opts.trustProxy === 'boolean' ? { trustProxy: opts.trustProxy } : {}),
         // Several instances on one Redis: limits, logouts and disconnects hold across all of them.
         ...(redisClient ? { coordination: { redis: redisClient } } : {}),
         ...opts.proxyOptions,
