@@ -154,7 +154,9 @@ const MAX_STREAMS = 4096
  */
 export class StreamRedactor {
   private readonly secrets: Secrets
-  private readonly streams = new Map<string, TextStream>()
+  /** The `chat` and the `agent` streams of the runs, by upstream run id. */
+  private readonly chats = new Map<string, TextStream>()
+  private readonly agents = new Map<string, TextStream>()
 
   constructor(secrets: readonly (string | undefined)[]) {
     this.secrets = new Secrets(secrets)
@@ -181,7 +183,7 @@ export class StreamRedactor {
 
   /** How many run streams are remembered (for tests and monitoring). */
   get size(): number {
-    return this.streams.size
+    return this.chats.size + this.agents.size
   }
 
   /**
@@ -197,14 +199,13 @@ export class StreamRedactor {
   }
 
   private chat(runId: string, payload: Json): Json {
-    const key = `c:${runId}`
     if (payload.state !== 'delta') {
-      if (payload.state === 'final' || payload.state === 'aborted' || payload.state === 'error') this.streams.delete(key)
+      if (payload.state === 'final' || payload.state === 'aborted' || payload.state === 'error') this.chats.delete(runId)
       const message = redactAcrossParts(this.secrets, payload.message)
       return message === payload.message ? payload : { ...payload, message }
     }
     const full = textOf(payload.message)
-    const sent = this.step(key, {
+    const sent = this.step(this.chats, runId, this.chats.get(runId), {
       delta: typeof payload.deltaText === 'string' ? payload.deltaText : undefined,
       full,
       reset: payload.replace === true,
@@ -218,12 +219,11 @@ export class StreamRedactor {
   }
 
   private agent(runId: string, payload: Json): Json[] {
-    const key = `a:${runId}`
     const data = payload.data
     if (!isRecord(data)) return [payload]
     if (payload.stream === 'lifecycle' && (data.phase === 'end' || data.phase === 'error')) {
-      const stream = this.streams.get(key)
-      this.streams.delete(key)
+      const stream = this.agents.get(runId)
+      this.agents.delete(runId)
       if (!stream || stream.held === '') return [payload]
       // The run is over: what was held back cannot become a secret any more.
       const text = stream.sent === null ? undefined : stream.sent + stream.held
@@ -231,15 +231,15 @@ export class StreamRedactor {
       return [released, payload]
     }
     if (payload.stream !== 'assistant') return [payload]
-    const previous = this.streams.get(key)
+    const previous = this.agents.get(runId)
     const newItem = data.replace !== true && previous?.itemId !== undefined && data.itemId !== undefined && data.itemId !== previous.itemId
-    const sent = this.step(key, {
+    const sent = this.step(this.agents, runId, previous, {
       delta: typeof data.delta === 'string' ? data.delta : undefined,
       full: typeof data.text === 'string' ? data.text : undefined,
       reset: data.replace === true,
       newItem,
     })
-    const stream = this.streams.get(key)
+    const stream = previous ?? this.agents.get(runId)
     if (stream) stream.itemId = data.itemId
     if (sent === null) return [payload]
     const outData: Json = { ...data, delta: sent.delta }
@@ -249,13 +249,13 @@ export class StreamRedactor {
   }
 
   /** Advances one stream by one event. */
-  private step(key: string, step: Step): Sent {
-    let stream = this.streams.get(key)
+  private step(streams: Map<string, TextStream>, runId: string, known: TextStream | undefined, step: Step): Sent {
+    let stream = known
     if (!stream) {
       // A stream seen from its middle (the proxy started late): what came before is not ours to hold.
       const seen = step.full !== undefined && step.delta !== undefined && !step.reset ? Math.max(0, step.full.length - step.delta.length) : 0
       stream = { rawLen: seen, held: '', redacted: false, sent: null }
-      this.remember(key, stream)
+      remember(streams, runId, stream)
     }
     const restart = step.reset || step.newItem
     let delta: string
@@ -293,13 +293,15 @@ export class StreamRedactor {
     return { delta: scanned.before + scanned.after, text: text ?? (stream.redacted ? null : undefined) }
   }
 
-  private remember(key: string, stream: TextStream): void {
-    if (this.streams.size >= MAX_STREAMS) {
-      const oldest = this.streams.keys().next().value
-      if (oldest !== undefined) this.streams.delete(oldest)
-    }
-    this.streams.set(key, stream)
+}
+
+/** Remembers a new stream, forgetting the oldest one past {@link MAX_STREAMS}. */
+function remember(streams: Map<string, TextStream>, runId: string, stream: TextStream): void {
+  if (streams.size >= MAX_STREAMS) {
+    const oldest = streams.keys().next().value
+    if (oldest !== undefined) streams.delete(oldest)
   }
+  streams.set(runId, stream)
 }
 
 /** The run fields of an agent payload, for an event the redactor adds. */
