@@ -4,11 +4,13 @@ import { workspaceAliases } from '../../vitest.shared.js'
 
 export default defineConfig({
   resolve: {
-    alias: {
+    // An array: `workspaceAliases` is one (spread into an object it would silently alias nothing, and
+    // the integration tests would run the mock and the proxy from a stale dist/).
+    alias: [
       ...workspaceAliases,
       // As the published build bundles it (tsup.config.ts): reconnecting-websocket from its TypeScript source.
-      'reconnecting-websocket': createRequire(import.meta.url).resolve('reconnecting-websocket/reconnecting-websocket.ts'),
-    },
+      { find: /^reconnecting-websocket$/, replacement: createRequire(import.meta.url).resolve('reconnecting-websocket/reconnecting-websocket.ts') },
+    ],
   },
   test: {
     name: 'client',

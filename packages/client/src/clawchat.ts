@@ -23,6 +23,7 @@ import { Emitter, type ClawChatEventMap, type ClawChatState, type ResyncInfo } f
 import { uuid } from './ids.js'
 import { resolveOptions, type ClawChatOptions, type ResolvedOptions } from './options.js'
 import { RequestTracker, type Pending } from './request-tracker.js'
+import { RunRecovery, type SentParams } from './run-recovery.js'
 import { SendQueue } from './send-queue.js'
 import { loggedOut } from './session-check.js'
 import { chatStream, type StreamHost, type StreamOptions, type StreamPart } from './stream.js'
@@ -107,10 +108,14 @@ export interface Challenge {
 const SESSION_METHODS = ['chat.send', 'chat.history', 'chat.abort']
 /** How often an `UNAVAILABLE` or `RATE_LIMITED` answer may send a `chat.send` back to the queue. */
 const MAX_SEND_RETRIES = 10
+/** `details.reason` of a request the gateway refused while it drains for a restart (not counted as a retry). */
+const GATEWAY_RESTARTING = 'gateway-restarting'
+/** `chat` states that end a run. */
+const RUN_ENDS = ['final', 'error', 'aborted']
 
 /**
  * The ClawChat browser SDK: typed requests, typed events, streamed replies, and a reconnecting socket
- * that loses and duplicates nothing (DESIGN.md "The wire").
+ * that loses and duplicates nothing (docs/ARCHITECTURE.md "The wire").
  *
  * @example
  * import { ClawChat } from '@clawchat/client'
@@ -140,6 +145,9 @@ export class ClawChat {
   #closeReason: CloseReason | undefined
   readonly #tracker: RequestTracker
   readonly #queue: SendQueue<Pending>
+  readonly #recovery = new RunRecovery<Pending>()
+  /** History checks of {@link RunRecovery} under way: `chat.send`s wait in the queue until they end. */
+  #verifying = 0
   readonly #transport: Transport
   #settleReady!: (error?: Error) => void
   #everReady = false
@@ -175,7 +183,8 @@ export class ClawChat {
     this.#tracker = new RequestTracker({
       aborted: (p) => this.#onAborted(p),
       timedOut: (p) => {
-        if (!p.resend) this.#transport.send(JSON.stringify({ type: 'cancel', id: p.id }))
+        if (p.resend) this.#recovery.ended(p.params.idempotencyKey)
+        else this.#transport.send(JSON.stringify({ type: 'cancel', id: p.id }))
       },
     })
     this.#queue = new SendQueue(this.o.maxQueuedRequests)
@@ -351,7 +360,7 @@ export class ClawChat {
       return Promise.reject(err) as R
     }
     if (method === 'chat.send' && typeof p.idempotencyKey !== 'string') p.idempotencyKey = uuid()
-    return this.#call(method, p, options, method === 'chat.send') as R
+    return this.#call(method, p, options, method === 'chat.send', method === 'chat.send') as R
   }
 
   /**
@@ -417,7 +426,8 @@ export class ClawChat {
     return promise
   }
 
-  #call(method: string, params: Record<string, unknown>, options: RequestOptions, resend: boolean): Promise<unknown> {
+  /** Makes a request; with `recover`, a `chat.send` whose run {@link RunRecovery} follows until it ends. */
+  #call(method: string, params: Record<string, unknown>, options: RequestOptions, resend: boolean, recover = false): Promise<unknown> {
     if (this.#closeReason) return Promise.reject(new ClawChatClosedError(this.#closeReason))
     const { pending, promise } = this.#tracker.create(method, params, {
       timeoutMs: options.timeoutMs ?? this.o.requestTimeoutMs,
@@ -425,6 +435,7 @@ export class ClawChat {
       resend,
     })
     if (!this.#tracker.get(pending.id)) return promise // the signal had already fired
+    if (recover) this.#recovery.track(params as SentParams, pending)
     if (this.#canWrite(pending)) this.#write(pending)
     else if (!this.#queue.push(pending)) {
       this.#tracker.settle(
@@ -440,7 +451,7 @@ export class ClawChat {
   }
 
   #canWrite(p: Pending): boolean {
-    return this.#connected && (this.#state === 'open' || (this.#state === 'gateway-down' && !p.resend))
+    return this.#connected && !(p.resend && this.#verifying) && (this.#state === 'open' || (this.#state === 'gateway-down' && !p.resend))
   }
 
   #write(p: Pending): void {
@@ -457,11 +468,34 @@ export class ClawChat {
     for (const p of this.#queue.drain((q) => this.#canWrite(q))) this.#write(p)
   }
 
+  /**
+   * Before the queue goes out again: runs sent with `send()` that never ended are looked up in
+   * their session's history first (see {@link RunRecovery}); `chat.send`s wait until that is done.
+   */
+  #recover(): void {
+    if (!this.#recovery.size) return this.#flush()
+    this.#verifying++
+    void this.#recovery
+      .check({
+        history: async (sessionKey) => ((await this.#call('chat.history', { sessionKey, limit: 200 }, {}, false)) as ChatHistoryResult).messages ?? [],
+        answer: (p, result) => {
+          this.#queue.remove(p)
+          this.#tracker.settle(p, undefined, result)
+        },
+        resend: (params) => void this.#call('chat.send', params, {}, true, true).catch(() => {}),
+      })
+      .finally(() => {
+        this.#verifying--
+        this.#flush()
+      })
+  }
+
   #abortRun(sessionKey: string, runId: string): void {
     this.#call('chat.abort', { sessionKey, runId }, {}, false).catch(() => {})
   }
 
   #onAborted(p: Pending): void {
+    if (p.resend) this.#recovery.ended(p.params.idempotencyKey)
     if (!p.sent) this.#queue.remove(p)
     else if (p.resend) this.#abortRun(p.params.sessionKey as string, p.params.idempotencyKey as string)
     else this.#transport.send(JSON.stringify({ type: 'cancel', id: p.id }))
@@ -489,6 +523,7 @@ export class ClawChat {
   }
 
   #onEvent(name: string, payload: any, seq: unknown): void {
+    if (name === 'chat' && RUN_ENDS.includes(payload?.state)) this.#recovery.ended(payload.runId)
     if (typeof seq === 'number') {
       if (this.#connected && this.#lastSeq !== undefined && seq > this.#lastSeq + 1) this.#resync('gap')
       this.#lastSeq = seq
@@ -532,17 +567,22 @@ export class ClawChat {
     }
     const p = this.#tracker.get(id)
     if (!p) return // answered after a timeout, abort or cancel
-    if (ok) return this.#tracker.settle(p, undefined, payload)
-    if (p.resend && (error?.code === 'UNAVAILABLE' || error?.code === 'RATE_LIMITED') && p.retries < MAX_SEND_RETRIES) {
-      // The gateway is away, or the queue went out faster than the proxy allows: the send waits
-      // (for `clawchat.gateway up`, or `retryAfterMs`) and goes again with the same key.
-      p.retries++
+    if (ok) {
+      if (p.resend) this.#recovery.acked(p.params.idempotencyKey as string)
+      return this.#tracker.settle(p, undefined, payload)
+    }
+    const draining = (error?.details as { reason?: unknown } | undefined)?.reason === GATEWAY_RESTARTING
+    if (p.resend && (error?.code === 'UNAVAILABLE' || error?.code === 'RATE_LIMITED') && (draining || p.retries++ < MAX_SEND_RETRIES)) {
+      // The gateway is away or draining for a restart (it accepted nothing), or the queue went out
+      // faster than the proxy allows: the send waits (for `clawchat.gateway up`, or `retryAfterMs`)
+      // and goes again with the same key. A drain ends by itself, so its refusals are not counted.
       this.#tracker.unsent(p)
       this.#queue.requeue(p)
       clearTimeout(this.#retryTimer)
       this.#retryTimer = setTimeout(() => this.#flush(), error.retryAfterMs ?? 1000)
       return
     }
+    if (p.resend) this.#recovery.ended(p.params.idempotencyKey)
     this.#tracker.settle(p, new ClawChatRequestError(p.method, error ?? {}))
   }
 
@@ -573,9 +613,13 @@ export class ClawChat {
     const first = !this.#everReady
     this.#everReady = true
     this.#setState(this.#gatewayDown ? 'gateway-down' : 'open')
-    if (first) this.#settleReady()
-    this.#flush()
-    if (!first) this.#resync(this.#pendingResync ?? 'reconnect')
+    if (first) {
+      this.#settleReady()
+      this.#flush()
+    } else {
+      this.#recover()
+      this.#resync(this.#pendingResync ?? 'reconnect')
+    }
     this.#pendingResync = undefined
   }
 
@@ -587,7 +631,7 @@ export class ClawChat {
       this.#gatewayDown = false
       if (!this.#connected) return
       this.#setState('open')
-      this.#flush()
+      this.#recover()
       this.#resync('gateway-up')
     }
   }

@@ -26,10 +26,19 @@ export interface ChatSendResult {
   status: 'started' | 'in_flight' | 'ok'
 }
 
-/** Params of `chat.history`. */
+/**
+ * Params of `chat.history`: one page of a session's messages, the newest first in reach. Through
+ * the proxy an answer is bounded (its `limits.history*`): at most `limit` messages and a byte
+ * budget of them; `nextOffset` of the answer is the `offset` of the next, older page.
+ */
 export interface ChatHistoryParams {
   sessionKey?: string
+  /** Messages at most (through the proxy: 1 to its `limits.historyMaxMessages`, default that). */
   limit?: number
+  /** How many of the newest messages to skip: `nextOffset` of the previous page. Default 0. */
+  offset?: number
+  /** Characters each text keeps at most; longer ones are cut and marked `truncated`. Default 8000. */
+  maxChars?: number
 }
 
 /** One message of a session's history, with only the fields a browser may see. */
@@ -38,14 +47,24 @@ export interface ChatMessage {
   content: string | Array<{ type: string; text?: string; [key: string]: unknown }>
   timestamp?: number
   stopReason?: string
+  /** The gateway shortened this message: its text cut to `maxChars`, or the whole message omitted as too large. */
+  truncated?: boolean
+  /**
+   * Through the proxy, on rows of the user's own runs: the `runId` (= the `idempotencyKey` of the
+   * `chat.send`) the message belongs to. Lets a client tell whether a message it sent is stored.
+   */
+  runId?: string
 }
 
 /** Answer to `chat.history`. */
 export interface ChatHistoryResult {
   sessionKey: string
   messages: ChatMessage[]
+  /** Older messages exist: ask again with `offset: nextOffset`. */
   hasMore?: boolean
   totalMessages?: number
+  /** While `hasMore`: the `offset` of the next, older page. */
+  nextOffset?: number
 }
 
 /** Params of `chat.abort`: the active run of the session, or the named run. */
@@ -61,18 +80,26 @@ export interface ChatAbortResult {
   runIds: string[]
 }
 
-/** Params of `sessions.list`. */
+/** Params of `sessions.list`: one page of the user's own sessions, the most recently updated first. */
 export interface SessionsListParams {
+  /** Sessions at most (through the proxy: 1 to its `limits.sessionsListMaxRows`, default 100). */
   limit?: number
+  /** Where the page starts: `nextOffset` of the previous page. Default 0. */
+  offset?: number
+  /** Add each session's `lastMessagePreview` (through the proxy: default true). */
   includeLastMessage?: boolean
+  /** Add each session's `derivedTitle`, from its first message (through the proxy: default true). */
+  includeDerivedTitles?: boolean
 }
 
-/** One session of the user's own, with only the fields of {@link SESSION_ROW_FIELDS}. */
+/** One session of the user's own, with only the fields of {@link SESSION_ROW_FIELDS} (and, in `sessions.list`, `lastMessagePreview`). */
 export interface SessionSummary {
   key: string
   label?: string
   displayName?: string
   derivedTitle?: string
+  /** `sessions.list` only (not in `sessions.changed`): a short preview of the session's last message. */
+  lastMessagePreview?: string
   createdAt?: number
   updatedAt?: number
   lastInteractionAt?: number
@@ -91,6 +118,10 @@ export interface SessionSummary {
 export interface SessionsListResult {
   count: number
   sessions: SessionSummary[]
+  /** More sessions exist: ask again with `offset: nextOffset`. */
+  hasMore?: boolean
+  /** While `hasMore`: the `offset` of the next page. */
+  nextOffset?: number
 }
 
 /** Params of `sessions.reset`. */

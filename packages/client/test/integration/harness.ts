@@ -181,7 +181,7 @@ export async function startStack(opts: { gateway?: Partial<MockGatewayOptions>; 
 
 /** The texts of the user's and the assistant's messages of a session, in order. */
 export async function transcript(chat: ClawChat, sessionKey = 'main'): Promise<{ user: string[]; assistant: string[] }> {
-  const { messages } = await chat.history({ sessionKey, limit: 500 })
+  const { messages } = await chat.history({ sessionKey, limit: 200 })
   const of = (role: string) => messages.filter((m: ChatMessage) => m.role === role).map((m) => messageText(m) ?? '')
   return { user: of('user'), assistant: of('assistant') }
 }
