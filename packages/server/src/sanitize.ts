@@ -68,6 +68,30 @@ export function sanitizeMessage(message: unknown): Json | undefined {
 }
 
 /**
+ * The browser's `runId` of a history row, when the row belongs to one of this user's own runs: the
+ * gateway marks a user row with `idempotencyKey: "<upstream run id>:user"` and an assistant row with
+ * `__openclaw.runId`. Lets the SDK tell whether a message it sent is stored before sending it again
+ * after a gateway restart (the gateway's dedupe cache does not survive one). Other runs' ids (a
+ * recovery run the gateway started itself) are left out.
+ */
+function ownRunIdOf(ctx: ViewContext, message: Json): string | undefined {
+  const meta = isRecord(message.__openclaw) ? message.__openclaw : {}
+  const raw = message.role === 'user' ? (message.idempotencyKey ?? meta.idempotencyKey) : meta.runId
+  if (typeof raw !== 'string') return undefined
+  const run = ownerOfRun(ctx.namespace, raw.replace(/:user$/, ''), ctx.keys)
+  return run && run.userId === ctx.userId ? run.runId : undefined
+}
+
+/** A `chat.history` message as its owner sees it: the whitelisted fields, plus `runId` for the user's own runs. */
+export function sanitizeHistoryMessage(ctx: ViewContext, message: unknown): Json | undefined {
+  const out = sanitizeMessage(message)
+  if (!out) return undefined
+  const runId = ownRunIdOf(ctx, message as Json)
+  if (runId !== undefined) out.runId = runId
+  return out
+}
+
+/**
  * A `sessions.list` row (or the `session` of a `sessions.changed`) as the owner sees it, or
  * `undefined` when the row is not this user's.
  */
