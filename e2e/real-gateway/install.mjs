@@ -205,7 +205,7 @@ async function install(paths, force) {
   mkdirSync(paths.openclawPrefix, { recursive: true })
   const allowScripts = Object.fromEntries(OPENCLAW_ALLOWED_SCRIPTS.map((name) => [name, true]))
   writeFileSync(join(paths.openclawPrefix, 'package.json'), `${JSON.stringify({ private: true, description: `ClawChat real-gateway tests: openclaw@${OPENCLAW_VERSION}`, allowScripts }, null, 2)}\n`)
-  log(`installing openclaw@${OPENCLAW_VERSION} into ${paths.openclawPrefix} (under Node ${nodeVersion}; ~40 s, ~650 MB)`)
+  log(`installing openclaw@${OPENCLAW_VERSION} into ${paths.openclawPrefix} (under Node ${nodeVersion}; 1–3 min on 2 cores, ~650 MB)`)
   const openclawMs = await run(`npm install openclaw@${OPENCLAW_VERSION}`, 'npm', ['install', '--prefix', paths.openclawPrefix, '--save-exact', '--no-audit', '--no-fund', `openclaw@${OPENCLAW_VERSION}`], { env: npmEnv(paths.nodeBinDir), cwd: paths.openclawPrefix })
   const scratch = join(paths.cacheDir, 'verify-tmp')
   try {
