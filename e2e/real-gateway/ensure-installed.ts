@@ -7,7 +7,7 @@ const INSTALL_SCRIPT = fileURLToPath(new URL('./install.mjs', import.meta.url))
 
 export interface EnsureInstalledResult {
   paths: RealGatewayCachePaths
-  /** How long install.mjs took (a reuse is under 1 s, a fresh install 61–85 s on 2 cores; see README). */
+  /** How long install.mjs took (a reuse 0.4–2.2 s, a fresh install 61–85 s on 2 cores; see README). */
   durationMs: number
   /** install.mjs's output. */
   output: string
