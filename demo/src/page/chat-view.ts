@@ -54,7 +54,7 @@ export async function runChatView(me: Me, mode: Mode): Promise<SignedOut> {
   const banner = new ConnectionBanner()
   const messages = new MessageList(byId('messages'), byId('empty'), byId('scroller'))
   const title = byId('session-title')
-  const cleanup: Array<() => void> = []
+  const cleanup: Array<() => void> = [() => messages.dispose()]
   let current = sessionFromUrl() ?? 'main'
   /** Replies streaming in this page, by session (one per session; the composer waits for it). */
   const runs = new Map<string, ActiveRun>()

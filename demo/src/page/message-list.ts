@@ -1,6 +1,8 @@
 import { h, icon } from './dom.js'
 import { setMarkdown } from './render-markdown.js'
 import { messageText } from './message-text.js'
+import { decorateCodeBlocks, markOverflow, markScrolled, placeCursor } from './code-blocks.js'
+import { copyWithFeedback } from './copy.js'
 
 /** How an assistant reply ended (or that it is still arriving). */
 export type ReplyState = 'waiting' | 'streaming' | 'final' | 'aborted' | 'error'
@@ -31,11 +33,32 @@ export interface HistoryMessage {
 
 /** The chat column: the messages of the current session, the streaming reply, the empty state. */
 export class MessageList {
+  private readonly listening = new AbortController()
+
   constructor(
     private readonly list: HTMLElement,
     private readonly empty: HTMLElement,
     private readonly scroller: HTMLElement,
-  ) {}
+  ) {
+    const signal = this.listening.signal
+    // Code blocks are re-rendered while a reply streams: their Copy buttons are handled here.
+    list.addEventListener(
+      'click',
+      (event) => {
+        const button = (event.target as HTMLElement).closest<HTMLElement>('.code-copy')
+        const code = button?.closest('.code-block')?.querySelector('pre')
+        if (button && code) void copyWithFeedback(button, code.textContent ?? '')
+      },
+      { signal },
+    )
+    list.addEventListener('scroll', (event) => markScrolled(event.target as HTMLElement), { capture: true, passive: true, signal })
+    window.addEventListener('resize', () => markOverflow(list), { passive: true, signal })
+  }
+
+  /** Stops listening (the page signs out; a new list is made at the next sign-in). */
+  dispose(): void {
+    this.listening.abort()
+  }
 
   /** True when no message of the user is shown. */
   isEmpty(): boolean {
@@ -111,11 +134,19 @@ export class MessageList {
     const typing = h('div', { class: 'typing', attrs: { 'aria-label': 'Assistant is typing' } }, h('i'), h('i'), h('i'))
     const status = h('div', { class: 'msg-status' })
     status.hidden = true
+    const copy = h(
+      'button',
+      { class: 'msg-copy', attrs: { type: 'button', 'aria-label': 'Copy reply', 'data-copy-name': 'Copy reply', title: 'Copy the reply (markdown)' } },
+      icon('copy'),
+      h('span', { class: 'copy-label', text: 'Copy' }),
+    )
+    const actions = h('div', { class: 'msg-actions' }, copy)
+    actions.hidden = true
     const row = h(
       'div',
       { class: 'msg msg-assistant', attrs: { 'data-role': 'assistant', 'data-state': 'waiting' } },
       h('div', { class: 'msg-avatar' }, icon('logo')),
-      h('div', { class: 'msg-body' }, typing, md, status),
+      h('div', { class: 'msg-body' }, typing, md, status, actions),
     )
     this.list.append(row)
     this.syncEmpty()
@@ -123,10 +154,15 @@ export class MessageList {
 
     let current = ''
     let frame = 0
+    copy.addEventListener('click', () => void copyWithFeedback(copy, current))
     const render = () => {
       frame = 0
       const stick = this.nearEnd()
       setMarkdown(md, current)
+      decorateCodeBlocks(md, () => {
+        if (row.dataset.state === 'streaming' && !md.querySelector('.cursor')) placeCursor(md)
+      })
+      if (row.dataset.state === 'streaming') placeCursor(md)
       if (stick) this.scrollToEnd(false)
     }
     return {
@@ -144,16 +180,18 @@ export class MessageList {
       },
       finish: (state, note) => {
         if (frame) cancelAnimationFrame(frame)
+        row.dataset.state = state
         render()
         typing.hidden = true
-        row.dataset.state = state
         status.replaceChildren(note ?? '')
         status.hidden = !note
         if (state !== 'final' && current === '') md.hidden = true
+        actions.hidden = current === ''
       },
       revise: (text: string) => {
         current = text
         md.hidden = text === ''
+        actions.hidden = text === ''
         render()
       },
     }
