@@ -5,6 +5,7 @@ import {
   CLOSE_CODE_TABLE,
   DEFAULT_SESSION_KEY,
   PROTOCOL_VERSION,
+  MISCONFIGURED_REASON,
   parseSessionKey,
   type ChatAbortResult,
   type ChatAttachment,
@@ -155,6 +156,8 @@ export class ClawChat {
   #helloDone = false
   #sessionDone = false
   #gatewayDown = false
+  /** While the gateway refuses the proxy (`clawchat.gateway {state:"misconfigured"}`): why, for people. */
+  #misconfigured: string | undefined
   #generation = 0
   #connectId: string | undefined
   #lastSeq: number | undefined
@@ -197,7 +200,7 @@ export class ClawChat {
   }
 
   /**
-   * The connection state: `connecting`, `open`, `reconnecting`, `gateway-down` or `closed`.
+   * The connection state: `connecting`, `open`, `reconnecting`, `gateway-down`, `misconfigured` or `closed`.
    *
    * @example
    * if (chat.state !== 'open') banner.textContent = 'Reconnecting…'
@@ -435,6 +438,11 @@ export class ClawChat {
       resend,
     })
     if (!this.#tracker.get(pending.id)) return promise // the signal had already fired
+    if (resend && this.#connected && this.#misconfigured !== undefined) {
+      // Waiting would be forever: a person must fix the gateway first.
+      this.#tracker.settle(pending, this.#misconfiguredError(method))
+      return promise
+    }
     if (recover) this.#recovery.track(params as SentParams, pending)
     if (this.#canWrite(pending)) this.#write(pending)
     else if (!this.#queue.push(pending)) {
@@ -451,7 +459,8 @@ export class ClawChat {
   }
 
   #canWrite(p: Pending): boolean {
-    return this.#connected && !(p.resend && this.#verifying) && (this.#state === 'open' || (this.#state === 'gateway-down' && !p.resend))
+    const gatewayAway = this.#state === 'gateway-down' || this.#state === 'misconfigured'
+    return this.#connected && !(p.resend && this.#verifying) && (this.#state === 'open' || (gatewayAway && !p.resend))
   }
 
   #write(p: Pending): void {
@@ -490,6 +499,24 @@ export class ClawChat {
       })
   }
 
+  /** The error of a `chat.send` that cannot wait: the gateway refuses the proxy until a person acts. */
+  #misconfiguredError(method: string): ClawChatRequestError {
+    return new ClawChatRequestError(method, {
+      code: 'UNAVAILABLE',
+      message: `${this.#misconfigured} The message was not sent: the chat gateway refuses this server until an administrator fixes it.`,
+      retryable: false,
+      details: { reason: MISCONFIGURED_REASON },
+    })
+  }
+
+  /** Fails the `chat.send`s waiting in the queue: while the gateway is misconfigured they would wait forever. */
+  #failWaitingSends(): void {
+    for (const p of this.#queue.drain((q) => q.resend && !q.sent)) {
+      this.#recovery.ended(p.params.idempotencyKey)
+      this.#tracker.settle(p, this.#misconfiguredError(p.method))
+    }
+  }
+
   #abortRun(sessionKey: string, runId: string): void {
     this.#call('chat.abort', { sessionKey, runId }, {}, false).catch(() => {})
   }
@@ -504,6 +531,7 @@ export class ClawChat {
   #onOpen(): void {
     this.#generation++
     this.#helloDone = this.#sessionDone = this.#gatewayDown = false
+    this.#misconfigured = undefined
     this.#lastSeq = undefined
     clearTimeout(this.#handshakeTimer)
     this.#handshakeTimer = setTimeout(() => this.#transport.restart('handshake timeout'), this.o.reconnect.connectTimeoutMs)
@@ -571,8 +599,9 @@ export class ClawChat {
       if (p.resend) this.#recovery.acked(p.params.idempotencyKey as string)
       return this.#tracker.settle(p, undefined, payload)
     }
-    const draining = (error?.details as { reason?: unknown } | undefined)?.reason === GATEWAY_RESTARTING
-    if (p.resend && (error?.code === 'UNAVAILABLE' || error?.code === 'RATE_LIMITED') && (draining || p.retries++ < MAX_SEND_RETRIES)) {
+    const reason = (error?.details as { reason?: unknown } | undefined)?.reason
+    const draining = reason === GATEWAY_RESTARTING
+    if (p.resend && reason !== MISCONFIGURED_REASON && (error?.code === 'UNAVAILABLE' || error?.code === 'RATE_LIMITED') && (draining || p.retries++ < MAX_SEND_RETRIES)) {
       // The gateway is away or draining for a restart (it accepted nothing), or the queue went out
       // faster than the proxy allows: the send waits (for `clawchat.gateway up`, or `retryAfterMs`)
       // and goes again with the same key. A drain ends by itself, so its refusals are not counted.
@@ -612,7 +641,8 @@ export class ClawChat {
     this.#transport.markHealthy()
     const first = !this.#everReady
     this.#everReady = true
-    this.#setState(this.#gatewayDown ? 'gateway-down' : 'open')
+    this.#setState(this.#gatewayDown ? (this.#misconfigured !== undefined ? 'misconfigured' : 'gateway-down') : 'open')
+    if (this.#misconfigured !== undefined) this.#failWaitingSends()
     if (first) {
       this.#settleReady()
       this.#flush()
@@ -626,9 +656,17 @@ export class ClawChat {
   #onGateway(g: ClawChatGatewayPayload): void {
     if (g?.state === 'down') {
       this.#gatewayDown = true
+      this.#misconfigured = undefined
       if (this.#connected) this.#setState('gateway-down')
+    } else if (g?.state === 'misconfigured') {
+      this.#gatewayDown = true
+      this.#misconfigured = g.reason ?? ''
+      if (!this.#connected) return
+      this.#setState('misconfigured')
+      this.#failWaitingSends()
     } else if (g?.state === 'up' && this.#gatewayDown) {
       this.#gatewayDown = false
+      this.#misconfigured = undefined
       if (!this.#connected) return
       this.#setState('open')
       this.#recover()

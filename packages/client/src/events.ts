@@ -7,12 +7,15 @@ import type { CloseReason } from './errors.js'
  * - `open`: ready, requests go straight out;
  * - `reconnecting`: the socket was lost; requests wait in the queue;
  * - `gateway-down`: the proxy is there but its gateway is not; `chat.send`s wait in the queue;
+ * - `misconfigured`: the gateway refused the proxy for a reason a person must fix (a wrong token, a
+ *   device not yet approved, a protocol mismatch): `chat.send`s fail at once with a non-retryable
+ *   `UNAVAILABLE` (`details.reason: "misconfigured"`) instead of waiting; `open` again once it is fixed;
  * - `closed`: for good (see `chat.closeReason`).
  *
  * @example
  * chat.on('state', ({ state }) => (banner.hidden = state === 'open'))
  */
-export type ClawChatState = 'connecting' | 'open' | 'reconnecting' | 'gateway-down' | 'closed'
+export type ClawChatState = 'connecting' | 'open' | 'reconnecting' | 'gateway-down' | 'misconfigured' | 'closed'
 
 /**
  * Payload of the `state` event.

@@ -93,4 +93,41 @@ describe('gateway down and up (clawchat.gateway)', () => {
     server.last.receive({ type: 'event', event: 'clawchat.gateway', payload: { state: 'up' } })
     await send
   })
+
+  it('misconfigured: queued chat.sends fail at once, not retryable; new ones fail without waiting; up brings back open', async () => {
+    const server = createFakeServer()
+    const { chat } = newChat(server)
+    await chat.ready
+    server.last.receive({ type: 'event', event: 'clawchat.gateway', payload: { state: 'down', reason: 'The chat gateway cannot be reached; reconnecting.' } })
+    const queued = chat.send('queued while down')
+    await sleep(20)
+    const reason = 'The chat gateway refused this server; an administrator must fix its configuration.'
+    server.last.receive({ type: 'event', event: 'clawchat.gateway', payload: { state: 'misconfigured', reason } })
+    expect(chat.state).toBe('misconfigured')
+    const failure = await queued.then(
+      () => null,
+      (e: unknown) => e,
+    )
+    expect(failure).toMatchObject({ code: 'UNAVAILABLE', retryable: false, details: { reason: 'misconfigured' } })
+    expect((failure as Error).message).toContain(reason)
+    await expect(chat.send('sent while misconfigured')).rejects.toMatchObject({ code: 'UNAVAILABLE', retryable: false })
+    expect(server.last.requests('chat.send')).toHaveLength(0)
+
+    server.last.receive({ type: 'event', event: 'clawchat.gateway', payload: { state: 'up' } })
+    expect(chat.state).toBe('open')
+    const ok = await chat.send('after the fix')
+    expect(ok.status).toBe('started')
+    expect(server.last.requests('chat.send')).toHaveLength(1)
+  })
+
+  it('a chat.send answered "misconfigured" (the link was refused meanwhile) is not sent again', async () => {
+    const server = createFakeServer()
+    server.handlers['chat.send'] = () => ({
+      error: { code: 'UNAVAILABLE', message: 'The chat gateway refused this server. Retrying will not help until it is fixed.', retryable: false, details: { reason: 'misconfigured' } },
+    })
+    const { chat } = newChat(server)
+    await expect(chat.send('Hello')).rejects.toMatchObject({ code: 'UNAVAILABLE', retryable: false, details: { reason: 'misconfigured' } })
+    await sleep(30)
+    expect(server.last.requests('chat.send')).toHaveLength(1)
+  })
 })

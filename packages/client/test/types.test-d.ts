@@ -69,7 +69,7 @@ describe('ClawChat typed API', () => {
 
   it('exposes state, closeReason and the session facts', () => {
     expectTypeOf(chat.state).toEqualTypeOf<ClawChatState>()
-    expectTypeOf<ClawChatState>().toEqualTypeOf<'connecting' | 'open' | 'reconnecting' | 'gateway-down' | 'closed'>()
+    expectTypeOf<ClawChatState>().toEqualTypeOf<'connecting' | 'open' | 'reconnecting' | 'gateway-down' | 'misconfigured' | 'closed'>()
     expectTypeOf(chat.closeReason).toEqualTypeOf<CloseReason | undefined>()
     expectTypeOf<CloseReason>().toEqualTypeOf<'logged-out' | 'closed' | 'auth-failed'>()
     expectTypeOf(chat.ready).toEqualTypeOf<Promise<void>>()
