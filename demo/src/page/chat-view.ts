@@ -260,6 +260,7 @@ export async function runChatView(me: Me, mode: Mode): Promise<SignedOut> {
     chat.on('clawchat.gateway', (payload) => {
       const g = payload as { state?: string; reason?: string }
       if (g.state === 'down' && chat.state === 'gateway-down') banner.show('gateway-down', g.reason)
+      if (g.state === 'misconfigured') banner.show('misconfigured', g.reason)
     }),
   )
 

@@ -1,19 +1,22 @@
 import { byId, h } from './dom.js'
 
 /** The SDK's connection states. */
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'gateway-down' | 'closed'
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'gateway-down' | 'misconfigured' | 'closed'
 
 const LABELS: Record<ConnectionState, string> = {
   connecting: 'Connecting…',
   open: 'Connected',
   reconnecting: 'Reconnecting…',
   'gateway-down': 'Assistant offline',
+  misconfigured: 'Assistant unavailable',
   closed: 'Disconnected',
 }
 
 /**
  * The connection indicator in the top bar and the banner under it: nothing while connected,
- * "reconnecting" while the socket is away, "gateway down" while the proxy cannot reach the gateway.
+ * "reconnecting" while the socket is away, "gateway down" while the proxy cannot reach the gateway,
+ * "misconfigured" while the gateway refuses the proxy (messages cannot be sent: the banner says so,
+ * with the proxy's reason — for an admin, what to do).
  */
 export class ConnectionBanner {
   private readonly indicator = byId('connection')
@@ -42,6 +45,10 @@ export class ConnectionBanner {
       this.banner.replaceChildren(
         h('span', { class: 'spinner', attrs: { 'aria-hidden': 'true' } }),
         h('span', { text: 'The assistant is unreachable right now. Messages you send now will go out when it is back.' }),
+      )
+    } else if (state === 'misconfigured') {
+      this.banner.replaceChildren(
+        h('span', { text: `${detail ?? 'The assistant’s setup needs an administrator.'} Messages cannot be sent until it is fixed.` }),
       )
     } else {
       const reload = h('button', { class: 'btn btn-outline', text: 'Reload', attrs: { type: 'button' } })
