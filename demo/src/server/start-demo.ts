@@ -147,11 +147,9 @@ export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
         authenticate: (req) => (req.session as express.Request['session'] | undefined)?.user ?? null,
         path: '/clawchat',
         logger: proxyLogger(log),
-        // Which peers may set X-Forwarded-*: Express's `trust proxy` (set on the app above), which
-        // the proxy takes from the app once a request has passed its middleware. Only a plain
-        // true/false fits the proxy's own boolean option (and then holds from the first upgrade on);
-        // `loopback`, a hop count or addresses must stay per peer, so they are not flattened to true.
-        ...(typeof opts.trustProxy === 'boolean' ? { trustProxy: opts.trustProxy } : {}),
+        // Which peers may set X-Forwarded-*: the same value as Express's `trust proxy` (set on the
+        // app above), so the proxy judges the very first upgrade by it too.
+        ...(opts.trustProxy !== undefined ? { trustProxy: opts.trustProxy } : {}),
         // Several instances on one Redis: limits, logouts and disconnects hold across all of them.
         ...(redisClient ? { coordination: { redis: redisClient } } : {}),
         ...opts.proxyOptions,

@@ -13,6 +13,7 @@ import { plainWsProblem } from './plain-ws.js'
 import { COMMAND_NAME_PATTERN, DEFAULT_COMMAND_POLICY, commandName, type CommandAllowance, type CommandPolicy } from './commands.js'
 import { DEFAULT_METHOD_POLICY, RELAYABLE_METHODS, type MethodPolicy, type Role } from './policy.js'
 import { NAMESPACE_PATTERN } from './session-keys.js'
+import { compileTrust, type TrustFn, type TrustProxyOption } from './trust-proxy.js'
 
 /** The default gateway URL: a gateway on this machine, on its default port. */
 export const DEFAULT_GATEWAY_URL = 'ws://127.0.0.1:18789'
@@ -115,10 +116,13 @@ export interface ClawChatProxyOptions {
   /** Browser origins allowed to connect. Default: only the app's own origin. */
   allowedOrigins?: readonly string[]
   /**
-   * Trust `X-Forwarded-Host`/`-Proto` when computing the app's own origin. Default: Express's
-   * `trust proxy` setting once the middleware has seen a request, else `false`.
+   * Which peers may speak for the browser through `X-Forwarded-Host`/`-Proto` (the app's own origin
+   * for the Origin check) and `X-Forwarded-For` (the browser's address in the audit trail): the values
+   * of Express's `trust proxy` — `true`, `false`, a hop count, addresses or subnets (`'loopback'`,
+   * `['10.0.0.0/8']`) or a function. Default: Express's own setting once the middleware has seen a
+   * request, else nobody. Set it behind a load balancer, so the first upgrade is judged right too.
    */
-  trustProxy?: boolean
+  trustProxy?: TrustProxyOption
   /** First segment of every gateway key the proxy makes (separate apps on one gateway). Default `clawchat`. */
   namespace?: string
   /** Which methods each role may call. */
@@ -162,7 +166,7 @@ export interface ResolvedOptions {
   authenticate: Authenticate
   path: string
   allowedOrigins: readonly string[] | undefined
-  trustProxy: boolean | undefined
+  trustProxy: TrustFn | undefined
   namespace: string
   methods: MethodPolicy
   commands: CommandPolicy
@@ -282,7 +286,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
       return normalized
     })
   }
-  if (o.trustProxy !== undefined && typeof o.trustProxy !== 'boolean') throw bad('trustProxy', 'must be a boolean', o.trustProxy)
+  const trustProxy = o.trustProxy === undefined ? undefined : compileTrust(o.trustProxy, 'trustProxy')
 
   const namespace = o.namespace === undefined ? DEFAULT_NAMESPACE : o.namespace
   if (typeof namespace !== 'string' || !NAMESPACE_PATTERN.test(namespace)) {
@@ -336,7 +340,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     authenticate: o.authenticate ?? defaultAuthenticate,
     path,
     allowedOrigins,
-    trustProxy: o.trustProxy,
+    trustProxy,
     namespace,
     methods,
     commands,

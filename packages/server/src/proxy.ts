@@ -28,7 +28,8 @@ import { watchStoreDestroy } from './store-destroy-hook.js'
 import { answerUnlessTaken, claimUpgrade } from './unhandled-upgrade.js'
 import { StreamRedactor } from './stream-redactor.js'
 import { UpstreamBudget } from './upstream-budget.js'
-import { clientAddress, gateUpgrade, refuseUpgrade, type GateResult } from './upgrade.js'
+import { clientAddress, type TrustFn } from './trust-proxy.js'
+import { gateUpgrade, refuseUpgrade, type GateResult } from './upgrade.js'
 
 /** Counters for monitoring. */
 export interface ProxyStats {
@@ -107,7 +108,6 @@ export interface ClawChatProxy {
   stats(): ProxyStats
 }
 
-type TrustFn = (address: string, hop: number) => boolean
 
 /** The app sessions with open sockets, each with its store and users: what the logout check reads. */
 function watchedSessions(registry: ConnectionRegistry<ClientConnection>): WatchedSession[] {
@@ -264,11 +264,11 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
       : undefined
   watcher?.start()
 
-  function trustProxyFor(req: IncomingMessage): boolean {
-    if (opts.trustProxy !== undefined) return opts.trustProxy
-    if (!expressTrust) return false
+  /** Does the peer of `req` (hop 0) speak for the browser, by the option or by Express's setting? */
+  function trustsPeer(req: IncomingMessage, trust: TrustFn | undefined): boolean {
+    if (!trust) return false
     try {
-      return expressTrust(req.socket.remoteAddress ?? '', 0)
+      return trust(req.socket.remoteAddress ?? '', 0)
     } catch {
       return false
     }
@@ -386,9 +386,9 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
       refuseUpgrade(socket, 503)
       return true
     }
-    const trust = trustProxyFor(req)
-    const ip = clientAddress(req, trust)
-    gateUpgrade(req, opts, trust)
+    const trustFn = opts.trustProxy ?? expressTrust
+    const ip = clientAddress(req, trustFn)
+    gateUpgrade(req, opts, trustsPeer(req, trustFn))
       .then((result) => admit(req, socket, head, result, ip))
       .catch((error: unknown) => {
         log.error(`clawchat: the upgrade gate failed: ${messageOf(error)}`)

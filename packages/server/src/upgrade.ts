@@ -60,16 +60,6 @@ export function originAllowed(req: IncomingMessage, allowed: readonly string[] |
   return { ok: origin === ownOrigin(req, trustProxy), origin }
 }
 
-/**
- * The browser's address for the audit trail: the socket's peer, or behind a trusted proxy the first
- * `X-Forwarded-For` hop.
- */
-export function clientAddress(req: IncomingMessage, trustProxy: boolean): string | undefined {
-  const forwarded = trustProxy ? header(req, 'x-forwarded-for')?.split(',')[0]?.trim() : undefined
-  const address = forwarded || req.socket.remoteAddress
-  return address ? address.slice(0, 64) : undefined
-}
-
 /** How long the session middleware may take on one request before the store counts as failed. */
 export const SESSION_TIMEOUT_MS = 10_000
 

@@ -67,7 +67,9 @@ describe('clawchatProxy options', () => {
     [{ ...base, limits: { handshakeTimeoutMs: -1 } }, 'option "limits.handshakeTimeoutMs" must be an integer number of ms, at least 100, or 0 for no limit, got -1'],
     [{ ...base, limits: { constructor: 1 } }, 'option "limits.constructor" is not a limit'],
     [{ ...base, logger: {} }, 'option "logger" must be a pino-compatible logger'],
-    [{ ...base, trustProxy: 'yes' }, 'option "trustProxy" must be a boolean'],
+    [{ ...base, trustProxy: 'yes' }, 'option "trustProxy": invalid IP address: yes'],
+    [{ ...base, trustProxy: -1 }, 'option "trustProxy" as a number must be a count of hops'],
+    [{ ...base, trustProxy: {} }, `option "trustProxy" must be true, false, a number of hops`],
     [{ ...base, gatway: {} }, 'unknown option "gatway"'],
   ])('rejects a bad option with a message naming it (%#)', (options, message) => {
     expect(error(options)).toContain(message)

@@ -68,6 +68,34 @@ describe('the upgrade gate', () => {
     expect(await h.upgradeStatus(again, forwarded)).toBe(101)
   })
 
+  it("takes Express's `trust proxy` values: 'loopback' trusts this loopback peer, a list without it does not", async () => {
+    const forwarded = { Origin: 'https://chat.example', 'X-Forwarded-Host': 'chat.example', 'X-Forwarded-Proto': 'https' }
+    h = await startHarness({ proxy: { trustProxy: 'loopback' } })
+    const cookie = await h.login({ id: 'alice' })
+    expect(await h.upgradeStatus(cookie, forwarded)).toBe(101)
+    await h.close()
+    h = await startHarness({ proxy: { trustProxy: ['10.0.0.0/8', '192.168.1.1'] } })
+    const other = await h.login({ id: 'alice' })
+    expect(await h.upgradeStatus(other, forwarded)).toBe(403)
+  })
+
+  it('audits the browser address as the nearest untrusted X-Forwarded-For hop, never the forgeable leftmost one', async () => {
+    // Behind nginx on loopback: nginx appends the real peer after whatever the browser wrote.
+    h = await startHarness({ proxy: { trustProxy: 'loopback' } })
+    const cookie = await h.login({ id: 'alice' })
+    expect(await h.upgradeStatus(cookie, { 'X-Forwarded-For': '6.6.6.6, 203.0.113.7' })).toBe(101)
+    const opened = h.capture.audit.filter((l) => l.includes('"connection.open"')).at(-1) ?? ''
+    expect(opened).toContain('"ip":"203.0.113.7"')
+    expect(opened).not.toContain('6.6.6.6')
+    await h.close()
+    // Nobody trusted: the socket's own peer, whatever the header says.
+    h = await startHarness()
+    const again = await h.login({ id: 'alice' })
+    expect(await h.upgradeStatus(again, { 'X-Forwarded-For': '6.6.6.6' })).toBe(101)
+    const plain = h.capture.audit.filter((l) => l.includes('"connection.open"')).at(-1) ?? ''
+    expect(plain).toContain('"ip":"127.0.0.1"')
+  })
+
   it("follows Express's own `trust proxy` setting once the middleware has seen a request", async () => {
     const forwarded = { Origin: 'https://chat.example', 'X-Forwarded-Host': 'chat.example', 'X-Forwarded-Proto': 'https' }
     h = await startHarness({ appSettings: { 'trust proxy': 'loopback' } })
