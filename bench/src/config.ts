@@ -26,10 +26,11 @@ export interface BenchConfig {
 /**
  * Limits the streaming scenarios give `clawchatProxy`: a benchmark client starts a new `chat.send`
  * each time a run ends (dozens per second), far above the default 20/s per connection meant for
- * people. Everything else — method policy, audit, other limits — stays at its default, and the
- * rate meters still run on every message.
+ * people, and far above the 100 runs per user in 5 minutes that keep one user from flooding the
+ * gateway's dedupe cache (`userChatSendsPer5Min`, off here). Everything else — method policy,
+ * audit, other limits — stays at its default, and the rate meters still run on every message.
  */
-export const STREAMING_LIMITS: Record<string, number> = { messagesPerSecond: 5000, userMessagesPerSecond: 5000 }
+export const STREAMING_LIMITS: Record<string, number> = { messagesPerSecond: 5000, userMessagesPerSecond: 5000, userChatSendsPer5Min: 0 }
 
 /** A reply of 100 deltas of 8 characters: chat delta frames of ~300–1,100 bytes, ~680 on average. */
 const STREAM_SPEC: ReplySpec = { chunks: 100, chunkChars: 8 }
