@@ -87,7 +87,7 @@ describe('recovery of acknowledged runs after a reconnect', () => {
     await vi.waitFor(() => expect(server.last.requests('chat.send')).toHaveLength(1))
     let answerHistory: (() => void) | undefined
     server.handlers['chat.history'] = (p, f, socket) => {
-      answerHistory = () => socket.receive({ type: 'res', id: f.id, ok: true, payload: { sessionKey: p.sessionKey, messages: [] } })
+      answerHistory = () => socket.receive(JSON.stringify({ type: 'res', id: f.id, ok: true, payload: { sessionKey: p.sessionKey, messages: [] } }))
       return undefined
     }
     server.last.serverClose(1012)
@@ -166,5 +166,25 @@ describe('a gateway draining for a restart', () => {
     const sends = server.last.requests('chat.send')
     expect(sends).toHaveLength(15)
     expect(new Set(sends.map((f) => f.params.idempotencyKey))).toEqual(new Set([runId]))
+  })
+
+  it('waits longer after each drain refusal (×2 up to ×8 retryAfterMs, jittered), so many clients do not hammer a draining gateway', async () => {
+    const server = createFakeServer()
+    const at: number[] = []
+    server.handlers['chat.send'] = (p) => {
+      at.push(Date.now())
+      return at.length <= 5
+        ? { error: { code: 'UNAVAILABLE', message: 'chat.send unavailable during gateway restart', retryable: true, retryAfterMs: 40, details: { reason: 'gateway-restarting' } } }
+        : started(p)
+    }
+    const { chat } = newChat(server)
+    await chat.send('Hello')
+    const gaps = at.slice(1).map((t, i) => t - at[i]!)
+    // Lower bounds only (a loaded machine makes timers later, never earlier): 40 ms × 2^n × at least 0.5.
+    expect(gaps[0]).toBeGreaterThanOrEqual(19)
+    expect(gaps[1]).toBeGreaterThanOrEqual(39)
+    expect(gaps[2]).toBeGreaterThanOrEqual(79)
+    expect(gaps[3]).toBeGreaterThanOrEqual(159)
+    expect(gaps[4]).toBeGreaterThanOrEqual(159) // capped at ×8
   })
 })
