@@ -181,7 +181,15 @@ export async function startStack(opts: { gateway?: Partial<MockGatewayOptions>; 
 
 /** The texts of the user's and the assistant's messages of a session, in order. */
 export async function transcript(chat: ClawChat, sessionKey = 'main'): Promise<{ user: string[]; assistant: string[] }> {
-  const { messages } = await chat.history({ sessionKey, limit: 200 })
+  let messages: ChatMessage[] | undefined
+  for (let attempt = 1; !messages; attempt++) {
+    try {
+      ;({ messages } = await chat.history({ sessionKey, limit: 200 }))
+    } catch (err) {
+      // A read lost with its socket (a test that closes sockets every second) is retried, as a page would.
+      if (!(err as { retryable?: boolean }).retryable || attempt >= 5) throw err
+    }
+  }
   const of = (role: string) => messages.filter((m: ChatMessage) => m.role === role).map((m) => messageText(m) ?? '')
   return { user: of('user'), assistant: of('assistant') }
 }
