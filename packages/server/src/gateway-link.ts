@@ -344,7 +344,8 @@ export class GatewayLink extends EventEmitter {
     }
     const client = (this.opts.createClient ?? ((o) => new GatewayClient(o)))(options)
     this.client = client
-    if (this.state !== 'up') this.setState('connecting')
+    // A refusal that needs a person stays one while the link retries: no flicker to 'connecting'.
+    if (this.state !== 'up' && this.state !== 'misconfigured') this.setState('connecting')
     this.attemptTimer = setTimeout(() => {
       if (!isCurrent() || this.state === 'up') return
       this.opts.log.debug('clawchat: gateway connection attempt timed out; retrying')
