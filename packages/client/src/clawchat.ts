@@ -601,14 +601,17 @@ export class ClawChat {
     }
     const reason = (error?.details as { reason?: unknown } | undefined)?.reason
     const draining = reason === GATEWAY_RESTARTING
-    if (p.resend && reason !== MISCONFIGURED_REASON && (error?.code === 'UNAVAILABLE' || error?.code === 'RATE_LIMITED') && (draining || p.retries++ < MAX_SEND_RETRIES)) {
+    if (p.resend && reason !== MISCONFIGURED_REASON && (error?.code === 'UNAVAILABLE' || error?.code === 'RATE_LIMITED') && (draining || p.retries < MAX_SEND_RETRIES)) {
       // The gateway is away or draining for a restart (it accepted nothing), or the queue went out
       // faster than the proxy allows: the send waits (for `clawchat.gateway up`, or `retryAfterMs`)
-      // and goes again with the same key. A drain ends by itself, so its refusals are not counted.
+      // and goes again with the same key. A drain ends by itself, so its refusals are not counted;
+      // they wait longer each time (×2 up to ×8, jittered) so that many clients do not hammer it.
+      const wait = (error.retryAfterMs ?? 1000) * (draining ? Math.min(2 ** p.retries, 8) * (0.5 + Math.random() / 2) : 1)
+      p.retries++
       this.#tracker.unsent(p)
       this.#queue.requeue(p)
       clearTimeout(this.#retryTimer)
-      this.#retryTimer = setTimeout(() => this.#flush(), error.retryAfterMs ?? 1000)
+      this.#retryTimer = setTimeout(() => this.#flush(), wait)
       return
     }
     if (p.resend) this.#recovery.ended(p.params.idempotencyKey)
