@@ -29,6 +29,7 @@ import { takeBoth, type ProxyLimits, type RateMeter, type RateVerdict, type User
 import type { ProxyLog } from './log.js'
 import { allowedMethods, effectiveScopes, planRequest, type MethodPolicy } from './policy.js'
 import type { RoutableConnection } from './router.js'
+import { chatSendKey, type ChatSendBudget } from './run-budget.js'
 import { isRecord, sanitizeGatewayError } from './sanitize.js'
 import type { SessionStoreLike } from './session-check.js'
 import type { StreamRedactor } from './stream-redactor.js'
@@ -37,12 +38,12 @@ import type { UpstreamBudget, UpstreamRefusal } from './upstream-budget.js'
 /** What a connection needs of the upstream link. */
 export interface LinkView {
   readonly isUp: boolean
-  readonly downReason: string
   /** `up`, `down` or `misconfigured`, as browsers are told. */
   readonly browserState: BrowserGatewayState
-  readonly gatewayVersion: string | undefined
+  readonly downReason: string
   /** The refusal's details for administrators (never the token), when misconfigured. */
   readonly operatorReason?: string | undefined
+  readonly gatewayVersion: string | undefined
   request(method: string, params: Record<string, unknown>, options?: { signal?: AbortSignal }): Promise<unknown>
 }
 
@@ -69,6 +70,8 @@ export interface ConnectionDeps {
    * is relayed only within them. The proxy always passes one; without it nothing is bounded.
    */
   upstream?: UpstreamBudget
+  /** `limits.userChatSendsPer5Min`: each user's distinct `chat.send` keys in the gateway's dedupe window. */
+  chatSends?: ChatSendBudget
   /** Redacts secrets that a history message's text parts only form together (issue 16.5). */
   streams?: StreamRedactor
   onClosed(conn: ClientConnection): void
@@ -468,6 +471,7 @@ export class ClientConnection implements RoutableConnection {
       userId: this.userId,
       role: this.user.role,
       commands: this.deps.commands?.[this.user.role] ?? [],
+      limits: this.deps.limits,
       newIdempotencyKey: () => randomUUID(),
     }
     const audited = { event: 'request' as const, userId: this.userId, connId: this.connId, id, method, bytes }
@@ -491,6 +495,13 @@ export class ClientConnection implements RoutableConnection {
           : unavailable(`${this.deps.link.downReason} Try again when the gateway is back (event clawchat.gateway {state:"up"}).`),
       )
       this.deps.audit.record({ ...audited, sessionKey: plan.sessionKey, ...body, outcome: 'error', code: ErrorCodes.UNAVAILABLE, ms: 0 })
+      return
+    }
+    const sendsWait = method === 'chat.send' ? (this.deps.chatSends?.take(this.userId, chatSendKey(params)) ?? 0) : 0
+    if (sendsWait > 0) {
+      const error = rateLimited(`Too many messages: at most ${this.deps.limits.userChatSendsPer5Min} in 5 minutes; retry in ${Math.ceil(sendsWait / 1000)} s.`, sendsWait)
+      this.respondError(id, error)
+      this.deps.audit.record({ ...audited, sessionKey: plan.sessionKey, ...body, outcome: 'error', code: error.code, ms: 0 })
       return
     }
     const held = this.deps.upstream?.reserve(this.userId, bytes) ?? (() => {})

@@ -23,6 +23,19 @@ export interface ProxyLimits extends ClawChatLimits {
    * link's socket; a request that would pass it gets `UNAVAILABLE` (retryable). At least `upstreamBytesPerUser`.
    */
   upstreamBytesTotal: number
+  /** Messages one `chat.history` answer carries at most (the browser's `limit`, 1 to this; older ones: `offset`). */
+  historyMaxMessages: number
+  /** Characters of each text a `chat.history` answer keeps at most (the browser's `maxChars`, 1 to this; 8000 when not given). */
+  historyMaxChars: number
+  /** Bytes (JSON) of the messages of one `chat.history` answer at most: older messages are left for the next page. */
+  historyMaxBytes: number
+  /** Sessions one `sessions.list` answer carries at most (the browser's `limit`, 1 to this; 100 when not given). */
+  sessionsListMaxRows: number
+  /**
+   * Different `chat.send` keys one user may send upstream within 5 minutes (the gateway's dedupe
+   * window, 1,000 keys for everybody): more get `RATE_LIMITED` (retryable). 0: no limit. See `run-budget.ts`.
+   */
+  userChatSendsPer5Min: number
 }
 
 /** Limits as the `limits` option takes them: any subset. */
@@ -41,9 +54,14 @@ export const DEFAULT_LIMITS: Readonly<ProxyLimits> = Object.freeze({
   handshakeTimeoutMs: 15_000,
   upstreamBytesPerUser: 4 * 1024 * 1024,
   upstreamBytesTotal: 64 * 1024 * 1024,
+  historyMaxMessages: 200,
+  historyMaxChars: 32_000,
+  historyMaxBytes: 1024 * 1024,
+  sessionsListMaxRows: 200,
+  userChatSendsPer5Min: 100,
 })
 
-const RULES: Record<keyof ProxyLimits, { min: number; zeroMeansNone?: boolean; what: string }> = {
+const RULES: Record<keyof ProxyLimits, { min: number; max?: number; zeroMeansNone?: boolean; what: string }> = {
   maxPayload: { min: 1024, what: 'an integer number of bytes, at least 1024' },
   messagesPerSecond: { min: 1, what: 'an integer, at least 1' },
   userMessagesPerSecond: { min: 1, what: 'an integer, at least 1' },
@@ -55,6 +73,13 @@ const RULES: Record<keyof ProxyLimits, { min: number; zeroMeansNone?: boolean; w
   handshakeTimeoutMs: { min: 100, zeroMeansNone: true, what: 'an integer number of ms, at least 100, or 0 for no limit' },
   upstreamBytesPerUser: { min: 1024, what: 'an integer number of bytes, at least 1024' },
   upstreamBytesTotal: { min: 1024, what: 'an integer number of bytes, at least 1024' },
+  // The gateway's own bounds: chat.history takes limit ≤ 1000 and maxChars ≤ 500000, and sends
+  // at most 6 MiB of messages whatever it is asked.
+  historyMaxMessages: { min: 1, max: 1000, what: 'an integer from 1 to 1000' },
+  historyMaxChars: { min: 1, max: 500_000, what: 'an integer from 1 to 500000' },
+  historyMaxBytes: { min: 16 * 1024, max: 6 * 1024 * 1024, what: 'an integer number of bytes from 16384 to 6291456 (6 MiB)' },
+  sessionsListMaxRows: { min: 1, max: 1000, what: 'an integer from 1 to 1000' },
+  userChatSendsPer5Min: { min: 1, max: 1000, zeroMeansNone: true, what: 'an integer from 1 to 1000 (the gateway keeps 1000 keys for everybody), or 0 for no limit' },
 }
 
 /** The limits a browser is told about (`ClawChatLimits`), in the order of the contract. */
@@ -78,7 +103,10 @@ export function resolveLimits(option: unknown, name = 'clawchatProxy'): ProxyLim
     if (!Object.hasOwn(RULES, key)) throw new TypeError(`${name}: option "limits.${key}" is not a limit; known limits: ${Object.keys(RULES).join(', ')}`)
     const rule = RULES[key as keyof ProxyLimits]
     if (value === undefined) continue
-    const ok = typeof value === 'number' && Number.isSafeInteger(value) && (value >= rule.min || (rule.zeroMeansNone === true && value === 0))
+    const ok =
+      typeof value === 'number' &&
+      Number.isSafeInteger(value) &&
+      ((value >= rule.min && (rule.max === undefined || value <= rule.max)) || (rule.zeroMeansNone === true && value === 0))
     if (!ok) throw new TypeError(`${name}: option "limits.${key}" must be ${rule.what}, got ${JSON.stringify(value)}`)
     out[key as keyof ProxyLimits] = value as number
   }

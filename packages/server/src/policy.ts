@@ -15,8 +15,9 @@ import {
   type ErrorShape,
 } from '@clawchat/protocol'
 import { mustSuppressCommands, type CommandAllowance } from './commands.js'
+import { historyPaging, historyRequest, previewOf, readBounds, sessionsListPaging, sessionsListRequest, wasTruncated, type ReadBounds } from './bounded-reads.js'
 import { forbidden, invalidRequest } from './errors.js'
-import { browserRunId, isRecord, pick, sanitizeMessage, sanitizeSessionRow, type ViewContext } from './sanitize.js'
+import { browserRunId, isRecord, pick, sanitizeHistoryMessage, sanitizeSessionRow, type ViewContext } from './sanitize.js'
 import { IDEMPOTENCY_KEY_PATTERN, gatewaySessionKey, parseUpstreamRunId, upstreamRunId } from './session-keys.js'
 
 /** A user's role as `authenticate` returned it. */
@@ -69,6 +70,8 @@ export interface PlanContext extends ViewContext {
    * upstream with `suppressCommandInterpretation: true`. Default: none.
    */
   commands?: CommandAllowance
+  /** The bounds of `chat.history` and `sessions.list` answers (`limits.history*`, `limits.sessionsListMaxRows`). Default: the default limits. */
+  limits?: Partial<ReadBounds>
   /** Makes a fresh idempotency key when the browser sent none (injected to keep this pure). */
   newIdempotencyKey: () => string
 }
@@ -109,14 +112,6 @@ function unexpected(method: string, params: Params, allowed: readonly string[]):
 function sessionKeyOf(method: string, value: unknown): { ok: true; key: string } | { ok: false; result: PlanResult } {
   const parsed = parseSessionKey(value)
   return parsed.ok ? parsed : { ok: false, result: fail(`invalid ${method} params: ${parsed.message}`) }
-}
-
-function integerIn(method: string, name: string, value: unknown, min: number, max: number): PlanResult | null {
-  if (value === undefined) return null
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    return fail(`invalid ${method} params: ${name} must be an integer from ${min} to ${max}`)
-  }
-  return null
 }
 
 /**
@@ -214,19 +209,20 @@ const chatHistory: Planner = (params, ctx) => {
   if (extra) return extra
   const session = sessionKeyOf(method, params.sessionKey)
   if (!session.ok) return session.result
-  const bad =
-    integerIn(method, 'limit', params.limit, 1, 1000) ??
-    integerIn(method, 'offset', params.offset, 0, Number.MAX_SAFE_INTEGER) ??
-    integerIn(method, 'maxChars', params.maxChars, 1, 500_000)
-  if (bad) return bad
-  const upstream: Params = { ...pick(params, ['limit', 'offset', 'maxChars']), sessionKey: gatewaySessionKey(ctx.namespace, ctx.userId, session.key) }
+  // Bounded in messages, characters and bytes on every call: no answer can close the shared link.
+  const request = historyRequest(params, readBounds(ctx.limits))
+  if (!request.ok) return fail(`invalid ${method} params: ${request.problem}`)
+  const upstream: Params = { ...request.upstream, sessionKey: gatewaySessionKey(ctx.namespace, ctx.userId, session.key) }
   return singleCall(method, session.key, upstream, (payload) => {
     const source = isRecord(payload) ? payload : {}
-    const messages = Array.isArray(source.messages) ? source.messages.map(sanitizeMessage).filter((m) => m !== undefined) : []
-    const out: Params = { sessionKey: session.key, messages }
-    if (typeof source.hasMore === 'boolean') out.hasMore = source.hasMore
-    if (typeof source.totalMessages === 'number') out.totalMessages = source.totalMessages
-    return out
+    const messages: Params[] = []
+    for (const raw of Array.isArray(source.messages) ? source.messages : []) {
+      const message = sanitizeHistoryMessage(ctx, raw)
+      if (!message) continue
+      if (wasTruncated(raw)) message.truncated = true
+      messages.push(message)
+    }
+    return { sessionKey: session.key, messages, ...historyPaging(source) }
   })
 }
 
@@ -260,48 +256,26 @@ const chatAbort: Planner = (params, ctx) => {
   })
 }
 
-/** Upstream pages `sessions.list` asks for, at most, to find the user's own rows. */
-export const SESSIONS_LIST_PAGE = 500
-export const SESSIONS_LIST_MAX_PAGES = 40
-
 const sessionsList: Planner = (params, ctx) => {
   const method = 'sessions.list'
-  const extra = unexpected(method, params, ['limit', 'includeLastMessage', 'includeDerivedTitles'])
+  const extra = unexpected(method, params, ['limit', 'offset', 'includeLastMessage', 'includeDerivedTitles'])
   if (extra) return extra
-  const bad = integerIn(method, 'limit', params.limit, 1, 10_000)
-  if (bad) return bad
-  for (const flag of ['includeLastMessage', 'includeDerivedTitles'] as const) {
-    if (params[flag] !== undefined && typeof params[flag] !== 'boolean') return fail(`invalid ${method} params: ${flag} must be a boolean`)
-  }
-  const limit = typeof params.limit === 'number' ? params.limit : 100
-  return {
-    ok: true,
-    plan: {
-      method,
-      async run(call) {
-        // The gateway lists every user's sessions and applies its limit before any filter of
-        // ours could: page through them and keep the user's own.
-        const sessions: Params[] = []
-        let offset = 0
-        for (let page = 0; page < SESSIONS_LIST_MAX_PAGES && sessions.length < limit; page += 1) {
-          const upstream: Params = { limit: SESSIONS_LIST_PAGE, offset }
-          if (params.includeDerivedTitles === true) upstream.includeDerivedTitles = true
-          const payload = await call(method, upstream)
-          const source = isRecord(payload) ? payload : {}
-          const rows = Array.isArray(source.sessions) ? source.sessions : []
-          for (const row of rows) {
-            const mine = sanitizeSessionRow(ctx, row)
-            if (mine) sessions.push(mine)
-          }
-          const next = typeof source.nextOffset === 'number' ? source.nextOffset : offset + rows.length
-          if (source.hasMore !== true || rows.length === 0 || next <= offset) break
-          offset = next
-        }
-        const kept = sessions.slice(0, limit)
-        return { count: kept.length, sessions: kept }
-      },
-    },
-  }
+  // ONE upstream request, for the caller's own sessions only (the gateway's `search` on the key
+  // prefix): the cost of a list is the caller's sessions, never everybody's.
+  const request = sessionsListRequest(params, readBounds(ctx.limits), ctx.namespace, ctx.userId)
+  if (!request.ok) return fail(`invalid ${method} params: ${request.problem}`)
+  return singleCall(method, undefined, request.upstream, (payload) => {
+    const source = isRecord(payload) ? payload : {}
+    const sessions: Params[] = []
+    for (const row of Array.isArray(source.sessions) ? source.sessions : []) {
+      const mine = sanitizeSessionRow(ctx, row)
+      if (!mine) continue
+      const preview = previewOf(row)
+      if (preview !== undefined) mine.lastMessagePreview = preview
+      sessions.push(mine)
+    }
+    return { count: sessions.length, sessions, ...sessionsListPaging(source) }
+  })
 }
 
 const sessionsReset: Planner = (params, ctx) => {

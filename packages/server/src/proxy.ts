@@ -25,6 +25,7 @@ import { EventRouter } from './router.js'
 import { isRecord } from './sanitize.js'
 import { SessionWatcher, type SessionStoreLike, type WatchedSession } from './session-check.js'
 import { watchStoreDestroy } from './store-destroy-hook.js'
+import { ChatSendBudget } from './run-budget.js'
 import { answerUnlessTaken, claimUpgrade } from './unhandled-upgrade.js'
 import { StreamRedactor } from './stream-redactor.js'
 import { UpstreamBudget } from './upstream-budget.js'
@@ -174,6 +175,7 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
     log,
     redact: redactSecrets,
   })
+  const chatSends = opts.limits.userChatSendsPer5Min > 0 ? new ChatSendBudget(opts.limits.userChatSendsPer5Min) : undefined
   const upstream = new UpstreamBudget({ perUser: opts.limits.upstreamBytesPerUser, total: opts.limits.upstreamBytesTotal }, () => link.queuedBytes)
   link.on('event', (frame) => {
     try {
@@ -323,6 +325,7 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
           log,
           redact,
           upstream,
+          chatSends,
           streams,
           onClosed(c) {
             release()

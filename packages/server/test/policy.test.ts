@@ -152,7 +152,11 @@ describe('chat.history', () => {
       ],
     }))
     const result = await plan('chat.history', { sessionKey: 'Main', limit: 20 }).run(up.call)
-    expect(up.calls[0]).toEqual({ method: 'chat.history', params: { limit: 20, sessionKey: gatewaySessionKey(NS, 'alice', 'main') } })
+    // Bounded on every call: the gateway never sends more than maxBytes of messages.
+    expect(up.calls[0]).toEqual({
+      method: 'chat.history',
+      params: { limit: 20, maxChars: 8000, maxBytes: 1024 * 1024, sessionKey: gatewaySessionKey(NS, 'alice', 'main') },
+    })
     expect(result).toEqual({
       sessionKey: 'main',
       hasMore: false,
@@ -244,19 +248,17 @@ describe('sessions.list', () => {
         { key: 'main', updatedAt: 5, status: 'done', label: 'L' },
         { key: 'work', updatedAt: 5, status: 'done', label: 'L' },
       ],
+      hasMore: false,
     })
   })
 
-  it('pages through the gateway list (its limit applies before our filter) and applies the browser limit after', async () => {
-    const pages = [
-      { sessions: [row('agent:main:main'), row(`agent:main:${gatewaySessionKey(NS, 'bob', 'x')}`)], hasMore: true, nextOffset: 2 },
-      { sessions: [row(`agent:main:${gatewaySessionKey(NS, 'alice', 'a')}`), row(`agent:main:${gatewaySessionKey(NS, 'alice', 'b')}`)], hasMore: true, nextOffset: 4 },
-      { sessions: [row(`agent:main:${gatewaySessionKey(NS, 'alice', 'c')}`)], hasMore: false, nextOffset: null },
-    ]
-    const up = upstream((_m, p) => pages[(p.offset as number) / 2])
-    const result = (await plan('sessions.list', { limit: 2 }).run(up.call)) as { sessions: Array<{ key: string }> }
-    expect(result.sessions.map((s) => s.key)).toEqual(['a', 'b'])
-    expect(up.calls.map((c) => c.params.offset)).toEqual([0, 2])
+  it('asks the gateway once, for the caller own sessions only, and passes the paging on', async () => {
+    const up = upstream(() => ({ sessions: [row(`agent:main:${gatewaySessionKey(NS, 'alice', 'c')}`)], hasMore: true, nextOffset: 12 }))
+    const result = await plan('sessions.list', { limit: 2, offset: 10 }).run(up.call)
+    expect(up.calls).toEqual([
+      { method: 'sessions.list', params: { search: ':clawchat:mfwgsy3f:', limit: 2, offset: 10, includeLastMessage: true, includeDerivedTitles: true } },
+    ])
+    expect(result).toMatchObject({ count: 1, sessions: [{ key: 'c' }], hasMore: true, nextOffset: 12 })
   })
 
   it.each([[{ search: 'alice' }], [{ label: 'x' }], [{ ownerId: 'x' }], [{ limit: -1 }], [{ includeGlobal: true }]])('refuses %j', (params) => {
