@@ -522,7 +522,7 @@ export class ClientConnection implements RoutableConnection {
         outcome = 'cancelled' // the answer is dropped
         return
       }
-      this.respond(id, method === 'chat.history' && this.deps.streams ? this.deps.streams.history(payload) : payload)
+      this.respond(id, this.deps.streams ? this.redactAnswer(this.deps.streams, method, payload) : payload)
     } catch (error) {
       if (this.inflight.get(id) !== controller) {
         outcome = 'cancelled'
@@ -539,6 +539,13 @@ export class ClientConnection implements RoutableConnection {
       if (this.inflight.get(id) === controller) this.inflight.delete(id)
       this.deps.audit.record({ ...audited, sessionKey: plan.sessionKey, ...body, outcome, code, ms: Date.now() - started })
     }
+  }
+
+  /** What only the joined text parts of a history message, or a cut text or preview, would show of a secret. */
+  private redactAnswer(streams: StreamRedactor, method: string, payload: unknown): unknown {
+    if (method === 'chat.history') return streams.history(payload)
+    if (method === 'sessions.list') return streams.sessionsList(payload)
+    return payload
   }
 
   private shutdown(): void {

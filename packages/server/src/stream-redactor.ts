@@ -18,6 +18,9 @@
 /** What stands where a secret was. */
 export const REDACTED = '[redacted]'
 
+/** What the gateway appends to a history text it cut to `maxChars`. */
+const TRUNCATION_MARKER = '\n...(truncated)...'
+
 type Json = Record<string, unknown>
 
 const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -174,11 +177,47 @@ export class StreamRedactor {
     if (this.secrets.list.length === 0 || !isRecord(payload) || !Array.isArray(payload.messages)) return payload
     let changed = false
     const messages = payload.messages.map((m: unknown) => {
-      const out = redactAcrossParts(this.secrets, m)
+      let out = redactAcrossParts(this.secrets, m)
+      // A text the gateway cut short (`maxChars`) may end in the first characters of a secret.
+      if (isRecord(out) && out.truncated === true) {
+        const text = textOf(out)
+        const trimmed = text === undefined ? text : this.trimCut(text)
+        if (trimmed !== text && trimmed !== undefined) out = withText(out, trimmed)
+      }
       if (out !== m) changed = true
       return out
     })
     return changed ? { ...payload, messages } : payload
+  }
+
+  /**
+   * A `sessions.list` answer whose previews (`lastMessagePreview`, a message cut short) end in no
+   * first characters of a secret; the same object when none does.
+   */
+  sessionsList(payload: unknown): unknown {
+    if (this.secrets.list.length === 0 || !isRecord(payload) || !Array.isArray(payload.sessions)) return payload
+    let changed = false
+    const sessions = payload.sessions.map((row: unknown) => {
+      if (!isRecord(row) || typeof row.lastMessagePreview !== 'string') return row
+      const preview = this.trimCut(row.lastMessagePreview)
+      if (preview === row.lastMessagePreview) return row
+      changed = true
+      return { ...row, lastMessagePreview: preview }
+    })
+    return changed ? { ...payload, sessions } : payload
+  }
+
+  /**
+   * A text that was cut short (before the gateway's "\n...(truncated)..." marker, or at its end),
+   * without a tail that could be the start of a secret: the rest of the secret is gone, so the
+   * per-frame redaction cannot see it, but its start must not show either.
+   */
+  private trimCut(text: string): string {
+    const marked = text.endsWith(TRUNCATION_MARKER)
+    const body = marked ? text.slice(0, -TRUNCATION_MARKER.length) : text
+    const keep = this.secrets.holdFrom(body, 0)
+    if (keep >= body.length) return text
+    return body.slice(0, keep) + (marked ? TRUNCATION_MARKER : '')
   }
 
   /** How many run streams are remembered (for tests and monitoring). */
