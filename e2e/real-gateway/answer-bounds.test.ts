@@ -97,7 +97,9 @@ async function historyLatencies(chat: ClawChat, until: () => boolean): Promise<n
     const t = performance.now()
     await chat.request('chat.history', { sessionKey: 'main', limit: 20 }, { timeoutMs: 60_000 })
     out.push(performance.now() - t)
-    await new Promise((r) => setTimeout(r, 25))
+    // Paced under the proxy's per-connection limit (20 a second): on a quiet machine an answer takes
+    // a few ms, and a 25 ms pause let bob's loop run into RATE_LIMITED.
+    await new Promise((r) => setTimeout(r, 60))
   }
   return out
 }
