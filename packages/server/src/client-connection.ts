@@ -487,29 +487,28 @@ export class ClientConnection implements RoutableConnection {
       return
     }
     const plan = planned.plan
+    /** Answers a planned request with `error` at once (nothing went upstream), and audits it. */
+    const refuse = (error: ErrorShape): void => {
+      this.respondError(id, error)
+      this.deps.audit.record({ ...audited, sessionKey: plan.sessionKey, ...body, outcome: 'error', code: error.code, ms: 0 })
+    }
     if (!this.deps.link.isUp) {
-      this.respondError(
-        id,
+      refuse(
         this.deps.link.browserState === 'misconfigured'
           ? misconfigured(`${this.gatewayReason()} Retrying will not help until it is fixed.`)
           : unavailable(`${this.deps.link.downReason} Try again when the gateway is back (event clawchat.gateway {state:"up"}).`),
       )
-      this.deps.audit.record({ ...audited, sessionKey: plan.sessionKey, ...body, outcome: 'error', code: ErrorCodes.UNAVAILABLE, ms: 0 })
       return
     }
     const sendsWait = method === 'chat.send' ? (this.deps.chatSends?.take(this.userId, chatSendKey(params)) ?? 0) : 0
     if (sendsWait > 0) {
-      const error = rateLimited(`Too many messages: at most ${this.deps.limits.userChatSendsPer5Min} in 5 minutes; retry in ${Math.ceil(sendsWait / 1000)} s.`, sendsWait)
-      this.respondError(id, error)
-      this.deps.audit.record({ ...audited, sessionKey: plan.sessionKey, ...body, outcome: 'error', code: error.code, ms: 0 })
+      refuse(rateLimited(`Too many messages: at most ${this.deps.limits.userChatSendsPer5Min} in 5 minutes; retry in ${Math.ceil(sendsWait / 1000)} s.`, sendsWait))
       return
     }
     const held = this.deps.upstream?.reserve(this.userId, bytes) ?? (() => {})
     if (typeof held !== 'function') {
       // Never queued: the gateway is not taking what it was already sent (issue 16.4).
-      const error = upstreamRefusal(held)
-      this.respondError(id, error)
-      this.deps.audit.record({ ...audited, sessionKey: plan.sessionKey, ...body, outcome: 'error', code: error.code, ms: 0 })
+      refuse(upstreamRefusal(held))
       return
     }
     const controller = new AbortController()
