@@ -17,7 +17,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { clawchatProxy, type ClawChatProxy, type ClawChatProxyOptions } from '../src/index.js'
 import { loadConnectRedis, nodeRedisClient } from './helpers/cluster-app.js'
-import { TestClient } from './helpers/harness.js'
+import { openTestClient, TestClient } from './helpers/harness.js'
 import { startRedisServer, type RedisServer } from './helpers/redis-server.js'
 
 /** A session store in files, one JSON file per session, with async I/O (as session-file-store keeps them). */
@@ -114,14 +114,7 @@ async function startStoreApp(store: session.Store, proxyOptions: Partial<ClawCha
       return cookie.split(';')[0] as string
     },
     open(cookie) {
-      const ws = new WebSocket(`${baseUrl.replace('http', 'ws')}/clawchat`, { headers: { cookie } })
-      const client = new TestClient(ws)
-      clients.push(client)
-      return new Promise((resolve, reject) => {
-        ws.once('open', () => resolve(client))
-        ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)))
-        ws.once('error', reject)
-      })
+      return openTestClient(`${baseUrl.replace('http', 'ws')}/clawchat`, clients, { cookie })
     },
     post(path, cookie) {
       return fetch(`${baseUrl}${path}`, { method: 'POST', headers: { cookie } })

@@ -143,6 +143,21 @@ export class TestClient {
   }
 }
 
+/**
+ * Opens a browser-like socket to `wsUrl` with these headers (a session cookie), adds it to `clients`
+ * (for cleanup) and resolves once it is open; rejects with the status of a refused upgrade.
+ */
+export function openTestClient(wsUrl: string, clients: TestClient[], headers: Record<string, string>): Promise<TestClient> {
+  const ws = new WebSocket(wsUrl, { headers })
+  const client = new TestClient(ws)
+  clients.push(client)
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(client))
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)))
+    ws.once('error', reject)
+  })
+}
+
 /** Options of {@link startHarness}. */
 export interface HarnessOptions {
   gateway?: Partial<MockGatewayOptions>
@@ -273,14 +288,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return cookie.split(';')[0] as string
     },
     open(cookie, headers = {}) {
-      const ws = new WebSocket(wsUrl, { headers: { ...(cookie ? { Cookie: cookie } : {}), ...headers } })
-      const client = new TestClient(ws)
-      clients.push(client)
-      return new Promise((resolve, reject) => {
-        ws.once('open', () => resolve(client))
-        ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)))
-        ws.once('error', reject)
-      })
+      return openTestClient(wsUrl, clients, { ...(cookie ? { Cookie: cookie } : {}), ...headers })
     },
     async connectAs(user, sendConnect = true) {
       const client = await harness.open(await harness.login(user))
