@@ -25,7 +25,9 @@ describe('relay benchmark (smoke)', () => {
     for (const mode of MODES) {
       expect(results.throughput?.[mode].deltasPerSecond, `throughput ${mode}`).toBeGreaterThan(0)
       expect(results.latency?.[mode].samples, `latency ${mode}`).toBeGreaterThan(0)
-      expect(results.replyBytes?.[mode].chatDeltas, `reply bytes ${mode}`).toBe(Math.ceil(SMOKE.replyBytes.replyChars / SMOKE.replyBytes.chunkChars))
+      expect(results.replyBytes?.[mode].chatDeltas, `reply bytes ${mode}`).toBe(
+        Math.ceil(SMOKE.replyBytes.replyChars / SMOKE.replyBytes.chunkChars),
+      )
       expect(results.replyBytes?.[mode].wireBytes, `reply bytes ${mode}`).toBeGreaterThan(0)
     }
     expect(results.throughput?.proxy.relayCpuUsPerEvent).toBeGreaterThan(0)
@@ -44,9 +46,12 @@ describe('relay benchmark (smoke)', () => {
     expect(results.profile?.topSelf.length).toBeGreaterThan(0)
     expect(readFileSync(join(dir, 'profile-proxy.txt'), 'utf8')).toContain('Top 30 functions by self time')
 
-    expect(Object.keys(results.summary)).toEqual(expect.arrayContaining(['relay_vs_pipe_throughput', 'relay_cpu_us_per_event']))
+    expect(Object.keys(results.summary)).toEqual(
+      expect.arrayContaining(['relay_vs_pipe_throughput', 'relay_cpu_us_per_event']),
+    )
     expect(results.targets.map((t) => t.met)).not.toContain(null)
     const markdown = renderMarkdown(results)
-    for (const heading of ['## Targets', '## 1.', '## 2.', '## 3.', '## 4.', '## 5.', '## Relay profile']) expect(markdown).toContain(heading)
+    for (const heading of ['## Targets', '## 1.', '## 2.', '## 3.', '## 4.', '## 5.', '## Relay profile'])
+      expect(markdown).toContain(heading)
   })
 })

@@ -15,10 +15,20 @@ describe('soak (smoke)', () => {
     expect(r.restart.ms).toBeGreaterThan(0)
     expect(r.acknowledged + Object.values(r.failed).reduce((a, b) => a + b, 0)).toBe(r.sent)
     expect(r.acknowledged).toBe(r.sent)
-    expect({ lost: r.lost, doubled: r.doubledFinals, misdelivered: r.misdelivered, runErrors: r.runErrors }).toEqual({ lost: 0, doubled: 0, misdelivered: 0, runErrors: 0 })
-    expect({ lostInHistory: r.lostInHistory, doubledInHistory: r.doubledInHistory, foreignInHistory: r.foreignInHistory }).toEqual({ lostInHistory: 0, doubledInHistory: 0, foreignInHistory: 0 })
+    expect({ lost: r.lost, doubled: r.doubledFinals, misdelivered: r.misdelivered, runErrors: r.runErrors }).toEqual({
+      lost: 0,
+      doubled: 0,
+      misdelivered: 0,
+      runErrors: 0,
+    })
+    expect({
+      lostInHistory: r.lostInHistory,
+      doubledInHistory: r.doubledInHistory,
+      foreignInHistory: r.foreignInHistory,
+    }).toEqual({ lostInHistory: 0, doubledInHistory: 0, foreignInHistory: 0 })
     expect(r.answered).toBe(r.acknowledged)
-    for (const where of ['before', 'after', 'afterGc'] as const) for (const rss of Object.values(r.rss[where])) expect(rss).toBeGreaterThan(0)
+    for (const where of ['before', 'after', 'afterGc'] as const)
+      for (const rss of Object.values(r.rss[where])) expect(rss).toBeGreaterThan(0)
     expect(renderSoak(r)).toMatch(/\| \*\*lost\*\* .* \| \*\*0\*\* \|/)
   })
 })

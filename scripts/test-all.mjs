@@ -18,9 +18,16 @@ const only = process.argv.slice(2).filter((a) => a !== '--exit-zero')
 
 function run(command, args, env, cwd = '.') {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: join(root, cwd), stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } })
+    const child = spawn(command, args, {
+      cwd: join(root, cwd),
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, ...env },
+    })
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)))
-    child.on('error', (err) => { console.error(`could not start ${command}: ${err.message}`); resolve(127) })
+    child.on('error', (err) => {
+      console.error(`could not start ${command}: ${err.message}`)
+      resolve(127)
+    })
   })
 }
 
@@ -55,7 +62,9 @@ for (const suite of suites) {
     counts = suite.counts(JSON.parse(readFileSync(resultPath, 'utf8')))
   } catch {
     failed += 1
-    problems.push(`${suite.name}: exited ${code} without a readable result file (${suite.resultFile}); counted as one failure`)
+    problems.push(
+      `${suite.name}: exited ${code} without a readable result file (${suite.resultFile}); counted as one failure`,
+    )
     timings.push(`  ${suite.name}: no result file, ${seconds(Date.now() - suiteStarted)}`)
     continue
   }
@@ -64,10 +73,14 @@ for (const suite of suites) {
   skipped += counts.skipped
   if (code !== 0 && counts.failed === 0) {
     failed += 1
-    problems.push(`${suite.name}: exited ${code} with no failed test reported (an error outside tests); counted as one failure`)
+    problems.push(
+      `${suite.name}: exited ${code} with no failed test reported (an error outside tests); counted as one failure`,
+    )
   }
   console.log(`=== ${suite.name}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped ===`)
-  timings.push(`  ${suite.name}: ${counts.passed} passed, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}, ${seconds(Date.now() - suiteStarted)}`)
+  timings.push(
+    `  ${suite.name}: ${counts.passed} passed, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}, ${seconds(Date.now() - suiteStarted)}`,
+  )
 }
 
 // Everything on stdout, in order, so that nothing follows the summary in a merged log.

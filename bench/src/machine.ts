@@ -21,7 +21,9 @@ export interface MachineInfo {
 
 function fdLimit(): string {
   try {
-    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'))
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'))
     const [soft, hard] = line?.replace('Max open files', '').trim().split(/\s+/) ?? []
     return `${soft}/${hard}`
   } catch {

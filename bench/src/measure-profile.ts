@@ -85,14 +85,19 @@ function areaOf(url: string, name: string): string {
 function locationOf(frame: CallFrame): string {
   const map = frame.url ? sourceMapFor(frame.url) : null
   if (map) {
-    const entry = map.findEntry(frame.lineNumber, frame.columnNumber) as { originalSource?: string; originalLine?: number }
+    const entry = map.findEntry(frame.lineNumber, frame.columnNumber) as {
+      originalSource?: string
+      originalLine?: number
+    }
     if (entry.originalSource) {
       const src = entry.originalSource.replace(/^.*?(packages\/[^/]+\/)?(src\/)/, '$1$2')
       return `${src}:${(entry.originalLine ?? 0) + 1}`
     }
   }
   if (!frame.url) return ''
-  const short = frame.url.replace(/^file:\/\/.*node_modules\/\.pnpm\/[^/]+\/node_modules\//, '').replace(/^file:\/\/\/work\/main\//, '')
+  const short = frame.url
+    .replace(/^file:\/\/.*node_modules\/\.pnpm\/[^/]+\/node_modules\//, '')
+    .replace(/^file:\/\/\/work\/main\//, '')
   return `${short}:${frame.lineNumber + 1}`
 }
 
@@ -107,7 +112,12 @@ function pad(text: string, width: number): string {
  * const summary = summarizeProfile('/tmp/prof/proxy.cpuprofile', 'clawchatProxy, scenario 1 load')
  * writeFileSync('results/profile-proxy.txt', summary.text)
  */
-export function summarizeProfile(path: string, title: string, window?: { startUs: number; endUs: number }, topN = 30): ProfileSummary {
+export function summarizeProfile(
+  path: string,
+  title: string,
+  window?: { startUs: number; endUs: number },
+  topN = 30,
+): ProfileSummary {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile
   // V8 stamps samples with the monotonic clock the driver's window is on: keep the window only.
   const times: number[] = []
@@ -165,7 +175,10 @@ export function summarizeProfile(path: string, title: string, window?: { startUs
     totalMs: ms(total.get(key) ?? 0),
     totalPct: pct(total.get(key) ?? 0),
   }))
-  const topSelf = rows.filter((r) => r.selfMs > 0).sort((a, b) => b.selfMs - a.selfMs).slice(0, topN)
+  const topSelf = rows
+    .filter((r) => r.selfMs > 0)
+    .sort((a, b) => b.selfMs - a.selfMs)
+    .slice(0, topN)
   const topServerInclusive = rows
     .filter((r) => r.area === '@clawchat/server' && r.totalMs > 0)
     .sort((a, b) => b.totalMs - a.totalMs)
@@ -181,19 +194,36 @@ export function summarizeProfile(path: string, title: string, window?: { startUs
 
   const lines: string[] = []
   lines.push(`CPU profile: ${title}`)
-  lines.push(windowOnly ? 'samples of the measured window only (start-up and shutdown left out)' : 'samples of the whole process life (start-up included)')
+  lines.push(
+    windowOnly
+      ? 'samples of the measured window only (start-up and shutdown left out)'
+      : 'samples of the whole process life (start-up included)',
+  )
   lines.push(`busy ${ms(busyUs)} ms, idle ${ms(idleUs)} ms (percentages below are of busy time)`)
   lines.push('')
   lines.push('By area (self time):')
-  for (const a of byArea.slice(0, 20)) lines.push(`  ${pad(`${a.selfPct.toFixed(1)}%`, 7)} ${pad(`${a.selfMs} ms`, 11)} ${a.area}`)
+  for (const a of byArea.slice(0, 20))
+    lines.push(`  ${pad(`${a.selfPct.toFixed(1)}%`, 7)} ${pad(`${a.selfMs} ms`, 11)} ${a.area}`)
   lines.push('')
   lines.push(`Top ${topN} functions by self time:`)
   lines.push(`  ${pad('self%', 7)}${pad('total%', 8)}${pad('function', 34)}${pad('area', 26)}location`)
-  for (const r of topSelf) lines.push(`  ${pad(r.selfPct.toFixed(1), 7)}${pad(r.totalPct.toFixed(1), 8)}${pad(r.function, 34)}${pad(r.area, 26)}${r.location}`)
+  for (const r of topSelf)
+    lines.push(
+      `  ${pad(r.selfPct.toFixed(1), 7)}${pad(r.totalPct.toFixed(1), 8)}${pad(r.function, 34)}${pad(r.area, 26)}${r.location}`,
+    )
   lines.push('')
   lines.push('@clawchat/server functions by inclusive time (what each stage of the relay costs, callees included):')
   lines.push(`  ${pad('total%', 8)}${pad('self%', 7)}${pad('function', 34)}location`)
-  for (const r of topServerInclusive) lines.push(`  ${pad(r.totalPct.toFixed(1), 8)}${pad(r.selfPct.toFixed(1), 7)}${pad(r.function, 34)}${r.location}`)
+  for (const r of topServerInclusive)
+    lines.push(`  ${pad(r.totalPct.toFixed(1), 8)}${pad(r.selfPct.toFixed(1), 7)}${pad(r.function, 34)}${r.location}`)
   lines.push('')
-  return { windowOnly, busyMs: ms(busyUs), idleMs: ms(idleUs), byArea, topSelf, topServerInclusive, text: lines.join('\n') }
+  return {
+    windowOnly,
+    busyMs: ms(busyUs),
+    idleMs: ms(idleUs),
+    byArea,
+    topSelf,
+    topServerInclusive,
+    text: lines.join('\n'),
+  }
 }

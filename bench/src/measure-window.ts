@@ -80,7 +80,12 @@ function between(a: Boundary, b: Boundary): WindowResult {
  * const w = await measureWindow(topology, [client], 3000)
  * console.log(w.counts.deltas / w.seconds, w.cpu.relayCores, w.cpu.backgroundCores)
  */
-export async function measureWindow(topology: Topology, clients: readonly BenchClient[], durationMs: number, mark: () => number = () => 0): Promise<WindowResult> {
+export async function measureWindow(
+  topology: Topology,
+  clients: readonly BenchClient[],
+  durationMs: number,
+  mark: () => number = () => 0,
+): Promise<WindowResult> {
   const boundary = async (): Promise<Boundary> => {
     const system = readSystemCpu()
     const sample = await topology.sample()

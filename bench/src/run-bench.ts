@@ -19,7 +19,14 @@ import { MODES } from './drivers/topology.js'
 export type ScenarioName = 'throughput' | 'latency' | 'many-users' | 'idle' | 'reply-bytes' | 'profile'
 
 /** Every scenario, in run order. */
-export const SCENARIOS: readonly ScenarioName[] = ['throughput', 'latency', 'reply-bytes', 'many-users', 'idle', 'profile']
+export const SCENARIOS: readonly ScenarioName[] = [
+  'throughput',
+  'latency',
+  'reply-bytes',
+  'many-users',
+  'idle',
+  'profile',
+]
 
 /**
  * Runs the scenarios of `only` (default: all) with `config`; profiles go to `resultsDir`.
@@ -27,11 +34,19 @@ export const SCENARIOS: readonly ScenarioName[] = ['throughput', 'latency', 'rep
  * @example
  * const results = await runBench(FULL, { resultsDir: 'results', log: console.error })
  */
-export async function runBench(config: BenchConfig, options: { resultsDir: string; log?: (line: string) => void; only?: readonly ScenarioName[] }): Promise<BenchResults> {
+export async function runBench(
+  config: BenchConfig,
+  options: { resultsDir: string; log?: (line: string) => void; only?: readonly ScenarioName[] },
+): Promise<BenchResults> {
   mkdirSync(options.resultsDir, { recursive: true })
   const log = options.log ?? (() => undefined)
   const machine = describeMachine()
-  const ctx: ScenarioContext = { config, log, resultsDir: options.resultsDir, serverBuild: `${machine.serverBuild.sha256} (built ${machine.serverBuild.builtAt})` }
+  const ctx: ScenarioContext = {
+    config,
+    log,
+    resultsDir: options.resultsDir,
+    serverBuild: `${machine.serverBuild.sha256} (built ${machine.serverBuild.builtAt})`,
+  }
   const only = new Set(options.only ?? SCENARIOS)
   const started = Date.now()
   const results: Omit<BenchResults, 'summary' | 'targets' | 'errors'> = {
@@ -52,7 +67,8 @@ export async function runBench(config: BenchConfig, options: { resultsDir: strin
       if (only.has('latency')) results.latency = await runLatency(ctx, paths)
       if (only.has('reply-bytes')) results.replyBytes = await runReplyBytes(ctx, paths)
     })
-    if (results.throughput) for (const mode of MODES) results.throughput[mode].auditEntries = auditEntries.get(mode) ?? 0
+    if (results.throughput)
+      for (const mode of MODES) results.throughput[mode].auditEntries = auditEntries.get(mode) ?? 0
   }
   if (only.has('many-users')) results.manyUsers = await runManyUsers(ctx)
   if (only.has('idle')) results.idle = await runIdleScale(ctx, machine.fdLimit)

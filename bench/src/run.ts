@@ -37,7 +37,11 @@ async function main(): Promise<void> {
   const only = flag('only')
     ?.split(',')
     .filter((s): s is ScenarioName => (SCENARIOS as readonly string[]).includes(s))
-  const outDir = flag('out') || (smoke ? mkdtempSync(join(tmpdir(), 'clawchat-bench-smoke-')) : fileURLToPath(new URL('../results/', import.meta.url)))
+  const outDir =
+    flag('out') ||
+    (smoke
+      ? mkdtempSync(join(tmpdir(), 'clawchat-bench-smoke-'))
+      : fileURLToPath(new URL('../results/', import.meta.url)))
   const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`)
   log(`clawchat relay benchmark (${config.name}) → ${outDir}`)
   const results = await runBench(config, { resultsDir: outDir, log, only })

@@ -50,7 +50,8 @@ function buildPackages() {
     child.on('error', (err) => {
       process.off('SIGINT', interrupt)
       process.off('SIGTERM', interrupt)
-      if (err.code === 'ENOENT') console.error('clawchat-demo: pnpm is not on the PATH; run the demo as `npx -y pnpm@12.4.2 demo`')
+      if (err.code === 'ENOENT')
+        console.error('clawchat-demo: pnpm is not on the PATH; run the demo as `npx -y pnpm@12.4.2 demo`')
       else console.error(`clawchat-demo: could not build the packages: ${err.message}`)
       process.exit(1)
     })

@@ -31,6 +31,6 @@ export const ALLOWED_MOCK_DIFFERENCES: readonly AllowedDifference[] = [
     step: '*',
     path: '$.payload.**.eventLoop.**',
     sometimes: true,
-    why: 'Host load measurements in `health` (hello-ok snapshot and health events): cpuBreakdown fields and degradedSinceMs come and go with the real gateway\'s event-loop load (a 2-core CI machine is loaded); the mock sends one fixed, idle sample.',
+    why: "Host load measurements in `health` (hello-ok snapshot and health events): cpuBreakdown fields and degradedSinceMs come and go with the real gateway's event-loop load (a 2-core CI machine is loaded); the mock sends one fixed, idle sample.",
   },
 ]

@@ -38,7 +38,12 @@ async function userClient(id: string): Promise<ClawChat> {
 /** Sends one message and waits for its run to end (final, or error with a failing model). */
 async function send(chat: ClawChat, sessionKey: string, message: string, timeoutMs = 180_000): Promise<string> {
   const idempotencyKey = randomUUID()
-  const ended = nextEvent(chat, 'chat', (p: any) => p.runId === idempotencyKey && ['final', 'error', 'aborted'].includes(p.state), timeoutMs)
+  const ended = nextEvent(
+    chat,
+    'chat',
+    (p: any) => p.runId === idempotencyKey && ['final', 'error', 'aborted'].includes(p.state),
+    timeoutMs,
+  )
   await chat.request('chat.send', { sessionKey, message, idempotencyKey }, { timeoutMs: 60_000 })
   return (await ended).state
 }
@@ -67,8 +72,11 @@ async function startCountingRelay(target: string): Promise<CountingRelay> {
       const text = data.toString()
       try {
         const frame = JSON.parse(text) as { type?: string; method?: string }
-        if (frame.type === 'req' && typeof frame.method === 'string') counts.set(frame.method, (counts.get(frame.method) ?? 0) + 1)
-      } catch { /* relayed as is */ }
+        if (frame.type === 'req' && typeof frame.method === 'string')
+          counts.set(frame.method, (counts.get(frame.method) ?? 0) + 1)
+      } catch {
+        /* relayed as is */
+      }
       if (up.readyState === WebSocket.OPEN) up.send(text)
       else early.push(text)
     })
@@ -81,10 +89,11 @@ async function startCountingRelay(target: string): Promise<CountingRelay> {
   return {
     url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests: (method) => counts.get(method) ?? 0,
-    close: () => new Promise<void>((r) => {
-      for (const c of server.clients) c.terminate()
-      server.close(() => r())
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const c of server.clients) c.terminate()
+        server.close(() => r())
+      }),
   }
 }
 
@@ -112,9 +121,17 @@ beforeAll(async () => {
   // The proxy reaches the gateway through a relay that counts its upstream requests.
   relay = await startCountingRelay(gateway.url)
   // historyMaxBytes 512 KiB (default 1 MiB) so that 27 texts cut to 32,000 characters need two pages.
-  app = await startProxyApp({ gatewayUrl: relay.url, token: gateway.token, proxy: { limits: { historyMaxBytes: 512 * 1024 } } })
+  app = await startProxyApp({
+    gatewayUrl: relay.url,
+    token: gateway.token,
+    proxy: { limits: { historyMaxBytes: 512 * 1024 } },
+  })
   await app.waitForLinkUp()
-  admin = await connectOperator({ url: gateway.url, token: gateway.token, scopes: ['operator.read', 'operator.write', 'operator.admin'] })
+  admin = await connectOperator({
+    url: gateway.url,
+    token: gateway.token,
+    scopes: ['operator.read', 'operator.write', 'operator.admin'],
+  })
 }, 300_000)
 
 afterAll(async () => {
@@ -140,24 +157,49 @@ describe('issue 16.1: big messages then chat.history, on the real gateway', () =
       model.setDefaultBehaviour({ kind: 'echo' })
     }
     // 24 more of 1 MB straight into her session (chat.inject, admin): the same session, in seconds.
-    for (let i = 3; i < 27; i += 1) await admin.client.request('chat.inject', { sessionKey: gatewayKey('alice', 'big'), message: `${String(i).padStart(2, '0')} ${'y'.repeat(1_000_000)}` }, { timeoutMs: 60_000 })
+    for (let i = 3; i < 27; i += 1)
+      await admin.client.request(
+        'chat.inject',
+        { sessionKey: gatewayKey('alice', 'big'), message: `${String(i).padStart(2, '0')} ${'y'.repeat(1_000_000)}` },
+        { timeoutMs: 60_000 },
+      )
 
     const downs = () =>
       records.flatMap((r) =>
-        r.frames.map((f) => JSON.parse(f)).filter((f) => f.type === 'event' && f.event === 'clawchat.gateway' && f.payload?.state !== 'up'),
+        r.frames
+          .map((f) => JSON.parse(f))
+          .filter((f) => f.type === 'event' && f.event === 'clawchat.gateway' && f.payload?.state !== 'up'),
       )
     const started = performance.now()
-    const first = (await alice.request('chat.history', { sessionKey: 'big', limit: 200 }, { timeoutMs: 120_000 })) as any
-    console.log(`[16.1] chat.history {limit:200} of 27 × 1 MB: ${JSON.stringify(first).length} bytes to the browser, ${Math.round(performance.now() - started)} ms`)
+    const first = (await alice.request(
+      'chat.history',
+      { sessionKey: 'big', limit: 200 },
+      { timeoutMs: 120_000 },
+    )) as any
+    console.log(
+      `[16.1] chat.history {limit:200} of 27 × 1 MB: ${JSON.stringify(first).length} bytes to the browser, ${Math.round(performance.now() - started)} ms`,
+    )
     expect(app.proxy.stats().gateway).toBe('up')
     expect(downs()).toEqual([])
     expect(first.totalMessages).toBeGreaterThanOrEqual(27)
     expect(JSON.stringify(first).length).toBeLessThan(512 * 1024 + 200 * 1024)
-    expect(first.messages.filter((m: any) => messageText(m).length > 1000).every((m: any) => m.truncated === true && messageText(m).length <= 8018)).toBe(true)
+    expect(
+      first.messages
+        .filter((m: any) => messageText(m).length > 1000)
+        .every((m: any) => m.truncated === true && messageText(m).length <= 8018),
+    ).toBe(true)
 
     // Longer texts: each page within the byte bound, older messages on the next pages, all reached.
     // Meanwhile bob asks for his history, one request after another.
-    const bobAlone = median(await historyLatencies(bob, (() => { const end = Date.now() + 3000; return () => Date.now() > end })()))
+    const bobAlone = median(
+      await historyLatencies(
+        bob,
+        (() => {
+          const end = Date.now() + 3000
+          return () => Date.now() > end
+        })(),
+      ),
+    )
     const texts: string[] = []
     let offset: number | undefined
     let pages = 0
@@ -165,7 +207,11 @@ describe('issue 16.1: big messages then chat.history, on the real gateway', () =
     const bobDuring = historyLatencies(bob, () => !paging)
     try {
       for (;;) {
-        const page = (await alice.request('chat.history', { sessionKey: 'big', limit: 200, maxChars: 32_000, ...(offset !== undefined ? { offset } : {}) }, { timeoutMs: 120_000 })) as any
+        const page = (await alice.request(
+          'chat.history',
+          { sessionKey: 'big', limit: 200, maxChars: 32_000, ...(offset !== undefined ? { offset } : {}) },
+          { timeoutMs: 120_000 },
+        )) as any
         pages += 1
         expect(JSON.stringify(page).length).toBeLessThan(512 * 1024 + 200 * 1024)
         texts.unshift(...page.messages.map((m: any) => messageText(m).slice(0, 4)))
@@ -177,9 +223,12 @@ describe('issue 16.1: big messages then chat.history, on the real gateway', () =
       paging = false
     }
     const bobLatencies = await bobDuring
-    console.log(`[16.1] ${pages} pages of at most 512 KiB of messages; bob's chat.history p50 ${bobAlone.toFixed(0)} ms alone, ${median(bobLatencies).toFixed(0)} ms while alice pages`)
+    console.log(
+      `[16.1] ${pages} pages of at most 512 KiB of messages; bob's chat.history p50 ${bobAlone.toFixed(0)} ms alone, ${median(bobLatencies).toFixed(0)} ms while alice pages`,
+    )
     expect(pages).toBeGreaterThan(1)
-    for (let i = 0; i < 27; i += 1) expect(texts, `message ${i}`).toContain(`${String(i).padStart(2, '0')} ${i < 3 ? 'x' : 'y'}`)
+    for (let i = 0; i < 27; i += 1)
+      expect(texts, `message ${i}`).toContain(`${String(i).padStart(2, '0')} ${i < 3 ? 'x' : 'y'}`)
     expect(app.proxy.stats().gateway).toBe('up')
     expect(downs()).toEqual([])
     // The list row of that session stays small too.
@@ -214,8 +263,14 @@ describe('issue 16.3: sessions.list on the real gateway', () => {
     // Right after a burst of writes the gateway answers reads with UNAVAILABLE "worker task capacity
     // reached: code=overloaded" for a while (measured): wait until it lists again.
     const deadline = Date.now() + 120_000
-    while (!(await admin.client.request('sessions.list', { limit: 1 }).then(() => true, () => false))) {
-      if (Date.now() > deadline) throw new Error('the gateway still answers sessions.list with an error 120 s after the writes')
+    while (
+      !(await admin.client.request('sessions.list', { limit: 1 }).then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      if (Date.now() > deadline)
+        throw new Error('the gateway still answers sessions.list with an error 120 s after the writes')
       await new Promise((r) => setTimeout(r, 500))
     }
   }, 600_000)
@@ -244,8 +299,18 @@ describe('issue 16.3: sessions.list on the real gateway', () => {
   }, 300_000)
 
   it("two lists a second by one user leave another user's chat.history latency where it was (the old all-pages listing measured beside it)", async () => {
-    const alone = median(await historyLatencies(bob, (() => { const end = Date.now() + 4000; return () => Date.now() > end })()))
-    const measureWhile = async (list: () => Promise<unknown>): Promise<{ p50: number; lists: number; listP50: number }> => {
+    const alone = median(
+      await historyLatencies(
+        bob,
+        (() => {
+          const end = Date.now() + 4000
+          return () => Date.now() > end
+        })(),
+      ),
+    )
+    const measureWhile = async (
+      list: () => Promise<unknown>,
+    ): Promise<{ p50: number; lists: number; listP50: number }> => {
       let lists = 0
       let listing = true
       const listMs: number[] = []

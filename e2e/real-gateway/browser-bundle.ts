@@ -39,9 +39,10 @@ async function loadEsbuild(): Promise<EsbuildBuild> {
  */
 export async function bundleClient(entry: 'proxy' | 'direct'): Promise<string> {
   const build = await loadEsbuild()
-  const source = entry === 'direct'
-    ? `import { ClawChat, memoryStorage } from ${JSON.stringify(`${CLIENT_DIR}src/direct.ts`)}\nObject.assign(window, { ClawChat, memoryStorage })\n`
-    : `import { ClawChat } from ${JSON.stringify(`${CLIENT_DIR}src/index.ts`)}\nObject.assign(window, { ClawChat })\n`
+  const source =
+    entry === 'direct'
+      ? `import { ClawChat, memoryStorage } from ${JSON.stringify(`${CLIENT_DIR}src/direct.ts`)}\nObject.assign(window, { ClawChat, memoryStorage })\n`
+      : `import { ClawChat } from ${JSON.stringify(`${CLIENT_DIR}src/index.ts`)}\nObject.assign(window, { ClawChat })\n`
   const result = await build({
     stdin: { contents: source, resolveDir: CLIENT_DIR, loader: 'ts', sourcefile: `clawchat-${entry}-entry.ts` },
     bundle: true,
@@ -65,6 +66,8 @@ export async function bundleClient(entry: 'proxy' | 'direct'): Promise<string> {
  * app.get('/', (_req, res) => res.type('html').send(pageHtml('/sdk.js')))
  */
 export function pageHtml(scriptPath: string, title = 'ClawChat on the real gateway'): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1>` +
+  return (
+    `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1>` +
     `<script type="module">import ${JSON.stringify(scriptPath)}; window.sdkLoaded = true</script></body></html>`
+  )
 }

@@ -70,11 +70,20 @@ async function chatInPage(page: Page, args: { message?: string; options: Record<
     await chat.ready
     const parts: Exchange['parts'] = []
     if (message) {
-      for await (const p of chat.stream(message)) parts.push({ state: p.state, text: p.text, deltaText: p.deltaText, sessionKey: p.sessionKey })
+      for await (const p of chat.stream(message))
+        parts.push({ state: p.state, text: p.text, deltaText: p.deltaText, sessionKey: p.sessionKey })
     }
     const h = await chat.history({})
-    const text = (m: any) => (typeof m.content === 'string' ? m.content : (m.content ?? []).map((c: any) => (c.type === 'text' ? c.text : '')).join(''))
-    return { parts, history: h.messages.map((m: any) => ({ role: m.role, text: text(m) })), user: chat.user, state: chat.state }
+    const text = (m: any) =>
+      typeof m.content === 'string'
+        ? m.content
+        : (m.content ?? []).map((c: any) => (c.type === 'text' ? c.text : '')).join('')
+    return {
+      parts,
+      history: h.messages.map((m: any) => ({ role: m.role, text: text(m) })),
+      user: chat.user,
+      state: chat.state,
+    }
   }, args)
 }
 
@@ -94,7 +103,16 @@ describe('Chromium through clawchatProxy', () => {
   it('logs in with the app, streams a reply to final, and sees it again after a reload', async () => {
     const page = await context.newPage()
     await page.goto(app.baseUrl)
-    const login = await page.evaluate(async () => (await fetch('/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'dora', name: 'Dora' }) })).status)
+    const login = await page.evaluate(
+      async () =>
+        (
+          await fetch('/login', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ id: 'dora', name: 'Dora' }),
+          })
+        ).status,
+    )
     expect(login).toBe(200)
     const first = await chatInPage(page, { message: text, options: {} })
     expect(first.user?.id).toBe('dora')
@@ -103,7 +121,10 @@ describe('Chromium through clawchatProxy', () => {
 
     await page.reload()
     const again = await chatInPage(page, { options: {} })
-    expect(again.history).toEqual([{ role: 'user', text }, { role: 'assistant', text: fakeModelReply(text) }])
+    expect(again.history).toEqual([
+      { role: 'user', text },
+      { role: 'assistant', text: fakeModelReply(text) },
+    ])
     expect(model.chatRequests().filter((r) => r.userText === text)).toHaveLength(1)
     // The page talked only to the app (same origin), never to the gateway.
     expect(traffic.wsUrls.length).toBeGreaterThan(0)
@@ -115,7 +136,14 @@ describe('Chromium through clawchatProxy', () => {
     await traffic.settle()
     expect(traffic.http.length).toBeGreaterThanOrEqual(4) // page, bundle, login, … (per load)
     expect(traffic.wsReceived.length).toBeGreaterThan(10)
-    const storage = await page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie, html: document.documentElement.outerHTML }))
+    const storage = await page.evaluate(() =>
+      JSON.stringify({
+        local: { ...localStorage },
+        session: { ...sessionStorage },
+        cookie: document.cookie,
+        html: document.documentElement.outerHTML,
+      }),
+    )
     const cookies = JSON.stringify(await context.cookies())
     expect(findSecret(traffic.http, gateway.token)).toEqual([])
     expect(findSecret(traffic.wsReceived, gateway.token)).toEqual([])
@@ -129,7 +157,11 @@ describe('Chromium in direct mode, straight to the real gateway', () => {
   let context: BrowserContext
   let traffic: PageTraffic
   const text = 'hello from chromium, directly'
-  const connectOf = (sent: string[]) => sent.map((s) => JSON.parse(s) as { method?: string; params?: any }).filter((f) => f.method === 'connect').map((f) => f.params)
+  const connectOf = (sent: string[]) =>
+    sent
+      .map((s) => JSON.parse(s) as { method?: string; params?: any })
+      .filter((f) => f.method === 'connect')
+      .map((f) => f.params)
 
   beforeAll(async () => {
     context = await browser.newContext()
@@ -144,18 +176,27 @@ describe('Chromium in direct mode, straight to the real gateway', () => {
     await page.goto(site.origin)
     const first = await chatInPage(page, { message: text, options: { url: gateway.url, token: gateway.token } })
     expect(first.parts.at(-1)).toMatchObject({ state: 'final', text: fakeModelReply(text) })
-    expect(first.history).toEqual([{ role: 'user', text }, { role: 'assistant', text: fakeModelReply(text) }])
+    expect(first.history).toEqual([
+      { role: 'user', text },
+      { role: 'assistant', text: fakeModelReply(text) },
+    ])
     expect(first.user).toBeUndefined()
     expect(traffic.wsUrls).toEqual([`${gateway.url}/`])
 
     // The connect frame carried a signed device (Ed25519 public key, signature over the challenge).
     const [connect] = connectOf(traffic.wsSent)
     expect(connect.client).toMatchObject({ id: 'webchat-ui', mode: 'webchat' })
-    expect(connect.device).toMatchObject({ id: expect.stringMatching(/^[0-9a-f]{64}$/), publicKey: expect.any(String), signature: expect.any(String) })
+    expect(connect.device).toMatchObject({
+      id: expect.stringMatching(/^[0-9a-f]{64}$/),
+      publicKey: expect.any(String),
+      signature: expect.any(String),
+    })
     const challenge = traffic.wsReceived.map((s) => JSON.parse(s)).find((f) => f.event === 'connect.challenge')
     expect(connect.device.nonce).toBe(challenge.payload.nonce)
     // …and the gateway granted read/write (a token-only browser client gets no scopes at all).
-    const hello = traffic.wsReceived.map((s) => JSON.parse(s)).find((f) => f.type === 'res' && f.payload?.type === 'hello-ok')
+    const hello = traffic.wsReceived
+      .map((s) => JSON.parse(s))
+      .find((f) => f.type === 'res' && f.payload?.type === 'hello-ok')
     expect(hello.payload.auth.scopes).toEqual(expect.arrayContaining(['operator.read', 'operator.write']))
     expect(model.chatRequests().filter((r) => r.userText === text)).toHaveLength(1)
   })
@@ -165,7 +206,10 @@ describe('Chromium in direct mode, straight to the real gateway', () => {
     const before = connectOf(traffic.wsSent).length
     await page.reload()
     const again = await chatInPage(page, { options: { url: gateway.url, token: gateway.token } })
-    expect(again.history).toEqual([{ role: 'user', text }, { role: 'assistant', text: fakeModelReply(text) }])
+    expect(again.history).toEqual([
+      { role: 'user', text },
+      { role: 'assistant', text: fakeModelReply(text) },
+    ])
     const connects = connectOf(traffic.wsSent)
     expect(connects.length).toBeGreaterThan(before)
     expect(connects.at(-1).device.id).toBe(connects[0].device.id)

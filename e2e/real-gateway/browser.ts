@@ -6,7 +6,16 @@ import { chromium, type Browser, type BrowserContext, type Page } from '@playwri
 export const CHROMIUM_LAUNCH = {
   executablePath: '/usr/bin/chromium',
   headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 } as const
 
 /**
@@ -58,16 +67,24 @@ export function recordTraffic(context: BrowserContext): PageTraffic {
   }
   const watch = (page: Page) => {
     page.on('response', (response) => {
-      pending.push((async () => {
-        const headers = JSON.stringify(await response.allHeaders().catch(() => ({})))
-        const body = await response.text().catch(() => '')
-        traffic.http.push(`${response.request().method()} ${response.url()} ${response.status()}\n${headers}\n${body}`)
-      })())
+      pending.push(
+        (async () => {
+          const headers = JSON.stringify(await response.allHeaders().catch(() => ({})))
+          const body = await response.text().catch(() => '')
+          traffic.http.push(
+            `${response.request().method()} ${response.url()} ${response.status()}\n${headers}\n${body}`,
+          )
+        })(),
+      )
     })
     page.on('websocket', (ws) => {
       traffic.wsUrls.push(ws.url())
-      ws.on('framereceived', (f) => traffic.wsReceived.push(typeof f.payload === 'string' ? f.payload : f.payload.toString('utf8')))
-      ws.on('framesent', (f) => traffic.wsSent.push(typeof f.payload === 'string' ? f.payload : f.payload.toString('utf8')))
+      ws.on('framereceived', (f) =>
+        traffic.wsReceived.push(typeof f.payload === 'string' ? f.payload : f.payload.toString('utf8')),
+      )
+      ws.on('framesent', (f) =>
+        traffic.wsSent.push(typeof f.payload === 'string' ? f.payload : f.payload.toString('utf8')),
+      )
     })
   }
   for (const p of context.pages()) watch(p)

@@ -29,7 +29,8 @@ export function resolveCachePaths(env = process.env) {
     throw new Error('CLAWCHAT_CACHE_DIR is set but empty: give it a folder path or unset it')
   }
   const cacheDir = override ? resolve(override) : join(homedir(), '.cache', 'clawchat')
-  if (!isAbsolute(cacheDir)) throw new Error(`CLAWCHAT_CACHE_DIR must be an absolute path, got ${JSON.stringify(cacheDir)}`)
+  if (!isAbsolute(cacheDir))
+    throw new Error(`CLAWCHAT_CACHE_DIR must be an absolute path, got ${JSON.stringify(cacheDir)}`)
   const nodePrefix = join(cacheDir, 'node24')
   const nodeBinDir = join(nodePrefix, 'node_modules', 'node', 'bin')
   const openclawPrefix = join(cacheDir, `openclaw-${OPENCLAW_VERSION}`)
@@ -56,7 +57,12 @@ export function resolveCachePaths(env = process.env) {
  * compareVersions('v24.21.0', '24.16.0') > 0 // true
  */
 export function compareVersions(a, b) {
-  const parse = (v) => v.trim().replace(/^v/, '').split('.').map((n) => Number.parseInt(n, 10) || 0)
+  const parse = (v) =>
+    v
+      .trim()
+      .replace(/^v/, '')
+      .split('.')
+      .map((n) => Number.parseInt(n, 10) || 0)
   const [pa, pb] = [parse(a), parse(b)]
   for (let i = 0; i < 3; i++) {
     const d = (pa[i] ?? 0) - (pb[i] ?? 0)

@@ -8,14 +8,26 @@ let installed = false
 
 /** Sends SIGKILL to the process group led by `pid` (we spawn gateways detached, as group leaders), then to `pid`. */
 export function killGroupNow(pid: number): void {
-  try { process.kill(-pid, 'SIGKILL') } catch { /* group already gone */ }
-  try { process.kill(pid, 'SIGKILL') } catch { /* already gone */ }
+  try {
+    process.kill(-pid, 'SIGKILL')
+  } catch {
+    /* group already gone */
+  }
+  try {
+    process.kill(pid, 'SIGKILL')
+  } catch {
+    /* already gone */
+  }
 }
 
 function killAll(): void {
   for (const [pid, cleanup] of live) {
     killGroupNow(pid)
-    try { cleanup?.() } catch { /* best effort while exiting */ }
+    try {
+      cleanup?.()
+    } catch {
+      /* best effort while exiting */
+    }
   }
   live.clear()
 }

@@ -25,8 +25,12 @@ export function ensureRealGatewayInstalled(env: NodeJS.ProcessEnv = process.env)
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [INSTALL_SCRIPT], { env, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
-    child.stdout.on('data', (d: Buffer) => { output += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { output += d.toString() })
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString()
+    })
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString()
+    })
     child.on('error', (err) => reject(new Error(`could not run install.mjs: ${err.message}`)))
     child.on('exit', (code, signal) => {
       if (code === 0) resolve({ paths: resolveCachePaths(env), durationMs: Date.now() - t0, output })

@@ -3,8 +3,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { fakeModelReply, startFakeModel, userTextOf, type FakeModel } from './fake-model.js'
 
 let model: FakeModel
-beforeAll(async () => { model = await startFakeModel({ slowDefaults: { chunks: 3, delayMs: 10 } }) })
-afterAll(async () => { await model.stop() })
+beforeAll(async () => {
+  model = await startFakeModel({ slowDefaults: { chunks: 3, delayMs: 10 } })
+})
+afterAll(async () => {
+  await model.stop()
+})
 beforeEach(() => model.reset())
 
 /** A body shaped like the gateway's: timestamped user text, then its internal-context message. */
@@ -16,17 +20,30 @@ function gatewayBody(text: string, stream = true) {
     messages: [
       { role: 'system', content: 'You are a personal assistant running inside OpenClaw.' },
       { role: 'user', content: `[Tue 2026-11-24 15:50 UTC] ${text}\n\nRuntime: agent=main | session=agent:main:main` },
-      { role: 'user', content: [{ type: 'text', text: '<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>\nnone\n<<<END_OPENCLAW_INTERNAL_CONTEXT>>>' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: '<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>\nnone\n<<<END_OPENCLAW_INTERNAL_CONTEXT>>>' },
+        ],
+      },
     ],
   }
 }
 
 async function post(body: unknown) {
-  return fetch(`${model.baseUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  return fetch(`${model.baseUrl}/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
 }
 
 function sseData(text: string): unknown[] {
-  return text.split('\n\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).map((d) => (d === '[DONE]' ? d : JSON.parse(d)))
+  return text
+    .split('\n\n')
+    .filter((l) => l.startsWith('data: '))
+    .map((l) => l.slice(6))
+    .map((d) => (d === '[DONE]' ? d : JSON.parse(d)))
 }
 
 describe('fake model', () => {
@@ -41,7 +58,11 @@ describe('fake model', () => {
     expect(res.headers.get('content-type')).toContain('text/event-stream')
     const events = sseData(await res.text())
     expect(events.at(-1)).toBe('[DONE]')
-    const chunks = events.slice(0, -1) as Array<{ object: string; choices: Array<{ delta: { content?: string }; finish_reason: string | null }>; usage?: unknown }>
+    const chunks = events.slice(0, -1) as Array<{
+      object: string
+      choices: Array<{ delta: { content?: string }; finish_reason: string | null }>
+      usage?: unknown
+    }>
     expect(chunks.every((c) => c.object === 'chat.completion.chunk')).toBe(true)
     expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('ECHO<<hello there>>')
     expect(chunks.at(-2)?.choices[0]?.finish_reason).toBe('stop')
@@ -53,14 +74,19 @@ describe('fake model', () => {
 
   it('answers without streaming when asked', async () => {
     const res = await post(gatewayBody('plain', false))
-    expect(await res.json()).toMatchObject({ object: 'chat.completion', choices: [{ message: { content: 'ECHO<<plain>>' }, finish_reason: 'stop' }] })
+    expect(await res.json()).toMatchObject({
+      object: 'chat.completion',
+      choices: [{ message: { content: 'ECHO<<plain>>' }, finish_reason: 'stop' }],
+    })
   })
 
   it('[[SLOW:n x ms]] streams n pieces, the last one the echo', async () => {
     const t0 = Date.now()
     const events = sseData(await (await post(gatewayBody('slowly [[SLOW:4x50]]'))).text())
     expect(Date.now() - t0).toBeGreaterThanOrEqual(140)
-    const text = (events.slice(0, -1) as Array<{ choices: Array<{ delta: { content?: string } }> }>).map((c) => c.choices[0]?.delta.content ?? '').join('')
+    const text = (events.slice(0, -1) as Array<{ choices: Array<{ delta: { content?: string } }> }>)
+      .map((c) => c.choices[0]?.delta.content ?? '')
+      .join('')
     expect(text).toBe('chunk01 chunk02 chunk03 ECHO<<slowly>>')
     expect(text).toBe(fakeModelReply('slowly [[SLOW:4x50]]'))
   })
@@ -93,6 +119,10 @@ describe('fake model', () => {
     expect(userTextOf('[Tue 2026-11-24 15:50 UTC] hi\n\nRuntime: agent=main | x')).toBe('hi')
     expect(userTextOf('no prefix')).toBe('no prefix')
     // A device-signed browser client's message (direct mode) as the real gateway forwarded it.
-    expect(userTextOf('[Tue 2026-11-24 16:32 UTC] Conversation info: ⟦openclaw:ctx⟧\n```json\n{"sender":{"id":"gateway-owner"}}\n```\n\nhello from chromium\n\nRuntime: agent=main | session=agent:main:main')).toBe('hello from chromium')
+    expect(
+      userTextOf(
+        '[Tue 2026-11-24 16:32 UTC] Conversation info: ⟦openclaw:ctx⟧\n```json\n{"sender":{"id":"gateway-owner"}}\n```\n\nhello from chromium\n\nRuntime: agent=main | session=agent:main:main',
+      ),
+    ).toBe('hello from chromium')
   })
 })

@@ -117,9 +117,11 @@ export function fakeModelReply(userText: string, behaviour?: FakeModelBehaviour)
  */
 export async function startFakeModel(options: FakeModelOptions = {}): Promise<FakeModel> {
   const port = options.port ?? 0
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`startFakeModel: option "port" must be an integer 0–65535, got ${String(options.port)}`)
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`startFakeModel: option "port" must be an integer 0–65535, got ${String(options.port)}`)
   const modelId = options.modelId ?? 'fake-1'
-  if (typeof modelId !== 'string' || modelId === '') throw new Error('startFakeModel: option "modelId" must be a non-empty string')
+  if (typeof modelId !== 'string' || modelId === '')
+    throw new Error('startFakeModel: option "modelId" must be a non-empty string')
   const slowDefaults = options.slowDefaults ?? { chunks: 20, delayMs: 300 }
   validateBehaviour({ kind: 'slow', ...slowDefaults }, 'slowDefaults')
   let defaultBehaviour: FakeModelBehaviour = options.defaultBehaviour ?? { kind: 'echo' }
@@ -135,7 +137,10 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { error: { message: `fake model crashed: ${String(err)}`, type: 'server_error', param: null, code: null } })
+      if (!res.headersSent)
+        sendJson(res, 500, {
+          error: { message: `fake model crashed: ${String(err)}`, type: 'server_error', param: null, code: null },
+        })
       else res.destroy()
     })
   })
@@ -147,7 +152,11 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req)
     let body: unknown
-    try { body = raw.length > 0 ? JSON.parse(raw) : undefined } catch { body = undefined }
+    try {
+      body = raw.length > 0 ? JSON.parse(raw) : undefined
+    } catch {
+      body = undefined
+    }
     const path = (req.url ?? '/').split('?')[0] ?? '/'
     const lastUserText = extractLastUserText(body)
     const userText = userTextOf(lastUserText)
@@ -167,19 +176,32 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
 
     if (req.method === 'GET' && (path === '/v1/models' || path === '/models')) {
       rec.outcome = 'completed'
-      sendJson(res, 200, { object: 'list', data: [{ id: modelId, object: 'model', created: 0, owned_by: 'clawchat-fake' }] })
+      sendJson(res, 200, {
+        object: 'list',
+        data: [{ id: modelId, object: 'model', created: 0, owned_by: 'clawchat-fake' }],
+      })
       return
     }
     if (req.method !== 'POST' || !(path === '/v1/chat/completions' || path === '/chat/completions')) {
       rec.outcome = 'not-found'
-      sendJson(res, 404, { error: { message: `fake model: no route ${req.method} ${path}`, type: 'invalid_request_error', param: null, code: 'not_found' } })
+      sendJson(res, 404, {
+        error: {
+          message: `fake model: no route ${req.method} ${path}`,
+          type: 'invalid_request_error',
+          param: null,
+          code: 'not_found',
+        },
+      })
       return
     }
 
     const behaviour = behaviourFromMarkers(userText, slowDefaults) ?? queue.shift() ?? defaultBehaviour
     rec.behaviour = behaviour
     for (const w of waiters) {
-      if (lastUserText.includes(w.text)) { waiters.delete(w); w.resolve({ ...rec }) }
+      if (lastUserText.includes(w.text)) {
+        waiters.delete(w)
+        w.resolve({ ...rec })
+      }
     }
 
     if (behaviour.kind === 'fail') {
@@ -187,7 +209,12 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
       sendJson(res, behaviour.status, {
         error: {
           message: behaviour.message ?? `Invalid 'messages[1].content': fake bad request from the ClawChat fake model`,
-          type: behaviour.status === 404 ? 'invalid_request_error' : behaviour.status >= 500 ? 'server_error' : 'invalid_request_error',
+          type:
+            behaviour.status === 404
+              ? 'invalid_request_error'
+              : behaviour.status >= 500
+                ? 'server_error'
+                : 'invalid_request_error',
           param: null,
           code: behaviour.status === 404 ? 'model_not_found' : null,
         },
@@ -208,7 +235,10 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
       if (behaviour.kind === 'slow') await sleep(behaviour.chunks * behaviour.delayMs)
       rec.outcome = 'completed'
       sendJson(res, 200, {
-        id, object: 'chat.completion', created, model,
+        id,
+        object: 'chat.completion',
+        created,
+        model,
         choices: [{ index: 0, message: { role: 'assistant', content: fullText }, finish_reason: 'stop' }],
         usage,
       })
@@ -220,10 +250,19 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
     let closed = false
     res.on('close', () => {
       openStreams.delete(res)
-      if (!res.writableFinished) { closed = true; if (rec.outcome === 'pending') rec.outcome = 'client-closed' }
+      if (!res.writableFinished) {
+        closed = true
+        if (rec.outcome === 'pending') rec.outcome = 'client-closed'
+      }
     })
     const chunk = (delta: Record<string, unknown>, finish: string | null) =>
-      sse(res, { id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish }] })
+      sse(res, {
+        id,
+        object: 'chat.completion.chunk',
+        created,
+        model,
+        choices: [{ index: 0, delta, finish_reason: finish }],
+      })
 
     chunk({ role: 'assistant', content: '' }, null)
     for (let i = 0; i < pieces.length; i++) {
@@ -232,7 +271,10 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
       if (closed || stopping) break
       chunk({ content: pieces[i] }, null)
     }
-    if (closed || stopping) { if (!res.writableEnded) res.destroy(); return }
+    if (closed || stopping) {
+      if (!res.writableEnded) res.destroy()
+      return
+    }
     chunk({}, 'stop')
     sse(res, { id, object: 'chat.completion.chunk', created, model, choices: [], usage })
     res.write('data: [DONE]\n\n')
@@ -242,7 +284,10 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(port, '127.0.0.1', () => { server.off('error', reject); resolve() })
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
   })
   const actualPort = (server.address() as AddressInfo).port
   const origin = `http://127.0.0.1:${actualPort}`
@@ -258,17 +303,36 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
       const found = recorded.find((r) => r.behaviour !== undefined && r.lastUserText.includes(text))
       if (found) return Promise.resolve({ ...found })
       return new Promise((resolve, reject) => {
-        const w = { text, resolve: (r: FakeModelRequest) => { clearTimeout(timer); resolve(r) } }
+        const w = {
+          text,
+          resolve: (r: FakeModelRequest) => {
+            clearTimeout(timer)
+            resolve(r)
+          },
+        }
         const timer = setTimeout(() => {
           waiters.delete(w)
-          reject(new Error(`fake model: no chat request containing ${JSON.stringify(text)} within ${timeoutMs} ms (got ${recorded.length} requests)`))
+          reject(
+            new Error(
+              `fake model: no chat request containing ${JSON.stringify(text)} within ${timeoutMs} ms (got ${recorded.length} requests)`,
+            ),
+          )
         }, timeoutMs)
         waiters.add(w)
       })
     },
-    enqueue(behaviour) { validateBehaviour(behaviour, 'enqueue(behaviour)'); queue.push(behaviour) },
-    setDefaultBehaviour(behaviour) { validateBehaviour(behaviour, 'setDefaultBehaviour(behaviour)'); defaultBehaviour = behaviour },
-    reset() { recorded.length = 0; queue.length = 0 },
+    enqueue(behaviour) {
+      validateBehaviour(behaviour, 'enqueue(behaviour)')
+      queue.push(behaviour)
+    },
+    setDefaultBehaviour(behaviour) {
+      validateBehaviour(behaviour, 'setDefaultBehaviour(behaviour)')
+      defaultBehaviour = behaviour
+    },
+    reset() {
+      recorded.length = 0
+      queue.length = 0
+    },
     stop() {
       stopped ??= new Promise<void>((resolve) => {
         stopping = true
@@ -290,7 +354,10 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
  * @example
  * fakeModelPieces('hi [[SLOW:3x10]]') // { behaviour: { kind: 'slow', chunks: 3, delayMs: 10 }, pieces: ['chunk01 ', 'chunk02 ', 'ECHO<<hi>>'] }
  */
-export function fakeModelPieces(userText: string, slowDefaults = { chunks: 20, delayMs: 300 }): { behaviour: FakeModelBehaviour; pieces: string[] } {
+export function fakeModelPieces(
+  userText: string,
+  slowDefaults = { chunks: 20, delayMs: 300 },
+): { behaviour: FakeModelBehaviour; pieces: string[] } {
   const behaviour = behaviourFromMarkers(userText, slowDefaults) ?? { kind: 'echo' as const }
   const echo = `ECHO<<${stripMarkers(userText)}>>`
   if (behaviour.kind === 'fail') return { behaviour, pieces: [] }
@@ -302,7 +369,10 @@ function* slowPieces(chunks: number, echo: string): Generator<string> {
   yield echo
 }
 
-function behaviourFromMarkers(text: string, slowDefaults: { chunks: number; delayMs: number }): FakeModelBehaviour | undefined {
+function behaviourFromMarkers(
+  text: string,
+  slowDefaults: { chunks: number; delayMs: number },
+): FakeModelBehaviour | undefined {
   const fail = FAKE_MODEL_MARKERS.fail.exec(text)
   if (fail) return { kind: 'fail', status: fail[1] ? Number(fail[1]) : 400 }
   const slow = FAKE_MODEL_MARKERS.slow.exec(text)
@@ -322,15 +392,20 @@ function validateBehaviour(b: FakeModelBehaviour, where: string): void {
   if (!isObject(b)) throw new Error(`fake model: ${where} must be an object with a "kind"`)
   if (b.kind === 'echo') return
   if (b.kind === 'slow') {
-    if (!Number.isInteger(b.chunks) || b.chunks < 1 || b.chunks > 10_000) throw new Error(`fake model: ${where}.chunks must be an integer 1–10000, got ${String(b.chunks)}`)
-    if (!Number.isFinite(b.delayMs) || b.delayMs < 0 || b.delayMs > 60_000) throw new Error(`fake model: ${where}.delayMs must be 0–60000, got ${String(b.delayMs)}`)
+    if (!Number.isInteger(b.chunks) || b.chunks < 1 || b.chunks > 10_000)
+      throw new Error(`fake model: ${where}.chunks must be an integer 1–10000, got ${String(b.chunks)}`)
+    if (!Number.isFinite(b.delayMs) || b.delayMs < 0 || b.delayMs > 60_000)
+      throw new Error(`fake model: ${where}.delayMs must be 0–60000, got ${String(b.delayMs)}`)
     return
   }
   if (b.kind === 'fail') {
-    if (!Number.isInteger(b.status) || b.status < 400 || b.status > 599) throw new Error(`fake model: ${where}.status must be an HTTP error status 400–599, got ${String(b.status)}`)
+    if (!Number.isInteger(b.status) || b.status < 400 || b.status > 599)
+      throw new Error(`fake model: ${where}.status must be an HTTP error status 400–599, got ${String(b.status)}`)
     return
   }
-  throw new Error(`fake model: ${where}.kind must be "echo", "slow" or "fail", got ${JSON.stringify((b as { kind?: unknown }).kind)}`)
+  throw new Error(
+    `fake model: ${where}.kind must be "echo", "slow" or "fail", got ${JSON.stringify((b as { kind?: unknown }).kind)}`,
+  )
 }
 
 /**
@@ -342,11 +417,14 @@ function extractLastUserText(body: unknown): string {
   for (let i = body.messages.length - 1; i >= 0; i--) {
     const m: unknown = body.messages[i]
     if (!isObject(m) || m.role !== 'user') continue
-    const text = typeof m.content === 'string'
-      ? m.content
-      : Array.isArray(m.content)
-        ? m.content.map((p: unknown) => (isObject(p) && p.type === 'text' && typeof p.text === 'string' ? p.text : '')).join('')
-        : ''
+    const text =
+      typeof m.content === 'string'
+        ? m.content
+        : Array.isArray(m.content)
+          ? m.content
+              .map((p: unknown) => (isObject(p) && p.type === 'text' && typeof p.text === 'string' ? p.text : ''))
+              .join('')
+          : ''
     if (text.trimStart().startsWith(INTERNAL_CONTEXT_OPEN)) continue
     return text
   }

@@ -21,7 +21,10 @@ export interface FidelityScenario {
 }
 
 /** `connect` params as the reference's raw client sent them: `gateway-client`/`backend`, read + write. */
-function connectParams(token: string, overrides: { scopes?: string[]; protocol?: number; client?: Record<string, unknown> } = {}): Record<string, unknown> {
+function connectParams(
+  token: string,
+  overrides: { scopes?: string[]; protocol?: number; client?: Record<string, unknown> } = {},
+): Record<string, unknown> {
   return {
     minProtocol: overrides.protocol ?? 4,
     maxProtocol: overrides.protocol ?? 4,
@@ -54,7 +57,12 @@ async function connected(target: FidelityTarget, scopes?: string[]): Promise<Raw
 /** After the challenge: every frame until the socket closes (or `timeoutMs`), then the close. */
 async function untilClose(c: RawWs, steps: TranscriptStep[], timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined
-  const close = await Promise.race([c.closed, new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), timeoutMs) })])
+  const close = await Promise.race([
+    c.closed,
+    new Promise<undefined>((r) => {
+      timer = setTimeout(() => r(undefined), timeoutMs)
+    }),
+  ])
   clearTimeout(timer)
   for (const r of c.received) if (r.frame && !isChallenge(r.frame)) steps.push({ kind: 'frame', frame: r.frame })
   if (close) steps.push({ kind: 'close', code: close.code, reason: close.reason })
@@ -65,7 +73,11 @@ async function untilClose(c: RawWs, steps: TranscriptStep[], timeoutMs: number):
 }
 
 /** A handshake failure row: after the challenge, `act` sends something; record until the close. */
-function refusal(name: string, act: (c: RawWs, target: FidelityTarget) => void, closeWithinMs = 12_000): FidelityScenario {
+function refusal(
+  name: string,
+  act: (c: RawWs, target: FidelityTarget) => void,
+  closeWithinMs = 12_000,
+): FidelityScenario {
   return {
     name,
     async run(target) {
@@ -78,19 +90,34 @@ function refusal(name: string, act: (c: RawWs, target: FidelityTarget) => void, 
   }
 }
 
-const isRunEvent = (runId: string) => (f: Record<string, any>) => f.type === 'event' && (f.event === 'chat' || f.event === 'agent') && f.payload?.runId === runId
-const isTerminal = (runId: string, states = ['final', 'error', 'aborted']) => (f: Record<string, any>) =>
-  f.type === 'event' && f.event === 'chat' && f.payload?.runId === runId && states.includes(f.payload?.state)
+const isRunEvent = (runId: string) => (f: Record<string, any>) =>
+  f.type === 'event' && (f.event === 'chat' || f.event === 'agent') && f.payload?.runId === runId
+const isTerminal =
+  (runId: string, states = ['final', 'error', 'aborted']) =>
+  (f: Record<string, any>) =>
+    f.type === 'event' && f.event === 'chat' && f.payload?.runId === runId && states.includes(f.payload?.state)
 
 /** Frames received from index `from` on that are the response `resId` or events of `runId`. */
 function runFrames(c: RawWs, from: number, runId: string, resIds: string[]): Array<Record<string, any>> {
-  return c.received.slice(from).flatMap((r) => (r.frame && ((r.frame.type === 'res' && resIds.includes(r.frame.id)) || isRunEvent(runId)(r.frame)) ? [r.frame] : []))
+  return c.received
+    .slice(from)
+    .flatMap((r) =>
+      r.frame && ((r.frame.type === 'res' && resIds.includes(r.frame.id)) || isRunEvent(runId)(r.frame))
+        ? [r.frame]
+        : [],
+    )
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** The session keys and texts the scenarios use (the same on both gateways). */
-export const FIDELITY_KEYS = { chat: 'fidelity:chat', abort: 'fidelity:abort', idemA: 'fidelity:idem-a', idemB: 'fidelity:idem-b', scope: 'fidelity:scope' } as const
+export const FIDELITY_KEYS = {
+  chat: 'fidelity:chat',
+  abort: 'fidelity:abort',
+  idemA: 'fidelity:idem-a',
+  idemB: 'fidelity:idem-b',
+  scope: 'fidelity:scope',
+} as const
 
 /**
  * The scenarios, in the order they run. `no-frame` waits for the gateway's 15 s handshake timeout:
@@ -112,18 +139,43 @@ export const FIDELITY_SCENARIOS: FidelityScenario[] = [
       return { scenario: 'handshake-ok', steps }
     },
   },
-  refusal('wrong-token', (c) => void c.request('connect', connectParams(`wrong-${randomUUID()}`)).catch(() => undefined)),
-  refusal('first-request-not-connect', (c) => void c.request('chat.history', { sessionKey: 'main' }).catch(() => undefined)),
+  refusal(
+    'wrong-token',
+    (c) => void c.request('connect', connectParams(`wrong-${randomUUID()}`)).catch(() => undefined),
+  ),
+  refusal(
+    'first-request-not-connect',
+    (c) => void c.request('chat.history', { sessionKey: 'main' }).catch(() => undefined),
+  ),
   refusal('invalid-json', (c) => c.send('{"type":"req","id":"1",')),
-  refusal('protocol-mismatch', (c, t) => void c.request('connect', connectParams(t.token, { protocol: 3 })).catch(() => undefined)),
-  refusal('missing-client-version', (c, t) => void c.request('connect', connectParams(t.token, { client: { id: 'gateway-client', platform: 'linux', mode: 'backend' } })).catch(() => undefined)),
+  refusal(
+    'protocol-mismatch',
+    (c, t) => void c.request('connect', connectParams(t.token, { protocol: 3 })).catch(() => undefined),
+  ),
+  refusal(
+    'missing-client-version',
+    (c, t) =>
+      void c
+        .request(
+          'connect',
+          connectParams(t.token, { client: { id: 'gateway-client', platform: 'linux', mode: 'backend' } }),
+        )
+        .catch(() => undefined),
+  ),
   {
     // A read-only operator: chat.send needs write, sessions.reset needs admin. The socket stays open.
     name: 'missing-scope',
     async run(target) {
       const steps: TranscriptStep[] = []
       const c = await connected(target, ['operator.read'])
-      steps.push({ kind: 'frame', frame: await c.request('chat.send', { sessionKey: FIDELITY_KEYS.scope, message: 'not allowed', idempotencyKey: randomUUID() }) })
+      steps.push({
+        kind: 'frame',
+        frame: await c.request('chat.send', {
+          sessionKey: FIDELITY_KEYS.scope,
+          message: 'not allowed',
+          idempotencyKey: randomUUID(),
+        }),
+      })
       steps.push({ kind: 'frame', frame: await c.request('sessions.reset', { key: FIDELITY_KEYS.scope }) })
       steps.push({ kind: 'frame', frame: await c.request('chat.history', { sessionKey: FIDELITY_KEYS.scope }) })
       await c.close()
@@ -139,7 +191,13 @@ export const FIDELITY_SCENARIOS: FidelityScenario[] = [
       const runId = randomUUID()
       const from = c.received.length
       const reqId = `send-${runId}`
-      void c.request('chat.send', { sessionKey: FIDELITY_KEYS.chat, message: 'hello fidelity', idempotencyKey: runId }, { id: reqId }).catch(() => undefined)
+      void c
+        .request(
+          'chat.send',
+          { sessionKey: FIDELITY_KEYS.chat, message: 'hello fidelity', idempotencyKey: runId },
+          { id: reqId },
+        )
+        .catch(() => undefined)
       await c.waitFor(isTerminal(runId), 60_000, 'the run to end')
       await sleep(500) // anything the run still sends after its final
       for (const frame of runFrames(c, from, runId, [reqId])) steps.push({ kind: 'frame', frame })
@@ -169,9 +227,17 @@ export const FIDELITY_SCENARIOS: FidelityScenario[] = [
       const steps: TranscriptStep[] = []
       const c = await connected(target)
       const runId = randomUUID()
-      const ack = await c.request('chat.send', { sessionKey: FIDELITY_KEYS.abort, message: 'abort me [[SLOW:30x300]]', idempotencyKey: runId })
+      const ack = await c.request('chat.send', {
+        sessionKey: FIDELITY_KEYS.abort,
+        message: 'abort me [[SLOW:30x300]]',
+        idempotencyKey: runId,
+      })
       steps.push({ kind: 'frame', frame: ack })
-      await c.waitFor((f) => isRunEvent(runId)(f) && f.event === 'chat' && f.payload.state === 'delta', 60_000, 'the first delta')
+      await c.waitFor(
+        (f) => isRunEvent(runId)(f) && f.event === 'chat' && f.payload.state === 'delta',
+        60_000,
+        'the first delta',
+      )
       const from = c.received.length
       const abortId = `abort-${runId}`
       void c.request('chat.abort', { sessionKey: FIDELITY_KEYS.abort, runId }, { id: abortId }).catch(() => undefined)
@@ -179,7 +245,9 @@ export const FIDELITY_SCENARIOS: FidelityScenario[] = [
       await c.waitFor(isTerminal(runId), 15_000, 'the aborted event')
       await sleep(1000) // the run's stray events after the abort
       // Deltas already on their way when the abort went out are timing, not behaviour.
-      for (const frame of runFrames(c, from, runId, [abortId])) if (!(frame.event === 'chat' && frame.payload?.state === 'delta') && frame.payload?.stream !== 'assistant') steps.push({ kind: 'frame', frame })
+      for (const frame of runFrames(c, from, runId, [abortId]))
+        if (!(frame.event === 'chat' && frame.payload?.state === 'delta') && frame.payload?.stream !== 'assistant')
+          steps.push({ kind: 'frame', frame })
       steps.push({ kind: 'frame', frame: await c.request('chat.abort', { sessionKey: FIDELITY_KEYS.abort, runId }) })
       await c.close()
       return { scenario: 'abort', steps }
@@ -194,7 +262,8 @@ export const FIDELITY_SCENARIOS: FidelityScenario[] = [
       const c = await connected(target)
       const key = randomUUID()
       const text = 'same key [[SLOW:10x300]]'
-      const send = (sessionKey: string, message: string) => c.request('chat.send', { sessionKey, message, idempotencyKey: key })
+      const send = (sessionKey: string, message: string) =>
+        c.request('chat.send', { sessionKey, message, idempotencyKey: key })
       steps.push({ kind: 'frame', frame: await send(FIDELITY_KEYS.idemA, text) })
       steps.push({ kind: 'frame', frame: await send(FIDELITY_KEYS.idemA, text) })
       steps.push({ kind: 'frame', frame: await send(FIDELITY_KEYS.idemA, 'other text [[SLOW:10x300]]') })
@@ -234,7 +303,9 @@ export async function recordShutdown(target: FidelityTarget, stop: () => Promise
   const stopped = stop()
   const close = await Promise.race([c.closed, sleep(60_000).then(() => undefined)])
   await stopped
-  const steps: TranscriptStep[] = c.received.slice(from).flatMap((r) => (r.frame ? [{ kind: 'frame' as const, frame: r.frame }] : []))
+  const steps: TranscriptStep[] = c.received
+    .slice(from)
+    .flatMap((r) => (r.frame ? [{ kind: 'frame' as const, frame: r.frame }] : []))
   if (close) steps.push({ kind: 'close', code: close.code, reason: close.reason })
   else {
     steps.push({ kind: 'nothing', what: 'no close within 60 s of the stop' })
@@ -257,7 +328,9 @@ export async function runFidelityScenarios(target: FidelityTarget): Promise<Map<
     try {
       out.set(s.name, await s.run(target))
     } catch (err) {
-      throw new Error(`fidelity scenario "${s.name}" failed on the ${target.name} gateway: ${err instanceof Error ? err.message : String(err)}`)
+      throw new Error(
+        `fidelity scenario "${s.name}" failed on the ${target.name} gateway: ${err instanceof Error ? err.message : String(err)}`,
+      )
     }
   }
   out.set(NO_FRAME_SCENARIO.name, await noFrame)

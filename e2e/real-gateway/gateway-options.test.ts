@@ -8,7 +8,11 @@ const model = 'http://127.0.0.1:40000/v1'
 describe('startRealGateway options', () => {
   it.each<[string, unknown, RegExp]>([
     ['no modelServerUrl', {}, /"modelServerUrl" is required/],
-    ['a remote model', { modelServerUrl: 'http://example.com/v1' }, /"modelServerUrl" must be an http:\/\/ URL on loopback/],
+    [
+      'a remote model',
+      { modelServerUrl: 'http://example.com/v1' },
+      /"modelServerUrl" must be an http:\/\/ URL on loopback/,
+    ],
     ['an unknown option', { modelServerUrl: model, prot: 1 }, /unknown option\(s\) "prot"/],
     ['a bad port', { modelServerUrl: model, port: 70000 }, /"port" must be an integer/],
     ['a short token', { modelServerUrl: model, token: 'abc' }, /"token" must be 8–512/],
@@ -21,7 +25,9 @@ describe('startRealGateway options', () => {
   it('never echoes a bad token back', async () => {
     const bad = 'has a space in it'
     await expect(startRealGateway({ modelServerUrl: model, token: bad })).rejects.toThrow(/token/)
-    await startRealGateway({ modelServerUrl: model, token: bad }).catch((err: Error) => expect(err.message).not.toContain(bad))
+    await startRealGateway({ modelServerUrl: model, token: bad }).catch((err: Error) =>
+      expect(err.message).not.toContain(bad),
+    )
   })
 })
 

@@ -6,8 +6,7 @@ import WebSocket from 'ws'
 
 /** The outcome of one handshake attempt. */
 export type HandshakeResult =
-  | { ok: true; hello: Record<string, unknown> }
-  | { ok: false; retryable: boolean; reason: string }
+  { ok: true; hello: Record<string, unknown> } | { ok: false; retryable: boolean; reason: string }
 
 export interface WaitForReadyOptions {
   /** `ws://127.0.0.1:<port>` */
@@ -37,35 +36,57 @@ export function tryHandshake(url: string, token: string, timeoutMs = 10_000): Pr
       if (settled) return
       settled = true
       clearTimeout(timer)
-      try { ws.close() } catch { /* already closed */ }
+      try {
+        ws.close()
+      } catch {
+        /* already closed */
+      }
       if (ws.readyState !== WebSocket.CLOSED) setTimeout(() => ws.terminate(), 1000).unref()
       resolve(r)
     }
-    const timer = setTimeout(() => finish({ ok: false, retryable: true, reason: `no hello within ${timeoutMs} ms` }), timeoutMs)
+    const timer = setTimeout(
+      () => finish({ ok: false, retryable: true, reason: `no hello within ${timeoutMs} ms` }),
+      timeoutMs,
+    )
     const reqId = `ready-${randomUUID()}`
     ws.on('error', (err: NodeJS.ErrnoException) => {
       finish({ ok: false, retryable: true, reason: err.code ?? err.message })
     })
     ws.on('close', (code, reason) => {
-      finish({ ok: false, retryable: code === 1013 || code === 1006 || code === 1012, reason: `closed ${code} ${reason.toString()}`.trim() })
+      finish({
+        ok: false,
+        retryable: code === 1013 || code === 1006 || code === 1012,
+        reason: `closed ${code} ${reason.toString()}`.trim(),
+      })
     })
     ws.on('message', (data) => {
       let frame: Record<string, unknown>
-      try { frame = JSON.parse(data.toString()) as Record<string, unknown> } catch { return }
+      try {
+        frame = JSON.parse(data.toString()) as Record<string, unknown>
+      } catch {
+        return
+      }
       if (frame.type === 'event' && frame.event === 'connect.challenge') {
-        ws.send(JSON.stringify({
-          type: 'req',
-          id: reqId,
-          method: 'connect',
-          params: {
-            minProtocol: 4,
-            maxProtocol: 4,
-            client: { id: 'gateway-client', version: '0.0.0-clawchat-harness', platform: process.platform, mode: 'backend' },
-            role: 'operator',
-            scopes: ['operator.read'],
-            auth: { token },
-          },
-        }))
+        ws.send(
+          JSON.stringify({
+            type: 'req',
+            id: reqId,
+            method: 'connect',
+            params: {
+              minProtocol: 4,
+              maxProtocol: 4,
+              client: {
+                id: 'gateway-client',
+                version: '0.0.0-clawchat-harness',
+                platform: process.platform,
+                mode: 'backend',
+              },
+              role: 'operator',
+              scopes: ['operator.read'],
+              auth: { token },
+            },
+          }),
+        )
         return
       }
       if (frame.type === 'res' && frame.id === reqId) {
@@ -75,7 +96,11 @@ export function tryHandshake(url: string, token: string, timeoutMs = 10_000): Pr
           return
         }
         const error = (frame.error ?? {}) as { code?: string; message?: string; retryable?: boolean }
-        finish({ ok: false, retryable: error.retryable === true || error.code === 'UNAVAILABLE', reason: `${error.code ?? 'error'}: ${error.message ?? 'connect refused'}` })
+        finish({
+          ok: false,
+          retryable: error.retryable === true || error.code === 'UNAVAILABLE',
+          reason: `${error.code ?? 'error'}: ${error.message ?? 'connect refused'}`,
+        })
       }
     })
   })
@@ -119,7 +144,11 @@ export async function waitForGatewayReady(opts: WaitForReadyOptions): Promise<Re
  * @example
  * await waitForGatewaySettled({ url: gw.url, token: gw.token, timeoutMs: 60_000 })
  */
-export async function waitForGatewaySettled(opts: { url: string; token: string; timeoutMs: number }): Promise<Record<string, unknown>> {
+export async function waitForGatewaySettled(opts: {
+  url: string
+  token: string
+  timeoutMs: number
+}): Promise<Record<string, unknown>> {
   const deadline = Date.now() + opts.timeoutMs
   let last = 'no attempt yet'
   for (;;) {

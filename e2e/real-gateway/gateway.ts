@@ -81,7 +81,17 @@ export interface RealGateway {
   restart(opts?: RealGatewayStopOptions): Promise<void>
 }
 
-const KNOWN_OPTIONS = new Set(['modelServerUrl', 'token', 'port', 'modelId', 'readyTimeoutMs', 'stopGraceMs', 'cachePaths', 'keepTempDir', 'env'])
+const KNOWN_OPTIONS = new Set([
+  'modelServerUrl',
+  'token',
+  'port',
+  'modelId',
+  'readyTimeoutMs',
+  'stopGraceMs',
+  'cachePaths',
+  'keepTempDir',
+  'env',
+])
 
 /**
  * Starts the real OpenClaw gateway (installed by `node e2e/real-gateway/install.mjs`) on
@@ -99,8 +109,15 @@ const KNOWN_OPTIONS = new Set(['modelServerUrl', 'token', 'port', 'modelId', 're
 export async function startRealGateway(options: StartRealGatewayOptions): Promise<RealGateway> {
   const opts = validateOptions(options)
   const paths = opts.cachePaths ?? resolveCachePaths()
-  for (const [what, p] of [['private Node 24', paths.nodeBin], ['openclaw launcher', paths.openclawEntry], ['install marker', paths.markerPath]] as const) {
-    if (!existsSync(p)) throw new Error(`startRealGateway: the ${what} is missing (${p}). Run \`node e2e/real-gateway/install.mjs\` first.`)
+  for (const [what, p] of [
+    ['private Node 24', paths.nodeBin],
+    ['openclaw launcher', paths.openclawEntry],
+    ['install marker', paths.markerPath],
+  ] as const) {
+    if (!existsSync(p))
+      throw new Error(
+        `startRealGateway: the ${what} is missing (${p}). Run \`node e2e/real-gateway/install.mjs\` first.`,
+      )
   }
   const port = opts.port ?? (await findFreePort())
   const token = opts.token ?? randomBytes(24).toString('base64url')
@@ -110,29 +127,50 @@ export async function startRealGateway(options: StartRealGatewayOptions): Promis
 }
 
 function validateOptions(o: StartRealGatewayOptions): StartRealGatewayOptions & { modelServerUrl: string } {
-  if (typeof o !== 'object' || o === null) throw new Error('startRealGateway: options must be an object with at least "modelServerUrl"')
+  if (typeof o !== 'object' || o === null)
+    throw new Error('startRealGateway: options must be an object with at least "modelServerUrl"')
   const unknown = Object.keys(o).filter((k) => !KNOWN_OPTIONS.has(k))
-  if (unknown.length > 0) throw new Error(`startRealGateway: unknown option(s) ${unknown.map((k) => `"${k}"`).join(', ')} (known: ${[...KNOWN_OPTIONS].join(', ')})`)
-  if (typeof o.modelServerUrl !== 'string') throw new Error('startRealGateway: option "modelServerUrl" is required (the fake model\'s http://127.0.0.1:<port>/v1)')
+  if (unknown.length > 0)
+    throw new Error(
+      `startRealGateway: unknown option(s) ${unknown.map((k) => `"${k}"`).join(', ')} (known: ${[...KNOWN_OPTIONS].join(', ')})`,
+    )
+  if (typeof o.modelServerUrl !== 'string')
+    throw new Error(
+      'startRealGateway: option "modelServerUrl" is required (the fake model\'s http://127.0.0.1:<port>/v1)',
+    )
   let url: URL
-  try { url = new URL(o.modelServerUrl) } catch { throw new Error(`startRealGateway: option "modelServerUrl" is not a URL: ${JSON.stringify(o.modelServerUrl)}`) }
+  try {
+    url = new URL(o.modelServerUrl)
+  } catch {
+    throw new Error(`startRealGateway: option "modelServerUrl" is not a URL: ${JSON.stringify(o.modelServerUrl)}`)
+  }
   if (url.protocol !== 'http:' || !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
-    throw new Error(`startRealGateway: option "modelServerUrl" must be an http:// URL on loopback, got ${JSON.stringify(o.modelServerUrl)}`)
+    throw new Error(
+      `startRealGateway: option "modelServerUrl" must be an http:// URL on loopback, got ${JSON.stringify(o.modelServerUrl)}`,
+    )
   }
   const modelServerUrl = url.pathname === '/' ? `${url.origin}/v1` : o.modelServerUrl.replace(/\/+$/, '')
   if (o.token !== undefined && (typeof o.token !== 'string' || !/^[\x21-\x7e]{8,512}$/.test(o.token))) {
     throw new Error('startRealGateway: option "token" must be 8–512 printable ASCII characters without spaces')
   }
-  if (o.port !== undefined && (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535)) throw new Error(`startRealGateway: option "port" must be an integer 1–65535, got ${String(o.port)}`)
-  if (o.modelId !== undefined && (typeof o.modelId !== 'string' || !/^[A-Za-z0-9._-]+$/.test(o.modelId))) throw new Error(`startRealGateway: option "modelId" must be letters, digits, ".", "_" or "-", got ${JSON.stringify(o.modelId)}`)
+  if (o.port !== undefined && (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535))
+    throw new Error(`startRealGateway: option "port" must be an integer 1–65535, got ${String(o.port)}`)
+  if (o.modelId !== undefined && (typeof o.modelId !== 'string' || !/^[A-Za-z0-9._-]+$/.test(o.modelId)))
+    throw new Error(
+      `startRealGateway: option "modelId" must be letters, digits, ".", "_" or "-", got ${JSON.stringify(o.modelId)}`,
+    )
   for (const k of ['readyTimeoutMs', 'stopGraceMs'] as const) {
     const v = o[k]
-    if (v !== undefined && (!Number.isFinite(v) || v <= 0)) throw new Error(`startRealGateway: option "${k}" must be a positive number of milliseconds, got ${String(v)}`)
+    if (v !== undefined && (!Number.isFinite(v) || v <= 0))
+      throw new Error(`startRealGateway: option "${k}" must be a positive number of milliseconds, got ${String(v)}`)
   }
-  if (o.keepTempDir !== undefined && typeof o.keepTempDir !== 'boolean') throw new Error('startRealGateway: option "keepTempDir" must be a boolean')
+  if (o.keepTempDir !== undefined && typeof o.keepTempDir !== 'boolean')
+    throw new Error('startRealGateway: option "keepTempDir" must be a boolean')
   if (o.env !== undefined) {
-    if (typeof o.env !== 'object' || o.env === null) throw new Error('startRealGateway: option "env" must be an object of strings')
-    for (const [k, v] of Object.entries(o.env)) if (typeof v !== 'string') throw new Error(`startRealGateway: option "env.${k}" must be a string`)
+    if (typeof o.env !== 'object' || o.env === null)
+      throw new Error('startRealGateway: option "env" must be an object of strings')
+    for (const [k, v] of Object.entries(o.env))
+      if (typeof v !== 'string') throw new Error(`startRealGateway: option "env.${k}" must be a string`)
   }
   return { ...o, modelServerUrl }
 }
@@ -168,17 +206,36 @@ class RealGatewayProcess implements RealGateway {
     this.configPath = join(this.stateDir, 'openclaw.json')
     this.logPath = join(this.tempDir, 'process.log')
     this.gatewayLogPath = join(this.tempDir, 'gateway.log')
-    for (const d of ['home', 'state', 'tmp', 'compile-cache']) mkdirSync(join(this.tempDir, d), { recursive: true, mode: 0o700 })
-    const config = buildGatewayConfig({ port, token, modelBaseUrl: opts.modelServerUrl, logFile: this.gatewayLogPath, modelId: opts.modelId })
+    for (const d of ['home', 'state', 'tmp', 'compile-cache'])
+      mkdirSync(join(this.tempDir, d), { recursive: true, mode: 0o700 })
+    const config = buildGatewayConfig({
+      port,
+      token,
+      modelBaseUrl: opts.modelServerUrl,
+      logFile: this.gatewayLogPath,
+      modelId: opts.modelId,
+    })
     writeFileSync(this.configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 })
   }
 
-  get pid(): number { return this.child?.pid ?? 0 }
-  get startMs(): number { return this.starts.at(-1) ?? 0 }
-  get startTimesMs(): readonly number[] { return [...this.starts] }
-  get lastStopMs(): number { return this.stopMs }
-  get serverVersion(): string { return String((this.hello.server as Record<string, unknown> | undefined)?.version ?? '') }
-  get bootId(): string { return String((this.hello.server as Record<string, unknown> | undefined)?.bootId ?? '') }
+  get pid(): number {
+    return this.child?.pid ?? 0
+  }
+  get startMs(): number {
+    return this.starts.at(-1) ?? 0
+  }
+  get startTimesMs(): readonly number[] {
+    return [...this.starts]
+  }
+  get lastStopMs(): number {
+    return this.stopMs
+  }
+  get serverVersion(): string {
+    return String((this.hello.server as Record<string, unknown> | undefined)?.version ?? '')
+  }
+  get bootId(): string {
+    return String((this.hello.server as Record<string, unknown> | undefined)?.bootId ?? '')
+  }
 
   isRunning(): boolean {
     return this.child !== undefined && this.exitInfo === undefined
@@ -186,9 +243,15 @@ class RealGatewayProcess implements RealGateway {
 
   logTail(lines = 40): string {
     const tail = (p: string) => {
-      try { return readFileSync(p, 'utf8').split('\n').slice(-lines).join('\n') } catch { return '(no file)' }
+      try {
+        return readFileSync(p, 'utf8').split('\n').slice(-lines).join('\n')
+      } catch {
+        return '(no file)'
+      }
     }
-    return this.redact(`--- gateway process output (${this.logPath}) ---\n${tail(this.logPath)}\n--- gateway log (${this.gatewayLogPath}) ---\n${tail(this.gatewayLogPath)}`)
+    return this.redact(
+      `--- gateway process output (${this.logPath}) ---\n${tail(this.logPath)}\n--- gateway log (${this.gatewayLogPath}) ---\n${tail(this.gatewayLogPath)}`,
+    )
   }
 
   private redact(text: string): string {
@@ -214,7 +277,20 @@ class RealGatewayProcess implements RealGateway {
       LANG: process.env.LANG ?? 'C.UTF-8',
       ...this.opts.env,
     }
-    const args = [this.paths.openclawEntry, 'gateway', 'run', '--port', String(this.port), '--bind', 'loopback', '--auth', 'token', '--token', this.token, '--allow-unconfigured']
+    const args = [
+      this.paths.openclawEntry,
+      'gateway',
+      'run',
+      '--port',
+      String(this.port),
+      '--bind',
+      'loopback',
+      '--auth',
+      'token',
+      '--token',
+      this.token,
+      '--allow-unconfigured',
+    ]
     let child: ChildProcess
     try {
       // detached: the gateway leads its own process group, so stop() can reach anything it spawns.
@@ -232,7 +308,9 @@ class RealGatewayProcess implements RealGateway {
     })
     if (child.pid === undefined) {
       await spawnError
-      throw new Error(`startRealGateway: the gateway process ${this.exitInfo ?? 'did not start'} (${this.paths.nodeBin})`)
+      throw new Error(
+        `startRealGateway: the gateway process ${this.exitInfo ?? 'did not start'} (${this.paths.nodeBin})`,
+      )
     }
     const pid = child.pid
     registerChild(pid, () => this.removeTempDir())
@@ -254,7 +332,9 @@ class RealGatewayProcess implements RealGateway {
     } catch (err) {
       await this.terminate({ hard: true })
       const message = this.redact(err instanceof Error ? err.message : String(err))
-      throw new Error(`startRealGateway: ${message} after ${Date.now() - t0} ms on port ${this.port}.\n${this.logTail(40)}\n(temp folder kept for inspection: ${this.tempDir})`)
+      throw new Error(
+        `startRealGateway: ${message} after ${Date.now() - t0} ms on port ${this.port}.\n${this.logTail(40)}\n(temp folder kept for inspection: ${this.tempDir})`,
+      )
     }
     this.starts.push(Date.now() - t0)
   }
@@ -267,9 +347,16 @@ class RealGatewayProcess implements RealGateway {
     const t0 = Date.now()
     if (this.exitInfo === undefined) {
       if (opts.hard) killGroupNow(pid)
-      else try { process.kill(pid, 'SIGTERM') } catch { /* gone already */ }
+      else
+        try {
+          process.kill(pid, 'SIGTERM')
+        } catch {
+          /* gone already */
+        }
       let timer: NodeJS.Timeout | undefined
-      const graceOver = new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), this.stopGraceMs) })
+      const graceOver = new Promise<'timeout'>((r) => {
+        timer = setTimeout(() => r('timeout'), this.stopGraceMs)
+      })
       const outcome = await Promise.race([this.childExit.then(() => 'exited' as const), graceOver])
       clearTimeout(timer)
       if (outcome === 'timeout') {
@@ -283,7 +370,8 @@ class RealGatewayProcess implements RealGateway {
     while (isAlive(pid, { group: true }) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
     unregisterChild(pid)
     this.stopMs = Date.now() - t0
-    if (isAlive(pid, { group: true })) throw new Error(`RealGateway: process group ${pid} still has members after SIGKILL`)
+    if (isAlive(pid, { group: true }))
+      throw new Error(`RealGateway: process group ${pid} still has members after SIGKILL`)
   }
 
   /** Deletes the temp folder and the gateway's lock files for it in /tmp, unless `keepTempDir`. */

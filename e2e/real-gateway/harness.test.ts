@@ -17,7 +17,13 @@ let model: FakeModel
 let gateway: RealGateway
 let operator: OperatorClient
 let lockFilesBefore: string[] = []
-const lockFiles = () => { try { return readdirSync(gatewayLockDir()) } catch { return [] } }
+const lockFiles = () => {
+  try {
+    return readdirSync(gatewayLockDir())
+  } catch {
+    return []
+  }
+}
 
 beforeAll(async () => {
   install = await ensureRealGatewayInstalled()
@@ -88,12 +94,19 @@ describe('real gateway', () => {
     const sessionKey = 'clawchat:harness:slow'
     const runId = await operator.sendChat(sessionKey, 'take your time [[SLOW:40x250]]')
     await operator.waitForChat(runId, ['delta'], 60_000)
-    const res = await operator.client.request<{ ok: boolean; aborted: boolean; runIds: string[] }>('chat.abort', { sessionKey, runId })
+    const res = await operator.client.request<{ ok: boolean; aborted: boolean; runIds: string[] }>('chat.abort', {
+      sessionKey,
+      runId,
+    })
     expect(res.aborted).toBe(true)
     const aborted = await operator.waitForChat(runId, ['aborted', 'final', 'error'], 15_000)
     expect(aborted.state).toBe('aborted')
     expect(chatText(aborted)).toMatch(/^chunk01/)
-    await expect.poll(() => model.chatRequests().find((r) => r.lastUserText.includes('take your time'))?.outcome, { timeout: 10_000 }).toBe('client-closed')
+    await expect
+      .poll(() => model.chatRequests().find((r) => r.lastUserText.includes('take your time'))?.outcome, {
+        timeout: 10_000,
+      })
+      .toBe('client-closed')
   })
 
   it('restarts on the same port and state folder', async () => {
@@ -107,7 +120,9 @@ describe('real gateway', () => {
     expect(gateway.bootId).not.toBe(oldBoot)
     operator = await connectOperator({ url: gateway.url, token: gateway.token })
     // The state survived: the first test's session still has its messages.
-    const history = await operator.client.request<{ messages: unknown[] }>('chat.history', { sessionKey: 'clawchat:harness:main' })
+    const history = await operator.client.request<{ messages: unknown[] }>('chat.history', {
+      sessionKey: 'clawchat:harness:main',
+    })
     expect(history.messages.length).toBeGreaterThanOrEqual(2)
   })
 

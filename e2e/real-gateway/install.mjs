@@ -74,7 +74,12 @@ function run(what, command, args, { env, cwd } = {}) {
     child.on('exit', (code, signal) => {
       clearTimeout(timer)
       if (code === 0) resolvePromise(Date.now() - t0)
-      else reject(new InstallError(`${what} failed (${signal ? `signal ${signal}` : `exit code ${code}`}); see the npm output above`))
+      else
+        reject(
+          new InstallError(
+            `${what} failed (${signal ? `signal ${signal}` : `exit code ${code}`}); see the npm output above`,
+          ),
+        )
     })
   })
 }
@@ -82,8 +87,13 @@ function run(what, command, args, { env, cwd } = {}) {
 /** `<bin> --version` of the private Node, or an InstallError saying why it is unusable. */
 function privateNodeVersion(paths) {
   if (!existsSync(paths.nodeBin)) throw new InstallError(`the private Node binary is missing at ${paths.nodeBin}`)
-  const r = spawnSync(paths.nodeBin, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 })
-  if (r.status !== 0) throw new InstallError(`${paths.nodeBin} --version failed: ${(r.stderr || r.error?.message || '').trim()}`)
+  const r = spawnSync(paths.nodeBin, ['--version'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 30_000,
+  })
+  if (r.status !== 0)
+    throw new InstallError(`${paths.nodeBin} --version failed: ${(r.stderr || r.error?.message || '').trim()}`)
   const version = r.stdout.trim()
   if (compareVersions(version, NODE_MIN_VERSION) < 0 || compareVersions(version, '25.0.0') >= 0) {
     throw new InstallError(`${paths.nodeBin} is ${version}; the gateway needs >=${NODE_MIN_VERSION} <25`)
@@ -96,8 +106,10 @@ function verifyOpenclaw(paths, scratchDir) {
   const pkgPath = join(paths.openclawPackageDir, 'package.json')
   if (!existsSync(pkgPath)) throw new InstallError(`openclaw is missing: no ${pkgPath}`)
   const version = JSON.parse(readFileSync(pkgPath, 'utf8')).version
-  if (version !== OPENCLAW_VERSION) throw new InstallError(`installed openclaw is ${version}, expected ${OPENCLAW_VERSION}`)
-  if (!existsSync(paths.openclawEntry)) throw new InstallError(`the openclaw launcher is missing at ${paths.openclawEntry}`)
+  if (version !== OPENCLAW_VERSION)
+    throw new InstallError(`installed openclaw is ${version}, expected ${OPENCLAW_VERSION}`)
+  if (!existsSync(paths.openclawEntry))
+    throw new InstallError(`the openclaw launcher is missing at ${paths.openclawEntry}`)
   // `openclaw --version` in a throwaway HOME: proves the launcher, its Node check and its package
   // lifecycle check pass, without touching the user's ~/.openclaw.
   mkdirSync(join(scratchDir, 'home'), { recursive: true })
@@ -116,7 +128,9 @@ function verifyOpenclaw(paths, scratchDir) {
   })
   const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim()
   if (r.status !== 0 || !out.includes(OPENCLAW_VERSION)) {
-    throw new InstallError(`\`openclaw --version\` under the private Node did not report ${OPENCLAW_VERSION} (exit ${r.status}): ${out.slice(-800) || r.error?.message || 'no output'}`)
+    throw new InstallError(
+      `\`openclaw --version\` under the private Node did not report ${OPENCLAW_VERSION} (exit ${r.status}): ${out.slice(-800) || r.error?.message || 'no output'}`,
+    )
   }
   return version
 }
@@ -145,15 +159,35 @@ async function withInstallLock(paths, fn) {
     } catch (err) {
       if (err.code !== 'EEXIST') throw new InstallError(`cannot create the install lock ${lockDir}: ${err.message}`)
       let owner = Number.NaN
-      try { owner = Number.parseInt(readFileSync(ownerFile, 'utf8'), 10) } catch { /* being written */ }
-      const alive = Number.isInteger(owner) && owner > 0 && (() => { try { process.kill(owner, 0); return true } catch (e) { return e.code === 'EPERM' } })()
+      try {
+        owner = Number.parseInt(readFileSync(ownerFile, 'utf8'), 10)
+      } catch {
+        /* being written */
+      }
+      const alive =
+        Number.isInteger(owner) &&
+        owner > 0 &&
+        (() => {
+          try {
+            process.kill(owner, 0)
+            return true
+          } catch (e) {
+            return e.code === 'EPERM'
+          }
+        })()
       if (Number.isInteger(owner) && !alive) {
         log(`removing a stale install lock left by process ${owner}`)
         rmSync(lockDir, { recursive: true, force: true })
         continue
       }
-      if (Date.now() > deadline) throw new InstallError(`another install (process ${owner}) has held ${lockDir} for over ${seconds(LOCK_WAIT_MS)}`)
-      if (!announced) { log(`waiting for another install (process ${owner}) to finish`); announced = true }
+      if (Date.now() > deadline)
+        throw new InstallError(
+          `another install (process ${owner}) has held ${lockDir} for over ${seconds(LOCK_WAIT_MS)}`,
+        )
+      if (!announced) {
+        log(`waiting for another install (process ${owner}) to finish`)
+        announced = true
+      }
       await new Promise((r) => setTimeout(r, 1000))
     }
   }
@@ -171,7 +205,9 @@ async function install(paths, force) {
       try {
         const nodeVersion = privateNodeVersion(paths)
         verifyOpenclaw(paths, join(paths.cacheDir, 'verify-tmp'))
-        log(`reusing the verified install in ${paths.cacheDir} (Node ${nodeVersion}, openclaw ${OPENCLAW_VERSION}, installed ${marker.installedAt})`)
+        log(
+          `reusing the verified install in ${paths.cacheDir} (Node ${nodeVersion}, openclaw ${OPENCLAW_VERSION}, installed ${marker.installedAt})`,
+        )
         return { reused: true }
       } catch (err) {
         log(`the cached install failed verification, reinstalling: ${err.message}`)
@@ -194,9 +230,17 @@ async function install(paths, force) {
 
   // 1. the private Node 24
   mkdirSync(paths.nodePrefix, { recursive: true })
-  writeFileSync(join(paths.nodePrefix, 'package.json'), `${JSON.stringify({ private: true, description: 'ClawChat real-gateway tests: private Node 24', allowScripts: { node: true } }, null, 2)}\n`)
+  writeFileSync(
+    join(paths.nodePrefix, 'package.json'),
+    `${JSON.stringify({ private: true, description: 'ClawChat real-gateway tests: private Node 24', allowScripts: { node: true } }, null, 2)}\n`,
+  )
   log(`installing ${NODE_PACKAGE_SPEC} into ${paths.nodePrefix}`)
-  const nodeMs = await run(`npm install ${NODE_PACKAGE_SPEC}`, 'npm', ['install', '--prefix', paths.nodePrefix, '--save-exact', '--no-audit', '--no-fund', NODE_PACKAGE_SPEC], { env: npmEnv(), cwd: paths.nodePrefix })
+  const nodeMs = await run(
+    `npm install ${NODE_PACKAGE_SPEC}`,
+    'npm',
+    ['install', '--prefix', paths.nodePrefix, '--save-exact', '--no-audit', '--no-fund', NODE_PACKAGE_SPEC],
+    { env: npmEnv(), cwd: paths.nodePrefix },
+  )
   const nodeVersion = privateNodeVersion(paths)
   log(`Node ${nodeVersion} installed in ${seconds(nodeMs)}: ${paths.nodeBin}`)
 
@@ -204,9 +248,27 @@ async function install(paths, force) {
   //    script then run under Node 24)
   mkdirSync(paths.openclawPrefix, { recursive: true })
   const allowScripts = Object.fromEntries(OPENCLAW_ALLOWED_SCRIPTS.map((name) => [name, true]))
-  writeFileSync(join(paths.openclawPrefix, 'package.json'), `${JSON.stringify({ private: true, description: `ClawChat real-gateway tests: openclaw@${OPENCLAW_VERSION}`, allowScripts }, null, 2)}\n`)
-  log(`installing openclaw@${OPENCLAW_VERSION} into ${paths.openclawPrefix} (under Node ${nodeVersion}; 1–3 min on 2 cores, ~650 MB)`)
-  const openclawMs = await run(`npm install openclaw@${OPENCLAW_VERSION}`, 'npm', ['install', '--prefix', paths.openclawPrefix, '--save-exact', '--no-audit', '--no-fund', `openclaw@${OPENCLAW_VERSION}`], { env: npmEnv(paths.nodeBinDir), cwd: paths.openclawPrefix })
+  writeFileSync(
+    join(paths.openclawPrefix, 'package.json'),
+    `${JSON.stringify({ private: true, description: `ClawChat real-gateway tests: openclaw@${OPENCLAW_VERSION}`, allowScripts }, null, 2)}\n`,
+  )
+  log(
+    `installing openclaw@${OPENCLAW_VERSION} into ${paths.openclawPrefix} (under Node ${nodeVersion}; 1–3 min on 2 cores, ~650 MB)`,
+  )
+  const openclawMs = await run(
+    `npm install openclaw@${OPENCLAW_VERSION}`,
+    'npm',
+    [
+      'install',
+      '--prefix',
+      paths.openclawPrefix,
+      '--save-exact',
+      '--no-audit',
+      '--no-fund',
+      `openclaw@${OPENCLAW_VERSION}`,
+    ],
+    { env: npmEnv(paths.nodeBinDir), cwd: paths.openclawPrefix },
+  )
   const scratch = join(paths.cacheDir, 'verify-tmp')
   try {
     verifyOpenclaw(paths, scratch)
@@ -215,21 +277,30 @@ async function install(paths, force) {
   }
   log(`openclaw ${OPENCLAW_VERSION} installed and verified in ${seconds(openclawMs)}`)
 
-  writeFileSync(paths.markerPath, `${JSON.stringify({
-    layout: CACHE_LAYOUT_VERSION,
-    openclawVersion: OPENCLAW_VERSION,
-    nodeVersion,
-    installedAt: new Date().toISOString(),
-    nodeInstallMs: nodeMs,
-    openclawInstallMs: openclawMs,
-  }, null, 2)}\n`)
+  writeFileSync(
+    paths.markerPath,
+    `${JSON.stringify(
+      {
+        layout: CACHE_LAYOUT_VERSION,
+        openclawVersion: OPENCLAW_VERSION,
+        nodeVersion,
+        installedAt: new Date().toISOString(),
+        nodeInstallMs: nodeMs,
+        openclawInstallMs: openclawMs,
+      },
+      null,
+      2,
+    )}\n`,
+  )
   return { reused: false }
 }
 
 async function main() {
   const args = parseArgs(process.argv.slice(2))
   if (args.help) {
-    console.log('usage: node e2e/real-gateway/install.mjs [--force]\n  installs Node 24 and openclaw into $CLAWCHAT_CACHE_DIR (default ~/.cache/clawchat)')
+    console.log(
+      'usage: node e2e/real-gateway/install.mjs [--force]\n  installs Node 24 and openclaw into $CLAWCHAT_CACHE_DIR (default ~/.cache/clawchat)',
+    )
     return
   }
   const paths = resolveCachePaths()
@@ -241,6 +312,8 @@ async function main() {
 main().catch((err) => {
   const msg = err instanceof Error ? err.message : String(err)
   console.error(`[real-gateway install] FAILED after ${seconds(Date.now() - started)}: ${msg}`)
-  console.error('[real-gateway install] The real-gateway tests cannot run without this install. Needs the npm registry; see e2e/real-gateway/README.md.')
+  console.error(
+    '[real-gateway install] The real-gateway tests cannot run without this install. Needs the npm registry; see e2e/real-gateway/README.md.',
+  )
   process.exit(1)
 })

@@ -10,11 +10,22 @@ import { startMockGateway, type MockGateway } from '@clawchat/mock-gateway'
 import { ALLOWED_MOCK_DIFFERENCES } from './allowed-mock-differences.js'
 import { ensureRealGatewayInstalled } from './ensure-installed.js'
 import { startFakeModel, type FakeModel } from './fake-model.js'
-import { FIDELITY_KEYS, FIDELITY_SCENARIOS, NO_FRAME_SCENARIO, recordShutdown, runFidelityScenarios } from './fidelity-scenarios.js'
+import {
+  FIDELITY_KEYS,
+  FIDELITY_SCENARIOS,
+  NO_FRAME_SCENARIO,
+  recordShutdown,
+  runFidelityScenarios,
+} from './fidelity-scenarios.js'
 import { waitForGatewaySettled } from './gateway-readiness.js'
 import { startRealGateway, type RealGateway } from './gateway.js'
 import { fakeModelAgent } from './mock-fake-agent.js'
-import { applyAllowances, compareTranscripts, formatDifferences, type TranscriptDifference } from './transcript-compare.js'
+import {
+  applyAllowances,
+  compareTranscripts,
+  formatDifferences,
+  type TranscriptDifference,
+} from './transcript-compare.js'
 import { labelOf, type Transcript, type TranscriptStep } from './transcript.js'
 
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/real-gateway/', import.meta.url))
@@ -54,7 +65,8 @@ afterAll(async () => {
 })
 
 const frames = (t: Transcript) => t.steps.flatMap((s: TranscriptStep) => (s.kind === 'frame' ? [s.frame] : []))
-const closeOf = (t: Transcript) => t.steps.find((s): s is Extract<TranscriptStep, { kind: 'close' }> => s.kind === 'close')
+const closeOf = (t: Transcript) =>
+  t.steps.find((s): s is Extract<TranscriptStep, { kind: 'close' }> => s.kind === 'close')
 const labels = (name: string) => real.get(name)!.steps.map(labelOf)
 
 // The scripts must really exercise what GATEWAY.md records, or the comparison proves nothing.
@@ -62,29 +74,57 @@ describe('the real gateway, scripted (what the comparison stands on)', () => {
   it('answers a good connect with hello-ok', () => {
     expect(labels('handshake-ok').slice(0, 2)).toEqual(['event connect.challenge', 'res ok'])
     // A settled gateway: no boot-time broadcasts after hello-ok (at most a health event).
-    expect(labels('handshake-ok').slice(2).filter((l) => l !== 'event health')).toEqual([])
-    expect(frames(real.get('handshake-ok')!)[1]!.payload).toMatchObject({ type: 'hello-ok', protocol: 4, auth: { role: 'operator', scopes: ['operator.read', 'operator.write'] } })
+    expect(
+      labels('handshake-ok')
+        .slice(2)
+        .filter((l) => l !== 'event health'),
+    ).toEqual([])
+    expect(frames(real.get('handshake-ok')!)[1]!.payload).toMatchObject({
+      type: 'hello-ok',
+      protocol: 4,
+      auth: { role: 'operator', scopes: ['operator.read', 'operator.write'] },
+    })
   })
 
   it('refuses each failure row of "Errors and closes" as recorded', () => {
     const error = (name: string) => frames(real.get(name)!).find((f) => f.type === 'res')?.error
-    expect(error('wrong-token')).toMatchObject({ code: 'INVALID_REQUEST', message: 'unauthorized: gateway token mismatch (provide gateway auth token)', details: { code: 'AUTH_TOKEN_MISMATCH' } })
+    expect(error('wrong-token')).toMatchObject({
+      code: 'INVALID_REQUEST',
+      message: 'unauthorized: gateway token mismatch (provide gateway auth token)',
+      details: { code: 'AUTH_TOKEN_MISMATCH' },
+    })
     expect(closeOf(real.get('wrong-token')!)?.code).toBe(1008)
-    expect(error('first-request-not-connect')).toMatchObject({ code: 'INVALID_REQUEST', message: 'invalid handshake: first request must be connect' })
+    expect(error('first-request-not-connect')).toMatchObject({
+      code: 'INVALID_REQUEST',
+      message: 'invalid handshake: first request must be connect',
+    })
     expect(closeOf(real.get('first-request-not-connect')!)?.code).toBe(1008)
     expect(labels('invalid-json')).toEqual(['event connect.challenge', 'close 1000'])
     expect(closeOf(real.get('invalid-json')!)?.reason).toBe('')
-    expect(error('protocol-mismatch')).toMatchObject({ code: 'INVALID_REQUEST', message: 'protocol mismatch', details: { code: 'PROTOCOL_MISMATCH', expectedProtocol: 4 } })
+    expect(error('protocol-mismatch')).toMatchObject({
+      code: 'INVALID_REQUEST',
+      message: 'protocol mismatch',
+      details: { code: 'PROTOCOL_MISMATCH', expectedProtocol: 4 },
+    })
     expect(closeOf(real.get('protocol-mismatch')!)?.code).toBe(1002)
-    expect(error('missing-client-version')).toMatchObject({ code: 'INVALID_REQUEST', message: "invalid connect params: at /client: must have required property 'version'" })
+    expect(error('missing-client-version')).toMatchObject({
+      code: 'INVALID_REQUEST',
+      message: "invalid connect params: at /client: must have required property 'version'",
+    })
     expect(closeOf(real.get('missing-client-version')!)?.code).toBe(1008)
     expect(labels('no-frame')).toEqual(['event connect.challenge', 'close 1000'])
   })
 
   it('answers missing scopes with FORBIDDEN / MISSING_SCOPE and keeps the socket', () => {
     const [send, reset, history] = frames(real.get('missing-scope')!)
-    expect(send!.error).toMatchObject({ code: 'FORBIDDEN', details: { code: 'MISSING_SCOPE', missingScope: 'operator.write' } })
-    expect(reset!.error).toMatchObject({ code: 'FORBIDDEN', details: { code: 'MISSING_SCOPE', missingScope: 'operator.admin' } })
+    expect(send!.error).toMatchObject({
+      code: 'FORBIDDEN',
+      details: { code: 'MISSING_SCOPE', missingScope: 'operator.write' },
+    })
+    expect(reset!.error).toMatchObject({
+      code: 'FORBIDDEN',
+      details: { code: 'MISSING_SCOPE', missingScope: 'operator.admin' },
+    })
     expect(history!.ok).toBe(true)
   })
 
@@ -112,7 +152,15 @@ describe('the real gateway, scripted (what the comparison stands on)', () => {
 
   it('dedupes idempotency keys globally: in_flight, conflict, cross-session in_flight, ok, cross-session ok', () => {
     const f = frames(real.get('idempotency')!)
-    expect(f.slice(0, 7).map((x) => x.payload?.status ?? x.error?.details?.reason)).toEqual(['started', 'in_flight', 'chat-request-conflict', 'in_flight', 'ok', 'ok', 'chat-request-conflict'])
+    expect(f.slice(0, 7).map((x) => x.payload?.status ?? x.error?.details?.reason)).toEqual([
+      'started',
+      'in_flight',
+      'chat-request-conflict',
+      'in_flight',
+      'ok',
+      'ok',
+      'chat-request-conflict',
+    ])
     expect(f[7]!.payload.messages).toEqual([]) // session B never got a run
     expect(f[8]!.runEventSessionKeys).toEqual([`agent:main:${FIDELITY_KEYS.idemA}`])
   })
@@ -122,7 +170,9 @@ describe('the mock matches the real gateway', () => {
   it.each(SCENARIO_NAMES)('%s', (name) => {
     const { remaining } = applyAllowances(differences.get(name)!, ALLOWED_MOCK_DIFFERENCES)
     if (remaining.length > 0) {
-      throw new Error(`the mock differs from the real gateway in "${name}" (real vs mock; transcripts in e2e/artifacts/real-gateway/):\n${formatDifferences(remaining)}`)
+      throw new Error(
+        `the mock differs from the real gateway in "${name}" (real vs mock; transcripts in e2e/artifacts/real-gateway/):\n${formatDifferences(remaining)}`,
+      )
     }
   })
 
@@ -137,7 +187,8 @@ describe('the mock matches the real gateway', () => {
     expect(realStop.steps.map(labelOf)).toEqual(['event shutdown', 'close 1012'])
     differences.set('shutdown', compareTranscripts(realStop, mockStop))
     const { remaining } = applyAllowances(differences.get('shutdown')!, ALLOWED_MOCK_DIFFERENCES)
-    if (remaining.length > 0) throw new Error(`the mock differs from the real gateway in "shutdown":\n${formatDifferences(remaining)}`)
+    if (remaining.length > 0)
+      throw new Error(`the mock differs from the real gateway in "shutdown":\n${formatDifferences(remaining)}`)
   })
 
   it('needs every allowed difference it lists (no stale entries)', () => {

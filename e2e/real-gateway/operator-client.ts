@@ -55,7 +55,7 @@ export interface OperatorClient {
 
 /** The text of a chat event's `message` (its text parts joined). */
 export function chatText(payload: ChatEventPayload | undefined): string {
-  return (payload?.message?.content ?? []).map((p) => (p.type === 'text' ? p.text ?? '' : '')).join('')
+  return (payload?.message?.content ?? []).map((p) => (p.type === 'text' ? (p.text ?? '') : '')).join('')
 }
 
 /**
@@ -69,15 +69,21 @@ export function chatText(payload: ChatEventPayload | undefined): string {
  * await op.close()
  */
 export async function connectOperator(opts: OperatorClientOptions): Promise<OperatorClient> {
-  if (typeof opts.url !== 'string' || !/^wss?:\/\//.test(opts.url)) throw new Error(`connectOperator: option "url" must be a ws:// URL, got ${JSON.stringify(opts.url)}`)
-  if (typeof opts.token !== 'string' || opts.token === '') throw new Error('connectOperator: option "token" must be a non-empty string')
-  if (opts.scopes !== undefined && (!Array.isArray(opts.scopes) || opts.scopes.some((s) => typeof s !== 'string'))) throw new Error('connectOperator: option "scopes" must be an array of strings')
+  if (typeof opts.url !== 'string' || !/^wss?:\/\//.test(opts.url))
+    throw new Error(`connectOperator: option "url" must be a ws:// URL, got ${JSON.stringify(opts.url)}`)
+  if (typeof opts.token !== 'string' || opts.token === '')
+    throw new Error('connectOperator: option "token" must be a non-empty string')
+  if (opts.scopes !== undefined && (!Array.isArray(opts.scopes) || opts.scopes.some((s) => typeof s !== 'string')))
+    throw new Error('connectOperator: option "scopes" must be an array of strings')
   const connectTimeoutMs = opts.connectTimeoutMs ?? 30_000
   const events: RecordedEvent[] = []
   const listeners = new Set<() => void>()
   let resolveHello!: (h: Record<string, unknown>) => void
   let rejectHello!: (e: Error) => void
-  const helloPromise = new Promise<Record<string, unknown>>((res, rej) => { resolveHello = res; rejectHello = rej })
+  const helloPromise = new Promise<Record<string, unknown>>((res, rej) => {
+    resolveHello = res
+    rejectHello = rej
+  })
 
   const client = new GatewayClient({
     url: opts.url,
@@ -90,7 +96,8 @@ export async function connectOperator(opts: OperatorClientOptions): Promise<Oper
     scopes: opts.scopes ?? ['operator.read', 'operator.write'],
     deviceIdentity: null,
     onHelloOk: (hello) => resolveHello(hello as unknown as Record<string, unknown>),
-    onConnectError: (err) => rejectHello(new Error(`connectOperator: connect failed: ${err.message.split(opts.token).join('<token>')}`)),
+    onConnectError: (err) =>
+      rejectHello(new Error(`connectOperator: connect failed: ${err.message.split(opts.token).join('<token>')}`)),
     onEvent: (frame) => {
       events.push({ event: frame.event, payload: frame.payload, at: Date.now() })
       for (const l of listeners) l()
@@ -102,7 +109,12 @@ export async function connectOperator(opts: OperatorClientOptions): Promise<Oper
   try {
     hello = await Promise.race([
       helloPromise,
-      new Promise<never>((_, rej) => { timer = setTimeout(() => rej(new Error(`connectOperator: no hello-ok from ${opts.url} within ${connectTimeoutMs} ms`)), connectTimeoutMs) }),
+      new Promise<never>((_, rej) => {
+        timer = setTimeout(
+          () => rej(new Error(`connectOperator: no hello-ok from ${opts.url} within ${connectTimeoutMs} ms`)),
+          connectTimeoutMs,
+        )
+      }),
     ])
   } catch (err) {
     client.stop()
@@ -112,7 +124,9 @@ export async function connectOperator(opts: OperatorClientOptions): Promise<Oper
   }
 
   const chatEvents = (runId: string) =>
-    events.filter((e) => e.event === 'chat' && (e.payload as ChatEventPayload | undefined)?.runId === runId).map((e) => e.payload as ChatEventPayload)
+    events
+      .filter((e) => e.event === 'chat' && (e.payload as ChatEventPayload | undefined)?.runId === runId)
+      .map((e) => e.payload as ChatEventPayload)
 
   return {
     client,
@@ -120,8 +134,13 @@ export async function connectOperator(opts: OperatorClientOptions): Promise<Oper
     events,
     async sendChat(sessionKey, message) {
       const idempotencyKey = randomUUID()
-      const res = await client.request<{ runId: string; status: string }>('chat.send', { sessionKey, message, idempotencyKey })
-      if (res.status !== 'started') throw new Error(`chat.send answered status ${JSON.stringify(res.status)}, expected "started"`)
+      const res = await client.request<{ runId: string; status: string }>('chat.send', {
+        sessionKey,
+        message,
+        idempotencyKey,
+      })
+      if (res.status !== 'started')
+        throw new Error(`chat.send answered status ${JSON.stringify(res.status)}, expected "started"`)
       return res.runId
     },
     chatEvents,
@@ -139,8 +158,15 @@ export async function connectOperator(opts: OperatorClientOptions): Promise<Oper
         }
         const t = setTimeout(() => {
           listeners.delete(check)
-          const seen = chatEvents(runId).map((p) => p.state).join(', ') || 'none'
-          reject(new Error(`no chat ${states.join('/')} event for run ${runId} within ${timeoutMs} ms (states seen: ${seen})`))
+          const seen =
+            chatEvents(runId)
+              .map((p) => p.state)
+              .join(', ') || 'none'
+          reject(
+            new Error(
+              `no chat ${states.join('/')} event for run ${runId} within ${timeoutMs} ms (states seen: ${seen})`,
+            ),
+          )
         }, timeoutMs)
         listeners.add(check)
       })

@@ -54,7 +54,8 @@ export interface ProxyApp {
 }
 
 function capturingLogger(into: string[]) {
-  const write = (level: string) => (fields: object, message?: string) => void into.push(JSON.stringify({ level, message, ...fields }))
+  const write = (level: string) => (fields: object, message?: string) =>
+    void into.push(JSON.stringify({ level, message, ...fields }))
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') }
 }
 
@@ -70,7 +71,12 @@ function capturingLogger(into: string[]) {
 export async function startProxyApp(opts: ProxyAppOptions): Promise<ProxyApp> {
   const tmp = mkdtempSync(join(tmpdir(), 'clawchat-proxy-app-'))
   const captured = { logs: [] as string[], audit: [] as string[] }
-  const sessionMiddleware = session({ secret: `s-${randomUUID()}`, resave: false, saveUninitialized: false, name: 'app.sid' })
+  const sessionMiddleware = session({
+    secret: `s-${randomUUID()}`,
+    resave: false,
+    saveUninitialized: false,
+    name: 'app.sid',
+  })
   const app = express()
   app.use(express.json())
   opts.routes?.(app)
@@ -89,7 +95,11 @@ export async function startProxyApp(opts: ProxyAppOptions): Promise<ProxyApp> {
       res.status(400).json({ error: 'id required' })
       return
     }
-    req.session.user = { id: user.id, ...(user.name ? { name: user.name } : {}), ...(user.role ? { role: user.role } : {}) }
+    req.session.user = {
+      id: user.id,
+      ...(user.name ? { name: user.name } : {}),
+      ...(user.role ? { role: user.role } : {}),
+    }
     res.json({ ok: true })
   })
   const server: Server = createServer(app)
@@ -105,7 +115,11 @@ export async function startProxyApp(opts: ProxyAppOptions): Promise<ProxyApp> {
     proxy,
     captured,
     async login(user) {
-      const res = await fetch(`${baseUrl}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(user) })
+      const res = await fetch(`${baseUrl}/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(user),
+      })
       if (!res.ok) throw new Error(`login failed: HTTP ${res.status}`)
       const cookie = res.headers.get('set-cookie')
       if (!cookie) throw new Error('login set no cookie')
@@ -114,7 +128,8 @@ export async function startProxyApp(opts: ProxyAppOptions): Promise<ProxyApp> {
     async waitForLinkUp(timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs
       while (proxy.stats().gateway !== 'up') {
-        if (Date.now() > deadline) throw new Error(`the proxy's gateway link is not up after ${timeoutMs} ms (state ${proxy.stats().gateway})`)
+        if (Date.now() > deadline)
+          throw new Error(`the proxy's gateway link is not up after ${timeoutMs} ms (state ${proxy.stats().gateway})`)
         await new Promise((r) => setTimeout(r, 50))
       }
     },

@@ -107,7 +107,10 @@ describe('a gateway restart in mid-session', () => {
     // The interrupted run ends (a final filled in from history, or a run error) — it never hangs.
     const ended = await outcome
     timings.interruptedSettledMs = Date.now() - t0
-    timings.interruptedOutcome = ended.error === undefined ? `final (recovered: ${String(ended.parts.at(-1)?.recovered)})` : `${(ended.error as ClawChatRunError).state ?? String(ended.error)}`
+    timings.interruptedOutcome =
+      ended.error === undefined
+        ? `final (recovered: ${String(ended.parts.at(-1)?.recovered)})`
+        : `${(ended.error as ClawChatRunError).state ?? String(ended.error)}`
     if (ended.error !== undefined) {
       expect(ended.error).toBeInstanceOf(ClawChatRunError)
       expect(['lost', 'error']).toContain((ended.error as ClawChatRunError).state)

@@ -20,7 +20,10 @@ const records: BrowserSideRecord[] = []
 const clients: ClawChat[] = []
 
 /** A logged-in SDK instance; its traffic joins `records`. */
-async function userClient(id: string, cookie?: string): Promise<{ chat: ClawChat; record: BrowserSideRecord; cookie: string }> {
+async function userClient(
+  id: string,
+  cookie?: string,
+): Promise<{ chat: ClawChat; record: BrowserSideRecord; cookie: string }> {
   const c = cookie ?? (await app.login({ id, name: id }))
   const record: BrowserSideRecord = { frames: [], http: [] }
   records.push(record)
@@ -87,7 +90,9 @@ describe('one user through the proxy', () => {
       if (p.state === 'delta') controller.abort()
     })
     await expect(stream).rejects.toMatchObject({ name: 'AbortError' })
-    await expect.poll(() => model.chatRequests().find((r) => r.userText === text)?.outcome, { timeout: 15_000 }).toBe('client-closed')
+    await expect
+      .poll(() => model.chatRequests().find((r) => r.userText === text)?.outcome, { timeout: 15_000 })
+      .toBe('client-closed')
     // The session is usable at once afterwards.
     const after = await collectStream(alice.chat.stream('after the abort', { sessionKey: 'slow' }))
     expect(after.at(-1)!.text).toBe(fakeModelReply('after the abort'))
@@ -97,7 +102,12 @@ describe('one user through the proxy', () => {
     const text = 'abort me by id [[SLOW:40x250]]'
     const { runId } = await alice.chat.send(text, { sessionKey: 'slow' })
     await nextEvent(alice.chat, 'chat', (p) => p.runId === runId && p.state === 'delta', 60_000)
-    const ended = nextEvent(alice.chat, 'chat', (p) => p.runId === runId && ['final', 'error', 'aborted'].includes(p.state), 15_000)
+    const ended = nextEvent(
+      alice.chat,
+      'chat',
+      (p) => p.runId === runId && ['final', 'error', 'aborted'].includes(p.state),
+      15_000,
+    )
     const res = await alice.chat.abort({ sessionKey: 'slow', runId })
     expect(res).toMatchObject({ aborted: true, runIds: [runId] })
     expect(await ended).toMatchObject({ state: 'aborted', runId, sessionKey: 'slow' })
@@ -106,7 +116,10 @@ describe('one user through the proxy', () => {
   it('reports a model failure ([[FAIL]]) as a clear chat error, and the session still works', async () => {
     const t0 = Date.now()
     const failed = collectStream(alice.chat.stream('this one fails [[FAIL]]', { sessionKey: 'fails' }))
-    const err = await failed.then(() => undefined, (e: unknown) => e)
+    const err = await failed.then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     expect(err).toBeInstanceOf(ClawChatRunError)
     const runError = err as ClawChatRunError
     expect(runError.state).toBe('error')
@@ -160,17 +173,23 @@ describe('two users at once', () => {
     for (const f of [...alice.record.frames, ...bob.record.frames]) expect(f).not.toContain('agent:main:')
 
     // Lists and histories: own sessions only.
-    const keys = async (chat: ClawChat) => (await chat.request('sessions.list', {})).sessions.map((s: { key: string }) => s.key).sort()
+    const keys = async (chat: ClawChat) =>
+      (await chat.request('sessions.list', {})).sessions.map((s: { key: string }) => s.key).sort()
     expect(await keys(alice.chat)).toEqual(['main', 'work'])
     expect(await keys(bob.chat)).toEqual(['main'])
-    expect(await historyLines(alice.chat, 'main')).toEqual([`user: ${aliceMain}`, `assistant: ${fakeModelReply(aliceMain)}`])
+    expect(await historyLines(alice.chat, 'main')).toEqual([
+      `user: ${aliceMain}`,
+      `assistant: ${fakeModelReply(aliceMain)}`,
+    ])
     expect(await historyLines(bob.chat, 'main')).toEqual([`user: ${bobMain}`, `assistant: ${fakeModelReply(bobMain)}`])
 
     // Abort: bob cannot abort alice's running run, by her run id or by the same session name.
     const slow = 'alice-secret keeps running [[SLOW:12x300]]'
     const running = collectStream(alice.chat.stream(slow))
     await nextEvent(alice.chat, 'chat', (p) => p.state === 'delta' && p.sessionKey === 'main', 60_000)
-    const aliceRunId = seen.alice.find((p) => p.state === 'delta' && p.sessionKey === 'main' && !aliceRuns.has(p.runId))!.runId as string
+    const aliceRunId = seen.alice.find(
+      (p) => p.state === 'delta' && p.sessionKey === 'main' && !aliceRuns.has(p.runId),
+    )!.runId as string
     expect(await bob.chat.abort({ sessionKey: 'main', runId: aliceRunId })).toMatchObject({ aborted: false })
     expect(await bob.chat.abort({ sessionKey: 'main' })).toMatchObject({ aborted: false })
     const finished = await running
@@ -179,11 +198,19 @@ describe('two users at once', () => {
 
     // Idempotency keys: bob reusing alice's key (and text) starts his own run, never her cached one.
     const echo = 'shared words'
-    const aliceSend = await alice.chat.request('chat.send', { sessionKey: 'main', message: echo, idempotencyKey: 'same-key-1' })
+    const aliceSend = await alice.chat.request('chat.send', {
+      sessionKey: 'main',
+      message: echo,
+      idempotencyKey: 'same-key-1',
+    })
     expect(aliceSend).toMatchObject({ runId: 'same-key-1', status: 'started' })
     await nextEvent(alice.chat, 'chat', (p) => p.runId === 'same-key-1' && p.state === 'final', 60_000)
     const bobFinal = nextEvent(bob.chat, 'chat', (p) => p.runId === 'same-key-1' && p.state === 'final', 60_000)
-    const bobSend = await bob.chat.request('chat.send', { sessionKey: 'main', message: echo, idempotencyKey: 'same-key-1' })
+    const bobSend = await bob.chat.request('chat.send', {
+      sessionKey: 'main',
+      message: echo,
+      idempotencyKey: 'same-key-1',
+    })
     expect(bobSend).toMatchObject({ runId: 'same-key-1', status: 'started' })
     expect((await bobFinal).sessionKey).toBe('main')
     expect(modelCalls(echo)).toBe(2)
@@ -191,7 +218,9 @@ describe('two users at once', () => {
     expect(seen.alice.filter((p) => p.runId === 'same-key-1' && p.state === 'final')).toHaveLength(1)
     expect(seen.bob.filter((p) => p.runId === 'same-key-1' && p.state === 'final')).toHaveLength(1)
     // …while alice repeating her own key is deduplicated.
-    expect(await alice.chat.request('chat.send', { sessionKey: 'main', message: echo, idempotencyKey: 'same-key-1' })).toMatchObject({ status: 'ok' })
+    expect(
+      await alice.chat.request('chat.send', { sessionKey: 'main', message: echo, idempotencyKey: 'same-key-1' }),
+    ).toMatchObject({ status: 'ok' })
     expect(modelCalls(echo)).toBe(2)
     expect((await historyLines(bob.chat, 'main')).filter((l) => l.includes('alice-secret'))).toEqual([])
   })

@@ -25,7 +25,12 @@ export interface RawWsOptions {
   openTimeoutMs?: number
 }
 
-type Waiter = { match: (f: Record<string, any>) => boolean; resolve: (f: Record<string, any>) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+type Waiter = {
+  match: (f: Record<string, any>) => boolean
+  resolve: (f: Record<string, any>) => void
+  reject: (e: Error) => void
+  timer: NodeJS.Timeout
+}
 
 /**
  * A recording `ws` client. Never throws from socket events; every frame lands in `received`.
@@ -59,7 +64,11 @@ export class RawWs {
     ws.on('message', (data) => {
       const raw = data.toString()
       let frame: Record<string, any> | undefined
-      try { frame = JSON.parse(raw) as Record<string, any> } catch { frame = undefined }
+      try {
+        frame = JSON.parse(raw) as Record<string, any>
+      } catch {
+        frame = undefined
+      }
       this.received.push({ frame, raw, at: Date.now() })
       if (!frame) return
       for (const w of [...this.waiters]) {
@@ -69,7 +78,9 @@ export class RawWs {
         w.resolve(frame)
       }
     })
-    ws.on('error', () => { /* the close event says what happened */ })
+    ws.on('error', () => {
+      /* the close event says what happened */
+    })
   }
 
   /**
@@ -109,10 +120,15 @@ export class RawWs {
    * @example
    * await c.waitFor((f) => f.type === 'event' && f.event === 'chat' && f.payload.state === 'final', 60_000)
    */
-  waitFor(match: (f: Record<string, any>) => boolean, timeoutMs = 10_000, what = 'a matching frame'): Promise<Record<string, any>> {
+  waitFor(
+    match: (f: Record<string, any>) => boolean,
+    timeoutMs = 10_000,
+    what = 'a matching frame',
+  ): Promise<Record<string, any>> {
     const seen = this.frames.find(match)
     if (seen) return Promise.resolve(seen)
-    if (this.closeInfo) return Promise.reject(new Error(`socket already closed (${this.closeInfo.code}) while waiting for ${what}`))
+    if (this.closeInfo)
+      return Promise.reject(new Error(`socket already closed (${this.closeInfo.code}) while waiting for ${what}`))
     return new Promise((resolve, reject) => {
       const w: Waiter = {
         match,
@@ -120,7 +136,9 @@ export class RawWs {
         reject,
         timer: setTimeout(() => {
           this.waiters.delete(w)
-          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last frames: ${this.lastFramesSummary()}`))
+          reject(
+            new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last frames: ${this.lastFramesSummary()}`),
+          )
         }, timeoutMs),
       }
       this.waiters.add(w)
@@ -138,7 +156,11 @@ export class RawWs {
    * @example
    * const res = await c.request('chat.history', { sessionKey: 'main' })
    */
-  request(method: string, params?: unknown, opts: { id?: string; timeoutMs?: number } = {}): Promise<Record<string, any>> {
+  request(
+    method: string,
+    params?: unknown,
+    opts: { id?: string; timeoutMs?: number } = {},
+  ): Promise<Record<string, any>> {
     const id = opts.id ?? `r-${randomUUID()}`
     const frame: Record<string, unknown> = { type: 'req', id, method }
     if (params !== undefined) frame.params = params
@@ -149,7 +171,11 @@ export class RawWs {
   /** Closes with a close frame and waits (up to 3 s) for the socket to be closed. */
   async close(): Promise<void> {
     if (this.closeInfo) return
-    try { this.ws.close(1000, 'done') } catch { /* closing already */ }
+    try {
+      this.ws.close(1000, 'done')
+    } catch {
+      /* closing already */
+    }
     const timer = new Promise<void>((r) => setTimeout(r, 3000).unref())
     await Promise.race([this.closed, timer])
     if (!this.closeInfo) this.ws.terminate()
@@ -161,6 +187,11 @@ export class RawWs {
   }
 
   private lastFramesSummary(): string {
-    return this.received.slice(-4).map((r) => r.raw.slice(0, 200)).join(' | ') || '(none)'
+    return (
+      this.received
+        .slice(-4)
+        .map((r) => r.raw.slice(0, 200))
+        .join(' | ') || '(none)'
+    )
   }
 }

@@ -50,7 +50,12 @@ export function cookieFetch(cookie: string, record: BrowserSideRecord): FetchLik
  * const chat = sdkClient(app.wsUrl, cookie, record)
  * await chat.ready
  */
-export function sdkClient(wsUrl: string, cookie: string, record: BrowserSideRecord, options: Omit<ClawChatOptions, 'url' | 'WebSocket' | 'fetch'> = {}): ClawChat {
+export function sdkClient(
+  wsUrl: string,
+  cookie: string,
+  record: BrowserSideRecord,
+  options: Omit<ClawChatOptions, 'url' | 'WebSocket' | 'fetch'> = {},
+): ClawChat {
   return new ClawChat({
     url: wsUrl,
     WebSocket: cookieWebSocket(cookie, record),

@@ -9,7 +9,10 @@ import type { ClawChat, StreamPart } from '@clawchat/client'
  * @example
  * const parts = await collectStream(chat.stream('hello'))
  */
-export async function collectStream(stream: AsyncIterable<StreamPart>, onPart?: (p: StreamPart) => void): Promise<StreamPart[]> {
+export async function collectStream(
+  stream: AsyncIterable<StreamPart>,
+  onPart?: (p: StreamPart) => void,
+): Promise<StreamPart[]> {
   const parts: StreamPart[] = []
   try {
     for await (const p of stream) {
@@ -29,7 +32,12 @@ export async function collectStream(stream: AsyncIterable<StreamPart>, onPart?: 
  * @example
  * await nextEvent(chat, 'chat', (p) => p.state === 'aborted', 15_000)
  */
-export function nextEvent<T = any>(chat: ClawChat, name: string, match: (payload: T) => boolean = () => true, timeoutMs = 30_000): Promise<T> {
+export function nextEvent<T = any>(
+  chat: ClawChat,
+  name: string,
+  match: (payload: T) => boolean = () => true,
+  timeoutMs = 30_000,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off()
@@ -48,7 +56,7 @@ export function nextEvent<T = any>(chat: ClawChat, name: string, match: (payload
 export function messageText(m: { content?: unknown }): string {
   if (typeof m.content === 'string') return m.content
   if (!Array.isArray(m.content)) return ''
-  return m.content.map((p: { type?: string; text?: string }) => (p?.type === 'text' ? p.text ?? '' : '')).join('')
+  return m.content.map((p: { type?: string; text?: string }) => (p?.type === 'text' ? (p.text ?? '') : '')).join('')
 }
 
 /**
@@ -70,7 +78,15 @@ export async function historyLines(chat: ClawChat, sessionKey: string): Promise<
  */
 export function secretForms(secret: string): string[] {
   const b = Buffer.from(secret, 'utf8')
-  return [...new Set([secret, b.toString('base64'), b.toString('base64url'), encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)])]
+  return [
+    ...new Set([
+      secret,
+      b.toString('base64'),
+      b.toString('base64url'),
+      encodeURIComponent(secret),
+      JSON.stringify(secret).slice(1, -1),
+    ]),
+  ]
 }
 
 /**

@@ -13,13 +13,18 @@ export type JsonType = 'null' | 'boolean' | 'number' | 'string' | 'array' | 'obj
  * flattenShape({ a: [1, 'x'], b: null })
  * // Map { '$' => {object}, '$.a' => {array}, '$.a[]' => {number, string}, '$.b' => {null} }
  */
-export function flattenShape(value: unknown, path = '$', out = new Map<string, Set<JsonType>>()): Map<string, Set<JsonType>> {
+export function flattenShape(
+  value: unknown,
+  path = '$',
+  out = new Map<string, Set<JsonType>>(),
+): Map<string, Set<JsonType>> {
   const t = jsonType(value)
   let types = out.get(path)
   if (!types) out.set(path, (types = new Set()))
   types.add(t)
   if (t === 'array') for (const item of value as unknown[]) flattenShape(item, `${path}[]`, out)
-  if (t === 'object') for (const [k, v] of Object.entries(value as Record<string, unknown>)) flattenShape(v, `${path}.${k}`, out)
+  if (t === 'object')
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) flattenShape(v, `${path}.${k}`, out)
   return out
 }
 
@@ -94,7 +99,9 @@ function emptyArrayAncestor(path: string, shape: Map<string, Set<JsonType>>): bo
 export function pathMatches(pattern: string, path: string): boolean {
   const source = pattern
     .split(/(\.\*\*|\*)/)
-    .map((part) => (part === '.**' ? '(?:\\..*)?' : part === '*' ? '[^.]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .map((part) =>
+      part === '.**' ? '(?:\\..*)?' : part === '*' ? '[^.]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    )
     .join('')
   return new RegExp(`^${source}$`).test(path)
 }

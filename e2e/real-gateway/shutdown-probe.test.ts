@@ -51,7 +51,9 @@ describe('a clean shutdown (SIGTERM) of the real gateway', () => {
     expect(result.inFlight.terminal).toBe('final')
     expect(result.shutdownEvent).toEqual({ reason: 'gateway stopping' })
     expect(result.close).toEqual({ code: 1012, reason: 'service restart' })
-    const finalAt = result.drainFrames.findIndex((f) => f.event === 'chat' && f.payload?.state === 'final' && f.payload?.runId === result.inFlight.runId)
+    const finalAt = result.drainFrames.findIndex(
+      (f) => f.event === 'chat' && f.payload?.state === 'final' && f.payload?.runId === result.inFlight.runId,
+    )
     const shutdownAt = result.drainFrames.findIndex((f) => f.event === 'shutdown')
     expect(finalAt).toBeGreaterThanOrEqual(0)
     expect(shutdownAt).toBeGreaterThan(finalAt)

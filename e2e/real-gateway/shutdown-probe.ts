@@ -50,7 +50,13 @@ export interface ShutdownProbeResult {
   /** Requests sent after SIGTERM, in order. */
   duringDrain: DrainRequest[]
   /** A new connection opened during the drain: how far it got. */
-  newConnection: { opened: boolean; challenge: boolean; connect?: Record<string, any>; close?: { code: number; reason: string }; error?: string }
+  newConnection: {
+    opened: boolean
+    challenge: boolean
+    connect?: Record<string, any>
+    close?: { code: number; reason: string }
+    error?: string
+  }
   /** The `shutdown` event payload and the close. */
   shutdownEvent?: Record<string, any>
   close?: { code: number; reason: string }
@@ -116,12 +122,24 @@ export async function probeShutdown(gw: RealGateway): Promise<ShutdownProbeResul
   const doneRun = randomUUID()
   const doneText = `finished before the restart ${tag}`
   await c.request('chat.send', { sessionKey: doneKey, message: doneText, idempotencyKey: doneRun })
-  await c.waitFor((f) => f.event === 'chat' && f.payload?.runId === doneRun && f.payload?.state === 'final', 240_000, 'the first run final')
+  await c.waitFor(
+    (f) => f.event === 'chat' && f.payload?.runId === doneRun && f.payload?.state === 'final',
+    240_000,
+    'the first run final',
+  )
 
   const slowRun = randomUUID()
-  const ack = await c.request('chat.send', { sessionKey: slowKey, message: `streaming at SIGTERM [[SLOW:12x400]] ${tag}`, idempotencyKey: slowRun })
+  const ack = await c.request('chat.send', {
+    sessionKey: slowKey,
+    message: `streaming at SIGTERM [[SLOW:12x400]] ${tag}`,
+    idempotencyKey: slowRun,
+  })
   if (ack.payload?.status !== 'started') throw new Error(`slow run not started: ${JSON.stringify(ack)}`)
-  await c.waitFor((f) => f.event === 'chat' && f.payload?.runId === slowRun && f.payload?.state === 'delta', 180_000, 'the first delta')
+  await c.waitFor(
+    (f) => f.event === 'chat' && f.payload?.runId === slowRun && f.payload?.state === 'delta',
+    180_000,
+    'the first delta',
+  )
 
   const from = c.received.length
   const restarting = gw.restart()
@@ -149,7 +167,11 @@ export async function probeShutdown(gw: RealGateway): Promise<ShutdownProbeResul
   while (!c.closeState && Date.now() - t0 < 180_000) {
     n += 1
     const batch: DrainRequest[] = [
-      { method: 'chat.send', params: { sessionKey: drainKey, message: `sent during the drain #${n}`, idempotencyKey: `drain-${tag}-${n}` }, sentAtMs: Date.now() - t0 },
+      {
+        method: 'chat.send',
+        params: { sessionKey: drainKey, message: `sent during the drain #${n}`, idempotencyKey: `drain-${tag}-${n}` },
+        sentAtMs: Date.now() - t0,
+      },
     ]
     if (n <= 2) {
       batch.push({ method: 'chat.history', params: { sessionKey: slowKey }, sentAtMs: Date.now() - t0 })
@@ -170,11 +192,17 @@ export async function probeShutdown(gw: RealGateway): Promise<ShutdownProbeResul
   for (const r of duringDrain) {
     const runId = r.response?.payload?.runId
     if (r.method === 'chat.send' && typeof runId === 'string') {
-      const end = drainFrames.find((f) => f.event === 'chat' && f.payload?.runId === runId && ['final', 'error', 'aborted'].includes(f.payload?.state))
+      const end = drainFrames.find(
+        (f) =>
+          f.event === 'chat' && f.payload?.runId === runId && ['final', 'error', 'aborted'].includes(f.payload?.state),
+      )
       if (end) r.terminal = end.payload.state
     }
   }
-  const slowEnd = drainFrames.find((f) => f.event === 'chat' && f.payload?.runId === slowRun && ['final', 'error', 'aborted'].includes(f.payload?.state))
+  const slowEnd = drainFrames.find(
+    (f) =>
+      f.event === 'chat' && f.payload?.runId === slowRun && ['final', 'error', 'aborted'].includes(f.payload?.state),
+  )
   const shutdownEvent = drainFrames.find((f) => f.event === 'shutdown')
   await newConnectionDone
   await restarting
@@ -186,19 +214,40 @@ export async function probeShutdown(gw: RealGateway): Promise<ShutdownProbeResul
   const refusedResend = await b.request('chat.send', firstRefused.params)
   let refusedResendTerminal: string | undefined
   if (refusedResend.payload?.status === 'started') {
-    const end = await b.waitFor((f) => f.event === 'chat' && f.payload?.runId === firstRefused.params.idempotencyKey && ['final', 'error', 'aborted'].includes(f.payload?.state), 180_000, 'the re-sent run to end')
+    const end = await b.waitFor(
+      (f) =>
+        f.event === 'chat' &&
+        f.payload?.runId === firstRefused.params.idempotencyKey &&
+        ['final', 'error', 'aborted'].includes(f.payload?.state),
+      180_000,
+      'the re-sent run to end',
+    )
     refusedResendTerminal = end.payload.state
   }
-  const finishedResend = await b.request('chat.send', { sessionKey: doneKey, message: doneText, idempotencyKey: doneRun })
+  const finishedResend = await b.request('chat.send', {
+    sessionKey: doneKey,
+    message: doneText,
+    idempotencyKey: doneRun,
+  })
   if (finishedResend.payload?.status === 'started') {
-    await b.waitFor((f) => f.event === 'chat' && f.payload?.runId === doneRun && ['final', 'error', 'aborted'].includes(f.payload?.state), 180_000, 'the re-sent finished run to end')
+    await b.waitFor(
+      (f) =>
+        f.event === 'chat' && f.payload?.runId === doneRun && ['final', 'error', 'aborted'].includes(f.payload?.state),
+      180_000,
+      'the re-sent finished run to end',
+    )
   } else await sleep(3000)
   const doneHistory = historyRows(await b.request('chat.history', { sessionKey: doneKey }))
   await b.close()
 
   return {
     version: gw.serverVersion,
-    inFlight: { runId: slowRun, sessionKey: slowKey, terminal: slowEnd?.payload?.state, finalText: slowEnd ? historyRows({ payload: { messages: [slowEnd.payload.message] } })[0]?.text : undefined },
+    inFlight: {
+      runId: slowRun,
+      sessionKey: slowKey,
+      terminal: slowEnd?.payload?.state,
+      finalText: slowEnd ? historyRows({ payload: { messages: [slowEnd.payload.message] } })[0]?.text : undefined,
+    },
     duringDrain,
     newConnection,
     shutdownEvent: shutdownEvent?.payload,

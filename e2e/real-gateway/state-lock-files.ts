@@ -30,13 +30,21 @@ export function removeGatewayLockFiles(stateDir: string, lockDir = gatewayLockDi
   const walk = (dir: string, depth: number) => {
     if (depth > 8) return
     let entries
-    try { entries = readdirSync(dir, { withFileTypes: true }) } catch { return }
+    try {
+      entries = readdirSync(dir, { withFileTypes: true })
+    } catch {
+      return
+    }
     for (const e of entries) {
       const p = join(dir, e.name)
       if (e.isDirectory()) walk(p, depth + 1)
       else if (e.isFile() && e.name.endsWith('.sqlite')) {
         let canonical = p
-        try { canonical = realpathSync.native(p) } catch { /* keep the lexical path */ }
+        try {
+          canonical = realpathSync.native(p)
+        } catch {
+          /* keep the lexical path */
+        }
         hashes.add(createHash('sha256').update(canonical).digest('hex').slice(0, 8))
       }
     }
@@ -44,11 +52,20 @@ export function removeGatewayLockFiles(stateDir: string, lockDir = gatewayLockDi
   walk(stateDir, 0)
   const removed: string[] = []
   let names: string[]
-  try { names = readdirSync(lockDir) } catch { return removed }
+  try {
+    names = readdirSync(lockDir)
+  } catch {
+    return removed
+  }
   for (const name of names) {
     const m = /^[a-z][a-z-]*\.([0-9a-f]{8})\.lock\.sqlite$/.exec(name)
     if (m?.[1] && hashes.has(m[1])) {
-      try { rmSync(join(lockDir, name), { force: true }); removed.push(name) } catch { /* best effort */ }
+      try {
+        rmSync(join(lockDir, name), { force: true })
+        removed.push(name)
+      } catch {
+        /* best effort */
+      }
     }
   }
   return removed

@@ -7,14 +7,20 @@ import { applyAllowances, compareTranscripts, formatDifferences } from './transc
 import { labelOf, type Transcript } from './transcript.js'
 
 const res = (payload: unknown) => ({ kind: 'frame' as const, frame: { type: 'res', id: 'x', ok: true, payload } })
-const err = (code: string, message: string) => ({ kind: 'frame' as const, frame: { type: 'res', id: 'x', ok: false, error: { code, message } } })
-const chat = (state: string, extra: Record<string, unknown> = {}) => ({ kind: 'frame' as const, frame: { type: 'event', event: 'chat', payload: { runId: 'r', state, ...extra }, seq: 1 } })
+const err = (code: string, message: string) => ({
+  kind: 'frame' as const,
+  frame: { type: 'res', id: 'x', ok: false, error: { code, message } },
+})
+const chat = (state: string, extra: Record<string, unknown> = {}) => ({
+  kind: 'frame' as const,
+  frame: { type: 'event', event: 'chat', payload: { runId: 'r', state, ...extra }, seq: 1 },
+})
 
 describe('shape differ', () => {
   it('flattens field names and JSON types, merging array elements', () => {
-    expect([...flattenShape({ a: [1, 'x'], b: null, c: [] })].map(([p, t]) => `${p}:${[...t].sort().join('|')}`)).toEqual([
-      '$:object', '$.a:array', '$.a[]:number|string', '$.b:null', '$.c:array',
-    ])
+    expect(
+      [...flattenShape({ a: [1, 'x'], b: null, c: [] })].map(([p, t]) => `${p}:${[...t].sort().join('|')}`),
+    ).toEqual(['$:object', '$.a:array', '$.a[]:number|string', '$.b:null', '$.c:array'])
   })
 
   it('reports type changes and absent fields, not values', () => {
@@ -25,12 +31,16 @@ describe('shape differ', () => {
   })
 
   it('reports a missing object once, not each field inside it', () => {
-    expect(shapeDifferences({ a: { b: 1, c: { d: 2 } } }, {})).toEqual([{ path: '$.a', real: 'object', mock: '(absent)' }])
+    expect(shapeDifferences({ a: { b: 1, c: { d: 2 } } }, {})).toEqual([
+      { path: '$.a', real: 'object', mock: '(absent)' },
+    ])
   })
 
   it('does not compare below an array that is empty on one side', () => {
     expect(shapeDifferences({ rows: [{ k: 1 }] }, { rows: [] })).toEqual([])
-    expect(shapeDifferences({ rows: [{ k: 1 }] }, { rows: [{ k: '1' }] })).toEqual([{ path: '$.rows[].k', real: 'number', mock: 'string' }])
+    expect(shapeDifferences({ rows: [{ k: 1 }] }, { rows: [{ k: '1' }] })).toEqual([
+      { path: '$.rows[].k', real: 'number', mock: 'string' },
+    ])
   })
 
   it('matches paths with * (one segment) and ** (any segments)', () => {
@@ -49,13 +59,25 @@ describe('shape differ', () => {
 describe('transcript comparison', () => {
   const real: Transcript = {
     scenario: 'demo',
-    steps: [res({ status: 'started', runId: 'r1' }), chat('delta', { deltaText: 'a' }), chat('final'), err('INVALID_REQUEST', 'bad thing'), { kind: 'close', code: 1008, reason: '' }],
+    steps: [
+      res({ status: 'started', runId: 'r1' }),
+      chat('delta', { deltaText: 'a' }),
+      chat('final'),
+      err('INVALID_REQUEST', 'bad thing'),
+      { kind: 'close', code: 1008, reason: '' },
+    ],
   }
 
   it('finds nothing when only ids, seq and text differ', () => {
     const mock: Transcript = {
       scenario: 'demo',
-      steps: [res({ status: 'started', runId: 'zz' }), chat('delta', { deltaText: 'other text' }), chat('final'), err('INVALID_REQUEST', 'bad thing'), { kind: 'close', code: 1008, reason: '' }],
+      steps: [
+        res({ status: 'started', runId: 'zz' }),
+        chat('delta', { deltaText: 'other text' }),
+        chat('final'),
+        err('INVALID_REQUEST', 'bad thing'),
+        { kind: 'close', code: 1008, reason: '' },
+      ],
     }
     expect(compareTranscripts(real, mock)).toEqual([])
   })
@@ -63,27 +85,43 @@ describe('transcript comparison', () => {
   it('reports a missing step, a changed field type, a changed code and a changed close, readably', () => {
     const mock: Transcript = {
       scenario: 'demo',
-      steps: [res({ status: 'started', runId: 7 }), chat('final'), err('FORBIDDEN', 'bad thing'), { kind: 'close', code: 1000, reason: '' }],
+      steps: [
+        res({ status: 'started', runId: 7 }),
+        chat('final'),
+        err('FORBIDDEN', 'bad thing'),
+        { kind: 'close', code: 1000, reason: '' },
+      ],
     }
     const diffs = compareTranscripts(real, mock)
-    expect(formatDifferences(diffs)).toBe([
-      'demo › #1 res ok',
-      '    $.payload.runId   real string   mock number',
-      'demo › #2 event chat:delta',
-      '    (step)            real event chat:delta   mock (absent)',
-      'demo › #4 res error INVALID_REQUEST',
-      '    (step)            real res error INVALID_REQUEST   mock (absent)',
-      'demo › #5 close 1008',
-      '    (step)            real close 1008   mock (absent)',
-      'demo › mock #3 res error FORBIDDEN',
-      '    (step)            real (absent)   mock res error FORBIDDEN',
-      'demo › mock #4 close 1000',
-      '    (step)            real (absent)   mock close 1000',
-    ].join('\n'))
+    expect(formatDifferences(diffs)).toBe(
+      [
+        'demo › #1 res ok',
+        '    $.payload.runId   real string   mock number',
+        'demo › #2 event chat:delta',
+        '    (step)            real event chat:delta   mock (absent)',
+        'demo › #4 res error INVALID_REQUEST',
+        '    (step)            real res error INVALID_REQUEST   mock (absent)',
+        'demo › #5 close 1008',
+        '    (step)            real close 1008   mock (absent)',
+        'demo › mock #3 res error FORBIDDEN',
+        '    (step)            real (absent)   mock res error FORBIDDEN',
+        'demo › mock #4 close 1000',
+        '    (step)            real (absent)   mock close 1000',
+      ].join('\n'),
+    )
   })
 
   it('compares pinned values: error messages, states, close reasons', () => {
-    const mock: Transcript = { ...real, steps: real.steps.map((s, i) => (i === 3 ? err('INVALID_REQUEST', 'another message') : i === 4 ? { kind: 'close' as const, code: 1008, reason: 'x' } : s)) }
+    const mock: Transcript = {
+      ...real,
+      steps: real.steps.map((s, i) =>
+        i === 3
+          ? err('INVALID_REQUEST', 'another message')
+          : i === 4
+            ? { kind: 'close' as const, code: 1008, reason: 'x' }
+            : s,
+      ),
+    }
     expect(compareTranscripts(real, mock).map((d) => `${d.step} ${d.path} ${d.real} → ${d.mock}`)).toEqual([
       '#4 res error INVALID_REQUEST $.error.message "bad thing" → "another message"',
       '#5 close 1008 $.reason "" → "x"',
@@ -105,7 +143,16 @@ describe('transcript comparison', () => {
 
   it('labels steps by kind', () => {
     expect(labelOf(chat('status', { phase: 'preparing_context' }))).toBe('event chat:status:preparing_context')
-    expect(labelOf({ kind: 'frame', frame: { type: 'event', event: 'agent', payload: { stream: 'lifecycle', data: { phase: 'model', provider: null } } } })).toBe('event agent:lifecycle:model:released')
+    expect(
+      labelOf({
+        kind: 'frame',
+        frame: {
+          type: 'event',
+          event: 'agent',
+          payload: { stream: 'lifecycle', data: { phase: 'model', provider: null } },
+        },
+      }),
+    ).toBe('event agent:lifecycle:model:released')
     expect(labelOf({ kind: 'nothing', what: 'no close within 5 ms' })).toBe('nothing (no close within 5 ms)')
   })
 })

@@ -45,11 +45,25 @@ export function compareTranscripts(real: Transcript, mock: Transcript): Transcri
   const ml = mock.steps.map(labelOf)
   for (const op of alignLabels(rl, ml)) {
     if (op.real === undefined) {
-      out.push({ scenario, kind: 'sequence', step: `mock #${op.mock! + 1} ${ml[op.mock!]}`, path: '(step)', real: '(absent)', mock: ml[op.mock!]! })
+      out.push({
+        scenario,
+        kind: 'sequence',
+        step: `mock #${op.mock! + 1} ${ml[op.mock!]}`,
+        path: '(step)',
+        real: '(absent)',
+        mock: ml[op.mock!]!,
+      })
       continue
     }
     if (op.mock === undefined) {
-      out.push({ scenario, kind: 'sequence', step: `#${op.real + 1} ${rl[op.real]}`, path: '(step)', real: rl[op.real]!, mock: '(absent)' })
+      out.push({
+        scenario,
+        kind: 'sequence',
+        step: `#${op.real + 1} ${rl[op.real]}`,
+        path: '(step)',
+        real: rl[op.real]!,
+        mock: '(absent)',
+      })
       continue
     }
     const step = `#${op.real + 1} ${rl[op.real]}`
@@ -59,14 +73,26 @@ export function compareTranscripts(real: Transcript, mock: Transcript): Transcri
     const rv = pinnedValues(rs)
     const mv = pinnedValues(ms)
     for (const path of [...new Set([...Object.keys(rv), ...Object.keys(mv)])]) {
-      if (rv[path] !== mv[path]) out.push({ scenario, kind: 'value', step, path: `$.${path}`, real: rv[path] ?? '(absent)', mock: mv[path] ?? '(absent)' })
+      if (rv[path] !== mv[path])
+        out.push({
+          scenario,
+          kind: 'value',
+          step,
+          path: `$.${path}`,
+          real: rv[path] ?? '(absent)',
+          mock: mv[path] ?? '(absent)',
+        })
     }
   }
   return out
 }
 
 function valueOf(step: TranscriptStep): unknown {
-  return step.kind === 'frame' ? step.frame : step.kind === 'close' ? { code: step.code, reason: step.reason } : { nothing: step.what }
+  return step.kind === 'frame'
+    ? step.frame
+    : step.kind === 'close'
+      ? { code: step.code, reason: step.reason }
+      : { nothing: step.what }
 }
 
 /** Longest common subsequence of two label lists, as aligned pairs and one-sided steps in order. */
@@ -74,7 +100,9 @@ function alignLabels(a: string[], b: string[]): Array<{ real?: number; mock?: nu
   const n = a.length
   const m = b.length
   const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0))
-  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!)
+  for (let i = n - 1; i >= 0; i--)
+    for (let j = m - 1; j >= 0; j--)
+      lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!)
   const out: Array<{ real?: number; mock?: number }> = []
   let i = 0
   let j = 0
@@ -95,11 +123,19 @@ function alignLabels(a: string[], b: string[]): Array<{ real?: number; mock?: nu
  * @example
  * const { remaining, unused } = applyAllowances(diffs, ALLOWED_MOCK_DIFFERENCES)
  */
-export function applyAllowances(diffs: TranscriptDifference[], allowed: readonly AllowedDifference[]): { remaining: TranscriptDifference[]; unused: AllowedDifference[] } {
+export function applyAllowances(
+  diffs: TranscriptDifference[],
+  allowed: readonly AllowedDifference[],
+): { remaining: TranscriptDifference[]; unused: AllowedDifference[] } {
   const used = new Set<AllowedDifference>()
   const remaining = diffs.filter((d) => {
     const label = d.step.replace(/^(mock )?#\d+ /, '')
-    const hit = allowed.find((a) => (a.scenario === '*' || a.scenario === d.scenario) && (a.step === '*' || a.step === label) && pathMatches(a.path, d.path))
+    const hit = allowed.find(
+      (a) =>
+        (a.scenario === '*' || a.scenario === d.scenario) &&
+        (a.step === '*' || a.step === label) &&
+        pathMatches(a.path, d.path),
+    )
     if (hit) used.add(hit)
     return !hit
   })

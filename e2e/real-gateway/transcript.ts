@@ -29,10 +29,16 @@ export function labelOf(step: TranscriptStep): string {
   if (f.type === 'res') return f.ok === true ? 'res ok' : `res error ${String(f.error?.code)}`
   if (f.type === 'event') {
     const p = f.payload ?? {}
-    if (f.event === 'chat') return `event chat:${String(p.state)}${p.phase ? `:${String(p.phase)}` : ''}${p.replace ? ':replace' : ''}`
+    if (f.event === 'chat')
+      return `event chat:${String(p.state)}${p.phase ? `:${String(p.phase)}` : ''}${p.replace ? ':replace' : ''}`
     if (f.event === 'agent') {
       const phase = p.data?.phase ? `:${String(p.data.phase)}` : ''
-      const provider = p.stream === 'lifecycle' && p.data?.phase === 'model' ? (p.data.provider === null ? ':released' : ':provider') : ''
+      const provider =
+        p.stream === 'lifecycle' && p.data?.phase === 'model'
+          ? p.data.provider === null
+            ? ':released'
+            : ':provider'
+          : ''
       return `event agent:${String(p.stream)}${phase}${provider}`
     }
     return `event ${String(f.event)}`
@@ -82,7 +88,8 @@ export function pinnedValues(step: TranscriptStep): Record<string, string> {
   const out: Record<string, string> = {}
   for (const path of PINNED_PATHS) {
     let cur: unknown = step.frame
-    for (const seg of path.split('.')) cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined
+    for (const seg of path.split('.'))
+      cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined
     if (cur !== undefined) out[path] = JSON.stringify(cur)
   }
   return out

@@ -39,7 +39,9 @@ async function endSessionInStore(context: BrowserContext): Promise<void> {
   expect(cookie).toBeDefined()
   const sid = /^s:([^.]+)\./.exec(decodeURIComponent(cookie!.value))?.[1]
   expect(sid).toBeTruthy()
-  await new Promise<void>((resolve, reject) => stack.demo.sessionStore.destroy(sid!, (err) => (err ? reject(err) : resolve())))
+  await new Promise<void>((resolve, reject) =>
+    stack.demo.sessionStore.destroy(sid!, (err) => (err ? reject(err) : resolve())),
+  )
 }
 
 test('with the session gone, the reconnecting socket is refused and the page says so', async ({ page, context }) => {
@@ -64,7 +66,12 @@ test('when the session ends in the store, the live socket is closed within secon
   const closed = new Promise<void>((resolve) => ws.on('close', () => resolve()))
   await endSessionInStore(context)
   // docs/ARCHITECTURE.md ("Limits and logout"): the proxy re-reads each socket's session every sessionCheckIntervalMs (4 s).
-  await Promise.race([closed, page.waitForTimeout(8_000).then(() => Promise.reject(new Error('the socket was still open 8 s after its session ended')))])
+  await Promise.race([
+    closed,
+    page
+      .waitForTimeout(8_000)
+      .then(() => Promise.reject(new Error('the socket was still open 8 s after its session ended'))),
+  ])
   await expect(page.locator('#login-view')).toBeVisible()
   await expect(page.locator('#login-notice')).toContainText('signed out')
 })

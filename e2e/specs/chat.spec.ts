@@ -19,7 +19,9 @@ test.afterAll(async () => {
   await stack?.close()
 })
 
-test('signs in, streams a reply that grows, reaches the final state, and shows it again after a reload', async ({ page }) => {
+test('signs in, streams a reply that grows, reaches the final state, and shows it again after a reload', async ({
+  page,
+}) => {
   await signIn(page, stack.baseUrl, 'alice')
   await expect(page.locator('#me-name')).toHaveText('Alice')
   const growth = await watchReplyGrowth(page)

@@ -61,7 +61,9 @@ test('Copy on a code block and on a reply puts them on the clipboard and says "C
   await copyCode.click()
   await expect(copyCode).toHaveText('Copied')
   await expect(copyCode).toHaveAttribute('data-copied', 'yes')
-  expect(await clipboard(page)).toBe('const answer = 42\nfunction greet(name: string) {\n  return `Hello, ${name}`\n}\n')
+  expect(await clipboard(page)).toBe(
+    'const answer = 42\nfunction greet(name: string) {\n  return `Hello, ${name}`\n}\n',
+  )
   await keepScreenshot(page, 'code-copied')
   await expect(copyCode).toHaveText('Copy') // the confirmation goes after a moment
 
@@ -79,7 +81,10 @@ test.describe('on a phone', () => {
     await signIn(page, stack.baseUrl, 'alice', '#chat=phone-code')
     await send(page, 'CODE on a phone')
     await expectLastReplyState(page, 'final')
-    const [short, wide] = [lastReply(page).locator('.code-block').first(), lastReply(page).locator('.code-block').last()]
+    const [short, wide] = [
+      lastReply(page).locator('.code-block').first(),
+      lastReply(page).locator('.code-block').last(),
+    ]
     await expect(wide).toHaveAttribute('data-overflow', 'yes')
     await expect(wide.locator('.scroll-hint')).toBeVisible()
     await expect(wide.locator('.scroll-hint')).toHaveText('Scroll for more →')

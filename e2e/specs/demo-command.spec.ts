@@ -22,7 +22,9 @@ test.afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
 
-test('the demo command starts a working chat on its mock gateway (screenshots: light, dark, mobile)', async ({ browser }) => {
+test('the demo command starts a working chat on its mock gateway (screenshots: light, dark, mobile)', async ({
+  browser,
+}) => {
   test.setTimeout(90_000)
   const demo = runDemoCommand(['--port', '0', '--data-dir', dataDir()])
   running.push(demo)
@@ -182,25 +184,50 @@ test('direct mode warns in the console; --help, bad flags and insecure URLs get 
   expect(message(['-g', 'ws://127.0.0.1:18789'])).toContain('a gateway needs its token')
   expect(message(['-t', 'abc'])).toContain('without a gateway')
   expect(message(['-g', 'http://127.0.0.1:18789', '-t', 'x'])).toContain('must start with ws:// or wss://')
-  expect(message(['-g', 'ws://203.0.113.5:18789', '-t', 'x'], { OPENCLAW_ALLOW_INSECURE_PRIVATE_WS: '1' })).toContain('public IP address')
-  expect(message(['-g', 'ws://gateway-server:18789', '-t', 'x'], { OPENCLAW_ALLOW_INSECURE_PRIVATE_WS: '1' })).toBe('accepted')
+  expect(message(['-g', 'ws://203.0.113.5:18789', '-t', 'x'], { OPENCLAW_ALLOW_INSECURE_PRIVATE_WS: '1' })).toContain(
+    'public IP address',
+  )
+  expect(message(['-g', 'ws://gateway-server:18789', '-t', 'x'], { OPENCLAW_ALLOW_INSECURE_PRIVATE_WS: '1' })).toBe(
+    'accepted',
+  )
   expect(message(['-g', 'wss://gateway.example.com', '-t', 'x'])).toBe('accepted')
   expect(message(['-g', 'ws://192.168.1.20:18789', '-t', 'x'])).toBe('accepted')
-  expect(message(['--users', 'alice'])).toBe('demo users: "alice" has no password; write it as "alice:<password>" (or "alice:<password>:admin")')
+  expect(message(['--users', 'alice'])).toBe(
+    'demo users: "alice" has no password; write it as "alice:<password>" (or "alice:<password>:admin")',
+  )
   expect(message(['--users', 'alice:pw,bob'])).toContain('"bob" has no password')
   expect(message(['--users', 'alice:pw:boss'])).toContain('is not "name:password"')
   expect(message(['--users', 'alice:a,alice:b'])).toContain('listed twice')
   expect(message(['stray'])).toBe('unexpected argument "stray"; see --help')
 
   const ok = parseArgs(['-g', 'ws://127.0.0.1:1', '-t', '-starts-with-dash', '-mode', 'DIRECT', '-p', '8080'], env)
-  expect(ok.kind === 'run' && ok.options).toMatchObject({ mode: 'direct', port: 8080, gateway: { url: 'ws://127.0.0.1:1', token: '-starts-with-dash' } })
-  const fromEnv = parseArgs([], { OPENCLAW_GATEWAY_URL: 'ws://localhost:18789', OPENCLAW_GATEWAY_TOKEN: 't', PORT: '4000', CLAWCHAT_MODE: 'direct' })
-  expect(fromEnv.kind === 'run' && fromEnv.options).toMatchObject({ mode: 'direct', port: 4000, gateway: { url: 'ws://localhost:18789', token: 't' } })
+  expect(ok.kind === 'run' && ok.options).toMatchObject({
+    mode: 'direct',
+    port: 8080,
+    gateway: { url: 'ws://127.0.0.1:1', token: '-starts-with-dash' },
+  })
+  const fromEnv = parseArgs([], {
+    OPENCLAW_GATEWAY_URL: 'ws://localhost:18789',
+    OPENCLAW_GATEWAY_TOKEN: 't',
+    PORT: '4000',
+    CLAWCHAT_MODE: 'direct',
+  })
+  expect(fromEnv.kind === 'run' && fromEnv.options).toMatchObject({
+    mode: 'direct',
+    port: 4000,
+    gateway: { url: 'ws://localhost:18789', token: 't' },
+  })
   expect(parseArgs(['--help'])).toEqual({ kind: 'help' })
 
   // Users from a JSON file.
   const usersFile = join(dataDir(), 'users.json')
-  writeFileSync(usersFile, JSON.stringify([{ id: 'Dana', password: 'pw-dana', role: 'admin' }, { id: 'eve', password: 'pw-eve', name: 'Eve E.' }]))
+  writeFileSync(
+    usersFile,
+    JSON.stringify([
+      { id: 'Dana', password: 'pw-dana', role: 'admin' },
+      { id: 'eve', password: 'pw-eve', name: 'Eve E.' },
+    ]),
+  )
   const fromFile = parseArgs(['--users', usersFile], env)
   expect(fromFile.kind === 'run' && fromFile.options.users).toEqual([
     { id: 'dana', name: 'Dana', password: 'pw-dana', role: 'admin' },

@@ -1,6 +1,14 @@
 import { expect, test } from '@playwright/test'
 import { startStack, type Stack } from '../fixtures/servers.js'
-import { expectConnected, expectLastReplyState, keepScreenshot, lastReply, recordTraffic, send, signIn } from '../fixtures/page-helpers.js'
+import {
+  expectConnected,
+  expectLastReplyState,
+  keepScreenshot,
+  lastReply,
+  recordTraffic,
+  send,
+  signIn,
+} from '../fixtures/page-helpers.js'
 
 let stack: Stack
 test.beforeAll(async () => {
@@ -41,7 +49,9 @@ test('direct mode: the page talks to the mock gateway itself, with a visible war
   await traffic.settle()
   expect(traffic.sockets.map((s) => new URL(s.url).port)).toContain(String(stack.mock.port))
   expect(traffic.sockets.some((s) => s.url.includes('/clawchat'))).toBe(false)
-  expect(traffic.http.find((r) => r.url.endsWith('/api/direct-config') && r.status === 200)?.body).toContain(stack.token)
+  expect(traffic.http.find((r) => r.url.endsWith('/api/direct-config') && r.status === 200)?.body).toContain(
+    stack.token,
+  )
   expect(stack.agent.count('hello gateway, directly')).toBe(1)
   await context.close()
 })

@@ -1,6 +1,13 @@
 import { expect, test } from '@playwright/test'
 import { startStack, type Stack } from '../fixtures/servers.js'
-import { expectConnected, expectLastReplyState, recordTraffic, send, signIn, userMessages } from '../fixtures/page-helpers.js'
+import {
+  expectConnected,
+  expectLastReplyState,
+  recordTraffic,
+  send,
+  signIn,
+  userMessages,
+} from '../fixtures/page-helpers.js'
 
 let stack: Stack
 test.beforeAll(async () => {
@@ -45,14 +52,25 @@ test('alice and bob chat at the same time and never see each other’s text or s
   await bob.goto(`${stack.baseUrl}/#chat=${aliceNewKey}`)
   await bob.reload()
   await expectConnected(bob)
-  await expect(bob.locator('#session-list .session-item[aria-current="true"]')).toHaveAttribute('data-key', aliceNewKey!)
+  await expect(bob.locator('#session-list .session-item[aria-current="true"]')).toHaveAttribute(
+    'data-key',
+    aliceNewKey!,
+  )
   await expect(bob.locator('#empty')).toBeVisible()
   await bob.waitForTimeout(500)
   await expect(userMessages(bob)).toHaveCount(0)
 
   await Promise.all([aliceTraffic.settle(), bobTraffic.settle()])
-  const bobSaw = [...bobTraffic.frames.map((f) => f.payload), ...bobTraffic.http.map((r) => r.body), await bob.content()].join('\n')
-  const aliceSaw = [...aliceTraffic.frames.map((f) => f.payload), ...aliceTraffic.http.map((r) => r.body), await alice.content()].join('\n')
+  const bobSaw = [
+    ...bobTraffic.frames.map((f) => f.payload),
+    ...bobTraffic.http.map((r) => r.body),
+    await bob.content(),
+  ].join('\n')
+  const aliceSaw = [
+    ...aliceTraffic.frames.map((f) => f.payload),
+    ...aliceTraffic.http.map((r) => r.body),
+    await alice.content(),
+  ].join('\n')
   expect(bobSaw).toContain('BOB-SECRET-blueberry')
   expect(aliceSaw).toContain('ALICE-SECRET-apricot')
   expect(bobSaw).not.toContain('ALICE-SECRET')

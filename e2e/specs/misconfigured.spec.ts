@@ -27,11 +27,15 @@ test('a user sees "unavailable" with no detail, and a message fails at once inst
   const banner = page.locator('#connection-banner')
   await expect(page.locator('#connection')).toHaveAttribute('data-state', 'misconfigured', { timeout: 15_000 })
   await expect(banner).toHaveAttribute('data-kind', 'misconfigured')
-  await expect(banner).toContainText('an administrator must fix its configuration. Messages cannot be sent until it is fixed.')
+  await expect(banner).toContainText(
+    'an administrator must fix its configuration. Messages cannot be sent until it is fixed.',
+  )
   await expect(banner).not.toContainText('gateway.token')
   await send(page, 'is anybody there?')
   await expect(page.locator('.msg-user').last()).toHaveAttribute('data-status', 'failed', { timeout: 5000 })
-  await expect(page.locator('.msg-assistant').last()).toContainText('Not sent: the assistant is unavailable until an administrator fixes its setup.')
+  await expect(page.locator('.msg-assistant').last()).toContainText(
+    'Not sent: the assistant is unavailable until an administrator fixes its setup.',
+  )
   expect(stack.agent.count('is anybody there?')).toBe(0)
   await keepScreenshot(page, 'banner-misconfigured')
   expect(await page.content()).not.toContain(wrongToken)

@@ -1,6 +1,14 @@
 import { expect, test } from '@playwright/test'
 import { startStack, type Stack } from '../fixtures/servers.js'
-import { expectConnected, expectLastReplyState, keepScreenshot, lastReply, send, signIn, userMessages } from '../fixtures/page-helpers.js'
+import {
+  expectConnected,
+  expectLastReplyState,
+  keepScreenshot,
+  lastReply,
+  send,
+  signIn,
+  userMessages,
+} from '../fixtures/page-helpers.js'
 
 let stack: Stack
 test.beforeAll(async () => {
@@ -10,7 +18,9 @@ test.afterAll(async () => {
   await stack?.close()
 })
 
-test('the proxy restarts, then the gateway: banners show, the page recovers, messages sent meanwhile arrive once', async ({ page }) => {
+test('the proxy restarts, then the gateway: banners show, the page recovers, messages sent meanwhile arrive once', async ({
+  page,
+}) => {
   test.setTimeout(90_000)
   const banner = page.locator('#connection-banner')
   await signIn(page, stack.baseUrl, 'alice')

@@ -1,6 +1,14 @@
 import { expect, test, type Page } from '@playwright/test'
 import { startStack, type Stack } from '../fixtures/servers.js'
-import { expectConnected, expectLastReplyState, keepScreenshot, lastReply, replies, send, signIn } from '../fixtures/page-helpers.js'
+import {
+  expectConnected,
+  expectLastReplyState,
+  keepScreenshot,
+  lastReply,
+  replies,
+  send,
+  signIn,
+} from '../fixtures/page-helpers.js'
 
 let stack: Stack
 test.beforeAll(async () => {
@@ -106,7 +114,10 @@ async function holdAbortsForOneMoreChunk(page: Page): Promise<{ abortedTexts: st
 
 const replyText = (page: Page, index: number) => replies(page).nth(index).locator('.md')
 
-test('a stopped reply looks the same after a reload: the text that was kept, marked Stopped', async ({ page, browser }) => {
+test('a stopped reply looks the same after a reload: the text that was kept, marked Stopped', async ({
+  page,
+  browser,
+}) => {
   const { abortedTexts, textsAtStop } = await holdAbortsForOneMoreChunk(page)
   await signIn(page, stack.baseUrl, 'bob', '#chat=stops')
 

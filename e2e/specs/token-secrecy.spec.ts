@@ -25,7 +25,10 @@ test('the gateway token is in no response, frame, cookie, storage, page source o
   await page.reload()
   await expectConnected(page)
   await expect(page.locator('.msg-user')).toHaveCount(1)
-  seen.push({ where: 'GET /clawchat/session', text: await page.evaluate(() => fetch('/clawchat/session').then((r) => r.text())) })
+  seen.push({
+    where: 'GET /clawchat/session',
+    text: await page.evaluate(() => fetch('/clawchat/session').then((r) => r.text())),
+  })
   seen.push({ where: 'page source', text: await page.content() })
   seen.push({ where: 'document.cookie', text: await page.evaluate(() => document.cookie) })
   seen.push({
@@ -51,7 +54,12 @@ test('the gateway token is in no response, frame, cookie, storage, page source o
   expect(traffic.frames.some((f) => f.payload.includes('is my token safe?'))).toBe(true)
   expect(traffic.sockets.every((s) => new URL(s.url).port === String(stack.demo.port))).toBe(true)
 
-  const forms = [stack.token, Buffer.from(stack.token).toString('base64'), encodeURIComponent(stack.token), stack.token.slice(6, 30)]
+  const forms = [
+    stack.token,
+    Buffer.from(stack.token).toString('base64'),
+    encodeURIComponent(stack.token),
+    stack.token.slice(6, 30),
+  ]
   const leaks = seen.filter((s) => forms.some((f) => s.text.includes(f))).map((s) => s.where)
   expect(leaks).toEqual([])
 })

@@ -18,7 +18,8 @@ test.beforeAll(async () => {
   if (!external) return
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) audit.push(JSON.parse(line) as { event?: string; ip?: string })
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line.trim()) audit.push(JSON.parse(line) as { event?: string; ip?: string })
       done()
     },
   })
@@ -29,7 +30,10 @@ test.afterAll(async () => {
 })
 
 /** A plain HTTP request to the demo from `localAddress`; resolves status and Set-Cookie. */
-function call(path: string, opts: { method?: string; body?: string; localAddress?: string } = {}): Promise<{ status: number; cookie: string }> {
+function call(
+  path: string,
+  opts: { method?: string; body?: string; localAddress?: string } = {},
+): Promise<{ status: number; cookie: string }> {
   return new Promise((resolve, reject) => {
     const req = request(`${stack.baseUrl}${path}`, {
       method: opts.method ?? 'GET',
@@ -61,7 +65,10 @@ const forged = {
 
 test('--trust-proxy loopback: forwarded headers count from a loopback proxy only, not from any other peer', async () => {
   test.skip(!external, 'this machine has no non-loopback IPv4 address to connect from')
-  const login = await call('/api/login', { method: 'POST', body: JSON.stringify({ username: 'alice', password: USERS.alice }) })
+  const login = await call('/api/login', {
+    method: 'POST',
+    body: JSON.stringify({ username: 'alice', password: USERS.alice }),
+  })
   expect(login.status).toBe(200)
   const wsUrl = `${stack.baseUrl}/clawchat`
 
@@ -89,5 +96,7 @@ test('--trust-proxy takes what Express takes, and says so for anything else', ()
   expect(trustOf('2')).toBe(2)
   expect(trustOf('true')).toBe(true)
   expect(trustOf('false')).toBe(false)
-  expect(() => trustOf('the-balancer')).toThrow(/^--trust-proxy: "the-balancer" is not a value Express takes \(invalid IP address: the-balancer\)/)
+  expect(() => trustOf('the-balancer')).toThrow(
+    /^--trust-proxy: "the-balancer" is not a value Express takes \(invalid IP address: the-balancer\)/,
+  )
 })

@@ -9,7 +9,10 @@ export default defineConfig({
     alias: [
       ...workspaceAliases,
       // As the published build bundles it (tsup.config.ts): reconnecting-websocket from its TypeScript source.
-      { find: /^reconnecting-websocket$/, replacement: createRequire(import.meta.url).resolve('reconnecting-websocket/reconnecting-websocket.ts') },
+      {
+        find: /^reconnecting-websocket$/,
+        replacement: createRequire(import.meta.url).resolve('reconnecting-websocket/reconnecting-websocket.ts'),
+      },
     ],
   },
   test: {

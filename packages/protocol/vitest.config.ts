@@ -3,5 +3,9 @@ import { workspaceAliases } from '../../vitest.shared.js'
 
 export default defineConfig({
   resolve: { alias: workspaceAliases },
-  test: { name: 'protocol', include: ['test/**/*.test.ts'], typecheck: { enabled: true, include: ['test/**/*.test-d.ts'] } },
+  test: {
+    name: 'protocol',
+    include: ['test/**/*.test.ts'],
+    typecheck: { enabled: true, include: ['test/**/*.test-d.ts'] },
+  },
 })

@@ -28,7 +28,6 @@ export const SESSION_COOKIE = 'bench.sid'
 
 // The audit trail is written with pino, as an app using @clawchat/server would (same version).
 
-
 async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!check()) {
@@ -47,7 +46,12 @@ async function start(config: ProxyChildConfig): Promise<{ url: string; http: str
   const logger = pino({ name: 'clawchat', level: 'warn' }, pino.destination({ dest: 2, sync: false }))
 
   const app = express()
-  const sessionMiddleware = session({ name: SESSION_COOKIE, secret: 'clawchat-bench-secret', resave: false, saveUninitialized: false })
+  const sessionMiddleware = session({
+    name: SESSION_COOKIE,
+    secret: 'clawchat-bench-secret',
+    resave: false,
+    saveUninitialized: false,
+  })
   const proxy = clawchatProxy({
     gateway: { url: config.gatewayUrl, token: config.token, identityPath: join(stateDir, 'identity.json') },
     session: sessionMiddleware,
@@ -77,7 +81,10 @@ async function start(config: ProxyChildConfig): Promise<{ url: string; http: str
     await proxy.close()
     server.closeAllConnections()
     await new Promise<void>((resolve) => server.close(() => resolve()))
-    await Promise.race([new Promise<void>((resolve) => auditDestination.flush(() => resolve())), new Promise((resolve) => setTimeout(resolve, 2000))])
+    await Promise.race([
+      new Promise<void>((resolve) => auditDestination.flush(() => resolve())),
+      new Promise((resolve) => setTimeout(resolve, 2000)),
+    ])
     rmSync(stateDir, { recursive: true, force: true })
   }
   await waitFor(() => proxy.stats().gateway === 'up', 15_000, 'the upstream link up')

@@ -126,14 +126,17 @@ export abstract class BenchClient {
         if (frame.type === 'event' && frame.event === 'connect.challenge') {
           ws.send(JSON.stringify({ type: 'req', id: 'connect-1', method: 'connect', params: this.connectParams() }))
         } else if (frame.type === 'res' && frame.id === 'connect-1') {
-          if (!frame.ok) return fail(new Error(`${this.label}: connect refused: ${frame.error?.message ?? 'no reason'}`))
+          if (!frame.ok)
+            return fail(new Error(`${this.label}: connect refused: ${frame.error?.message ?? 'no reason'}`))
           this.ready = true
           settled = true
           clearTimeout(timer)
           resolve()
         }
       })
-      ws.on('unexpected-response', (_req, res) => fail(new Error(`${this.label}: upgrade refused with HTTP ${res.statusCode}`)))
+      ws.on('unexpected-response', (_req, res) =>
+        fail(new Error(`${this.label}: upgrade refused with HTTP ${res.statusCode}`)),
+      )
       ws.on('error', (error) => fail(new Error(`${this.label}: ${error.message}`)))
       ws.on('close', (code) => {
         if (!settled) fail(new Error(`${this.label}: closed (${code}) during the handshake`))
@@ -172,7 +175,18 @@ export abstract class BenchClient {
   /** Sends one run and counts, by kind, every frame received until its final (bounded by `timeoutMs`). */
   async measureReply(spec: ReplySpec, timeoutMs: number): Promise<ReplyBytes> {
     const socket = (this.ws as unknown as { _socket?: { bytesRead: number } })._socket
-    const bytes: ReplyBytes = { frames: 0, payloadBytes: 0, wireBytes: 0, chatDeltas: 0, chatDeltaBytes: 0, agentFrames: 0, agentBytes: 0, otherFrames: 0, otherBytes: 0, socketBytes: 0 }
+    const bytes: ReplyBytes = {
+      frames: 0,
+      payloadBytes: 0,
+      wireBytes: 0,
+      chatDeltas: 0,
+      chatDeltaBytes: 0,
+      agentFrames: 0,
+      agentBytes: 0,
+      otherFrames: 0,
+      otherBytes: 0,
+      socketBytes: 0,
+    }
     const socketStart = socket?.bytesRead ?? 0
     const done = new Promise<void>((resolve) => {
       this.replyWatch = { bytes, socketStart, resolve }
@@ -213,7 +227,14 @@ export abstract class BenchClient {
     this.inflight += 1
     this.counters.runs += 1
     const key = `${this.label}-${this.nextRequest}`
-    ws.send(JSON.stringify({ type: 'req', id: `r${this.nextRequest}`, method: 'chat.send', params: this.chatSendParams(encodeSpec(spec), key) }))
+    ws.send(
+      JSON.stringify({
+        type: 'req',
+        id: `r${this.nextRequest}`,
+        method: 'chat.send',
+        params: this.chatSendParams(encodeSpec(spec), key),
+      }),
+    )
   }
 
   private runEnded(): void {

@@ -7,15 +7,19 @@ import { mapLimit } from './pool.js'
 
 function loginOne(agent: Agent, baseUrl: string, userId: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = request(`${baseUrl}/login?user=${encodeURIComponent(userId)}`, { method: 'POST', agent, timeout: 10_000 }, (res) => {
-      res.resume()
-      const setCookie = res.headers['set-cookie']?.[0]
-      if (res.statusCode !== 200 || !setCookie) {
-        reject(new Error(`login of ${userId} answered ${res.statusCode} ${setCookie ? '' : '(no cookie)'}`))
-        return
-      }
-      resolve(setCookie.split(';')[0] ?? '')
-    })
+    const req = request(
+      `${baseUrl}/login?user=${encodeURIComponent(userId)}`,
+      { method: 'POST', agent, timeout: 10_000 },
+      (res) => {
+        res.resume()
+        const setCookie = res.headers['set-cookie']?.[0]
+        if (res.statusCode !== 200 || !setCookie) {
+          reject(new Error(`login of ${userId} answered ${res.statusCode} ${setCookie ? '' : '(no cookie)'}`))
+          return
+        }
+        resolve(setCookie.split(';')[0] ?? '')
+      },
+    )
     req.on('timeout', () => req.destroy(new Error(`login of ${userId} timed out`)))
     req.on('error', reject)
     req.end()

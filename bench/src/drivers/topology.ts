@@ -50,7 +50,11 @@ export interface TopologySample {
 }
 
 /** Opens clients, at most `concurrency` handshakes at a time (each bounded by `timeoutMs`). */
-export async function openClients(clients: readonly BenchClient[], concurrency = 50, timeoutMs = 20_000): Promise<void> {
+export async function openClients(
+  clients: readonly BenchClient[],
+  concurrency = 50,
+  timeoutMs = 20_000,
+): Promise<void> {
   await mapLimit(clients, concurrency, (client) => client.open(timeoutMs))
 }
 
@@ -90,7 +94,9 @@ export class Topology {
         ? undefined
         : mode === 'pipe'
           ? ChildHandle.spawn('pipe', 'pipe-child.ts', { execArgv: options.relayExecArgv ?? [] })
-          : ChildHandle.spawn('clawchat-proxy', 'proxy-child.ts', { execArgv: ['--expose-gc', ...(options.relayExecArgv ?? [])] }),
+          : ChildHandle.spawn('clawchat-proxy', 'proxy-child.ts', {
+              execArgv: ['--expose-gc', ...(options.relayExecArgv ?? [])],
+            }),
     ])
     try {
       const { url: gatewayUrl } = await mock.call<{ url: string }>('start', { token })
@@ -100,7 +106,12 @@ export class Topology {
         return new Topology(mode, token, mock, relay, url, undefined, undefined)
       }
       const auditPath = join(tmpdir(), `clawchat-bench-audit-${process.pid}-${Date.now()}.log`)
-      const { url, http } = await relay.call<{ url: string; http: string }>('start', { gatewayUrl, token, auditPath, limits: options.proxyLimits })
+      const { url, http } = await relay.call<{ url: string; http: string }>('start', {
+        gatewayUrl,
+        token,
+        auditPath,
+        limits: options.proxyLimits,
+      })
       return new Topology(mode, token, mock, relay, url, http, auditPath)
     } catch (error) {
       await relay?.stop()
@@ -116,7 +127,11 @@ export class Topology {
   async createUsers(count: number, firstUser = 0): Promise<BenchClient[]> {
     const indexes = Array.from({ length: count }, (_, i) => firstUser + i)
     let cookies: string[] = []
-    if (this.mode === 'proxy') cookies = await loginUsers(this.httpUrl ?? '', indexes.map((i) => `bench-user-${i}`))
+    if (this.mode === 'proxy')
+      cookies = await loginUsers(
+        this.httpUrl ?? '',
+        indexes.map((i) => `bench-user-${i}`),
+      )
     return indexes.map((userIndex, i) =>
       this.mode === 'proxy'
         ? new ProxyProtocolClient(userIndex, this.clientUrl, cookies[i] ?? '')
@@ -125,7 +140,10 @@ export class Topology {
   }
 
   /** {@link createUsers}, then opens them all, at most `concurrency` handshakes at a time. */
-  async connectUsers(count: number, options: { firstUser?: number; concurrency?: number; timeoutMs?: number } = {}): Promise<BenchClient[]> {
+  async connectUsers(
+    count: number,
+    options: { firstUser?: number; concurrency?: number; timeoutMs?: number } = {},
+  ): Promise<BenchClient[]> {
     const clients = await this.createUsers(count, options.firstUser ?? 0)
     await openClients(clients, options.concurrency ?? 50, options.timeoutMs)
     return clients
@@ -153,7 +171,9 @@ export class Topology {
     await this.mock.stop()
     let auditEntries = 0
     if (this.auditPath && existsSync(this.auditPath)) {
-      auditEntries = readFileSync(this.auditPath, 'utf8').split('\n').filter((line) => line.length > 0).length
+      auditEntries = readFileSync(this.auditPath, 'utf8')
+        .split('\n')
+        .filter((line) => line.length > 0).length
       rmSync(this.auditPath, { force: true })
     }
     return { auditEntries }

@@ -83,7 +83,11 @@ export class ChildHandle {
    * const mock = await ChildHandle.spawn('mock', 'mock-child.ts')
    * const { url } = await mock.call<{ url: string }>('start', { token: 't' })
    */
-  static async spawn(name: string, script: string, options: { execArgv?: string[]; timeoutMs?: number } = {}): Promise<ChildHandle> {
+  static async spawn(
+    name: string,
+    script: string,
+    options: { execArgv?: string[]; timeoutMs?: number } = {},
+  ): Promise<ChildHandle> {
     const file = fileURLToPath(new URL(`../children/${script}`, import.meta.url))
     const child = fork(file, [], {
       execArgv: ['--import', TSX_LOADER, ...(options.execArgv ?? [])],

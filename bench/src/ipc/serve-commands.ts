@@ -15,7 +15,10 @@ loopDelay.enable()
  * Command handlers: `start` gets the child's config and answers where it listens; `stop` must
  * close what the child opened (the child exits after it).
  */
-export type CommandHandlers = Record<string, (args: any) => unknown> & { start: (config: any) => unknown; stop: () => unknown }
+export type CommandHandlers = Record<string, (args: any) => unknown> & {
+  start: (config: any) => unknown
+  stop: () => unknown
+}
 
 /** The child's own CPU (user + system, µs) and memory, with the moment it read them, plus `extra`. */
 export function sampleSelf(extra: Record<string, unknown> = {}): ChildSample {
@@ -23,7 +26,10 @@ export function sampleSelf(extra: Record<string, unknown> = {}): ChildSample {
   const cpu = process.cpuUsage()
   const mem = process.memoryUsage()
   // Event-loop delay since the last sample: how long this process kept work (and IPC) waiting.
-  const loop = { loopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e4) / 100, loopDelayMaxMs: Math.round(loopDelay.max / 1e4) / 100 }
+  const loop = {
+    loopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e4) / 100,
+    loopDelayMaxMs: Math.round(loopDelay.max / 1e4) / 100,
+  }
   loopDelay.reset()
   return { atUs, cpuUs: cpu.user + cpu.system, rss: mem.rss, heapUsed: mem.heapUsed, extra: { ...extra, ...loop } }
 }
@@ -36,7 +42,10 @@ export function sampleSelf(extra: Record<string, unknown> = {}): ChildSample {
  * @example
  * serveCommands({ start: (config) => listen(config), stop: () => server.close() }, () => ({ open: 3 }))
  */
-export function serveCommands(handlers: CommandHandlers, sampleExtra: () => Record<string, unknown> | Promise<Record<string, unknown>> = () => ({})): void {
+export function serveCommands(
+  handlers: CommandHandlers,
+  sampleExtra: () => Record<string, unknown> | Promise<Record<string, unknown>> = () => ({}),
+): void {
   const reply = (id: number, ok: boolean, payload: unknown) => {
     if (process.connected) process.send?.(ok ? { id, ok, result: payload } : { id, ok, error: payload })
   }

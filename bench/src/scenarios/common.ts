@@ -36,7 +36,11 @@ export function clientErrors(clients: readonly { errorTexts: readonly string[] }
  * Starts a topology, runs `fn` on it and always stops it; answers `fn`'s value and the audit
  * entries the proxy wrote (0 for the other paths).
  */
-export async function withTopology<T>(mode: Mode, options: TopologyOptions, fn: (topology: Topology) => Promise<T>): Promise<{ value: T; auditEntries: number }> {
+export async function withTopology<T>(
+  mode: Mode,
+  options: TopologyOptions,
+  fn: (topology: Topology) => Promise<T>,
+): Promise<{ value: T; auditEntries: number }> {
   const topology = await Topology.start(mode, options)
   let value: T
   try {
@@ -55,11 +59,16 @@ export async function withTopology<T>(mode: Mode, options: TopologyOptions, fn: 
  * can rotate its load between them round by round and sample every path across the same minutes
  * of a shared machine.
  */
-export async function withTopologies<T>(modes: readonly Mode[], options: (mode: Mode) => TopologyOptions, fn: (topologies: Map<Mode, Topology>) => Promise<T>): Promise<{ value: T; auditEntries: Map<Mode, number> }> {
+export async function withTopologies<T>(
+  modes: readonly Mode[],
+  options: (mode: Mode) => TopologyOptions,
+  fn: (topologies: Map<Mode, Topology>) => Promise<T>,
+): Promise<{ value: T; auditEntries: Map<Mode, number> }> {
   const topologies = new Map<Mode, Topology>()
   const auditEntries = new Map<Mode, number>()
   const stopAll = async () => {
-    for (const [mode, topology] of topologies) auditEntries.set(mode, (await topology.stop().catch(() => ({ auditEntries: 0 }))).auditEntries)
+    for (const [mode, topology] of topologies)
+      auditEntries.set(mode, (await topology.stop().catch(() => ({ auditEntries: 0 }))).auditEntries)
   }
   let value: T
   try {

@@ -72,7 +72,14 @@ export async function runIdleScale(ctx: ScenarioContext, fdLimit: string): Promi
       const end = await topology.sample()
       const stats = (end.relay?.extra.stats ?? {}) as { connections?: number }
       const upstream = (end.mock.extra.connections ?? {}) as { authenticated?: number }
-      return { checkpoints, openSeconds, proxyConnections: stats.connections ?? -1, upstream: upstream.authenticated ?? -1, baseRss: relayBase.rss, errors: clientErrors(clients) }
+      return {
+        checkpoints,
+        openSeconds,
+        proxyConnections: stats.connections ?? -1,
+        upstream: upstream.authenticated ?? -1,
+        baseRss: relayBase.rss,
+        errors: clientErrors(clients),
+      }
     } finally {
       await closeClients(clients)
     }

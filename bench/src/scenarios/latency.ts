@@ -46,7 +46,12 @@ function roundFigures(w: WindowResult, samples: readonly number[]): LatencyRound
   }
 }
 
-async function latencyRound(ctx: ScenarioContext, topology: Topology, client: BenchClient, first: boolean): Promise<WindowResult> {
+async function latencyRound(
+  ctx: ScenarioContext,
+  topology: Topology,
+  client: BenchClient,
+  first: boolean,
+): Promise<WindowResult> {
   const cfg = ctx.config.latency
   client.startStream({ ...cfg.spec, slotMs: 1000 / cfg.deltasPerSecond }, cfg.concurrentRuns)
   await sleep(first ? cfg.warmupMs : cfg.roundWarmupMs)
@@ -71,7 +76,9 @@ export async function runLatency(ctx: ScenarioContext, paths: SingleUserPaths): 
       const w = await latencyRound(ctx, paths.topologies.get(mode) as Topology, client, r === 0)
       rounds.get(mode)?.push(w)
       const stats = latencyStats(client.latencies.slice(w.markStart, w.markEnd))
-      ctx.log(`[2 latency] round ${r + 1}/${cfg.rounds} ${mode}: p50 ${stats.p50Ms} ms, p99 ${stats.p99Ms} ms, background ${w.cpu.backgroundCores.toFixed(2)} cores`)
+      ctx.log(
+        `[2 latency] round ${r + 1}/${cfg.rounds} ${mode}: p50 ${stats.p50Ms} ms, p99 ${stats.p99Ms} ms, background ${w.cpu.backgroundCores.toFixed(2)} cores`,
+      )
     }
   }
   for (const topology of paths.topologies.values()) await topology.mock.call('stamp', { on: false })
@@ -81,7 +88,8 @@ export async function runLatency(ctx: ScenarioContext, paths: SingleUserPaths): 
     const samples = client.latencies
     const windows = rounds.get(mode) ?? []
     const errors = clientErrors([client])
-    if (samples.length === 0) errors.push(`${mode}: no stamped delta arrived (is the mock's send hook on the same ws module?)`)
+    if (samples.length === 0)
+      errors.push(`${mode}: no stamped delta arrived (is the mock's send hook on the same ws module?)`)
     const best = windows.reduce((a, b) => (b.cpu.backgroundCores < a.cpu.backgroundCores ? b : a))
     const pooled = latencyStats(windows.flatMap((w) => samples.slice(w.markStart, w.markEnd)))
     result[mode] = {
@@ -95,7 +103,9 @@ export async function runLatency(ctx: ScenarioContext, paths: SingleUserPaths): 
       errors,
     }
     const r = result[mode]
-    ctx.log(`[2 latency] ${mode}: quietest round p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms (background ${r.backgroundCores}); pooled p99 ${pooled.p99Ms} ms`)
+    ctx.log(
+      `[2 latency] ${mode}: quietest round p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms (background ${r.backgroundCores}); pooled p99 ${pooled.p99Ms} ms`,
+    )
   }
   const base = result.direct
   for (const mode of ['pipe', 'proxy'] as const) {

@@ -49,7 +49,9 @@ async function measureManyUsers(ctx: ScenarioContext, mode: Mode, users: number)
   const { value, auditEntries } = await withTopology(mode, {}, async (topology) => {
     const clients = await topology.connectUsers(users, { concurrency: 50 })
     await quietMachine(ctx)
-    const starts = clients.map((client, i) => setTimeout(() => client.startStream(spec, 1), Math.floor((i / users) * 1000)))
+    const starts = clients.map((client, i) =>
+      setTimeout(() => client.startStream(spec, 1), Math.floor((i / users) * 1000)),
+    )
     await sleep(cfg.warmupMs)
     const w = await measureWindow(topology, clients, cfg.measureMs)
     for (const timer of starts) clearTimeout(timer)
@@ -98,7 +100,9 @@ export async function runManyUsers(ctx: ScenarioContext): Promise<ManyUsersResul
       ctx.log(`[3 many users] ${mode} N=${n} …`)
       const r = await measureManyUsers(ctx, mode, n)
       rows.push(r)
-      ctx.log(`[3 many users] ${mode} N=${n}: ${r.deltasPerSecond}/${r.expectedDeltasPerSecond} deltas/s, upstream ${r.upstreamConnections}, relay ${r.relayCores ?? '-'} cores, mock ${r.mockCores} cores`)
+      ctx.log(
+        `[3 many users] ${mode} N=${n}: ${r.deltasPerSecond}/${r.expectedDeltasPerSecond} deltas/s, upstream ${r.upstreamConnections}, relay ${r.relayCores ?? '-'} cores, mock ${r.mockCores} cores`,
+      )
     }
   }
   return rows

@@ -30,8 +30,20 @@ export async function runProfile(ctx: ScenarioContext, mode: Mode = 'proxy'): Pr
   const dir = mkdtempSync(join(tmpdir(), 'clawchat-bench-prof-'))
   try {
     ctx.log(`[profile] ${mode} under scenario 1 load, --cpu-prof …`)
-    const profCtx: ScenarioContext = { ...ctx, config: { ...ctx.config, throughput: { ...ctx.config.throughput, warmupMs: cfg.warmupMs, measureMs: cfg.measureMs, rounds: 1 } } }
-    const load = (await measureThroughput(profCtx, [mode], ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${cfg.intervalUs}`]))[mode]
+    const profCtx: ScenarioContext = {
+      ...ctx,
+      config: {
+        ...ctx.config,
+        throughput: { ...ctx.config.throughput, warmupMs: cfg.warmupMs, measureMs: cfg.measureMs, rounds: 1 },
+      },
+    }
+    const load = (
+      await measureThroughput(
+        profCtx,
+        [mode],
+        ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${cfg.intervalUs}`],
+      )
+    )[mode]
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
     if (!file) throw new Error(`no .cpuprofile written by the ${mode} child`)
     const title = `${mode === 'proxy' ? 'clawchatProxy (c)' : 'http-proxy pipe (b)'} child, scenario 1 load (${load.deltasPerSecond} deltas/s, ${load.framesPerSecond} events/s while profiling; sampling every ${cfg.intervalUs} µs)`
@@ -44,7 +56,15 @@ export async function runProfile(ctx: ScenarioContext, mode: Mode = 'proxy'): Pr
     const summaryFile = `profile-${mode}.txt`
     writeFileSync(join(ctx.resultsDir, summaryFile), summary.text)
     ctx.log(`[profile] ${mode}: written ${summaryFile}`)
-    return { mode, summaryFile, load, busyMs: summary.busyMs, byArea: summary.byArea, topSelf: summary.topSelf, topServerInclusive: summary.topServerInclusive }
+    return {
+      mode,
+      summaryFile,
+      load,
+      busyMs: summary.busyMs,
+      byArea: summary.byArea,
+      topSelf: summary.topSelf,
+      topServerInclusive: summary.topServerInclusive,
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

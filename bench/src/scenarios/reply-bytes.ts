@@ -22,7 +22,10 @@ export interface ReplyBytesResult extends ReplyBytes {
 }
 
 /** Runs scenario 5 on the shared single-user paths: one reply each, counted frame by frame. */
-export async function runReplyBytes(ctx: ScenarioContext, paths: SingleUserPaths): Promise<Record<Mode, ReplyBytesResult>> {
+export async function runReplyBytes(
+  ctx: ScenarioContext,
+  paths: SingleUserPaths,
+): Promise<Record<Mode, ReplyBytesResult>> {
   const cfg = ctx.config.replyBytes
   const chunks = Math.ceil(cfg.replyChars / cfg.chunkChars)
   const spec = { chunks, chunkChars: cfg.chunkChars }

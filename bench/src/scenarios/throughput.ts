@@ -52,7 +52,8 @@ export interface ThroughputResult extends ThroughputFigures {
 
 function figures(w: WindowResult): ThroughputFigures {
   const { counts, cpu } = w
-  const perEvent = (c: number | null, perSecond: number) => (c === null ? null : round((c * 1e6) / Math.max(1, perSecond), 2))
+  const perEvent = (c: number | null, perSecond: number) =>
+    c === null ? null : round((c * 1e6) / Math.max(1, perSecond), 2)
   const framesPerSecond = counts.frames / w.seconds
   const deltasPerSecond = counts.deltas / w.seconds
   return {
@@ -72,7 +73,14 @@ function figures(w: WindowResult): ThroughputFigures {
 }
 
 /** One round on one path: stream, warm up, measure, stop and let the runs in flight end. */
-async function streamRound(topology: Topology, client: BenchClient, spec: ReplySpec, concurrentRuns: number, warmupMs: number, measureMs: number): Promise<WindowResult> {
+async function streamRound(
+  topology: Topology,
+  client: BenchClient,
+  spec: ReplySpec,
+  concurrentRuns: number,
+  warmupMs: number,
+  measureMs: number,
+): Promise<WindowResult> {
   client.startStream(spec, concurrentRuns)
   await sleep(warmupMs)
   const w = await measureWindow(topology, [client], measureMs)
@@ -105,50 +113,81 @@ export interface SingleUserPaths {
 }
 
 /** Starts `modes` (in parallel), connects one user to each, runs `fn`, closes and stops everything. */
-export async function withSingleUserPaths<T>(modes: readonly Mode[], relayExecArgv: string[] | undefined, fn: (paths: SingleUserPaths) => Promise<T>): Promise<{ value: T; auditEntries: Map<Mode, number> }> {
-  return withTopologies(modes, () => ({ proxyLimits: STREAMING_LIMITS, relayExecArgv }), async (topologies) => {
-    const clients = new Map<Mode, BenchClient>()
-    try {
-      for (const [mode, topology] of topologies) {
-        const [client] = await topology.connectUsers(1)
-        if (!client) throw new Error('no client')
-        clients.set(mode, client)
+export async function withSingleUserPaths<T>(
+  modes: readonly Mode[],
+  relayExecArgv: string[] | undefined,
+  fn: (paths: SingleUserPaths) => Promise<T>,
+): Promise<{ value: T; auditEntries: Map<Mode, number> }> {
+  return withTopologies(
+    modes,
+    () => ({ proxyLimits: STREAMING_LIMITS, relayExecArgv }),
+    async (topologies) => {
+      const clients = new Map<Mode, BenchClient>()
+      try {
+        for (const [mode, topology] of topologies) {
+          const [client] = await topology.connectUsers(1)
+          if (!client) throw new Error('no client')
+          clients.set(mode, client)
+        }
+        return await fn({ topologies, clients })
+      } finally {
+        for (const client of clients.values()) await client.close()
       }
-      return await fn({ topologies, clients })
-    } finally {
-      for (const client of clients.values()) await client.close()
-    }
-  })
+    },
+  )
 }
 
 /**
  * Streams one user through each path at full speed, in interleaved rounds (all paths up, the
  * load rotating between them); answers every round's window per path.
  */
-export async function throughputRounds(ctx: ScenarioContext, paths: SingleUserPaths, modes: readonly Mode[]): Promise<Map<Mode, WindowResult[]>> {
+export async function throughputRounds(
+  ctx: ScenarioContext,
+  paths: SingleUserPaths,
+  modes: readonly Mode[],
+): Promise<Map<Mode, WindowResult[]>> {
   const cfg = ctx.config.throughput
   await quietMachine(ctx)
   const rounds = new Map<Mode, WindowResult[]>(modes.map((m) => [m, []]))
   for (let r = 0; r < cfg.rounds; r += 1) {
     for (const mode of rotated(modes, r)) {
-      const w = await streamRound(paths.topologies.get(mode) as Topology, paths.clients.get(mode) as BenchClient, cfg.spec, cfg.concurrentRuns, r === 0 ? cfg.warmupMs : cfg.roundWarmupMs, cfg.measureMs)
+      const w = await streamRound(
+        paths.topologies.get(mode) as Topology,
+        paths.clients.get(mode) as BenchClient,
+        cfg.spec,
+        cfg.concurrentRuns,
+        r === 0 ? cfg.warmupMs : cfg.roundWarmupMs,
+        cfg.measureMs,
+      )
       rounds.get(mode)?.push(w)
-      ctx.log(`[1 throughput] round ${r + 1}/${cfg.rounds} ${mode}: ${Math.round(w.counts.deltas / w.seconds)} deltas/s, background ${w.cpu.backgroundCores.toFixed(2)} cores`)
+      ctx.log(
+        `[1 throughput] round ${r + 1}/${cfg.rounds} ${mode}: ${Math.round(w.counts.deltas / w.seconds)} deltas/s, background ${w.cpu.backgroundCores.toFixed(2)} cores`,
+      )
     }
   }
   return rounds
 }
 
 /** Scenario 1's results from its rounds (audit entries are filled in once the proxy has stopped). */
-export function throughputResults(paths: SingleUserPaths, rounds: Map<Mode, WindowResult[]>): Record<Mode, ThroughputResult> {
+export function throughputResults(
+  paths: SingleUserPaths,
+  rounds: Map<Mode, WindowResult[]>,
+): Record<Mode, ThroughputResult> {
   const out = {} as Record<Mode, ThroughputResult>
-  for (const [mode, windows] of rounds) out[mode] = summarize(mode, windows, 0, clientErrors([paths.clients.get(mode) as BenchClient]))
+  for (const [mode, windows] of rounds)
+    out[mode] = summarize(mode, windows, 0, clientErrors([paths.clients.get(mode) as BenchClient]))
   return out
 }
 
 /** Scenario 1 alone on `modes`, in processes of its own (used for the profile: `relayExecArgv`). */
-export async function measureThroughput(ctx: ScenarioContext, modes: readonly Mode[], relayExecArgv?: string[]): Promise<Record<Mode, ThroughputResult>> {
-  const { value, auditEntries } = await withSingleUserPaths(modes, relayExecArgv, async (paths) => throughputResults(paths, await throughputRounds(ctx, paths, modes)))
+export async function measureThroughput(
+  ctx: ScenarioContext,
+  modes: readonly Mode[],
+  relayExecArgv?: string[],
+): Promise<Record<Mode, ThroughputResult>> {
+  const { value, auditEntries } = await withSingleUserPaths(modes, relayExecArgv, async (paths) =>
+    throughputResults(paths, await throughputRounds(ctx, paths, modes)),
+  )
   for (const mode of modes) value[mode].auditEntries = auditEntries.get(mode) ?? 0
   return value
 }
@@ -157,6 +196,8 @@ export async function measureThroughput(ctx: ScenarioContext, modes: readonly Mo
 export function logThroughput(ctx: ScenarioContext, out: Record<Mode, ThroughputResult>): void {
   for (const mode of MODES) {
     const r = out[mode]
-    ctx.log(`[1 throughput] ${mode}: ${r.deltasPerSecond} deltas/s (median ${r.medianDeltasPerSecond}), relay ${r.relayCpuUsPerEvent ?? '-'} µs/event, background ${r.backgroundCores} cores`)
+    ctx.log(
+      `[1 throughput] ${mode}: ${r.deltasPerSecond} deltas/s (median ${r.medianDeltasPerSecond}), relay ${r.relayCpuUsPerEvent ?? '-'} µs/event, background ${r.backgroundCores} cores`,
+    )
   }
 }

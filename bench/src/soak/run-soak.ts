@@ -106,10 +106,18 @@ export async function runSoak(config: SoakConfig, options: SoakOptions = {}): Pr
   const children: ChildHandle[] = [gateway]
   const users: SoakUser[] = []
   try {
-    const started = await gateway.call<{ url: string; module: string }>('start', { token, chunkDelayMs: config.chunkDelayMs, shutdownGraceMs: config.shutdownGraceMs })
+    const started = await gateway.call<{ url: string; module: string }>('start', {
+      token,
+      chunkDelayMs: config.chunkDelayMs,
+      shutdownGraceMs: config.shutdownGraceMs,
+    })
     const proxy = await ChildHandle.spawn('proxy', 'proxy-child.ts', { execArgv: ['--expose-gc'] })
     children.push(proxy)
-    const { url, http } = await proxy.call<{ url: string; http: string }>('start', { gatewayUrl: started.url, token, auditPath })
+    const { url, http } = await proxy.call<{ url: string; http: string }>('start', {
+      gatewayUrl: started.url,
+      token,
+      auditPath,
+    })
     log(`gateway ${started.module}, proxy ${url}; logging in ${config.users} users`)
 
     const ids = Array.from({ length: config.users }, (_, i) => `soak-${tag}-u${i}`)
@@ -132,17 +140,23 @@ export async function runSoak(config: SoakConfig, options: SoakOptions = {}): Pr
       if (restartAt < 0 && acknowledged >= total * config.restartAfter) {
         restartAt = acknowledged
         log(`${acknowledged} acknowledged: restarting the gateway gracefully`)
-        restartDone = gateway.call<{ ms: number }>('restart', { downMs: config.downMs }, config.shutdownGraceMs + 60_000)
+        restartDone = gateway.call<{ ms: number }>(
+          'restart',
+          { downMs: config.downMs },
+          config.shutdownGraceMs + 60_000,
+        )
       }
     }
     const [lo, hi] = config.paceMs
     const pace = () => lo + Math.random() * (hi - lo)
     const progress = setInterval(() => log(`${acknowledged}/${total} acknowledged`), 10_000)
     try {
-      await Promise.all(users.map(async (u) => {
-        await sleep(Math.random() * hi) // users do not all start in the same millisecond
-        await u.sendAll(config.messages, tag, pace, onAck)
-      }))
+      await Promise.all(
+        users.map(async (u) => {
+          await sleep(Math.random() * hi) // users do not all start in the same millisecond
+          await u.sendAll(config.messages, tag, pace, onAck)
+        }),
+      )
     } finally {
       clearInterval(progress)
     }
@@ -175,7 +189,8 @@ export async function runSoak(config: SoakConfig, options: SoakOptions = {}): Pr
         if (replyRows.has(soakReply(message))) stored.add(runId)
         else {
           lostInHistory += 1
-          if (examples.length < 10) examples.push(`lost: ${message} (user row ×${userRows.get(message) ?? 0}, no reply stored)`)
+          if (examples.length < 10)
+            examples.push(`lost: ${message} (user row ×${userRows.get(message) ?? 0}, no reply stored)`)
         }
       }
       for (const [text, n] of userRows) {

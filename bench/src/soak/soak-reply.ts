@@ -14,6 +14,7 @@ export function soakReplyChunks(message: string): string[] {
   const words = reply.split(' ')
   const size = Math.ceil(words.length / 4)
   const chunks: string[] = []
-  for (let i = 0; i < words.length; i += size) chunks.push(words.slice(i, i + size).join(' ') + (i + size < words.length ? ' ' : ''))
+  for (let i = 0; i < words.length; i += size)
+    chunks.push(words.slice(i, i + size).join(' ') + (i + size < words.length ? ' ' : ''))
   return chunks
 }

@@ -11,8 +11,14 @@ function rssRow(name: keyof RssFigures, r: SoakResults['rss']): string {
  * @example
  * writeFileSync('results/soak.md', renderSoak(results))
  */
-export function renderSoak(r: SoakResults, title = 'Soak: users × messages through the SDK, the gateway restarted gracefully in the middle'): string {
-  const failed = Object.entries(r.failed).map(([code, n]) => `${n} ${code}`).join(', ') || '0'
+export function renderSoak(
+  r: SoakResults,
+  title = 'Soak: users × messages through the SDK, the gateway restarted gracefully in the middle',
+): string {
+  const failed =
+    Object.entries(r.failed)
+      .map(([code, n]) => `${n} ${code}`)
+      .join(', ') || '0'
   const lines = [
     `## ${title}`,
     '',
@@ -33,7 +39,11 @@ export function renderSoak(r: SoakResults, title = 'Soak: users × messages thro
     `| history: acknowledged without a stored reply | ${r.lostInHistory} |`,
     `| history: message or reply stored twice | ${r.doubledInHistory} |`,
     `| history: rows not the user's own | ${r.foreignInHistory} |`,
-    `| browser sockets reconnected / \`resync\` events | ${r.reconnects ?? 0} / ${Object.entries(r.resyncs ?? {}).map(([k, n]) => `${n} ${k}`).join(', ') || '0'} |`,
+    `| browser sockets reconnected / \`resync\` events | ${r.reconnects ?? 0} / ${
+      Object.entries(r.resyncs ?? {})
+        .map(([k, n]) => `${n} ${k}`)
+        .join(', ') || '0'
+    } |`,
     '',
     '| RSS | before (all connected) | after (all settled) | after closing the clients and a GC |',
     '|---|---|---|---|',

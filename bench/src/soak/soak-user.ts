@@ -20,7 +20,13 @@ function textOf(message: unknown): string {
   const content = (message as { content?: unknown } | undefined)?.content
   if (typeof content === 'string') return content
   if (!Array.isArray(content)) return ''
-  return content.map((p) => (p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('')
+  return content
+    .map((p) =>
+      p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string'
+        ? (p as { text: string }).text
+        : '',
+    )
+    .join('')
 }
 
 /** What one user saw. */

@@ -24,8 +24,14 @@ async function main(): Promise<void> {
   const base = smoke ? SOAK_SMOKE : SOAK_FULL
   const users = flag('users')
   const messages = flag('messages')
-  const config = { ...base, ...(users ? { users: Number(users) } : {}), ...(messages ? { messages: Number(messages) } : {}) }
-  const outDir = flag('out') || (smoke ? mkdtempSync(join(tmpdir(), 'clawchat-soak-')) : fileURLToPath(new URL('../../results/', import.meta.url)))
+  const config = {
+    ...base,
+    ...(users ? { users: Number(users) } : {}),
+    ...(messages ? { messages: Number(messages) } : {}),
+  }
+  const outDir =
+    flag('out') ||
+    (smoke ? mkdtempSync(join(tmpdir(), 'clawchat-soak-')) : fileURLToPath(new URL('../../results/', import.meta.url)))
   const name = flag('name') || 'soak'
   const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`)
   const gatewayModule = flag('gateway-module')
@@ -35,7 +41,11 @@ async function main(): Promise<void> {
   writeFileSync(join(outDir, `${name}.md`), markdown)
   process.stdout.write(markdown)
   log(`written ${join(outDir, `${name}.md`)} and ${name}.json`)
-  if (results.lost + results.doubledFinals + results.misdelivered + results.doubledInHistory + results.foreignInHistory > 0) process.exitCode = 1
+  if (
+    results.lost + results.doubledFinals + results.misdelivered + results.doubledInHistory + results.foreignInHistory >
+    0
+  )
+    process.exitCode = 1
 }
 
 main().catch((error: unknown) => {

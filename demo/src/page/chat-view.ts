@@ -18,7 +18,8 @@ import { StoppedReplies } from './stopped-replies.js'
 export type SignedOut = { notice: string }
 
 const SIGNED_OUT_HERE = 'You signed out.'
-const SIGNED_OUT_ELSEWHERE = 'You were signed out (here, in another tab, or your session ended). Sign in again to continue.'
+const SIGNED_OUT_ELSEWHERE =
+  'You were signed out (here, in another tab, or your session ended). Sign in again to continue.'
 
 /** A reply this page is streaming. */
 interface ActiveRun {
@@ -186,7 +187,13 @@ export async function runChatView(me: Me, mode: Mode): Promise<SignedOut> {
         reply.finish('aborted', 'Stopped')
         if (run.runId) {
           // What was on screen, until the gateway's `aborted` event says what it kept.
-          stoppedReplies.remember({ sessionKey, runId: run.runId, question: text, text: reply.text, fromGateway: false })
+          stoppedReplies.remember({
+            sessionKey,
+            runId: run.runId,
+            question: text,
+            text: reply.text,
+            fromGateway: false,
+          })
           noteStop(run.runId, { sessionKey, question: text, reply })
         }
       } else {
@@ -212,7 +219,10 @@ export async function runChatView(me: Me, mode: Mode): Promise<SignedOut> {
    * Stop may have made longer than the bubble). With both, the bubble shows the gateway's text —
    * what the history will hold — and the stop is remembered for later showings of the history.
    */
-  function noteStop(runId: string, half: { sessionKey?: string; question?: string; reply?: ReplyHandle; gatewayText?: string }): void {
+  function noteStop(
+    runId: string,
+    half: { sessionKey?: string; question?: string; reply?: ReplyHandle; gatewayText?: string },
+  ): void {
     const stop = { ...stops.get(runId), ...half }
     if (!stop.reply || stop.gatewayText === undefined) {
       stops.set(runId, stop)
@@ -221,12 +231,19 @@ export async function runChatView(me: Me, mode: Mode): Promise<SignedOut> {
     stops.delete(runId)
     if (stop.gatewayText === '') return
     if (stop.gatewayText !== stop.reply.text) stop.reply.revise(stop.gatewayText)
-    stoppedReplies.remember({ sessionKey: stop.sessionKey!, runId, question: stop.question!, text: stop.gatewayText, fromGateway: true })
+    stoppedReplies.remember({
+      sessionKey: stop.sessionKey!,
+      runId,
+      question: stop.question!,
+      text: stop.gatewayText,
+      fromGateway: true,
+    })
   }
   cleanup.push(
     chat.on('chat', (event) => {
       const e = event as { runId?: string; state?: string; message?: { content?: unknown } }
-      if (e.state === 'aborted' && e.runId && ownRuns.has(e.runId)) noteStop(e.runId, { gatewayText: messageText(e.message?.content) })
+      if (e.state === 'aborted' && e.runId && ownRuns.has(e.runId))
+        noteStop(e.runId, { gatewayText: messageText(e.message?.content) })
     }),
   )
 

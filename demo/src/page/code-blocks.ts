@@ -88,7 +88,11 @@ export function markScrolled(pre: HTMLElement): void {
 export function placeCursor(md: HTMLElement): void {
   const walker = document.createTreeWalker(md, NodeFilter.SHOW_TEXT, {
     acceptNode: (node) =>
-      node.parentElement?.closest('.code-head') ? NodeFilter.FILTER_REJECT : /\S/.test((node as Text).data) ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_SKIP,
+      node.parentElement?.closest('.code-head')
+        ? NodeFilter.FILTER_REJECT
+        : /\S/.test((node as Text).data)
+          ? NodeFilter.FILTER_ACCEPT
+          : NodeFilter.FILTER_SKIP,
   })
   let last: Text | null = null
   while (walker.nextNode()) last = walker.currentNode as Text

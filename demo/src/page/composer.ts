@@ -19,16 +19,24 @@ export class Composer {
 
   constructor(private readonly handlers: ComposerHandlers) {
     const signal = this.abort.signal
-    this.form.addEventListener('submit', (e) => {
-      e.preventDefault()
-      this.submit()
-    }, { signal })
-    this.input.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+    this.form.addEventListener(
+      'submit',
+      (e) => {
         e.preventDefault()
         this.submit()
-      }
-    }, { signal })
+      },
+      { signal },
+    )
+    this.input.addEventListener(
+      'keydown',
+      (e) => {
+        if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+          e.preventDefault()
+          this.submit()
+        }
+      },
+      { signal },
+    )
     this.input.addEventListener('input', () => this.sync(), { signal })
     this.stop.addEventListener('click', () => this.handlers.onStop(), { signal })
     this.sync()

@@ -44,11 +44,15 @@ export class ConnectionBanner {
     } else if (state === 'gateway-down') {
       this.banner.replaceChildren(
         h('span', { class: 'spinner', attrs: { 'aria-hidden': 'true' } }),
-        h('span', { text: 'The assistant is unreachable right now. Messages you send now will go out when it is back.' }),
+        h('span', {
+          text: 'The assistant is unreachable right now. Messages you send now will go out when it is back.',
+        }),
       )
     } else if (state === 'misconfigured') {
       this.banner.replaceChildren(
-        h('span', { text: `${detail ?? 'The assistant’s setup needs an administrator.'} Messages cannot be sent until it is fixed.` }),
+        h('span', {
+          text: `${detail ?? 'The assistant’s setup needs an administrator.'} Messages cannot be sent until it is fixed.`,
+        }),
       )
     } else {
       const reload = h('button', { class: 'btn btn-outline', text: 'Reload', attrs: { type: 'button' } })

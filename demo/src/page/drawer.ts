@@ -34,7 +34,9 @@ export class Drawer {
     this.scrim.hidden = false
     this.menu.setAttribute('aria-expanded', 'true')
     const sidebar = byId('sidebar')
-    const target = sidebar.querySelector<HTMLElement>('.session-item[aria-current]') ?? sidebar.querySelector<HTMLElement>('.session-item, button')
+    const target =
+      sidebar.querySelector<HTMLElement>('.session-item[aria-current]') ??
+      sidebar.querySelector<HTMLElement>('.session-item, button')
     target?.focus()
   }
 

@@ -28,7 +28,8 @@ export function describeError(err: unknown): string {
       return `Too many messages; wait ${Math.ceil((e.retryAfterMs ?? 1000) / 1000)} s and try again.`
     case 'UNAVAILABLE':
       // The gateway refuses the proxy: trying again changes nothing until an administrator acts.
-      if (e.details?.reason === 'misconfigured') return 'Not sent: the assistant is unavailable until an administrator fixes its setup.'
+      if (e.details?.reason === 'misconfigured')
+        return 'Not sent: the assistant is unavailable until an administrator fixes its setup.'
       return 'The assistant is unreachable right now. Try again in a moment.'
     case 'FORBIDDEN':
       return e.message ?? 'Not allowed.'

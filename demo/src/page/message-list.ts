@@ -51,7 +51,11 @@ export class MessageList {
       },
       { signal },
     )
-    list.addEventListener('scroll', (event) => markScrolled(event.target as HTMLElement), { capture: true, passive: true, signal })
+    list.addEventListener('scroll', (event) => markScrolled(event.target as HTMLElement), {
+      capture: true,
+      passive: true,
+      signal,
+    })
     window.addEventListener('resize', () => markOverflow(list), { passive: true, signal })
   }
 
@@ -116,7 +120,11 @@ export class MessageList {
     const bubble = h('div', { class: 'bubble', text })
     const meta = h('div', { class: 'msg-meta' })
     meta.hidden = true
-    const row = h('div', { class: 'msg msg-user', attrs: { 'data-role': 'user' } }, h('div', { class: 'msg-body' }, bubble, meta))
+    const row = h(
+      'div',
+      { class: 'msg msg-user', attrs: { 'data-role': 'user' } },
+      h('div', { class: 'msg-body' }, bubble, meta),
+    )
     this.list.append(row)
     this.syncEmpty()
     this.scrollToEnd(true)
@@ -136,7 +144,15 @@ export class MessageList {
     status.hidden = true
     const copy = h(
       'button',
-      { class: 'msg-copy', attrs: { type: 'button', 'aria-label': 'Copy reply', 'data-copy-name': 'Copy reply', title: 'Copy the reply (markdown)' } },
+      {
+        class: 'msg-copy',
+        attrs: {
+          type: 'button',
+          'aria-label': 'Copy reply',
+          'data-copy-name': 'Copy reply',
+          title: 'Copy the reply (markdown)',
+        },
+      },
       icon('copy'),
       h('span', { class: 'copy-label', text: 'Copy' }),
     )

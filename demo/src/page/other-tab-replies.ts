@@ -18,10 +18,19 @@ export interface OtherTabRepliesOptions {
  * sends a user's events to all of that user's connections.
  * @returns a function that stops watching, and one that forgets the bubbles (after a re-render)
  */
-export function watchOtherTabReplies(chat: ClawChat, opts: OtherTabRepliesOptions): { off: () => void; reset: () => void } {
+export function watchOtherTabReplies(
+  chat: ClawChat,
+  opts: OtherTabRepliesOptions,
+): { off: () => void; reset: () => void } {
   const bubbles = new Map<string, ReplyHandle>()
   const off = chat.on('chat', (event) => {
-    const e = event as { runId?: string; sessionKey?: string; state?: string; message?: { content?: unknown }; deltaText?: string }
+    const e = event as {
+      runId?: string
+      sessionKey?: string
+      state?: string
+      message?: { content?: unknown }
+      deltaText?: string
+    }
     if (!e.runId || e.sessionKey === undefined) return
     const key = localSessionKey(e.sessionKey)
     if (key !== opts.current() || opts.isOwn(e.runId, key)) return

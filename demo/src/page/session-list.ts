@@ -76,7 +76,11 @@ export class SessionList {
   setServerSessions(rows: readonly SessionRow[]): void {
     this.rows = [...rows]
     this.server = rows
-      .map((r) => ({ key: r.key, title: sessionTitle(r, this.knownTitle(r.key)), updatedAt: r.updatedAt ?? r.lastInteractionAt ?? 0 }))
+      .map((r) => ({
+        key: r.key,
+        title: sessionTitle(r, this.knownTitle(r.key)),
+        updatedAt: r.updatedAt ?? r.lastInteractionAt ?? 0,
+      }))
       .sort((a, b) => (b.updatedAt ?? 0) - (a.updatedAt ?? 0))
     const known = new Set(this.server.map((s) => s.key))
     this.local = this.local.filter((s) => !known.has(s.key))
@@ -106,7 +110,11 @@ export class SessionList {
   }
 
   titleOf(key: string): string {
-    return [...this.local, ...this.server].find((s) => s.key === key)?.title ?? this.knownTitle(key) ?? (isMain(key) ? 'Main chat' : 'New chat')
+    return (
+      [...this.local, ...this.server].find((s) => s.key === key)?.title ??
+      this.knownTitle(key) ??
+      (isMain(key) ? 'Main chat' : 'New chat')
+    )
   }
 
   setCurrent(key: string): void {

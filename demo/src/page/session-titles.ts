@@ -19,7 +19,10 @@ export class SessionTitles {
   private titles: Record<string, string>
   private readonly pending = new Set<string>()
 
-  constructor(userId: string, private readonly history: History) {
+  constructor(
+    userId: string,
+    private readonly history: History,
+  ) {
     this.storageKey = `clawchat.titles.${userId}`
     try {
       this.titles = JSON.parse(localStorage.getItem(this.storageKey) ?? '{}') as Record<string, string>

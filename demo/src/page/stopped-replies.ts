@@ -55,7 +55,15 @@ export class StoppedReplies {
   /** Records (or corrects, for the same run) a stopped reply. An empty text is not kept: the history has no reply then. */
   remember(p: { sessionKey: string; runId: string; question: string; text: string; fromGateway: boolean }): void {
     const entries = this.read().filter((e) => !(e.s === p.sessionKey && e.r === p.runId))
-    if (p.text !== '') entries.push({ s: p.sessionKey, r: p.runId, q: hash(p.question), n: p.text.length, t: hash(p.text), g: p.fromGateway })
+    if (p.text !== '')
+      entries.push({
+        s: p.sessionKey,
+        r: p.runId,
+        q: hash(p.question),
+        n: p.text.length,
+        t: hash(p.text),
+        g: p.fromGateway,
+      })
     try {
       localStorage.setItem(this.storageKey, JSON.stringify(entries.slice(-MAX_ENTRIES)))
     } catch {
@@ -71,14 +79,19 @@ export class StoppedReplies {
    */
   matcher(sessionKey: string): (question: string, text: string, runId?: string) => string | undefined {
     const unused = this.read().filter((e) => e.s === sessionKey)
-    const shownPart = (e: Entry, text: string) => (!e.g && e.n <= text.length && e.t === hash(text.slice(0, e.n)) ? text.slice(0, e.n) : text)
+    const shownPart = (e: Entry, text: string) =>
+      !e.g && e.n <= text.length && e.t === hash(text.slice(0, e.n)) ? text.slice(0, e.n) : text
     return (question, text, runId) => {
       if (unused.length === 0) return undefined
       let i: number
       if (runId !== undefined) i = unused.findIndex((e) => e.r === runId)
       else {
         const q = hash(question)
-        i = unused.findIndex((e) => e.q === q && (e.g ? e.n === text.length && e.t === hash(text) : e.n <= text.length && e.t === hash(text.slice(0, e.n))))
+        i = unused.findIndex(
+          (e) =>
+            e.q === q &&
+            (e.g ? e.n === text.length && e.t === hash(text) : e.n <= text.length && e.t === hash(text.slice(0, e.n))),
+        )
       }
       if (i < 0) return undefined
       const [entry] = unused.splice(i, 1)
@@ -99,7 +112,13 @@ export class StoppedReplies {
 function isEntry(e: unknown): e is Entry {
   const x = e as Partial<Entry> | null
   return (
-    typeof x === 'object' && x !== null && typeof x.s === 'string' && typeof x.r === 'string' && typeof x.q === 'string' &&
-    typeof x.n === 'number' && typeof x.t === 'string' && typeof x.g === 'boolean'
+    typeof x === 'object' &&
+    x !== null &&
+    typeof x.s === 'string' &&
+    typeof x.r === 'string' &&
+    typeof x.q === 'string' &&
+    typeof x.n === 'number' &&
+    typeof x.t === 'string' &&
+    typeof x.g === 'boolean'
   )
 }

@@ -55,7 +55,8 @@ async function main(): Promise<void> {
     process.exit(0)
   }
 
-  const url = o.host === '127.0.0.1' || o.host === '0.0.0.0' || o.host === '::' ? `http://localhost:${demo.port}` : demo.url
+  const url =
+    o.host === '127.0.0.1' || o.host === '0.0.0.0' || o.host === '::' ? `http://localhost:${demo.port}` : demo.url
   const lines = [
     '',
     `  ClawChat demo is running: ${url}`,
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
     if (!demo.usesMockGateway) {
       lines.push(
         `  The gateway must accept this page's Origin (${url}): same machine on loopback, or listed in`,
-        '  the gateway\'s gateway.controlUi.allowedOrigins.',
+        "  the gateway's gateway.controlUi.allowedOrigins.",
         '',
       )
     }

@@ -13,7 +13,9 @@ export function checkGatewayUrl(raw: string, env: NodeJS.ProcessEnv = process.en
   try {
     url = new URL(raw)
   } catch {
-    throw new Error(`gateway URL "${raw}" is not a URL: give one like ws://127.0.0.1:18789 or wss://gateway.example.com`)
+    throw new Error(
+      `gateway URL "${raw}" is not a URL: give one like ws://127.0.0.1:18789 or wss://gateway.example.com`,
+    )
   }
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
     throw new Error(`gateway URL "${raw}" must start with ws:// or wss:// (got ${url.protocol}//)`)

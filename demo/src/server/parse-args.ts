@@ -111,7 +111,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     const name = eq > 0 && arg.startsWith('-') ? arg.slice(0, eq) : arg
     const key = VALUE_FLAGS[name]
     if (!key) {
-      throw new UsageError(arg.startsWith('-') ? `unknown option ${name}; see --help` : `unexpected argument "${arg}"; see --help`)
+      throw new UsageError(
+        arg.startsWith('-') ? `unknown option ${name}; see --help` : `unexpected argument "${arg}"; see --help`,
+      )
     }
     let value: string | undefined
     if (eq > 0 && arg.startsWith('-')) value = arg.slice(eq + 1)
@@ -133,14 +135,17 @@ function resolveOptions(flags: Flags, env: NodeJS.ProcessEnv): CliOptions {
 
   const portText = flags.port ?? env.PORT ?? '36006'
   const port = Number(portText)
-  if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got "${portText}"`)
+  if (!/^\d+$/.test(portText) || port > 65535)
+    throw new UsageError(`--port must be a number from 0 to 65535, got "${portText}"`)
 
   const url = flags.gateway ?? nonEmpty(env.OPENCLAW_GATEWAY_URL)
   const token = flags.token ?? nonEmpty(env.OPENCLAW_GATEWAY_TOKEN)
   let gateway: CliOptions['gateway']
   if (url !== undefined || flags.token !== undefined) {
-    if (url === undefined) throw new UsageError('-t/--token was given without a gateway: add -g <url> (or OPENCLAW_GATEWAY_URL)')
-    if (token === undefined) throw new UsageError(`a gateway needs its token: add -t <token> or set OPENCLAW_GATEWAY_TOKEN`)
+    if (url === undefined)
+      throw new UsageError('-t/--token was given without a gateway: add -g <url> (or OPENCLAW_GATEWAY_URL)')
+    if (token === undefined)
+      throw new UsageError(`a gateway needs its token: add -t <token> or set OPENCLAW_GATEWAY_TOKEN`)
     try {
       gateway = { url: checkGatewayUrl(url, env), token }
     } catch (err) {
@@ -169,7 +174,8 @@ function resolveOptions(flags: Flags, env: NodeJS.ProcessEnv): CliOptions {
   if (secret) options.sessionSecret = secret
   const redisUrl = flags.redis ?? nonEmpty(env.CLAWCHAT_REDIS_URL)
   if (redisUrl !== undefined) {
-    if (!/^rediss?:\/\/[^\s]+$/.test(redisUrl)) throw new UsageError(`--redis must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379`)
+    if (!/^rediss?:\/\/[^\s]+$/.test(redisUrl))
+      throw new UsageError(`--redis must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379`)
     options.redisUrl = redisUrl
   }
   const trustProxy = flags.trustProxy ?? nonEmpty(env.CLAWCHAT_TRUST_PROXY)

@@ -11,6 +11,8 @@ export const DEFAULT_DATA_DIR = join(DEMO_ROOT, '.data')
 /** @throws Error saying how to build the page when its bundle is missing. */
 export function assertPageBuilt(): void {
   if (!existsSync(join(BUNDLE_DIR, 'main.js'))) {
-    throw new Error(`the page is not built (${join(BUNDLE_DIR, 'main.js')} is missing): run "pnpm --filter @clawchat/demo build" first`)
+    throw new Error(
+      `the page is not built (${join(BUNDLE_DIR, 'main.js')} is missing): run "pnpm --filter @clawchat/demo build" first`,
+    )
   }
 }

@@ -36,7 +36,12 @@ export function redactRedisUrl(url: string): string {
  * one load balancer: every instance sees every session. Connects before returning; a Redis that
  * cannot be reached within 5 s fails the start with an error naming the URL (without its password).
  */
-export async function createRedisSessions(url: string, secret: string, log: (line: string) => void, ttlSeconds = 7 * 24 * 3600): Promise<RedisSessions> {
+export async function createRedisSessions(
+  url: string,
+  secret: string,
+  log: (line: string) => void,
+  ttlSeconds = 7 * 24 * 3600,
+): Promise<RedisSessions> {
   const client = createDemoRedisClient(url)
   let down = false
   client.on('error', (err: Error) => {

@@ -16,7 +16,8 @@ export function loadOrCreateSessionSecret(dataDir: string, fromEnv?: string): st
     const kept = readFileSync(file, 'utf8').trim()
     if (kept.length >= 16) return kept
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read ${file}: ${(err as Error).message}`)
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new Error(`cannot read ${file}: ${(err as Error).message}`)
   }
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   const secret = randomBytes(32).toString('base64url')

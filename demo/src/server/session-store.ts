@@ -17,7 +17,11 @@ export const SESSION_COOKIE = 'clawchat.sid'
  * The demo's express-session middleware on `store`, whichever store it is: an httpOnly, SameSite=Lax
  * cookie named {@link SESSION_COOKIE}, kept `ttlSeconds`.
  */
-export function sessionMiddleware(store: session.Store, secret: string, ttlSeconds: number): ReturnType<typeof session> {
+export function sessionMiddleware(
+  store: session.Store,
+  secret: string,
+  ttlSeconds: number,
+): ReturnType<typeof session> {
   return session({
     name: SESSION_COOKIE,
     secret,
@@ -46,7 +50,8 @@ export function createSessions(dataDir: string, secret: string, ttlSeconds = 7 *
     middleware: sessionMiddleware(store, secret, ttlSeconds),
     store,
     close() {
-      const timer = (store as unknown as { options?: { reapIntervalObject?: NodeJS.Timeout } }).options?.reapIntervalObject
+      const timer = (store as unknown as { options?: { reapIntervalObject?: NodeJS.Timeout } }).options
+        ?.reapIntervalObject
       if (timer) clearInterval(timer)
     },
   }

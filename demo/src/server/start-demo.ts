@@ -83,7 +83,8 @@ export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
   const mode = opts.mode ?? 'proxy'
   if (mode !== 'proxy' && mode !== 'direct') throw new Error(`mode must be "proxy" or "direct", got "${String(mode)}"`)
   const port = opts.port ?? 36006
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`port must be an integer from 0 to 65535, got ${port}`)
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`port must be an integer from 0 to 65535, got ${port}`)
   if (!opts.dataDir) throw new Error('dataDir is required: the folder for sessions and the session secret')
   const host = opts.host ?? '127.0.0.1'
   const log = opts.log ?? ((line: string) => console.log(line))
@@ -117,7 +118,8 @@ export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
   }
   const actualPort = (server.address() as AddressInfo).port
   const origins = [`http://localhost:${actualPort}`, `http://127.0.0.1:${actualPort}`]
-  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '0.0.0.0' && host !== '::') origins.push(`http://${host}:${actualPort}`)
+  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '0.0.0.0' && host !== '::')
+    origins.push(`http://${host}:${actualPort}`)
 
   const cleanups: Array<() => Promise<void> | void> = [() => closeServer(server), () => sessions.close()]
   try {
@@ -165,7 +167,13 @@ export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
     const gatewayUrl = gateway.url
     app.use(authRoutes({ users, mode, log, onLogout: (sid) => proxy?.disconnectSession(sid) }))
     if (mode === 'direct') app.use(directConfigRoute({ browserUrl: gatewayUrl, token: gateway.token }))
-    app.use(pageRoutes({ publicDir: PUBLIC_DIR, bundleDir: BUNDLE_DIR, connectSrc: mode === 'direct' ? [new URL(gatewayUrl).origin] : [] }))
+    app.use(
+      pageRoutes({
+        publicDir: PUBLIC_DIR,
+        bundleDir: BUNDLE_DIR,
+        connectSrc: mode === 'direct' ? [new URL(gatewayUrl).origin] : [],
+      }),
+    )
 
     const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host
     let closing: Promise<void> | undefined
@@ -199,7 +207,11 @@ async function runCleanups(cleanups: Array<() => Promise<void> | void>): Promise
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
-      reject(err.code === 'EADDRINUSE' ? new Error(`port ${port} on ${host} is already in use: pick another with -p / PORT`) : err)
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(`port ${port} on ${host} is already in use: pick another with -p / PORT`)
+          : err,
+      )
     }
     server.once('error', onError)
     server.listen(port, host, () => {

@@ -19,19 +19,26 @@ const USER_ID = /^[a-z0-9][a-z0-9_-]{0,31}$/
  * @throws Error naming the entry that is wrong and why.
  */
 export function parseUsersSpec(spec: string): DemoUser[] {
-  const entries = spec.split(',').map((s) => s.trim()).filter((s) => s.length > 0)
+  const entries = spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
   if (entries.length === 0) throw new Error('demo users: the list is empty; give at least one "name:password"')
-  return checkUsers(entries.map((entry) => {
-    const parts = entry.split(':')
-    const [id, password, role, ...rest] = parts
-    if (id && !password && rest.length === 0 && role === undefined) {
-      throw new Error(`demo users: "${id}" has no password; write it as "${id}:<password>" (or "${id}:<password>:admin")`)
-    }
-    if (!id || !password || rest.length > 0 || (role !== undefined && role !== 'admin' && role !== 'user')) {
-      throw new Error(`demo users: "${id ?? ''}:…" is not "name:password" or "name:password:admin"`)
-    }
-    return { id: id.toLowerCase(), name: capitalise(id), password, role: role === 'admin' ? 'admin' : 'user' }
-  }))
+  return checkUsers(
+    entries.map((entry) => {
+      const parts = entry.split(':')
+      const [id, password, role, ...rest] = parts
+      if (id && !password && rest.length === 0 && role === undefined) {
+        throw new Error(
+          `demo users: "${id}" has no password; write it as "${id}:<password>" (or "${id}:<password>:admin")`,
+        )
+      }
+      if (!id || !password || rest.length > 0 || (role !== undefined && role !== 'admin' && role !== 'user')) {
+        throw new Error(`demo users: "${id ?? ''}:…" is not "name:password" or "name:password:admin"`)
+      }
+      return { id: id.toLowerCase(), name: capitalise(id), password, role: role === 'admin' ? 'admin' : 'user' }
+    }),
+  )
 }
 
 /**
@@ -45,19 +52,22 @@ export function loadUsersFile(path: string): DemoUser[] {
   } catch (err) {
     throw new Error(`demo users: cannot read ${path}: ${(err as Error).message}`)
   }
-  if (!Array.isArray(raw) || raw.length === 0) throw new Error(`demo users: ${path} must hold a non-empty JSON array of {id, password}`)
-  return checkUsers(raw.map((u: Record<string, unknown>, i) => {
-    if (typeof u?.id !== 'string' || typeof u.password !== 'string' || u.password.length === 0) {
-      throw new Error(`demo users: entry ${i} of ${path} needs a string "id" and a non-empty "password"`)
-    }
-    const id = u.id.toLowerCase()
-    return {
-      id,
-      name: typeof u.name === 'string' && u.name ? u.name : capitalise(id),
-      password: u.password,
-      role: u.role === 'admin' ? 'admin' : 'user',
-    }
-  }))
+  if (!Array.isArray(raw) || raw.length === 0)
+    throw new Error(`demo users: ${path} must hold a non-empty JSON array of {id, password}`)
+  return checkUsers(
+    raw.map((u: Record<string, unknown>, i) => {
+      if (typeof u?.id !== 'string' || typeof u.password !== 'string' || u.password.length === 0) {
+        throw new Error(`demo users: entry ${i} of ${path} needs a string "id" and a non-empty "password"`)
+      }
+      const id = u.id.toLowerCase()
+      return {
+        id,
+        name: typeof u.name === 'string' && u.name ? u.name : capitalise(id),
+        password: u.password,
+        role: u.role === 'admin' ? 'admin' : 'user',
+      }
+    }),
+  )
 }
 
 /** `CLAWCHAT_DEMO_USERS` (a list, or a path ending in .json), else the defaults. */
@@ -69,7 +79,8 @@ export function resolveUsers(value: string | undefined): DemoUser[] {
 function checkUsers(users: DemoUser[]): DemoUser[] {
   const seen = new Set<string>()
   for (const u of users) {
-    if (!USER_ID.test(u.id)) throw new Error(`demo users: "${u.id}" is not a valid name (a-z, 0-9, "_" or "-", at most 32)`)
+    if (!USER_ID.test(u.id))
+      throw new Error(`demo users: "${u.id}" is not a valid name (a-z, 0-9, "_" or "-", at most 32)`)
     if (seen.has(u.id)) throw new Error(`demo users: "${u.id}" is listed twice`)
     seen.add(u.id)
   }

@@ -54,11 +54,24 @@ async function chat(c: RawWs, sessionKey: string, message: string, timeoutMs = 1
   const idempotencyKey = `probe-${Math.random().toString(36).slice(2)}`
   const ack = await c.request('chat.send', { sessionKey, message, idempotencyKey }, { timeoutMs })
   if (ack.ok !== true) throw new Error(`chat.send refused: ${JSON.stringify(ack.error).slice(0, 300)}`)
-  return c.waitFor((f) => f.type === 'event' && f.event === 'chat' && f.payload?.runId === idempotencyKey && ['final', 'error', 'aborted'].includes(f.payload?.state), timeoutMs, `final of ${idempotencyKey}`)
+  return c.waitFor(
+    (f) =>
+      f.type === 'event' &&
+      f.event === 'chat' &&
+      f.payload?.runId === idempotencyKey &&
+      ['final', 'error', 'aborted'].includes(f.payload?.state),
+    timeoutMs,
+    `final of ${idempotencyKey}`,
+  )
 }
 
 /** The answer to a request, with its size on the wire and the time it took. */
-async function timed(c: RawWs, method: string, params: unknown, timeoutMs = 120_000): Promise<{ res: Record<string, any>; bytes: number; ms: number }> {
+async function timed(
+  c: RawWs,
+  method: string,
+  params: unknown,
+  timeoutMs = 120_000,
+): Promise<{ res: Record<string, any>; bytes: number; ms: number }> {
   const id = `t-${Math.random().toString(36).slice(2)}`
   const start = performance.now()
   const res = await c.request(method, params, { id, timeoutMs })
@@ -69,7 +82,9 @@ async function timed(c: RawWs, method: string, params: unknown, timeoutMs = 120_
 
 function textLengths(messages: any[]): number[] {
   return messages.map((m) =>
-    typeof m.content === 'string' ? m.content.length : (m.content ?? []).reduce((n: number, p: any) => n + (typeof p.text === 'string' ? p.text.length : 0), 0),
+    typeof m.content === 'string'
+      ? m.content.length
+      : (m.content ?? []).reduce((n: number, p: any) => n + (typeof p.text === 'string' ? p.text.length : 0), 0),
   )
 }
 
@@ -124,7 +139,9 @@ it('chat.history: maxChars, offset, cursor and the per-message and per-answer ca
     results[name] = summary(r)
     if (name === 'limit2' || name === 'limit2offset2' || name === 'maxChars100') {
       // Verbatim, with long texts shortened (the mock tests compare shapes and the markers).
-      frames[name] = JSON.parse(JSON.stringify(r.res), (_k, v) => (typeof v === 'string' && v.length > 400 ? `${v.slice(0, 200)}…[${v.length} chars]…${v.slice(-60)}` : v))
+      frames[name] = JSON.parse(JSON.stringify(r.res), (_k, v) =>
+        typeof v === 'string' && v.length > 400 ? `${v.slice(0, 200)}…[${v.length} chars]…${v.slice(-60)}` : v,
+      )
     }
   }
   // The delta cursor: what comes after it.
@@ -132,7 +149,9 @@ it('chat.history: maxChars, offset, cursor and the per-message and per-answer ca
   await chat(c, key, 'MSG:after-cursor')
   const delta = await timed(c, 'chat.history', { sessionKey: key, cursor: first.deltaCursor })
   results.cursor = summary(delta)
-  frames.cursor = JSON.parse(JSON.stringify(delta.res), (_k, v) => (typeof v === 'string' && v.length > 400 ? `${v.slice(0, 200)}…` : v))
+  frames.cursor = JSON.parse(JSON.stringify(delta.res), (_k, v) =>
+    typeof v === 'string' && v.length > 400 ? `${v.slice(0, 200)}…` : v,
+  )
   const bogus = await timed(c, 'chat.history', { sessionKey: key, cursor: 'not-a-cursor' })
   results.bogusCursor = summary(bogus)
   for (const bad of [{ limit: 1001 }, { maxChars: 500_001 }, { maxChars: 0 }, { maxBytes: 10 }]) {
@@ -159,13 +178,14 @@ it('chat.history: 27 messages of ~1 MB in one session (issue 16.1), and the larg
   }
   const results: Record<string, unknown> = { sendMs, states }
   const variants: Record<string, unknown> = {
-    'limit200': { sessionKey: key, limit: 200 },
-    'default': { sessionKey: key },
+    limit200: { sessionKey: key, limit: 200 },
+    default: { sessionKey: key },
     'limit200 maxChars500000': { sessionKey: key, limit: 200, maxChars: 500_000 },
     'limit200 maxChars100000': { sessionKey: key, limit: 200, maxChars: 100_000 },
     'limit200 maxChars8000 maxBytes65536': { sessionKey: key, limit: 200, maxChars: 8000, maxBytes: 65_536 },
   }
-  for (const [name, params] of Object.entries(variants)) results[name] = summary(await timed(c, 'chat.history', params, 300_000))
+  for (const [name, params] of Object.entries(variants))
+    results[name] = summary(await timed(c, 'chat.history', params, 300_000))
   record('history-big', results)
   model.setDefaultBehaviour({ kind: 'echo' })
 })
@@ -177,27 +197,54 @@ it('chat.history: the largest answer a request can get, and what maxBytes does',
   const cap = 'clawchat:probe:cap'
   await chat(c, cap, 'MSG:cap-start')
   for (let i = 1; i <= 60; i += 1) {
-    const res = await admin.request('chat.inject', { sessionKey: cap, message: `MSG:cap-${i} ${String(i % 10).repeat(120_000)}` }, { timeoutMs: 60_000 })
+    const res = await admin.request(
+      'chat.inject',
+      { sessionKey: cap, message: `MSG:cap-${i} ${String(i % 10).repeat(120_000)}` },
+      { timeoutMs: 60_000 },
+    )
     if (res.ok !== true) throw new Error(`chat.inject refused: ${JSON.stringify(res.error)}`)
   }
   const capResults: Record<string, unknown> = {}
   const capVariants: Record<string, unknown> = {
     'limit1000 maxChars500000': { sessionKey: cap, limit: 1000, maxChars: 500_000 },
-    'limit1000 maxChars500000 maxBytes1e9': { sessionKey: cap, limit: 1000, maxChars: 500_000, maxBytes: 1_000_000_000 },
+    'limit1000 maxChars500000 maxBytes1e9': {
+      sessionKey: cap,
+      limit: 1000,
+      maxChars: 500_000,
+      maxBytes: 1_000_000_000,
+    },
     'limit1000 maxChars500000 maxBytes262144': { sessionKey: cap, limit: 1000, maxChars: 500_000, maxBytes: 262_144 },
     'limit1000 maxChars500000 maxBytes1024': { sessionKey: cap, limit: 1000, maxChars: 500_000, maxBytes: 1024 },
-    'limit5 offset5 maxChars500000 maxBytes262144': { sessionKey: cap, limit: 5, offset: 5, maxChars: 500_000, maxBytes: 262_144 },
+    'limit5 offset5 maxChars500000 maxBytes262144': {
+      sessionKey: cap,
+      limit: 5,
+      offset: 5,
+      maxChars: 500_000,
+      maxBytes: 262_144,
+    },
     'limit100 maxChars4000 maxBytes262144': { sessionKey: cap, limit: 100, maxChars: 4000, maxBytes: 262_144 },
   }
-  for (const [name, params] of Object.entries(capVariants)) capResults[name] = summary(await timed(c, 'chat.history', params, 300_000))
+  for (const [name, params] of Object.entries(capVariants))
+    capResults[name] = summary(await timed(c, 'chat.history', params, 300_000))
   // Control characters and lone surrogates: how many bytes one truncated character can take.
   const esc = 'clawchat:probe:escapes'
   await chat(c, esc, `MSG:esc ${'\u0001'.repeat(20_000)}`, 300_000)
   capResults['escapes maxChars8000'] = summary(await timed(c, 'chat.history', { sessionKey: esc, maxChars: 8000 }))
   capResults['escapes maxChars100000'] = summary(await timed(c, 'chat.history', { sessionKey: esc, maxChars: 100_000 }))
   record('history-cap', capResults)
-  const listed = await timed(c, 'sessions.list', { search: 'clawchat:probe:', includeLastMessage: true, includeDerivedTitles: true })
-  record('history-big-list', { bytes: listed.bytes, rows: (listed.res.payload?.sessions ?? []).map((s: any) => ({ key: s.key, preview: String(s.lastMessagePreview).length, derivedTitle: String(s.derivedTitle).length })) })
+  const listed = await timed(c, 'sessions.list', {
+    search: 'clawchat:probe:',
+    includeLastMessage: true,
+    includeDerivedTitles: true,
+  })
+  record('history-big-list', {
+    bytes: listed.bytes,
+    rows: (listed.res.payload?.sessions ?? []).map((s: any) => ({
+      key: s.key,
+      preview: String(s.lastMessagePreview).length,
+      derivedTitle: String(s.derivedTitle).length,
+    })),
+  })
 })
 
 it('sessions.list: search, label, agentId, creatorId, ownerId, pinned, archived, sortBy, include* (issue 16.3)', async () => {
@@ -226,11 +273,15 @@ it('sessions.list: search, label, agentId, creatorId, ownerId, pinned, archived,
     'search quote text': { search: 'MSG:quote' },
     'search echo text': { search: 'ECHO<<' },
     'search list-ab-main (message text)': { search: 'list-ab-main' },
-    'search + includeLastMessage + includeDerivedTitles': { search: `clawchat:${b('ab')}:`, includeLastMessage: true, includeDerivedTitles: true },
+    'search + includeLastMessage + includeDerivedTitles': {
+      search: `clawchat:${b('ab')}:`,
+      includeLastMessage: true,
+      includeDerivedTitles: true,
+    },
     'search + limit 1': { search: `clawchat:${b('ab')}:`, limit: 1 },
     'search + limit 1 offset 1': { search: `clawchat:${b('ab')}:`, limit: 1, offset: 1 },
     'search + sortBy lastInteractionAt': { search: `clawchat:${b('ab')}:`, sortBy: 'lastInteractionAt' },
-    'label': { label: `clawchat:${b('ab')}:main` },
+    label: { label: `clawchat:${b('ab')}:main` },
     'agentId main': { agentId: 'main', limit: 3 },
     'agentId nope': { agentId: 'nope' },
     'creatorId gateway-client': { creatorId: 'gateway-client' },
@@ -239,7 +290,7 @@ it('sessions.list: search, label, agentId, creatorId, ownerId, pinned, archived,
     'archived true': { archived: true },
     'archived all': { archived: 'all', limit: 3 },
     'pinned true': { pinned: true },
-    'spawnedBy': { spawnedBy: `agent:main:clawchat:${b('ab')}:main` },
+    spawnedBy: { spawnedBy: `agent:main:clawchat:${b('ab')}:main` },
     'limit 0': { limit: 0 },
     'limit 100000': { limit: 100_000 },
   }
@@ -258,23 +309,61 @@ it('sessions.list: search, label, agentId, creatorId, ownerId, pinned, archived,
       offset: p.offset,
       nextOffset: p.nextOffset,
       hasMore: p.hasMore,
-      rowFields: p.sessions?.[0] ? Object.keys(p.sessions[0]).filter((k) => ['lastMessagePreview', 'derivedTitle', 'displayName', 'label', 'hasActiveRun', 'updatedAt', 'lastInteractionAt', 'status'].includes(k)) : undefined,
+      rowFields: p.sessions?.[0]
+        ? Object.keys(p.sessions[0]).filter((k) =>
+            [
+              'lastMessagePreview',
+              'derivedTitle',
+              'displayName',
+              'label',
+              'hasActiveRun',
+              'updatedAt',
+              'lastInteractionAt',
+              'status',
+            ].includes(k),
+          )
+        : undefined,
       preview: p.sessions?.[0]?.lastMessagePreview,
       derivedTitle: p.sessions?.[0]?.derivedTitle,
     }
   }
-  const verbatim = await timed(c, 'sessions.list', { search: `clawchat:${b('ab')}:`, includeLastMessage: true, includeDerivedTitles: true, limit: 1 })
+  const verbatim = await timed(c, 'sessions.list', {
+    search: `clawchat:${b('ab')}:`,
+    includeLastMessage: true,
+    includeDerivedTitles: true,
+    limit: 1,
+  })
   record('sessions-list-search', results)
-  record('sessions-list-search-frame', { params: { search: `clawchat:${b('ab')}:`, includeLastMessage: true, includeDerivedTitles: true, limit: 1 }, res: verbatim.res })
+  record('sessions-list-search-frame', {
+    params: { search: `clawchat:${b('ab')}:`, includeLastMessage: true, includeDerivedTitles: true, limit: 1 },
+    res: verbatim.res,
+  })
 
   // An active run shows in a searched row.
   const slowKey = `clawchat:${b('ab')}:slow`
   const slowId = `probe-slow-${Date.now()}`
   await c.request('chat.send', { sessionKey: slowKey, message: '[[SLOW]] MSG:slow', idempotencyKey: slowId })
-  await c.waitFor((f) => f.event === 'chat' && f.payload?.runId === slowId && f.payload?.state === 'delta', 60_000, 'a delta of the slow run')
+  await c.waitFor(
+    (f) => f.event === 'chat' && f.payload?.runId === slowId && f.payload?.state === 'delta',
+    60_000,
+    'a delta of the slow run',
+  )
   const during = await timed(c, 'sessions.list', { search: `clawchat:${b('ab')}:`, includeLastMessage: true })
-  record('sessions-list-active-run', (during.res.payload?.sessions ?? []).map((s: any) => ({ key: s.key, hasActiveRun: s.hasActiveRun, status: s.status, activeRunIds: s.activeRunIds, lastMessagePreview: s.lastMessagePreview })))
-  await c.waitFor((f) => f.event === 'chat' && f.payload?.runId === slowId && f.payload?.state === 'final', 60_000, 'the slow run final')
+  record(
+    'sessions-list-active-run',
+    (during.res.payload?.sessions ?? []).map((s: any) => ({
+      key: s.key,
+      hasActiveRun: s.hasActiveRun,
+      status: s.status,
+      activeRunIds: s.activeRunIds,
+      lastMessagePreview: s.lastMessagePreview,
+    })),
+  )
+  await c.waitFor(
+    (f) => f.event === 'chat' && f.payload?.runId === slowId && f.payload?.state === 'final',
+    60_000,
+    'the slow run final',
+  )
 })
 
 it('sessions.list: the cost of a searched list with many sessions of others', async () => {
@@ -288,18 +377,38 @@ it('sessions.list: the cost of a searched list with many sessions of others', as
     const ms: Record<string, number[]> = { searched: [], searchedAgent: [], plain100: [], plain500: [] }
     let bytes: Record<string, number> = {}
     for (let i = 0; i < 5; i += 1) {
-      const s = await timed(c, 'sessions.list', { search: mine, limit: 100, includeLastMessage: true, includeDerivedTitles: true })
-      const sa = await timed(c, 'sessions.list', { search: `agent:main${mine}`, limit: 100, includeLastMessage: true, includeDerivedTitles: true })
+      const s = await timed(c, 'sessions.list', {
+        search: mine,
+        limit: 100,
+        includeLastMessage: true,
+        includeDerivedTitles: true,
+      })
+      const sa = await timed(c, 'sessions.list', {
+        search: `agent:main${mine}`,
+        limit: 100,
+        includeLastMessage: true,
+        includeDerivedTitles: true,
+      })
       ms.searchedAgent!.push(sa.ms)
       const p1 = await timed(c, 'sessions.list', { limit: 100 })
       const p5 = await timed(c, 'sessions.list', { limit: 500 })
       ms.searched!.push(s.ms)
       ms.plain100!.push(p1.ms)
       ms.plain500!.push(p5.ms)
-      bytes = { searched: s.bytes, plain100: p1.bytes, plain500: p5.bytes, searchedRows: s.res.payload?.sessions?.length, total: p1.res.payload?.totalCount }
+      bytes = {
+        searched: s.bytes,
+        plain100: p1.bytes,
+        plain500: p5.bytes,
+        searchedRows: s.res.payload?.sessions?.length,
+        total: p1.res.payload?.totalCount,
+      }
     }
     const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]
-    results[label] = { sessions: made, medianMs: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, median(v)])), bytes }
+    results[label] = {
+      sessions: made,
+      medianMs: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, median(v)])),
+      bytes,
+    }
   }
   await measure('before')
   const started = performance.now()
@@ -307,7 +416,14 @@ it('sessions.list: the cost of a searched list with many sessions of others', as
     if (performance.now() - started > 300_000) break
     while (made < target) {
       const batch = []
-      for (let i = 0; i < 20 && made < target; i += 1, made += 1) batch.push(admin.request('sessions.reset', { key: `clawchat:${base32Encode(`other-${made}`)}:main` }, { timeoutMs: 60_000 }))
+      for (let i = 0; i < 20 && made < target; i += 1, made += 1)
+        batch.push(
+          admin.request(
+            'sessions.reset',
+            { key: `clawchat:${base32Encode(`other-${made}`)}:main` },
+            { timeoutMs: 60_000 },
+          ),
+        )
       const answers = await Promise.all(batch)
       const bad = answers.find((a) => a.ok !== true)
       if (bad) throw new Error(`sessions.reset failed: ${JSON.stringify(bad.error)}`)

@@ -42,17 +42,36 @@ export async function measure(entry = '../src/index.ts') {
     logLevel: 'silent',
   })
   const code = result.outputFiles[0].contents
-  const inputs = Object.keys((await esbuild.build({
-    entryPoints: [here(entry)], bundle: true, write: false, metafile: true, platform: 'browser', format: 'esm',
-    alias: ALIAS, logLevel: 'silent',
-  })).metafile.inputs)
+  const inputs = Object.keys(
+    (
+      await esbuild.build({
+        entryPoints: [here(entry)],
+        bundle: true,
+        write: false,
+        metafile: true,
+        platform: 'browser',
+        format: 'esm',
+        alias: ALIAS,
+        logLevel: 'silent',
+      })
+    ).metafile.inputs,
+  )
   const gzipBytes = gzipSync(code, { level: 9 }).length
-  return { minBytes: code.length, gzipBytes, budgetBytes: BUDGET_BYTES, withinBudget: gzipBytes <= BUDGET_BYTES, inputs }
+  return {
+    minBytes: code.length,
+    gzipBytes,
+    budgetBytes: BUDGET_BYTES,
+    withinBudget: gzipBytes <= BUDGET_BYTES,
+    inputs,
+  }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const r = await measure()
   if (process.argv.includes('--json')) console.log(JSON.stringify(r))
-  else console.log(`@clawchat/client main entry: ${r.minBytes} B minified, ${r.gzipBytes} B min+gzip (budget ${r.budgetBytes} B) ${r.withinBudget ? 'OK' : 'OVER BUDGET'}`)
+  else
+    console.log(
+      `@clawchat/client main entry: ${r.minBytes} B minified, ${r.gzipBytes} B min+gzip (budget ${r.budgetBytes} B) ${r.withinBudget ? 'OK' : 'OVER BUDGET'}`,
+    )
   process.exit(r.withinBudget ? 0 : 1)
 }

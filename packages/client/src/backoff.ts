@@ -11,7 +11,12 @@ import type { ResolvedReconnect } from './options.js'
  * backoffDelay(1, 'reconnect-now', RECONNECT_DEFAULTS) // 0
  * backoffDelay(1, 'backoff-long', RECONNECT_DEFAULTS)  // 15000..30000 (at least longDelayMs's step)
  */
-export function backoffDelay(failures: number, action: CloseAction, o: ResolvedReconnect, random: () => number = Math.random): number {
+export function backoffDelay(
+  failures: number,
+  action: CloseAction,
+  o: ResolvedReconnect,
+  random: () => number = Math.random,
+): number {
   if (action === 'reconnect-now') return 0
   let step = Math.min(o.maxDelayMs, o.initialDelayMs * o.factor ** Math.max(0, failures - 1))
   if (action === 'backoff-long') step = Math.max(step, o.longDelayMs)

@@ -286,7 +286,11 @@ export class ClawChat {
    */
   send(message: string, options: SendOptions = {}): Promise<ChatSendResult> {
     const { signal, timeoutMs, sessionKey, attachments } = options
-    return this.request('chat.send', { message, sessionKey, ...(attachments ? { attachments } : {}) }, { signal, timeoutMs })
+    return this.request(
+      'chat.send',
+      { message, sessionKey, ...(attachments ? { attachments } : {}) },
+      { signal, timeoutMs },
+    )
   }
 
   /**
@@ -327,7 +331,11 @@ export class ClawChat {
    */
   history(options: HistoryOptions = {}): Promise<ChatHistoryResult> {
     const { signal, timeoutMs, sessionKey, limit } = options
-    return this.request('chat.history', { sessionKey, ...(limit !== undefined ? { limit } : {}) }, { signal, timeoutMs })
+    return this.request(
+      'chat.history',
+      { sessionKey, ...(limit !== undefined ? { limit } : {}) },
+      { signal, timeoutMs },
+    )
   }
 
   /**
@@ -416,7 +424,10 @@ export class ClawChat {
     }
   }
 
-  #startSend(params: { sessionKey: string; idempotencyKey: string; message: string }, signal: AbortSignal): Promise<ChatSendResult> {
+  #startSend(
+    params: { sessionKey: string; idempotencyKey: string; message: string },
+    signal: AbortSignal,
+  ): Promise<ChatSendResult> {
     const promise = this.#call('chat.send', params, { signal }, true) as Promise<ChatSendResult>
     promise.then(
       () => {
@@ -430,7 +441,13 @@ export class ClawChat {
   }
 
   /** Makes a request; with `recover`, a `chat.send` whose run {@link RunRecovery} follows until it ends. */
-  #call(method: string, params: Record<string, unknown>, options: RequestOptions, resend: boolean, recover = false): Promise<unknown> {
+  #call(
+    method: string,
+    params: Record<string, unknown>,
+    options: RequestOptions,
+    resend: boolean,
+    recover = false,
+  ): Promise<unknown> {
     if (this.#closeReason) return Promise.reject(new ClawChatClosedError(this.#closeReason))
     const { pending, promise } = this.#tracker.create(method, params, {
       timeoutMs: options.timeoutMs ?? this.o.requestTimeoutMs,
@@ -470,7 +487,13 @@ export class ClawChat {
   }
 
   #tooBig(p: Pending): void {
-    this.#tracker.settle(p, new ClawChatRequestError(p.method, { code: 'PAYLOAD_TOO_LARGE', message: `${p.method} is over the server's maxPayload; send less` }))
+    this.#tracker.settle(
+      p,
+      new ClawChatRequestError(p.method, {
+        code: 'PAYLOAD_TOO_LARGE',
+        message: `${p.method} is over the server's maxPayload; send less`,
+      }),
+    )
   }
 
   #flush(): void {
@@ -486,7 +509,9 @@ export class ClawChat {
     this.#verifying++
     void this.#recovery
       .check({
-        history: async (sessionKey) => ((await this.#call('chat.history', { sessionKey, limit: 200 }, {}, false)) as ChatHistoryResult).messages ?? [],
+        history: async (sessionKey) =>
+          ((await this.#call('chat.history', { sessionKey, limit: 200 }, {}, false)) as ChatHistoryResult).messages ??
+          [],
         answer: (p, result) => {
           this.#queue.remove(p)
           this.#tracker.settle(p, undefined, result)
@@ -534,12 +559,23 @@ export class ClawChat {
     this.#misconfigured = undefined
     this.#lastSeq = undefined
     clearTimeout(this.#handshakeTimer)
-    this.#handshakeTimer = setTimeout(() => this.#transport.restart('handshake timeout'), this.o.reconnect.connectTimeoutMs)
+    this.#handshakeTimer = setTimeout(
+      () => this.#transport.restart('handshake timeout'),
+      this.o.reconnect.connectTimeoutMs,
+    )
   }
 
   #onMessage(data: string): void {
     this.#feedHeartbeat()
-    let frame: { type?: unknown; id?: unknown; event?: unknown; payload?: any; seq?: unknown; ok?: unknown; error?: Partial<ErrorShape> }
+    let frame: {
+      type?: unknown
+      id?: unknown
+      event?: unknown
+      payload?: any
+      seq?: unknown
+      ok?: unknown
+      error?: Partial<ErrorShape>
+    }
     try {
       frame = JSON.parse(data)
     } catch {
@@ -582,7 +618,8 @@ export class ClawChat {
       if (generation === this.#generation) this.#transport.restart('connect failed')
       return
     }
-    if (generation === this.#generation && this.#connectId) this.#transport.send(JSON.stringify({ type: 'req', id: this.#connectId, method: 'connect', params }))
+    if (generation === this.#generation && this.#connectId)
+      this.#transport.send(JSON.stringify({ type: 'req', id: this.#connectId, method: 'connect', params }))
   }
 
   #onResponse(id: unknown, ok: boolean, payload: unknown, error: Partial<ErrorShape> | undefined): void {
@@ -601,12 +638,18 @@ export class ClawChat {
     }
     const reason = (error?.details as { reason?: unknown } | undefined)?.reason
     const draining = reason === GATEWAY_RESTARTING
-    if (p.resend && reason !== MISCONFIGURED_REASON && (error?.code === 'UNAVAILABLE' || error?.code === 'RATE_LIMITED') && (draining || p.retries < MAX_SEND_RETRIES)) {
+    if (
+      p.resend &&
+      reason !== MISCONFIGURED_REASON &&
+      (error?.code === 'UNAVAILABLE' || error?.code === 'RATE_LIMITED') &&
+      (draining || p.retries < MAX_SEND_RETRIES)
+    ) {
       // The gateway is away or draining for a restart (it accepted nothing), or the queue went out
       // faster than the proxy allows: the send waits (for `clawchat.gateway up`, or `retryAfterMs`)
       // and goes again with the same key. A drain ends by itself, so its refusals are not counted;
       // they wait longer each time (×2 up to ×8, jittered) so that many clients do not hammer it.
-      const wait = (error.retryAfterMs ?? 1000) * (draining ? Math.min(2 ** p.retries, 8) * (0.5 + Math.random() / 2) : 1)
+      const wait =
+        (error.retryAfterMs ?? 1000) * (draining ? Math.min(2 ** p.retries, 8) * (0.5 + Math.random() / 2) : 1)
       p.retries++
       this.#tracker.unsent(p)
       this.#queue.requeue(p)
@@ -685,7 +728,10 @@ export class ClawChat {
     this.#connectId = undefined
     if (info.action === 'stop') return this.#finish('logged-out')
     const inFlight = this.#tracker.all().filter((p) => p.sent)
-    const oversized = info.action === 'reconnect-drop-oversized' ? inFlight.reduce<Pending | undefined>((a, p) => (!a || p.frame.length > a.frame.length ? p : a), undefined) : undefined
+    const oversized =
+      info.action === 'reconnect-drop-oversized'
+        ? inFlight.reduce<Pending | undefined>((a, p) => (!a || p.frame.length > a.frame.length ? p : a), undefined)
+        : undefined
     for (const p of inFlight) {
       this.#tracker.unsent(p)
       if (p === oversized) this.#tooBig(p)
@@ -693,13 +739,18 @@ export class ClawChat {
       else {
         this.#tracker.settle(
           p,
-          new ClawChatRequestError(p.method, { code: 'UNAVAILABLE', message: `the connection was lost before ${p.method} was answered; it may or may not have run, retry it`, retryable: true }),
+          new ClawChatRequestError(p.method, {
+            code: 'UNAVAILABLE',
+            message: `the connection was lost before ${p.method} was answered; it may or may not have run, retry it`,
+            retryable: true,
+          }),
         )
       }
     }
     if (info.action === 'reconnect-resync') this.#pendingResync = 'slow-consumer'
     this.#setState(this.#everReady ? 'reconnecting' : 'connecting')
-    if (!info.healthy && this.checksSession && !CLOSE_CODE_TABLE.some((row) => row.code === info.code)) void this.#checkSession()
+    if (!info.healthy && this.checksSession && !CLOSE_CODE_TABLE.some((row) => row.code === info.code))
+      void this.#checkSession()
   }
 
   async #checkSession(): Promise<void> {
@@ -712,7 +763,8 @@ export class ClawChat {
 
   #feedHeartbeat(): void {
     clearTimeout(this.#heartbeatTimer)
-    if (this.#heartbeatMs) this.#heartbeatTimer = setTimeout(() => this.#transport.restart('no heartbeat'), this.#heartbeatMs)
+    if (this.#heartbeatMs)
+      this.#heartbeatTimer = setTimeout(() => this.#transport.restart('no heartbeat'), this.#heartbeatMs)
   }
 
   #resync(reason: ResyncInfo['reason']): void {

@@ -72,7 +72,10 @@ async function identityFrom(subtle: SubtleCrypto, publicKey: string, privateKey:
  * const identity = await loadOrCreateDeviceIdentity(localStorage)
  * identity.deviceId // 'c0ffee…' (64 hex digits)
  */
-export async function loadOrCreateDeviceIdentity(storage: KeyValueStorage, key = IDENTITY_STORAGE_KEY): Promise<DeviceIdentity> {
+export async function loadOrCreateDeviceIdentity(
+  storage: KeyValueStorage,
+  key = IDENTITY_STORAGE_KEY,
+): Promise<DeviceIdentity> {
   const subtle = globalThis.crypto?.subtle
   if (!subtle) throw new Error('ClawChat direct mode needs WebCrypto (crypto.subtle): use https:// or localhost')
   const raw = await storage.getItem(key)

@@ -17,12 +17,23 @@ import {
 } from '@openclaw/gateway-client/browser'
 import { BROWSER_CLIENT, PROTOCOL_VERSION, type ErrorShape } from '@clawchat/protocol'
 import { ClawChat as ProxyClawChat, type Challenge, type HelloPayload } from './clawchat.js'
-import { loadOrCreateDeviceIdentity, memoryStorage, type DeviceIdentity, type KeyValueStorage } from './device-identity.js'
+import {
+  loadOrCreateDeviceIdentity,
+  memoryStorage,
+  type DeviceIdentity,
+  type KeyValueStorage,
+} from './device-identity.js'
 import { optionError, type ClawChatOptions } from './options.js'
 import { SDK_VERSION } from './version.js'
 
 export * from './index.js'
-export { loadOrCreateDeviceIdentity, memoryStorage, IDENTITY_STORAGE_KEY, type DeviceIdentity, type KeyValueStorage } from './device-identity.js'
+export {
+  loadOrCreateDeviceIdentity,
+  memoryStorage,
+  IDENTITY_STORAGE_KEY,
+  type DeviceIdentity,
+  type KeyValueStorage,
+} from './device-identity.js'
 
 /**
  * Options of direct mode: those of the proxy-mode `ClawChat` (no `fetch`: there is no proxy to ask),
@@ -69,7 +80,8 @@ function warnOnce(): void {
 
 /** Device tokens the gateway issues, kept in the same storage as the identity. */
 function tokenStore(storage: KeyValueStorage): GatewayBrowserDeviceTokenStore {
-  const key = (p: { clientId: string; deviceId: string; role: string }) => `${TOKEN_KEY}:${p.clientId}:${p.deviceId}:${p.role}`
+  const key = (p: { clientId: string; deviceId: string; role: string }) =>
+    `${TOKEN_KEY}:${p.clientId}:${p.deviceId}:${p.role}`
   return {
     load: async (p) => {
       try {
@@ -113,9 +125,11 @@ export class ClawChat extends ProxyClawChat {
     const { token, scopes = [...DIRECT_DEFAULT_SCOPES], storage, ...rest } = options ?? ({} as DirectClawChatOptions)
     if (typeof rest.url !== 'string') throw optionError('url', "the gateway's ws:// or wss:// URL", rest.url)
     if (typeof token !== 'string' || !token) throw optionError('token', 'the gateway token (a non-empty string)', token)
-    if (!Array.isArray(scopes) || scopes.some((s) => typeof s !== 'string')) throw optionError('scopes', 'an array of strings', scopes)
+    if (!Array.isArray(scopes) || scopes.some((s) => typeof s !== 'string'))
+      throw optionError('scopes', 'an array of strings', scopes)
     const store = storage ?? (globalThis as { localStorage?: KeyValueStorage }).localStorage ?? memoryStorage()
-    if (typeof store.getItem !== 'function' || typeof store.setItem !== 'function') throw optionError('storage', 'an object with getItem and setItem', store)
+    if (typeof store.getItem !== 'function' || typeof store.setItem !== 'function')
+      throw optionError('storage', 'an object with getItem and setItem', store)
     super(rest)
     warnOnce()
     this.checksSession = false
@@ -155,7 +169,11 @@ export class ClawChat extends ProxyClawChat {
   protected override async helloReceived(hello: HelloPayload): Promise<boolean> {
     this._methods = hello.features?.methods ?? []
     this._sessionKey = hello.snapshot?.sessionDefaults?.mainKey ?? 'main'
-    if (this.#plan) await this.#lifecycle.acceptHello(hello as Parameters<GatewayBrowserDeviceAuthLifecycle['acceptHello']>[0], this.#plan)
+    if (this.#plan)
+      await this.#lifecycle.acceptHello(
+        hello as Parameters<GatewayBrowserDeviceAuthLifecycle['acceptHello']>[0],
+        this.#plan,
+      )
     return true
   }
 
@@ -170,6 +188,9 @@ export class ClawChat extends ProxyClawChat {
    */
   protected override connectRefused(error: Partial<ErrorShape>): boolean {
     const details = error.details as { code?: unknown } | undefined
-    return details?.code === 'CONTROL_UI_ORIGIN_NOT_ALLOWED' || shouldPauseGatewayReconnect({ details, tokenMismatchIsTerminal: true, protocolMismatchIsTerminal: true })
+    return (
+      details?.code === 'CONTROL_UI_ORIGIN_NOT_ALLOWED' ||
+      shouldPauseGatewayReconnect({ details, tokenMismatchIsTerminal: true, protocolMismatchIsTerminal: true })
+    )
   }
 }

@@ -70,7 +70,11 @@ export class ClawChatTimeoutError extends ClawChatError {
   readonly timeoutMs: number
 
   constructor(method: string, timeoutMs: number) {
-    super('CLIENT_TIMEOUT', `${method} got no answer within ${timeoutMs} ms; it may still have run. Retry, or raise requestTimeoutMs.`, true)
+    super(
+      'CLIENT_TIMEOUT',
+      `${method} got no answer within ${timeoutMs} ms; it may still have run. Retry, or raise requestTimeoutMs.`,
+      true,
+    )
     this.method = method
     this.timeoutMs = timeoutMs
   }
@@ -87,7 +91,10 @@ export class ClawChatClosedError extends ClawChatError {
   readonly reason: CloseReason
 
   constructor(reason: CloseReason) {
-    super('CLOSED', `ClawChat is closed (${reason})${reason === 'logged-out' ? ': log in again, then create a new ClawChat' : ''}.`)
+    super(
+      'CLOSED',
+      `ClawChat is closed (${reason})${reason === 'logged-out' ? ': log in again, then create a new ClawChat' : ''}.`,
+    )
     this.reason = reason
   }
 }
@@ -129,7 +136,11 @@ export class ClawChatRunError extends ClawChatError {
   readonly errorKind?: string
 
   constructor(state: RunFailure, runId: string, message: string, errorKind?: string) {
-    super(state === 'error' ? 'RUN_FAILED' : state === 'aborted' ? 'RUN_ABORTED' : 'RUN_LOST', message, state === 'lost')
+    super(
+      state === 'error' ? 'RUN_FAILED' : state === 'aborted' ? 'RUN_ABORTED' : 'RUN_LOST',
+      message,
+      state === 'lost',
+    )
     this.state = state
     this.runId = runId
     if (errorKind) this.errorKind = errorKind

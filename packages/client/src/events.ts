@@ -78,7 +78,9 @@ export interface ClawChatEventMap {
  * @example
  * const log: Listener<'resync'> = (r) => console.log(r.reason)
  */
-export type Listener<K extends string> = (payload: K extends keyof ClawChatEventMap ? ClawChatEventMap[K] : unknown) => void
+export type Listener<K extends string> = (
+  payload: K extends keyof ClawChatEventMap ? ClawChatEventMap[K] : unknown,
+) => void
 
 /**
  * A minimal typed event emitter; a listener that throws is reported on `error`, never breaks the SDK.

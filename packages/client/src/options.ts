@@ -30,7 +30,10 @@ export type WebSocketConstructor = new (url: string) => WebSocketLike
  * @example
  * const withCookie: FetchLike = (url, init) => fetch(url, { ...init, headers: { cookie } })
  */
-export type FetchLike = (url: string, init: { credentials: 'include'; signal?: AbortSignal }) => Promise<{ status: number }>
+export type FetchLike = (
+  url: string,
+  init: { credentials: 'include'; signal?: AbortSignal },
+) => Promise<{ status: number }>
 
 /**
  * Reconnect backoff: jittered exponential. Attempt `n` (after `n` failures in a row) waits
@@ -137,7 +140,8 @@ function num(name: string, value: unknown, fallback: number, [must, ok]: Rule): 
 /** Rejects option names the SDK does not know (a typo would otherwise be ignored silently). */
 export function checkKeys(options: object, allowed: readonly string[], prefix = ''): void {
   for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) throw new TypeError(`ClawChat: unknown option "${prefix}${key}"; known: ${allowed.join(', ')}`)
+    if (!allowed.includes(key))
+      throw new TypeError(`ClawChat: unknown option "${prefix}${key}"; known: ${allowed.join(', ')}`)
   }
 }
 
@@ -152,10 +156,12 @@ export function resolveUrl(url: string | undefined, base: string | undefined): s
   try {
     parsed = new URL(url ?? DEFAULT_PATH, base)
   } catch {
-    if (url === undefined) throw new TypeError('ClawChat: option "url" is required outside a browser (no page origin to default to)')
+    if (url === undefined)
+      throw new TypeError('ClawChat: option "url" is required outside a browser (no page origin to default to)')
   }
   const scheme = parsed?.protocol.replace(/^http/, 'ws')
-  if (!parsed || (scheme !== 'ws:' && scheme !== 'wss:')) throw optionError('url', 'a ws:, wss:, http: or https: URL (or a path, in a browser)', url)
+  if (!parsed || (scheme !== 'ws:' && scheme !== 'wss:'))
+    throw optionError('url', 'a ws:, wss:, http: or https: URL (or a path, in a browser)', url)
   parsed.protocol = scheme
   return parsed.href
 }
@@ -167,17 +173,26 @@ export function resolveUrl(url: string | undefined, base: string | undefined): s
  * resolveOptions({ url: 'ws://127.0.0.1:3000/clawchat', WebSocket }) // { requestTimeoutMs: 30000, ... }
  */
 export function resolveOptions(options: ClawChatOptions, extraKeys: readonly string[] = []): ResolvedOptions {
-  if (options === null || typeof options !== 'object') throw new TypeError(`ClawChat: options must be an object, got ${String(options)}`)
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`ClawChat: options must be an object, got ${String(options)}`)
   checkKeys(options, [...CORE_KEYS, ...extraKeys])
-  const { url, reconnect: r = {}, WebSocket: WS = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket, fetch } = options
+  const {
+    url,
+    reconnect: r = {},
+    WebSocket: WS = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket,
+    fetch,
+  } = options
   if (url !== undefined && typeof url !== 'string') throw optionError('url', 'a string', url)
   if (typeof r !== 'object' || r === null) throw optionError('reconnect', 'an object', r)
   checkKeys(r, Object.keys(RECONNECT_RULES), 'reconnect.')
   const reconnect = { ...RECONNECT_DEFAULTS }
-  for (const [k, rule] of Object.entries(RECONNECT_RULES) as [keyof ReconnectOptions, Rule][]) reconnect[k] = num(`reconnect.${k}`, r[k], reconnect[k], rule)
+  for (const [k, rule] of Object.entries(RECONNECT_RULES) as [keyof ReconnectOptions, Rule][])
+    reconnect[k] = num(`reconnect.${k}`, r[k], reconnect[k], rule)
   if (typeof WS !== 'function') {
     throw options.WebSocket === undefined
-      ? new TypeError('ClawChat: option "WebSocket" is required where there is no global WebSocket (in Node pass the "ws" package\'s WebSocket)')
+      ? new TypeError(
+          'ClawChat: option "WebSocket" is required where there is no global WebSocket (in Node pass the "ws" package\'s WebSocket)',
+        )
       : optionError('WebSocket', 'a WebSocket class', WS)
   }
   if (fetch !== undefined && typeof fetch !== 'function') throw optionError('fetch', 'a function', fetch)
@@ -186,7 +201,10 @@ export function resolveOptions(options: ClawChatOptions, extraKeys: readonly str
     url: resolveUrl(url, (globalThis as { location?: { href?: string } }).location?.href),
     requestTimeoutMs: num('requestTimeoutMs', options.requestTimeoutMs, 30_000, POSITIVE),
     reconnect,
-    maxQueuedRequests: num('maxQueuedRequests', options.maxQueuedRequests, 100, ['a positive integer', (v) => v > 0 && Number.isInteger(v)]),
+    maxQueuedRequests: num('maxQueuedRequests', options.maxQueuedRequests, 100, [
+      'a positive integer',
+      (v) => v > 0 && Number.isInteger(v),
+    ]),
     WebSocket: WS,
     fetch: fetch ?? (globalFetch && ((u, i) => globalFetch(u, i))),
   }

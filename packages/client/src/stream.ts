@@ -50,7 +50,10 @@ export interface StreamHost {
   readonly events: Emitter
   readonly quietMs: number
   /** Sends `chat.send`; after acceptance, `signal` aborting means `chat.abort` for the run. */
-  startSend(params: { message: string; sessionKey: string; idempotencyKey: string; attachments?: ChatAttachment[] }, signal: AbortSignal): Promise<ChatSendResult>
+  startSend(
+    params: { message: string; sessionKey: string; idempotencyKey: string; attachments?: ChatAttachment[] },
+    signal: AbortSignal,
+  ): Promise<ChatSendResult>
   history(sessionKey: string): Promise<ChatHistoryResult>
 }
 
@@ -89,7 +92,12 @@ const MAX_QUIET_CHECKS = 3
  * signal fires or the loop stops early. After a reconnect it completes from `chat.history` — only
  * the text not yet yielded — instead of hanging or repeating text.
  */
-export async function* chatStream(host: StreamHost, message: string, sessionKey: string, opts: StreamOptions): AsyncGenerator<StreamPart, void, undefined> {
+export async function* chatStream(
+  host: StreamHost,
+  message: string,
+  sessionKey: string,
+  opts: StreamOptions,
+): AsyncGenerator<StreamPart, void, undefined> {
   const runId = uuid()
   const inbox = new Inbox<Item>()
   const ac = new AbortController()
@@ -106,23 +114,39 @@ export async function* chatStream(host: StreamHost, message: string, sessionKey:
     clearTimeout(quiet)
     if (recovering) quiet = setTimeout(() => inbox.push('check'), host.quietMs)
   }
-  const part = (deltaText: string, replace: boolean, state: 'delta' | 'final', recovered: boolean, stopReason?: string): StreamPart => {
+  const part = (
+    deltaText: string,
+    replace: boolean,
+    state: 'delta' | 'final',
+    recovered: boolean,
+    stopReason?: string,
+  ): StreamPart => {
     const p: StreamPart = { deltaText, text, replace, state, runId, sessionKey, recovered }
     if (stopReason !== undefined) p.stopReason = stopReason
     return p
   }
   /** Moves `text` to `full` and describes the step (a remainder, or a restart when it is no continuation). */
-  const advanceTo = (full: string, state: 'delta' | 'final', recovered: boolean, stopReason?: string): StreamPart | undefined => {
+  const advanceTo = (
+    full: string,
+    state: 'delta' | 'final',
+    recovered: boolean,
+    stopReason?: string,
+  ): StreamPart | undefined => {
     const replace = !full.startsWith(text)
     const delta = replace ? full : full.slice(text.length)
     text = full
     return delta || replace || state === 'final' ? part(delta, replace, state, recovered, stopReason) : undefined
   }
   const send = () =>
-    host.startSend({ message, sessionKey, idempotencyKey: runId, ...(opts.attachments ? { attachments: opts.attachments } : {}) }, ac.signal).then(
-      () => void (accepted = true),
-      (err) => inbox.fail(err),
-    )
+    host
+      .startSend(
+        { message, sessionKey, idempotencyKey: runId, ...(opts.attachments ? { attachments: opts.attachments } : {}) },
+        ac.signal,
+      )
+      .then(
+        () => void (accepted = true),
+        (err) => inbox.fail(err),
+      )
   const onAbort = () => inbox.fail(new ClawChatAbortError('stream', signal?.reason))
   const offChat = host.events.on('chat', (e) => {
     if (e.runId !== runId) return
@@ -168,7 +192,11 @@ export async function* chatStream(host: StreamHost, message: string, sessionKey:
           void send()
         } else if (item === 'check' && ++quietChecks >= MAX_QUIET_CHECKS) {
           ended = true
-          throw new ClawChatRunError('lost', runId, `run ${runId} was lost while the connection was down; send the message again`)
+          throw new ClawChatRunError(
+            'lost',
+            runId,
+            `run ${runId} was lost while the connection was down; send the message again`,
+          )
         }
         armQuiet()
         continue
@@ -191,7 +219,12 @@ export async function* chatStream(host: StreamHost, message: string, sessionKey:
         return
       } else if (e.state === 'error' || e.state === 'aborted') {
         ended = true
-        throw new ClawChatRunError(e.state, runId, `run ${runId} ${e.state}: ${e.errorMessage ?? e.stopReason ?? e.state}`, e.state === 'error' ? e.errorKind : undefined)
+        throw new ClawChatRunError(
+          e.state,
+          runId,
+          `run ${runId} ${e.state}: ${e.errorMessage ?? e.stopReason ?? e.state}`,
+          e.state === 'error' ? e.errorKind : undefined,
+        )
       }
     }
   } finally {

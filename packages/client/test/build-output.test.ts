@@ -7,7 +7,16 @@ const dist = (f: string) => fileURLToPath(new URL(`../dist/${f}`, import.meta.ur
 
 describe('built package (run `pnpm build` first; the test command does)', () => {
   it('ships ESM, CJS and type declarations for both entries', () => {
-    for (const f of ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', 'direct.js', 'direct.cjs', 'direct.d.ts', 'direct.d.cts']) {
+    for (const f of [
+      'index.js',
+      'index.cjs',
+      'index.d.ts',
+      'index.d.cts',
+      'direct.js',
+      'direct.cjs',
+      'direct.d.ts',
+      'direct.d.cts',
+    ]) {
       expect(existsSync(dist(f)), f).toBe(true)
     }
   })
@@ -32,7 +41,10 @@ describe('built package (run `pnpm build` first; the test command does)', () => 
 
   it('package.json maps ./ and ./direct for import and require', () => {
     const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8'))
-    for (const [key, entry] of [['.', 'index'], ['./direct', 'direct']] as const) {
+    for (const [key, entry] of [
+      ['.', 'index'],
+      ['./direct', 'direct'],
+    ] as const) {
       expect(pkg.exports[key]).toEqual({
         import: { types: `./dist/${entry}.d.ts`, default: `./dist/${entry}.js` },
         require: { types: `./dist/${entry}.d.cts`, default: `./dist/${entry}.cjs` },

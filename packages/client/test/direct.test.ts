@@ -1,5 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { ClawChat, loadOrCreateDeviceIdentity, memoryStorage, IDENTITY_STORAGE_KEY, type KeyValueStorage } from '../src/direct.js'
+import {
+  ClawChat,
+  loadOrCreateDeviceIdentity,
+  memoryStorage,
+  IDENTITY_STORAGE_KEY,
+  type KeyValueStorage,
+} from '../src/direct.js'
 import { createFakeServer, FAST, helloOk, type FakeServer, type Frame } from './helpers/fake-socket.js'
 
 const URL_ = 'ws://127.0.0.1:18789'
@@ -9,7 +15,14 @@ afterEach(() => {
 })
 
 function direct(server: FakeServer, extra: Partial<ConstructorParameters<typeof ClawChat>[0]> = {}) {
-  const chat = new ClawChat({ url: URL_, token: 'secret123', WebSocket: server.WebSocket, reconnect: FAST, storage: memoryStorage(), ...extra })
+  const chat = new ClawChat({
+    url: URL_,
+    token: 'secret123',
+    WebSocket: server.WebSocket,
+    reconnect: FAST,
+    storage: memoryStorage(),
+    ...extra,
+  })
   open.push(chat)
   return chat
 }
@@ -19,7 +32,9 @@ function b64url(text: string): Uint8Array<ArrayBuffer> {
 }
 
 async function sha256hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  return Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), (b) => b.toString(16).padStart(2, '0')).join('')
+  return Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), (b) =>
+    b.toString(16).padStart(2, '0'),
+  ).join('')
 }
 
 async function verify(publicKey: string, signature: string, payload: string): Promise<boolean> {
@@ -85,7 +100,19 @@ describe('direct mode ClawChat', () => {
     const identity = await loadOrCreateDeviceIdentity(storage)
     expect(p.device.id).toBe(identity.deviceId)
     expect(p.device.publicKey).toBe(identity.publicKey)
-    const payload = ['v3', p.device.id, 'webchat-ui', 'webchat', 'operator', 'operator.read,operator.write', String(p.device.signedAt), 'secret123', 'n-1', 'web', ''].join('|')
+    const payload = [
+      'v3',
+      p.device.id,
+      'webchat-ui',
+      'webchat',
+      'operator',
+      'operator.read,operator.write',
+      String(p.device.signedAt),
+      'secret123',
+      'n-1',
+      'web',
+      '',
+    ].join('|')
     expect(await verify(p.device.publicKey, p.device.signature, payload)).toBe(true)
   })
 
@@ -124,7 +151,12 @@ describe('direct mode ClawChat', () => {
     server.onFrame = (socket, frame) => {
       if (frame.method !== 'connect') return orig(socket, frame)
       const hello = helloOk()
-      socket.receive({ type: 'res', id: frame.id, ok: true, payload: { ...hello, auth: { ...hello.auth, deviceToken: 'dev-tok' } } } as Frame)
+      socket.receive({
+        type: 'res',
+        id: frame.id,
+        ok: true,
+        payload: { ...hello, auth: { ...hello.auth, deviceToken: 'dev-tok' } },
+      } as Frame)
     }
     const storage = memoryStorage()
     const chat = direct(server, { storage })
@@ -145,7 +177,11 @@ describe('direct mode ClawChat', () => {
         type: 'res',
         id: frame.id,
         ok: false,
-        error: { code: 'INVALID_REQUEST', message: 'unauthorized: gateway token mismatch (provide gateway auth token)', details: { code: 'AUTH_TOKEN_MISMATCH' } },
+        error: {
+          code: 'INVALID_REQUEST',
+          message: 'unauthorized: gateway token mismatch (provide gateway auth token)',
+          details: { code: 'AUTH_TOKEN_MISMATCH' },
+        },
       } as Frame)
       socket.serverClose(1008, 'unauthorized')
     }
@@ -172,10 +208,18 @@ describe('direct mode ClawChat', () => {
 
   it('checks its own options, naming the bad one', () => {
     const ws = createFakeServer().WebSocket
-    expect(() => new ClawChat({ url: URL_, WebSocket: ws } as never)).toThrow('ClawChat: option "token" must be the gateway token (a non-empty string), got undefined')
+    expect(() => new ClawChat({ url: URL_, WebSocket: ws } as never)).toThrow(
+      'ClawChat: option "token" must be the gateway token (a non-empty string), got undefined',
+    )
     expect(() => new ClawChat({ token: 't', WebSocket: ws } as never)).toThrow('ClawChat: option "url" must be')
-    expect(() => new ClawChat({ url: URL_, token: 't', WebSocket: ws, scopes: 'operator.read' } as never)).toThrow('option "scopes" must be an array of strings')
-    expect(() => new ClawChat({ url: URL_, token: 't', WebSocket: ws, storage: {} as KeyValueStorage })).toThrow('option "storage" must be an object with getItem and setItem')
-    expect(() => new ClawChat({ url: URL_, token: 't', WebSocket: ws, requestTimeoutMs: -1 })).toThrow('ClawChat: option "requestTimeoutMs" must be a positive number, got -1')
+    expect(() => new ClawChat({ url: URL_, token: 't', WebSocket: ws, scopes: 'operator.read' } as never)).toThrow(
+      'option "scopes" must be an array of strings',
+    )
+    expect(() => new ClawChat({ url: URL_, token: 't', WebSocket: ws, storage: {} as KeyValueStorage })).toThrow(
+      'option "storage" must be an object with getItem and setItem',
+    )
+    expect(() => new ClawChat({ url: URL_, token: 't', WebSocket: ws, requestTimeoutMs: -1 })).toThrow(
+      'ClawChat: option "requestTimeoutMs" must be a positive number, got -1',
+    )
   })
 })

@@ -3,7 +3,9 @@ import type { ResyncInfo } from '../src/index.js'
 import { createFakeServer } from './helpers/fake-socket.js'
 import { newChat, next, sleep } from './helpers/chat.js'
 
-const unavailable = { error: { code: 'UNAVAILABLE', message: 'The gateway is unreachable; retry shortly.', retryable: true } }
+const unavailable = {
+  error: { code: 'UNAVAILABLE', message: 'The gateway is unreachable; retry shortly.', retryable: true },
+}
 
 describe('gateway down and up (clawchat.gateway)', () => {
   it('state gateway-down: chat.sends wait in the queue, other requests fail fast; on up they go out and resync follows', async () => {
@@ -12,7 +14,11 @@ describe('gateway down and up (clawchat.gateway)', () => {
     await chat.ready
     const down = { state: 'down' }
     server.handlers['sessions.list'] = () => unavailable
-    server.last.receive({ type: 'event', event: 'clawchat.gateway', payload: { ...down, reason: 'gateway closed (1006)' } })
+    server.last.receive({
+      type: 'event',
+      event: 'clawchat.gateway',
+      payload: { ...down, reason: 'gateway closed (1006)' },
+    })
     expect(chat.state).toBe('gateway-down')
 
     const send = chat.send('queued while down')
@@ -52,7 +58,14 @@ describe('gateway down and up (clawchat.gateway)', () => {
     let refusals = 2
     server.handlers['chat.send'] = (p) =>
       refusals-- > 0
-        ? { error: { code: 'RATE_LIMITED', message: 'Too many messages; retry in 20 ms.', retryable: true, retryAfterMs: 20 } }
+        ? {
+            error: {
+              code: 'RATE_LIMITED',
+              message: 'Too many messages; retry in 20 ms.',
+              retryable: true,
+              retryAfterMs: 20,
+            },
+          }
         : { payload: { runId: p.idempotencyKey, status: 'started' } }
     const { chat } = newChat(server)
     const { runId } = await chat.send('Hello')
@@ -63,7 +76,9 @@ describe('gateway down and up (clawchat.gateway)', () => {
 
   it('other requests answered RATE_LIMITED reject with retryAfterMs (the page decides)', async () => {
     const server = createFakeServer()
-    server.handlers['sessions.list'] = () => ({ error: { code: 'RATE_LIMITED', message: 'Too many messages; retry in 20 ms.', retryable: true, retryAfterMs: 20 } })
+    server.handlers['sessions.list'] = () => ({
+      error: { code: 'RATE_LIMITED', message: 'Too many messages; retry in 20 ms.', retryable: true, retryAfterMs: 20 },
+    })
     const { chat } = newChat(server)
     await expect(chat.request('sessions.list', {})).rejects.toMatchObject({ code: 'RATE_LIMITED', retryAfterMs: 20 })
     expect(server.last.requests('sessions.list')).toHaveLength(1)
@@ -82,7 +97,8 @@ describe('gateway down and up (clawchat.gateway)', () => {
     const orig = server.onFrame.bind(server)
     server.onFrame = (socket, frame) => {
       orig(socket, frame)
-      if (frame.method === 'connect') socket.receive({ type: 'event', event: 'clawchat.gateway', payload: { state: 'down' } })
+      if (frame.method === 'connect')
+        socket.receive({ type: 'event', event: 'clawchat.gateway', payload: { state: 'down' } })
     }
     const { chat } = newChat(server)
     await chat.ready
@@ -98,7 +114,11 @@ describe('gateway down and up (clawchat.gateway)', () => {
     const server = createFakeServer()
     const { chat } = newChat(server)
     await chat.ready
-    server.last.receive({ type: 'event', event: 'clawchat.gateway', payload: { state: 'down', reason: 'The chat gateway cannot be reached; reconnecting.' } })
+    server.last.receive({
+      type: 'event',
+      event: 'clawchat.gateway',
+      payload: { state: 'down', reason: 'The chat gateway cannot be reached; reconnecting.' },
+    })
     const queued = chat.send('queued while down')
     await sleep(20)
     const reason = 'The chat gateway refused this server; an administrator must fix its configuration.'
@@ -123,10 +143,19 @@ describe('gateway down and up (clawchat.gateway)', () => {
   it('a chat.send answered "misconfigured" (the link was refused meanwhile) is not sent again', async () => {
     const server = createFakeServer()
     server.handlers['chat.send'] = () => ({
-      error: { code: 'UNAVAILABLE', message: 'The chat gateway refused this server. Retrying will not help until it is fixed.', retryable: false, details: { reason: 'misconfigured' } },
+      error: {
+        code: 'UNAVAILABLE',
+        message: 'The chat gateway refused this server. Retrying will not help until it is fixed.',
+        retryable: false,
+        details: { reason: 'misconfigured' },
+      },
     })
     const { chat } = newChat(server)
-    await expect(chat.send('Hello')).rejects.toMatchObject({ code: 'UNAVAILABLE', retryable: false, details: { reason: 'misconfigured' } })
+    await expect(chat.send('Hello')).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      retryable: false,
+      details: { reason: 'misconfigured' },
+    })
     await sleep(30)
     expect(server.last.requests('chat.send')).toHaveLength(1)
   })

@@ -72,7 +72,12 @@ describe('handshake with the proxy', () => {
     server.onFrame = ((orig) =>
       function (this: typeof server, socket, frame) {
         if (frame.method === 'connect' && refuse) {
-          socket.receive({ type: 'res', id: frame.id, ok: false, error: { code: 'INVALID_REQUEST', message: 'invalid connect params' } } as never)
+          socket.receive({
+            type: 'res',
+            id: frame.id,
+            ok: false,
+            error: { code: 'INVALID_REQUEST', message: 'invalid connect params' },
+          } as never)
           socket.serverClose(1008, 'invalid connect')
           return
         }

@@ -293,7 +293,10 @@ describe('early retry and heartbeat', () => {
     server.policy = { tickIntervalMs: 60 }
     const { chat } = newChat(server)
     await chat.ready
-    const timer = setInterval(() => server.last.receive({ type: 'event', event: 'tick', payload: { ts: Date.now() } }), 40)
+    const timer = setInterval(
+      () => server.last.receive({ type: 'event', event: 'tick', payload: { ts: Date.now() } }),
+      40,
+    )
     await sleep(500)
     clearInterval(timer)
     expect(server.sockets).toHaveLength(1)

@@ -6,13 +6,18 @@ import { newChat, sleep } from './helpers/chat.js'
 describe('requests', () => {
   it('gives every request a unique id and resolves each with its own answer', async () => {
     const server = createFakeServer()
-    server.handlers['chat.history'] = (p) => ({ payload: { sessionKey: p.sessionKey, messages: [{ role: 'user', content: p.sessionKey }] } })
+    server.handlers['chat.history'] = (p) => ({
+      payload: { sessionKey: p.sessionKey, messages: [{ role: 'user', content: p.sessionKey }] },
+    })
     const { chat } = newChat(server)
     await chat.ready
     const keys = ['main', 'work', 'a.b', 'x-1', 'y_2']
     const results = await Promise.all(keys.map((sessionKey) => chat.history({ sessionKey })))
     expect(results.map((r) => r.sessionKey)).toEqual(keys)
-    const ids = server.last.requests().filter((f) => f.method !== 'connect').map((f) => f.id)
+    const ids = server.last
+      .requests()
+      .filter((f) => f.method !== 'connect')
+      .map((f) => f.id)
     expect(new Set(ids).size).toBe(ids.length)
   })
 
@@ -43,12 +48,24 @@ describe('requests', () => {
   it('an error answer rejects with ClawChatRequestError carrying code, details, retryable and retryAfterMs', async () => {
     const server = createFakeServer()
     server.handlers['sessions.list'] = () => ({
-      error: { code: 'RATE_LIMITED', message: 'Too many messages; retry in 250 ms.', retryable: true, retryAfterMs: 250, details: { limit: 20 } },
+      error: {
+        code: 'RATE_LIMITED',
+        message: 'Too many messages; retry in 250 ms.',
+        retryable: true,
+        retryAfterMs: 250,
+        details: { limit: 20 },
+      },
     })
     const { chat } = newChat(server)
     const err = await chat.request('sessions.list', {}).catch((e) => e)
     expect(err).toBeInstanceOf(ClawChatRequestError)
-    expect(err).toMatchObject({ code: 'RATE_LIMITED', retryable: true, retryAfterMs: 250, details: { limit: 20 }, method: 'sessions.list' })
+    expect(err).toMatchObject({
+      code: 'RATE_LIMITED',
+      retryable: true,
+      retryAfterMs: 250,
+      details: { limit: 20 },
+      method: 'sessions.list',
+    })
     expect(err.message).toBe('Too many messages; retry in 250 ms.')
     expect(chat.state).toBe('open')
   })

@@ -87,7 +87,10 @@ describe('recovery of acknowledged runs after a reconnect', () => {
     await vi.waitFor(() => expect(server.last.requests('chat.send')).toHaveLength(1))
     let answerHistory: (() => void) | undefined
     server.handlers['chat.history'] = (p, f, socket) => {
-      answerHistory = () => socket.receive(JSON.stringify({ type: 'res', id: f.id, ok: true, payload: { sessionKey: p.sessionKey, messages: [] } }))
+      answerHistory = () =>
+        socket.receive(
+          JSON.stringify({ type: 'res', id: f.id, ok: true, payload: { sessionKey: p.sessionKey, messages: [] } }),
+        )
       return undefined
     }
     server.last.serverClose(1012)
@@ -138,7 +141,9 @@ describe('recovery of acknowledged runs after a reconnect', () => {
     const calls: number[] = []
     server.handlers['chat.history'] = (p) => {
       calls.push(Date.now())
-      return available ? { payload: { sessionKey: p.sessionKey, messages: [] } } : { error: { code: 'UNAVAILABLE', message: 'gateway away', retryable: true } }
+      return available
+        ? { payload: { sessionKey: p.sessionKey, messages: [] } }
+        : { error: { code: 'UNAVAILABLE', message: 'gateway away', retryable: true } }
     }
     server.last.serverClose(1012)
     await vi.waitFor(() => expect(calls).toHaveLength(1))
@@ -158,7 +163,15 @@ describe('a gateway draining for a restart', () => {
     let refusals = 14
     server.handlers['chat.send'] = (p) =>
       refusals-- > 0
-        ? { error: { code: 'UNAVAILABLE', message: 'chat.send unavailable during gateway restart', retryable: true, retryAfterMs: 5, details: { reason: 'gateway-restarting' } } }
+        ? {
+            error: {
+              code: 'UNAVAILABLE',
+              message: 'chat.send unavailable during gateway restart',
+              retryable: true,
+              retryAfterMs: 5,
+              details: { reason: 'gateway-restarting' },
+            },
+          }
         : started(p)
     const { chat } = newChat(server)
     const { runId, status } = await chat.send('Hello')
@@ -174,7 +187,15 @@ describe('a gateway draining for a restart', () => {
     server.handlers['chat.send'] = (p) => {
       at.push(Date.now())
       return at.length <= 5
-        ? { error: { code: 'UNAVAILABLE', message: 'chat.send unavailable during gateway restart', retryable: true, retryAfterMs: 40, details: { reason: 'gateway-restarting' } } }
+        ? {
+            error: {
+              code: 'UNAVAILABLE',
+              message: 'chat.send unavailable during gateway restart',
+              retryable: true,
+              retryAfterMs: 40,
+              details: { reason: 'gateway-restarting' },
+            },
+          }
         : started(p)
     }
     const { chat } = newChat(server)

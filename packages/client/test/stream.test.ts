@@ -13,7 +13,11 @@ function playRun(server: FakeServer, events: Array<Record<string, unknown>>, gap
     void (async () => {
       for (const e of events) {
         await sleep(gapMs)
-        socket.receive({ type: 'event', event: 'chat', payload: { runId: p.idempotencyKey, sessionKey: p.sessionKey, seq: 1, ...e } })
+        socket.receive({
+          type: 'event',
+          event: 'chat',
+          payload: { runId: p.idempotencyKey, sessionKey: p.sessionKey, seq: 1, ...e },
+        })
       }
     })()
     return { payload: { runId: p.idempotencyKey, status: 'started' } }
@@ -100,10 +104,14 @@ describe('stream()', () => {
 
   it('only the events of its own run count', async () => {
     const server = createFakeServer()
-    const runs = playRun(server, [
-      { state: 'delta', deltaText: 'mine', message: msg('mine') },
-      { state: 'final', message: msg('mine') },
-    ], 20)
+    const runs = playRun(
+      server,
+      [
+        { state: 'delta', deltaText: 'mine', message: msg('mine') },
+        { state: 'final', message: msg('mine') },
+      ],
+      20,
+    )
     const { chat } = newChat(server)
     const iter = chat.stream('x')
     const done = collect(iter)
@@ -136,7 +144,11 @@ describe('stream()', () => {
     const server = createFakeServer()
     playRun(server, [{ state: 'aborted', stopReason: 'user' }])
     const { chat } = newChat(server)
-    await expect(collect(chat.stream('x'))).rejects.toMatchObject({ name: 'ClawChatRunError', state: 'aborted', code: 'RUN_ABORTED' })
+    await expect(collect(chat.stream('x'))).rejects.toMatchObject({
+      name: 'ClawChatRunError',
+      state: 'aborted',
+      code: 'RUN_ABORTED',
+    })
   })
 
   it('a send the server refuses ends the stream with that error', async () => {
@@ -150,7 +162,9 @@ describe('stream()', () => {
     const server = createFakeServer()
     const { chat } = newChat(server)
     await chat.ready
-    await expect(collect(chat.stream('x', { sessionKey: 'bad key' }))).rejects.toMatchObject({ code: 'INVALID_REQUEST' })
+    await expect(collect(chat.stream('x', { sessionKey: 'bad key' }))).rejects.toMatchObject({
+      code: 'INVALID_REQUEST',
+    })
     expect(server.last.requests('chat.send')).toHaveLength(0)
   })
 
@@ -253,9 +267,31 @@ describe('stream() across a reconnect', () => {
       if (runs.length === 1) {
         void (async () => {
           await sleep(5)
-          socket.receive({ type: 'event', event: 'chat', payload: { runId: p.idempotencyKey, sessionKey: 'main', seq: 1, state: 'delta', deltaText: 'Hello', message: msg('Hello') } })
+          socket.receive({
+            type: 'event',
+            event: 'chat',
+            payload: {
+              runId: p.idempotencyKey,
+              sessionKey: 'main',
+              seq: 1,
+              state: 'delta',
+              deltaText: 'Hello',
+              message: msg('Hello'),
+            },
+          })
           await sleep(5)
-          socket.receive({ type: 'event', event: 'chat', payload: { runId: p.idempotencyKey, sessionKey: 'main', seq: 2, state: 'delta', deltaText: ' wor', message: msg('Hello wor') } })
+          socket.receive({
+            type: 'event',
+            event: 'chat',
+            payload: {
+              runId: p.idempotencyKey,
+              sessionKey: 'main',
+              seq: 2,
+              state: 'delta',
+              deltaText: ' wor',
+              message: msg('Hello wor'),
+            },
+          })
           await sleep(5)
           socket.serverClose(1012)
         })()
@@ -335,7 +371,12 @@ describe('stream() across a reconnect', () => {
       { role: 'user', content: 'hi', idempotencyKey: 'other:user' },
       { role: 'assistant', content: [{ type: 'text', text: 'not this' }], __openclaw: { runId: 'other' } },
       { role: 'user', content: 'hi', idempotencyKey: `${runId}:user` },
-      { role: 'assistant', content: [{ type: 'text', text: 'Hello world' }], stopReason: 'stop', __openclaw: { runId } },
+      {
+        role: 'assistant',
+        content: [{ type: 'text', text: 'Hello world' }],
+        stopReason: 'stop',
+        __openclaw: { runId },
+      },
       { role: 'user', content: 'hi' },
     ])
     const { chat } = newChat(server)
@@ -358,7 +399,9 @@ describe('stream() across a reconnect', () => {
     let unavailable = 6
     const history = server.handlers['chat.history']!
     server.handlers['chat.history'] = (p, f, s) =>
-      unavailable-- > 0 ? { error: { code: 'UNAVAILABLE', message: 'gateway away', retryable: true } } : history(p, f, s)
+      unavailable-- > 0
+        ? { error: { code: 'UNAVAILABLE', message: 'gateway away', retryable: true } }
+        : history(p, f, s)
     const { chat } = newChat(server, { requestTimeoutMs: 40 })
     const err = await collect(chat.stream('hi')).catch((e) => e)
     expect(err).toMatchObject({ state: 'lost' })

@@ -44,7 +44,9 @@ describe('ClawChat typed API', () => {
 
   it('send, history, abort and stream return typed results', () => {
     expectTypeOf(chat.send('Hello')).toEqualTypeOf<Promise<ChatSendResult>>()
-    expectTypeOf(chat.send('Hello', { sessionKey: 'work', signal: new AbortController().signal, attachments: [] })).toEqualTypeOf<Promise<ChatSendResult>>()
+    expectTypeOf(
+      chat.send('Hello', { sessionKey: 'work', signal: new AbortController().signal, attachments: [] }),
+    ).toEqualTypeOf<Promise<ChatSendResult>>()
     expectTypeOf(chat.history({ sessionKey: 'main', limit: 10 })).toEqualTypeOf<Promise<ChatHistoryResult>>()
     expectTypeOf(chat.abort({ runId: 'r' })).toEqualTypeOf<Promise<ChatAbortResult>>()
     expectTypeOf(chat.stream('Hello')).toMatchTypeOf<AsyncIterable<StreamPart>>()
@@ -69,7 +71,9 @@ describe('ClawChat typed API', () => {
 
   it('exposes state, closeReason and the session facts', () => {
     expectTypeOf(chat.state).toEqualTypeOf<ClawChatState>()
-    expectTypeOf<ClawChatState>().toEqualTypeOf<'connecting' | 'open' | 'reconnecting' | 'gateway-down' | 'misconfigured' | 'closed'>()
+    expectTypeOf<ClawChatState>().toEqualTypeOf<
+      'connecting' | 'open' | 'reconnecting' | 'gateway-down' | 'misconfigured' | 'closed'
+    >()
     expectTypeOf(chat.closeReason).toEqualTypeOf<CloseReason | undefined>()
     expectTypeOf<CloseReason>().toEqualTypeOf<'logged-out' | 'closed' | 'auth-failed'>()
     expectTypeOf(chat.ready).toEqualTypeOf<Promise<void>>()
@@ -79,7 +83,12 @@ describe('ClawChat typed API', () => {
   })
 
   it('options: the ws package WebSocket fits, unknown options do not', () => {
-    expectTypeOf(ClawChat).toBeConstructibleWith({ url: 'ws://127.0.0.1/clawchat', WebSocket, requestTimeoutMs: 1000, reconnect: { initialDelayMs: 10 } })
+    expectTypeOf(ClawChat).toBeConstructibleWith({
+      url: 'ws://127.0.0.1/clawchat',
+      WebSocket,
+      requestTimeoutMs: 1000,
+      reconnect: { initialDelayMs: 10 },
+    })
     expectTypeOf(ClawChat).toBeConstructibleWith()
     // @ts-expect-error a typo is not an option
     void new ClawChat({ requestTimeOutMs: 1000 })

@@ -11,7 +11,9 @@ import { loggedOut, sessionUrl } from '../src/session-check.js'
 describe('backoffDelay', () => {
   const o = { ...RECONNECT_DEFAULTS, initialDelayMs: 100, maxDelayMs: 1000, factor: 2, jitter: 0.5, longDelayMs: 5000 }
   it('grows exponentially per failure up to maxDelayMs', () => {
-    expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, 'backoff', o, () => 0))).toEqual([100, 200, 400, 800, 1000, 1000])
+    expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, 'backoff', o, () => 0))).toEqual([
+      100, 200, 400, 800, 1000, 1000,
+    ])
   })
   it('takes off a random share of up to `jitter`', () => {
     expect(backoffDelay(3, 'backoff', o, () => 1)).toBe(200)
@@ -28,20 +30,43 @@ describe('backoffDelay', () => {
 })
 
 describe('history-match', () => {
-  const a = (text: string, extra: object = {}): ChatMessage => ({ role: 'assistant', content: [{ type: 'text', text }], ...extra })
+  const a = (text: string, extra: object = {}): ChatMessage => ({
+    role: 'assistant',
+    content: [{ type: 'text', text }],
+    ...extra,
+  })
   const u = (text: string, extra: object = {}): ChatMessage => ({ role: 'user', content: text, ...extra })
   it('messageText reads strings and text parts', () => {
     expect(messageText(a('x'))).toBe('x')
-    expect(messageText({ role: 'assistant', content: [{ type: 'text', text: 'a' }, { type: 'image' }, { type: 'text', text: 'b' }] })).toBe('ab')
+    expect(
+      messageText({
+        role: 'assistant',
+        content: [{ type: 'text', text: 'a' }, { type: 'image' }, { type: 'text', text: 'b' }],
+      }),
+    ).toBe('ab')
     expect(messageText(u('hi'))).toBe('hi')
     expect(messageText(undefined)).toBeUndefined()
   })
   it('by position: the last user message with the text, then the last assistant message before the next user message', () => {
-    const m = [u('hi'), a('old'), u('hi'), a('step'), { role: 'toolResult', content: 'x' }, a('new'), u('later'), a('not this')]
+    const m = [
+      u('hi'),
+      a('old'),
+      u('hi'),
+      a('step'),
+      { role: 'toolResult', content: 'x' },
+      a('new'),
+      u('later'),
+      a('not this'),
+    ]
     expect(findReply(m, 'hi', 'r')).toEqual({ user: true, reply: m[5] })
   })
   it('by run id when rows name their run', () => {
-    const m = [u('hi', { idempotencyKey: 'r1:user' }), a('one', { __openclaw: { runId: 'r1' } }), u('hi', { idempotencyKey: 'r2:user' }), a('two', { __openclaw: { runId: 'r2' } })]
+    const m = [
+      u('hi', { idempotencyKey: 'r1:user' }),
+      a('one', { __openclaw: { runId: 'r1' } }),
+      u('hi', { idempotencyKey: 'r2:user' }),
+      a('two', { __openclaw: { runId: 'r2' } }),
+    ]
     expect(findReply(m, 'hi', 'r1').reply).toBe(m[1])
     expect(findReply(m, 'hi', 'r2').reply).toBe(m[3])
   })
@@ -105,7 +130,15 @@ describe('session check and ids', () => {
     expect(await loggedOut(f(401), 'ws://h/clawchat', 1000)).toBe(true)
     expect(await loggedOut(f(503), 'ws://h/clawchat', 1000)).toBe(false)
     expect(await loggedOut(f(200), 'ws://h/clawchat', 1000)).toBe(false)
-    expect(await loggedOut(async () => { throw new Error('offline') }, 'ws://h/clawchat', 1000)).toBe(false)
+    expect(
+      await loggedOut(
+        async () => {
+          throw new Error('offline')
+        },
+        'ws://h/clawchat',
+        1000,
+      ),
+    ).toBe(false)
   })
   it('uuid makes v4 UUIDs, also without crypto.randomUUID (insecure contexts)', () => {
     const v4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/

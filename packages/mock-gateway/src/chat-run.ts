@@ -147,12 +147,21 @@ export class ChatRun {
       agentLifecycle(
         this.ref,
         this.seq,
-        { phase: 'end', status: 'cancelled', aborted: true, stopReason: 'rpc', startedAt: this.acceptedAt, endedAt: now },
+        {
+          phase: 'end',
+          status: 'cancelled',
+          aborted: true,
+          stopReason: 'rpc',
+          startedAt: this.acceptedAt,
+          endedAt: now,
+        },
         now,
       ),
     )
     this.seq += 1
-    this.host.broadcastAgent(agentLifecycle(this.ref, this.seq, { phase: 'model', provider: MODEL.provider, model: MODEL.id }, now))
+    this.host.broadcastAgent(
+      agentLifecycle(this.ref, this.seq, { phase: 'model', provider: MODEL.provider, model: MODEL.id }, now),
+    )
     if (this.reply !== '') {
       this.host.store.appendAssistantMessage(this.session, {
         text: this.reply,
@@ -205,10 +214,13 @@ export class ChatRun {
         clearTimeout(timer)
         reject(new RunStopped())
       }
-      const timer = setTimeout(() => {
-        this.signal.removeEventListener('abort', onAbort)
-        resolve()
-      }, Math.max(0, ms))
+      const timer = setTimeout(
+        () => {
+          this.signal.removeEventListener('abort', onAbort)
+          resolve()
+        },
+        Math.max(0, ms),
+      )
       this.signal.addEventListener('abort', onAbort, { once: true })
     })
   }
@@ -245,17 +257,28 @@ export class ChatRun {
     this.session.contextBudgetUpdatedAt = this.lifecycleStartedAt
     this.session.modelActive = true
     this.seq += 1
-    this.host.broadcastAgent(agentLifecycle(this.ref, this.seq, { phase: 'start', startedAt: this.lifecycleStartedAt }, this.lifecycleStartedAt))
+    this.host.broadcastAgent(
+      agentLifecycle(
+        this.ref,
+        this.seq,
+        { phase: 'start', startedAt: this.lifecycleStartedAt },
+        this.lifecycleStartedAt,
+      ),
+    )
     this.emitPhase('starting_model')
     this.seq += 1
-    this.host.broadcastAgent(agentLifecycle(this.ref, this.seq, { phase: 'model', provider: MODEL.provider, model: MODEL.id }, Date.now()))
+    this.host.broadcastAgent(
+      agentLifecycle(this.ref, this.seq, { phase: 'model', provider: MODEL.provider, model: MODEL.id }, Date.now()),
+    )
   }
 
   private emitChunk(chunk: string): void {
     this.reply += chunk
     this.seq += 1
     const now = Date.now()
-    this.host.broadcastAgent(agentAssistant(this.ref, this.seq, { text: this.reply, delta: chunk, itemId: this.itemId }, now))
+    this.host.broadcastAgent(
+      agentAssistant(this.ref, this.seq, { text: this.reply, delta: chunk, itemId: this.itemId }, now),
+    )
     this.host.broadcastChat(chatDelta(this.ref, this.seq, chunk, this.reply, now))
   }
 
@@ -339,7 +362,9 @@ export class ChatRun {
     await this.pause(retryDelayMs)
     now = Date.now()
     this.seq += 1
-    this.host.broadcastAgent(agentAssistant(this.ref, this.seq, { itemId: this.itemId, text: '', delta: '', replace: true }, now))
+    this.host.broadcastAgent(
+      agentAssistant(this.ref, this.seq, { itemId: this.itemId, text: '', delta: '', replace: true }, now),
+    )
     this.host.broadcastChat(chatReplace(this.ref, this.seq, now))
     this.emitPhase('preparing_context')
     this.emitModelStart()
@@ -375,7 +400,9 @@ export class ChatRun {
     this.host.broadcastAgent(agentModelReleased(this.ref, this.seq, now))
     now = Date.now()
     this.seq += 1
-    this.host.broadcastAgent(agentLifecycleTail(this.ref, this.seq, endData(this.ref, this.reply, this.lifecycleStartedAt, now), now))
+    this.host.broadcastAgent(
+      agentLifecycleTail(this.ref, this.seq, endData(this.ref, this.reply, this.lifecycleStartedAt, now), now),
+    )
     this.host.broadcastChat(chatFinal(this.ref, this.seq, this.reply, now))
     this.state = 'done'
     const s = this.session
@@ -399,7 +426,9 @@ export class ChatRun {
     this.seq += 1
     this.host.broadcastAgent(agentLifecycleTail(this.ref, this.seq, fallbackStepData(detail, failureDetail), now))
     this.seq += 1
-    this.host.broadcastAgent(agentLifecycleTail(this.ref, this.seq, errorData(errorMessage, detail, this.lifecycleStartedAt, now), now))
+    this.host.broadcastAgent(
+      agentLifecycleTail(this.ref, this.seq, errorData(errorMessage, detail, this.lifecycleStartedAt, now), now),
+    )
     this.host.broadcastChat(chatRunError(this.ref, this.seq, errorMessage, detail))
     this.state = 'failed'
     this.session.systemSent = true
@@ -438,7 +467,9 @@ export class ChatRun {
     this.emitRunSessionsChanged(['end', 'agent.input.settled'])
   }
 
-  private emitRunSessionsChanged(steps: Array<'agent.run.started' | 'agent.input.settled' | 'start' | 'model' | 'end'>): void {
+  private emitRunSessionsChanged(
+    steps: Array<'agent.run.started' | 'agent.input.settled' | 'start' | 'model' | 'end'>,
+  ): void {
     for (const step of steps) {
       const cause: SessionsChangedCause =
         step === 'agent.run.started' || step === 'agent.input.settled'

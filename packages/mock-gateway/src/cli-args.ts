@@ -1,7 +1,8 @@
 import type { MockFailure, MockGatewayOptions } from './options.js'
 
 /** What the command line asked for. */
-export type CliCommand = { kind: 'help' } | { kind: 'run'; options: MockGatewayOptions } | { kind: 'error'; message: string }
+export type CliCommand =
+  { kind: 'help' } | { kind: 'run'; options: MockGatewayOptions } | { kind: 'error'; message: string }
 
 /** The `--help` text of `clawchat-mock-gateway`. */
 export const CLI_USAGE = `Usage: clawchat-mock-gateway --token <token> [options]
@@ -21,7 +22,8 @@ Options:
   --help                     show this text`
 
 function intArg(name: string, value: string | undefined): number | string {
-  if (value === undefined || !/^\d+$/.test(value)) return `${name} needs a whole number, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`
+  if (value === undefined || !/^\d+$/.test(value))
+    return `${name} needs a whole number, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`
   return Number(value)
 }
 
@@ -65,7 +67,10 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
       case '--failure': {
         const mode = next()
         if (mode !== 'none' && mode !== 'model-error' && mode !== 'cut-stream') {
-          return { kind: 'error', message: `--failure must be none, model-error or cut-stream, got ${JSON.stringify(mode ?? '')}` }
+          return {
+            kind: 'error',
+            message: `--failure must be none, model-error or cut-stream, got ${JSON.stringify(mode ?? '')}`,
+          }
         }
         options.failure = mode as MockFailure
         break
@@ -80,6 +85,10 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
   if (!token) return { kind: 'error', message: '--token is required (or set OPENCLAW_GATEWAY_TOKEN)' }
   return {
     kind: 'run',
-    options: { ...options, token, ...(verbose ? { log: (line: string) => process.stderr.write(`[mock-gateway] ${line}\n`) } : {}) },
+    options: {
+      ...options,
+      token,
+      ...(verbose ? { log: (line: string) => process.stderr.write(`[mock-gateway] ${line}\n`) } : {}),
+    },
   }
 }

@@ -120,5 +120,7 @@ export function verifyDeviceSignature(device: ConnectDevice, ctx: DeviceSignatur
   } catch {
     valid = false
   }
-  return valid ? { ok: true } : { ok: false, code: 'DEVICE_AUTH_SIGNATURE_INVALID', message: 'device signature invalid' }
+  return valid
+    ? { ok: true }
+    : { ok: false, code: 'DEVICE_AUTH_SIGNATURE_INVALID', message: 'device signature invalid' }
 }

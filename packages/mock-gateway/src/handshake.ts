@@ -68,7 +68,11 @@ function refuse(requestId: unknown, error: GatewayErrorShape, closeCode = 1008, 
 }
 
 function invalid(requestId: unknown, message: string, details?: unknown, closeCode = 1008): HandshakeRefusal {
-  return refuse(requestId, { code: ErrorCodes.INVALID_REQUEST, message, ...(details === undefined ? {} : { details }) }, closeCode)
+  return refuse(
+    requestId,
+    { code: ErrorCodes.INVALID_REQUEST, message, ...(details === undefined ? {} : { details }) },
+    closeCode,
+  )
 }
 
 function tokensEqual(a: string, b: string): boolean {
@@ -139,7 +143,8 @@ export function evaluateConnect(frame: unknown, socket: HandshakeSocket, ctx: Ha
   }
   if (isBrowserClient(client.id, client.mode)) {
     const origin = checkBrowserOrigin(socket.origin, socket.remoteAddress, ctx.allowedOrigins)
-    if (!origin.ok) return invalid(id, ORIGIN_NOT_ALLOWED, { code: 'CONTROL_UI_ORIGIN_NOT_ALLOWED', reason: origin.reason })
+    if (!origin.ok)
+      return invalid(id, ORIGIN_NOT_ALLOWED, { code: 'CONTROL_UI_ORIGIN_NOT_ALLOWED', reason: origin.reason })
   }
   if (requiresDeviceIdentity(client.id) && !params.device) {
     return invalid(id, 'control ui requires device identity (use HTTPS or localhost secure context)', {
@@ -167,7 +172,11 @@ export function evaluateConnect(frame: unknown, socket: HandshakeSocket, ctx: Ha
   }
   // Without a token a signed device is enough: loopback pairing is approved silently (GATEWAY.md).
   if (token === undefined && !params.device) {
-    return refuse(id, { code: ErrorCodes.NOT_PAIRED, message: 'device identity required', details: { code: 'DEVICE_IDENTITY_REQUIRED' } })
+    return refuse(id, {
+      code: ErrorCodes.NOT_PAIRED,
+      message: 'device identity required',
+      details: { code: 'DEVICE_IDENTITY_REQUIRED' },
+    })
   }
   const requested = params.scopes ?? []
   let deviceVerified = false

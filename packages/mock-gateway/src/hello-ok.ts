@@ -1,7 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { PROTOCOL_VERSION } from '@openclaw/gateway-protocol/version'
 import type { ConnectionIdentity } from './connection.js'
-import { APPLIED_CONFIG_HASH, GATEWAY_BUILD_ID, GATEWAY_VERSION, MAIN_AGENT_ID, STATE_DIR } from './fixtures/gateway-identity.js'
+import {
+  APPLIED_CONFIG_HASH,
+  GATEWAY_BUILD_ID,
+  GATEWAY_VERSION,
+  MAIN_AGENT_ID,
+  STATE_DIR,
+} from './fixtures/gateway-identity.js'
 import {
   ADVERTISED_CAPABILITIES,
   ADVERTISED_EVENTS,

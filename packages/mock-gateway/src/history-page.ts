@@ -76,7 +76,11 @@ function projectMessage(message: StoredMessage, maxChars: number): StoredMessage
   }
   if (truncated) {
     const meta = (copy.__openclaw ?? {}) as Record<string, unknown>
-    copy.__openclaw = { ...meta, truncated: true, reason: typeof meta.reason === 'string' ? meta.reason : 'display-cap' }
+    copy.__openclaw = {
+      ...meta,
+      truncated: true,
+      reason: typeof meta.reason === 'string' ? meta.reason : 'display-cap',
+    }
   }
   return copy
 }
@@ -85,7 +89,8 @@ function projectMessage(message: StoredMessage, maxChars: number): StoredMessage
 function oversizedPlaceholder(message: StoredMessage): StoredMessage {
   const meta = (message.__openclaw ?? {}) as Record<string, unknown>
   const kept: Record<string, unknown> = {}
-  for (const key of ['id', 'seq', 'idempotencyKey', 'transcriptPosition'] as const) if (meta[key] !== undefined) kept[key] = meta[key]
+  for (const key of ['id', 'seq', 'idempotencyKey', 'transcriptPosition'] as const)
+    if (meta[key] !== undefined) kept[key] = meta[key]
   return {
     role: typeof message.role === 'string' ? message.role : 'assistant',
     timestamp: typeof message.timestamp === 'number' ? message.timestamp : Date.now(),

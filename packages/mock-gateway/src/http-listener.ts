@@ -12,7 +12,10 @@ export class HttpListener {
   private readonly wss: WebSocketServer
   private refusing = false
 
-  constructor(maxPayload: number, private readonly onSocket: (ws: WebSocket, req: IncomingMessage) => void) {
+  constructor(
+    maxPayload: number,
+    private readonly onSocket: (ws: WebSocket, req: IncomingMessage) => void,
+  ) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false })
   }
 

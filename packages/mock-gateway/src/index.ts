@@ -11,16 +11,16 @@
  * await gateway.close()
  */
 export { startMockGateway } from './start-mock-gateway.js'
-export type {
-  MockGateway,
-  MockConnectionInfo,
-  MockConnectionCount,
-  MockRestartOptions,
-} from './start-mock-gateway.js'
+export type { MockGateway, MockConnectionInfo, MockConnectionCount, MockRestartOptions } from './start-mock-gateway.js'
 export type { MockGatewayOptions, MockFailure } from './options.js'
 export type { MockAgent, MockAgentContext, MockAgentReply } from './agent.js'
 export type { RecordedRequest } from './gateway-core.js'
 export type { AuthFailureDelay } from './auth-throttle.js'
 export { demoAgent, demoReply, echoAgent, chunkWords } from './demo-agent.js'
-export { canonicalSessionKey, MAIN_SESSION_KEY, MAX_SESSION_KEY_LENGTH, type CanonicalKeyResult } from './session-keys.js'
+export {
+  canonicalSessionKey,
+  MAIN_SESSION_KEY,
+  MAX_SESSION_KEY_LENGTH,
+  type CanonicalKeyResult,
+} from './session-keys.js'
 export { deviceAuthPayloadV3, deviceIdForPublicKey } from './device-signature.js'

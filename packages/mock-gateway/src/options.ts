@@ -133,12 +133,14 @@ export function resolveFailure(value: unknown, label = 'startMockGateway: option
     throw new TypeError(`${label}${what}`)
   }
   if (value === undefined || value === 'none' || value === null) return { kind: 'none' }
-  const kind = typeof value === 'string' ? value : typeof value === 'object' ? (value as { kind?: unknown }).kind : undefined
+  const kind =
+    typeof value === 'string' ? value : typeof value === 'object' ? (value as { kind?: unknown }).kind : undefined
   const obj = (typeof value === 'object' ? value : {}) as Record<string, unknown>
   const count = (field: string, fallback: number): number => {
     const v = obj[field]
     if (v === undefined) return fallback
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) refuse(`: "${field}" must be an integer of at least 1, got ${JSON.stringify(v)}`)
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+      refuse(`: "${field}" must be an integer of at least 1, got ${JSON.stringify(v)}`)
     return v as number
   }
   if (kind === 'model-error') {
@@ -158,7 +160,9 @@ export function resolveFailure(value: unknown, label = 'startMockGateway: option
   if (kind === 'cut-stream') {
     return { kind: 'cut-stream', cutAfterChunks: count('cutAfterChunks', 1), cuts: count('cuts', 1) }
   }
-  return refuse(` must be "none", "model-error", "cut-stream" or an object with that "kind", got ${JSON.stringify(value)}`)
+  return refuse(
+    ` must be "none", "model-error", "cut-stream" or an object with that "kind", got ${JSON.stringify(value)}`,
+  )
 }
 
 /**
@@ -171,8 +175,10 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   if (typeof o.token !== 'string' || o.token.trim() === '') fail('option "token" must be a non-empty string')
   const port = nonNegativeInt('port', o.port, 0)
   if (port > 65535) fail(`option "port" must be at most 65535, got ${port}`)
-  if (o.host !== undefined && (typeof o.host !== 'string' || o.host === '')) fail('option "host" must be a non-empty string')
-  if (o.agent !== undefined && typeof o.agent !== 'function') fail('option "agent" must be a function (message, context) => chunks')
+  if (o.host !== undefined && (typeof o.host !== 'string' || o.host === ''))
+    fail('option "host" must be a non-empty string')
+  if (o.agent !== undefined && typeof o.agent !== 'function')
+    fail('option "agent" must be a function (message, context) => chunks')
   if (
     o.allowedOrigins !== undefined &&
     (!Array.isArray(o.allowedOrigins) || !o.allowedOrigins.every((x) => typeof x === 'string' && x !== ''))
@@ -189,7 +195,8 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     const maxMs = nonNegativeInt('authFailureDelay.maxMs', d.maxMs, Math.max(5000, initialMs), initialMs)
     authFailureDelay = { initialMs, maxMs }
   }
-  if (o.strictHelloOk !== undefined && typeof o.strictHelloOk !== 'boolean') fail('option "strictHelloOk" must be a boolean')
+  if (o.strictHelloOk !== undefined && typeof o.strictHelloOk !== 'boolean')
+    fail('option "strictHelloOk" must be a boolean')
   if (o.log !== undefined && typeof o.log !== 'function') fail('option "log" must be a function (line) => void')
   return {
     token: o.token,

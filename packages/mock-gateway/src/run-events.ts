@@ -43,7 +43,13 @@ export function chatStatus(run: RunRef, seq: number, phase: RunPhase): Record<st
 }
 
 /** `chat` `state:"delta"`: `deltaText` is the new text, `message` everything so far. */
-export function chatDelta(run: RunRef, seq: number, deltaText: string, fullText: string, now: number): Record<string, unknown> {
+export function chatDelta(
+  run: RunRef,
+  seq: number,
+  deltaText: string,
+  fullText: string,
+  now: number,
+): Record<string, unknown> {
   return {
     runId: run.runId,
     sessionKey: run.sessionKey,
@@ -96,7 +102,12 @@ export function chatAborted(run: RunRef, seq: number, text: string, now: number)
 }
 
 /** The first `chat` error of a failed run: with `agentId`, the run's seq and `errorDetail`. */
-export function chatRunError(run: RunRef, seq: number, errorMessage: string, detail: ModelFailureDetail): Record<string, unknown> {
+export function chatRunError(
+  run: RunRef,
+  seq: number,
+  errorMessage: string,
+  detail: ModelFailureDetail,
+): Record<string, unknown> {
   return {
     runId: run.runId,
     sessionKey: run.sessionKey,
@@ -120,7 +131,12 @@ export function chatReplyError(run: RunRef, errorMessage: string): Record<string
 }
 
 /** `agent` `run_status` (a phase, or `retrying` with its counters). */
-export function agentRunStatus(run: RunRef, seq: number, data: Record<string, unknown>, now: number): Record<string, unknown> {
+export function agentRunStatus(
+  run: RunRef,
+  seq: number,
+  data: Record<string, unknown>,
+  now: number,
+): Record<string, unknown> {
   return {
     runId: run.runId,
     stream: 'run_status',
@@ -134,7 +150,13 @@ export function agentRunStatus(run: RunRef, seq: number, data: Record<string, un
 }
 
 /** `agent` `run_status` `retrying`, as before a retried model call. */
-export function agentRetrying(run: RunRef, seq: number, retryAttempt: number, delayMs: number, now: number): Record<string, unknown> {
+export function agentRetrying(
+  run: RunRef,
+  seq: number,
+  retryAttempt: number,
+  delayMs: number,
+  now: number,
+): Record<string, unknown> {
   return {
     runId: run.runId,
     sessionKey: run.sessionKey,
@@ -157,7 +179,12 @@ export function agentRetrying(run: RunRef, seq: number, retryAttempt: number, de
 }
 
 /** `agent` `lifecycle` with the session id, for `start`, `model` (with a provider), `finishing`, `end`(cancelled). */
-export function agentLifecycle(run: RunRef, seq: number, data: Record<string, unknown>, now: number): Record<string, unknown> {
+export function agentLifecycle(
+  run: RunRef,
+  seq: number,
+  data: Record<string, unknown>,
+  now: number,
+): Record<string, unknown> {
   return {
     runId: run.runId,
     sessionKey: run.sessionKey,
@@ -188,7 +215,12 @@ export function agentModelReleased(run: RunRef, seq: number, now: number): Recor
 }
 
 /** `agent` `lifecycle` in the trailing key order (`end`, `fallback_step`, `error`). */
-export function agentLifecycleTail(run: RunRef, seq: number, data: Record<string, unknown>, now: number): Record<string, unknown> {
+export function agentLifecycleTail(
+  run: RunRef,
+  seq: number,
+  data: Record<string, unknown>,
+  now: number,
+): Record<string, unknown> {
   return {
     runId: run.runId,
     sessionKey: run.sessionKey,
@@ -203,7 +235,12 @@ export function agentLifecycleTail(run: RunRef, seq: number, data: Record<string
 }
 
 /** `agent` `assistant` `{text, delta, itemId}` (or the `replace:true` reset). */
-export function agentAssistant(run: RunRef, seq: number, data: Record<string, unknown>, now: number): Record<string, unknown> {
+export function agentAssistant(
+  run: RunRef,
+  seq: number,
+  data: Record<string, unknown>,
+  now: number,
+): Record<string, unknown> {
   return {
     runId: run.runId,
     stream: 'assistant',
@@ -256,7 +293,11 @@ export function endData(run: RunRef, text: string, startedAt: number, now: numbe
 }
 
 /** The `data` of `lifecycle` `finishing` after a failed model call. */
-export function failedFinishingData(errorMessage: string, detail: ModelFailureDetail, now: number): Record<string, unknown> {
+export function failedFinishingData(
+  errorMessage: string,
+  detail: ModelFailureDetail,
+  now: number,
+): Record<string, unknown> {
   return {
     phase: 'finishing',
     error: errorMessage,
@@ -281,7 +322,12 @@ export function fallbackStepData(detail: ModelFailureDetail, failureDetail: stri
 }
 
 /** The `data` of the terminal `lifecycle` `error` of a failed run. */
-export function errorData(errorMessage: string, detail: ModelFailureDetail, startedAt: number, now: number): Record<string, unknown> {
+export function errorData(
+  errorMessage: string,
+  detail: ModelFailureDetail,
+  startedAt: number,
+  now: number,
+): Record<string, unknown> {
   return {
     aborted: false,
     livenessState: 'blocked',

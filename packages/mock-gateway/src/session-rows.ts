@@ -206,7 +206,10 @@ export function buildEmptySessionInfo(key: string, now = Date.now()): Record<str
  * The row fields `sessions.changed` and `session.message` repeat flattened at the top level of their
  * payload (MORE-BEHAVIOURS Q1, the full `session.message` frame).
  */
-function flattenedRowFields(s: SessionRecord, opts: { placement?: boolean; message?: boolean } = {}): Record<string, unknown> {
+function flattenedRowFields(
+  s: SessionRecord,
+  opts: { placement?: boolean; message?: boolean } = {},
+): Record<string, unknown> {
   const f: Record<string, unknown> = {
     updatedAt: s.updatedAt,
     sessionId: s.sessionId,
@@ -302,7 +305,11 @@ export type SessionsChangedCause =
   | { phase: 'start' | 'model' | 'end'; runId: string }
 
 /** A `sessions.changed` payload: `{sessionKey, agentId, reason|phase+runId, ts, session, …flattened row}`. */
-export function buildSessionsChangedPayload(s: SessionRecord, cause: SessionsChangedCause, now = Date.now()): Record<string, unknown> {
+export function buildSessionsChangedPayload(
+  s: SessionRecord,
+  cause: SessionsChangedCause,
+  now = Date.now(),
+): Record<string, unknown> {
   const head: Record<string, unknown> = { sessionKey: s.key, agentId: MAIN_AGENT_ID, ...cause }
   if ('reason' in cause && cause.reason === 'participants') {
     head.label = null
@@ -315,7 +322,11 @@ export function buildSessionsChangedPayload(s: SessionRecord, cause: SessionsCha
 }
 
 /** A `session.message` payload: `{sessionKey, agentId, message, messageId, messageSeq, session, …flattened row}`. */
-export function buildSessionMessagePayload(s: SessionRecord, message: Record<string, unknown>, now = Date.now()): Record<string, unknown> {
+export function buildSessionMessagePayload(
+  s: SessionRecord,
+  message: Record<string, unknown>,
+  now = Date.now(),
+): Record<string, unknown> {
   const meta = (message.__openclaw ?? {}) as { id?: unknown; seq?: unknown }
   return {
     sessionKey: s.key,

@@ -150,7 +150,11 @@ export class SessionStore {
    * key: a key sent again after the dedupe cache forgot it (a restart) runs again, but its message is
    * not stored twice (measured: e2e/real-gateway/shutdown-probe.test.ts, one user row, two replies).
    */
-  appendUserMessage(session: SessionRecord, p: { text: string; runId: string; sender: SenderInfo; contextFree?: boolean }, now = Date.now()): StoredMessage {
+  appendUserMessage(
+    session: SessionRecord,
+    p: { text: string; runId: string; sender: SenderInfo; contextFree?: boolean },
+    now = Date.now(),
+  ): StoredMessage {
     const idempotencyKey = `${p.runId}:user`
     const stored = session.messages.find((m) => m.role === 'user' && m.idempotencyKey === idempotencyKey)
     if (stored) return stored
@@ -166,7 +170,14 @@ export class SessionStore {
       seq: ++session.messageSeq,
     }
     if (p.sender.device) meta.senderProfileAvatarUrl = `/api/users/${OWNER_PROFILE_ID}/avatar?v=${session.createdAt}`
-    const message: StoredMessage = { role: 'user', content: p.text, timestamp: now, idempotencyKey, ...(p.contextFree ? { excludeFromContext: true } : {}), __openclaw: meta }
+    const message: StoredMessage = {
+      role: 'user',
+      content: p.text,
+      timestamp: now,
+      idempotencyKey,
+      ...(p.contextFree ? { excludeFromContext: true } : {}),
+      __openclaw: meta,
+    }
     session.messages.push(message)
     session.lastMessagePreview = p.text.slice(0, 120)
     session.updatedAt = now

@@ -118,7 +118,9 @@ type Phase = 'up' | 'stopping' | 'closed' | 'crashed'
 
 function nonNegative(name: string, ms: unknown): number {
   if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0) {
-    throw new TypeError(`MockGateway.${name}: expected a non-negative integer of milliseconds, got ${JSON.stringify(ms)}`)
+    throw new TypeError(
+      `MockGateway.${name}: expected a non-negative integer of milliseconds, got ${JSON.stringify(ms)}`,
+    )
   }
   return ms
 }
@@ -195,7 +197,10 @@ class MockGatewayServer implements MockGateway {
     this.core.endpoint = { host: this.host, port: this.boundPort }
     this.core.readyAt = Date.now() + this.core.options.startupMs
     this.phase = 'up'
-    this.tickTimer = setInterval(() => this.core.broadcastEvent('tick', { ts: Date.now() }), this.core.options.tickIntervalMs)
+    this.tickTimer = setInterval(
+      () => this.core.broadcastEvent('tick', { ts: Date.now() }),
+      this.core.options.tickIntervalMs,
+    )
     this.tickTimer.unref()
     this.core.log(`mock gateway listening on ${this.url}`)
   }
@@ -307,9 +312,7 @@ class MockGatewayServer implements MockGateway {
     return [...this.core.connections].map((c) => ({
       id: c.id,
       authenticated: c.isConnected,
-      ...(c.identity
-        ? { clientId: c.identity.clientId, clientMode: c.identity.clientMode }
-        : {}),
+      ...(c.identity ? { clientId: c.identity.clientId, clientMode: c.identity.clientMode } : {}),
       scopes: [...c.scopes],
       ...(c.identity?.deviceId ? { deviceId: c.identity.deviceId } : {}),
       remoteAddress: c.remoteAddress,
@@ -335,7 +338,8 @@ class MockGatewayServer implements MockGateway {
   }
 
   emitEvent(event: string, payload: unknown): void {
-    if (typeof event !== 'string' || event === '') throw new TypeError('MockGateway.emitEvent: event must be a non-empty string')
+    if (typeof event !== 'string' || event === '')
+      throw new TypeError('MockGateway.emitEvent: event must be a non-empty string')
     this.core.broadcastEvent(event, payload)
   }
 }

@@ -52,13 +52,22 @@ export function textCommandReply(name: string, facts: { sessionKey: string; clie
 
 /** The fields a command's reply message carries besides its text (recorded, in order). */
 export function commandReplyMessage(name: string, text: string, runId: string, now: number): Record<string, unknown> {
-  const contextFree = CONTEXT_FREE_COMMANDS.includes(name) ? { excludeFromContext: true, __openclaw: { contextFreeCommand: true } } : {}
+  const contextFree = CONTEXT_FREE_COMMANDS.includes(name)
+    ? { excludeFromContext: true, __openclaw: { contextFreeCommand: true } }
+    : {}
   return {
     role: 'assistant',
     content: [{ type: 'text', text }],
     timestamp: now,
     stopReason: 'stop',
-    usage: { input: 0, output: 0, totalTokens: 0, cacheRead: 0, cacheWrite: 0, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 } },
+    usage: {
+      input: 0,
+      output: 0,
+      totalTokens: 0,
+      cacheRead: 0,
+      cacheWrite: 0,
+      cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 },
+    },
     api: 'openai-responses',
     provider: 'openclaw',
     model: 'gateway-injected',
@@ -68,6 +77,10 @@ export function commandReplyMessage(name: string, text: string, runId: string, n
 }
 
 /** The one `chat` event of a command run: `final`, payload `seq` 1, no `agentId` (recorded). */
-export function commandFinal(runId: string, sessionKey: string, message: Record<string, unknown>): Record<string, unknown> {
+export function commandFinal(
+  runId: string,
+  sessionKey: string,
+  message: Record<string, unknown>,
+): Record<string, unknown> {
   return { runId, sessionKey, seq: 1, state: 'final', message }
 }

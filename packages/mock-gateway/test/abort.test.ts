@@ -12,12 +12,16 @@ afterEach(() => h.cleanup())
 const q3 = loadTxt('transcripts-sessions/q3-abort.txt')
 const REF_RUN = '91f8a6ef-4645-4088-8423-aa8d28ee85fc'
 const refEvents = runEvents(received(q3, 'A'), REF_RUN)
-const slowChunks = () => Array.from({ length: 20 }, (_, i) => `${i === 0 ? '' : ' '}chunk${String(i + 1).padStart(2, '0')}`)
+const slowChunks = () =>
+  Array.from({ length: 20 }, (_, i) => `${i === 0 ? '' : ' '}chunk${String(i + 1).padStart(2, '0')}`)
 const KEY = 'clawchat:q3:main'
 
 async function startSlowRun(c: RawClient, runId: string): Promise<void> {
   await c.request('chat.send', { sessionKey: KEY, message: '[[SLOW]]', idempotencyKey: runId })
-  await c.event('chat', (p) => p.runId === runId && p.state === 'delta' && p.message.content[0].text.endsWith('chunk03'))
+  await c.event(
+    'chat',
+    (p) => p.runId === runId && p.state === 'delta' && p.message.content[0].text.endsWith('chunk03'),
+  )
 }
 
 describe('chat.abort', () => {
@@ -35,7 +39,11 @@ describe('chat.abort', () => {
     events.forEach((e, i) => expectSameShape(e, refEvents[i]))
     expect(seqPattern(events)).toBe(seqPattern(refEvents))
     const aborted = events.find((e) => kind(e) === 'chat:aborted').payload
-    expect(aborted).toMatchObject({ state: 'aborted', stopReason: 'rpc', message: { content: [{ text: 'chunk01 chunk02 chunk03' }] } })
+    expect(aborted).toMatchObject({
+      state: 'aborted',
+      stopReason: 'rpc',
+      message: { content: [{ text: 'chunk01 chunk02 chunk03' }] },
+    })
     expect(events.some((e) => kind(e) === 'chat:final')).toBe(false)
     // The aborted event precedes the response, as recorded; B sees it too.
     expect(a.frames.indexOf(events.find((e) => kind(e) === 'chat:aborted'))).toBeLessThan(a.frames.indexOf(res))
@@ -103,7 +111,9 @@ describe('chat.abort', () => {
     const gw = await h.gateway({ agent: slowChunks, chunkDelayMs: 60 })
     const a = await h.connected(gw)
     await startSlowRun(a, 'run-other-key')
-    expect((await a.request('chat.abort', { sessionKey: 'clawchat:other:main', runId: 'run-other-key' })).payload).toEqual({
+    expect(
+      (await a.request('chat.abort', { sessionKey: 'clawchat:other:main', runId: 'run-other-key' })).payload,
+    ).toEqual({
       ok: true,
       aborted: true,
       runIds: ['run-other-key'],

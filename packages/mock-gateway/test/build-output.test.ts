@@ -15,7 +15,8 @@ afterEach(async () => {
 
 describe('built package (run `pnpm build` first; the test command does)', () => {
   it('ships ESM, CJS, type declarations and the bin', () => {
-    for (const f of ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', 'cli.js']) expect(existsSync(dist(f)), f).toBe(true)
+    for (const f of ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', 'cli.js'])
+      expect(existsSync(dist(f)), f).toBe(true)
     const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8'))
     expect(pkg.bin).toEqual({ 'clawchat-mock-gateway': './dist/cli.js' })
     expect(readFileSync(dist('cli.js'), 'utf8').startsWith('#!/usr/bin/env node')).toBe(true)
@@ -35,7 +36,11 @@ describe('built package (run `pnpm build` first; the test command does)', () => 
   })
 
   it('the bin prints its URL and exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, [dist('cli.js'), '--host', '127.0.0.1', '--port', '0', '--token', 'bin-token'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(
+      process.execPath,
+      [dist('cli.js'), '--host', '127.0.0.1', '--port', '0', '--token', 'bin-token'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
     cleanups.push(() => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
     })

@@ -64,7 +64,10 @@ describe('chat.send and the run it starts', () => {
     expect(deltas.map((d) => d.message.content[0].text)).toEqual(['Hello', 'Hello from', 'Hello from fake model'])
     const final = events.find((e) => kind(e) === 'chat:final').payload
     expect(final.stopReason).toBe('stop')
-    expect(final.message).toMatchObject({ role: 'assistant', content: [{ type: 'text', text: 'Hello from fake model' }] })
+    expect(final.message).toMatchObject({
+      role: 'assistant',
+      content: [{ type: 'text', text: 'Hello from fake model' }],
+    })
     const refFinal = refRunEvents.find((e) => kind(e) === 'chat:final').payload
     expect(final.message.content).toEqual(refFinal.message.content)
   })
@@ -83,7 +86,10 @@ describe('chat.send and the run it starts', () => {
     const { events } = await runOnce(c, 'run-schema-1')
     events.forEach((e, i) => {
       if (e.event === 'chat') expect(officialErrors('ChatEventSchema', e.payload)).toEqual([])
-      else expect(officialErrors('AgentEventSchema', e.payload)).toEqual(officialErrors('AgentEventSchema', refRunEvents[i].payload))
+      else
+        expect(officialErrors('AgentEventSchema', e.payload)).toEqual(
+          officialErrors('AgentEventSchema', refRunEvents[i].payload),
+        )
     })
   })
 

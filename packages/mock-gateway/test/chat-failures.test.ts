@@ -15,8 +15,14 @@ import { expectSameShape } from './helpers/shape.js'
 const h = new Harness()
 afterEach(() => h.cleanup())
 
-const err400 = runEvents(received(loadTxt('transcripts-more/q2-failures-ERR400.txt'), 'A'), 'dec55542-47b9-42ba-9c5b-df68eac9e615')
-const cut = runEvents(received(loadTxt('transcripts-more/q2-failures-CUT_OK_CUTEND_OK.txt'), 'A'), 'c099530f-9af5-4516-bc97-d5a6b5308e3d')
+const err400 = runEvents(
+  received(loadTxt('transcripts-more/q2-failures-ERR400.txt'), 'A'),
+  'dec55542-47b9-42ba-9c5b-df68eac9e615',
+)
+const cut = runEvents(
+  received(loadTxt('transcripts-more/q2-failures-CUT_OK_CUTEND_OK.txt'), 'A'),
+  'c099530f-9af5-4516-bc97-d5a6b5308e3d',
+)
 
 async function send(c: RawClient, runId: string, message = 'hello', sessionKey = 'clawchat:fail:main') {
   const ack = await c.request('chat.send', { sessionKey, message, idempotencyKey: runId })
@@ -45,7 +51,8 @@ describe('model error', () => {
     expect(second.seq).toBe(1)
     expect(second.agentId).toBeUndefined()
     expect(first.seq).toBe(events.find((e) => kind(e) === 'agent:lifecycle:error').payload.seq)
-    for (const e of events.filter((x) => x.event === 'chat')) expect(officialErrors('ChatEventSchema', e.payload)).toEqual([])
+    for (const e of events.filter((x) => x.event === 'chat'))
+      expect(officialErrors('ChatEventSchema', e.payload)).toEqual([])
     expect(events.some((e) => kind(e) === 'chat:final' || kind(e) === 'chat:delta')).toBe(false)
   })
 
@@ -99,21 +106,28 @@ describe('cut stream retried', () => {
     await c.event('chat', (p) => p.runId === 'run-cut-1' && p.state === 'final')
     const events = runEvents(c.frames, 'run-cut-1')
     // The recorded run up to the first delta of the retried stream (it then kept failing; ours succeeds).
-    const firstRetryDelta = cut.findIndex((e, i) => i > cut.findIndex((x) => kind(x) === 'chat:delta:replace') && kind(e) === 'chat:delta')
+    const firstRetryDelta = cut.findIndex(
+      (e, i) => i > cut.findIndex((x) => kind(x) === 'chat:delta:replace') && kind(e) === 'chat:delta',
+    )
     const refPrefix = cut.slice(0, firstRetryDelta + 1)
     expect(events.slice(0, refPrefix.length).map(kind)).toEqual(refPrefix.map(kind))
     events.slice(0, refPrefix.length).forEach((e, i) => expectSameShape(e, refPrefix[i]))
     expect(seqPattern(events.slice(0, refPrefix.length))).toBe(seqPattern(refPrefix))
     const replace = events.find((e) => kind(e) === 'chat:delta:replace').payload
     expect(replace).toMatchObject({ deltaText: '', replace: true, message: { content: [{ type: 'text', text: '' }] } })
-    const texts = events.filter((e) => e.event === 'chat' && e.payload.state === 'delta').map((e) => e.payload.message.content[0].text)
+    const texts = events
+      .filter((e) => e.event === 'chat' && e.payload.state === 'delta')
+      .map((e) => e.payload.message.content[0].text)
     expect(texts).toEqual(['partial-before-cut', '', 'partial-before-cut', 'partial-before-cut and the rest'])
     const final = events.find((e) => kind(e) === 'chat:final').payload
     expect(final.message.content[0].text).toBe('partial-before-cut and the rest')
   })
 
   it('can cut several times', async () => {
-    const gw = await h.gateway({ agent: () => ['a', 'b', 'c'], failure: { kind: 'cut-stream', cutAfterChunks: 2, cuts: 2 } })
+    const gw = await h.gateway({
+      agent: () => ['a', 'b', 'c'],
+      failure: { kind: 'cut-stream', cutAfterChunks: 2, cuts: 2 },
+    })
     const c = await h.connected(gw)
     await send(c, 'run-cut-2')
     const final = await c.event('chat', (p) => p.runId === 'run-cut-2' && p.state === 'final')

@@ -34,18 +34,42 @@ function fakeHost(argv: string[], env: Record<string, string> = {}) {
 
 describe('parseCliArgs', () => {
   it('reads the options and defaults the port to 18789', () => {
-    const cmd = parseCliArgs(['--token', 'T', '--tick-interval-ms', '500', '--allowed-origin', 'https://a.example', '--failure', 'model-error'])
+    const cmd = parseCliArgs([
+      '--token',
+      'T',
+      '--tick-interval-ms',
+      '500',
+      '--allowed-origin',
+      'https://a.example',
+      '--failure',
+      'model-error',
+    ])
     expect(cmd).toMatchObject({
       kind: 'run',
-      options: { token: 'T', port: 18789, tickIntervalMs: 500, allowedOrigins: ['https://a.example'], failure: 'model-error' },
+      options: {
+        token: 'T',
+        port: 18789,
+        tickIntervalMs: 500,
+        allowedOrigins: ['https://a.example'],
+        failure: 'model-error',
+      },
     })
   })
 
   it('takes the token from OPENCLAW_GATEWAY_TOKEN, and explains what is missing or wrong', () => {
-    expect(parseCliArgs(['--port', '0'], { OPENCLAW_GATEWAY_TOKEN: 'E' })).toMatchObject({ kind: 'run', options: { token: 'E', port: 0 } })
+    expect(parseCliArgs(['--port', '0'], { OPENCLAW_GATEWAY_TOKEN: 'E' })).toMatchObject({
+      kind: 'run',
+      options: { token: 'E', port: 0 },
+    })
     expect(parseCliArgs([])).toEqual({ kind: 'error', message: '--token is required (or set OPENCLAW_GATEWAY_TOKEN)' })
-    expect(parseCliArgs(['--token', 'T', '--port', 'x'])).toMatchObject({ kind: 'error', message: expect.stringContaining('--port needs a whole number') })
-    expect(parseCliArgs(['--token', 'T', '--nope'])).toMatchObject({ kind: 'error', message: expect.stringContaining('unknown argument "--nope"') })
+    expect(parseCliArgs(['--token', 'T', '--port', 'x'])).toMatchObject({
+      kind: 'error',
+      message: expect.stringContaining('--port needs a whole number'),
+    })
+    expect(parseCliArgs(['--token', 'T', '--nope'])).toMatchObject({
+      kind: 'error',
+      message: expect.stringContaining('unknown argument "--nope"'),
+    })
     expect(parseCliArgs(['--help'])).toEqual({ kind: 'help' })
   })
 })

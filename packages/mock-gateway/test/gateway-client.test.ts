@@ -18,7 +18,13 @@ interface Recorder {
 
 function officialClient(
   gw: MockGateway,
-  opts: { token?: string; clientName?: 'gateway-client' | 'test'; mode?: 'backend' | 'test'; scopes?: string[]; device?: TestDevice } = {},
+  opts: {
+    token?: string
+    clientName?: 'gateway-client' | 'test'
+    mode?: 'backend' | 'test'
+    scopes?: string[]
+    device?: TestDevice
+  } = {},
 ): Recorder {
   const events: any[] = []
   const closes: Array<{ code: number; reason: string }> = []
@@ -33,7 +39,13 @@ function officialClient(
     clientVersion: '0.1.0',
     platform: 'linux',
     scopes: opts.scopes ?? ['operator.read', 'operator.write', 'operator.admin'],
-    deviceIdentity: opts.device ? { deviceId: opts.device.deviceId, publicKeyPem: opts.device.publicKeyPem, privateKeyPem: opts.device.privateKeyPem } : null,
+    deviceIdentity: opts.device
+      ? {
+          deviceId: opts.device.deviceId,
+          publicKeyPem: opts.device.publicKeyPem,
+          privateKeyPem: opts.device.privateKeyPem,
+        }
+      : null,
     hostDeps: deviceHostDeps,
     requestTimeoutMs: 5000,
     onHelloOk: (h) => resolveHello(h),
@@ -58,7 +70,11 @@ describe('@openclaw/gateway-client GatewayClient', () => {
     await until(() => r.events.some((e) => e.event === 'chat' && e.payload.state === 'final'), 5000, 'the final event')
     const chat = r.events.filter((e) => e.event === 'chat' && e.payload.runId === 'gc-run-1').map((e) => e.payload)
     expect(chat.filter((p) => p.state === 'delta').map((p) => p.deltaText)).toEqual(['Hello', ' from', ' the mock'])
-    expect(chat.at(-1)).toMatchObject({ state: 'final', stopReason: 'stop', message: { content: [{ text: 'Hello from the mock' }] } })
+    expect(chat.at(-1)).toMatchObject({
+      state: 'final',
+      stopReason: 'stop',
+      message: { content: [{ text: 'Hello from the mock' }] },
+    })
     const history = await r.client.request<{ messages: unknown[] }>('chat.history', { sessionKey: 'main' })
     expect(history.messages).toHaveLength(2)
   })
@@ -69,13 +85,21 @@ describe('@openclaw/gateway-client GatewayClient', () => {
     await r.hello
     const err = await r.client.request('sessions.reset', { key: 'main' }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(GatewayClientRequestError)
-    expect(err).toMatchObject({ gatewayCode: 'FORBIDDEN', details: { code: 'MISSING_SCOPE', missingScope: 'operator.admin' } })
+    expect(err).toMatchObject({
+      gatewayCode: 'FORBIDDEN',
+      details: { code: 'MISSING_SCOPE', missingScope: 'operator.admin' },
+    })
   })
 
   it('signs a device identity the mock accepts (test/test keeps its scopes)', async () => {
     const gw = await h.gateway()
     const device = makeDevice()
-    const r = officialClient(gw, { clientName: 'test', mode: 'test', scopes: ['operator.read', 'operator.write'], device })
+    const r = officialClient(gw, {
+      clientName: 'test',
+      mode: 'test',
+      scopes: ['operator.read', 'operator.write'],
+      device,
+    })
     const hello = await r.hello
     expect(hello.auth.scopes).toEqual(['operator.read', 'operator.write'])
     expect(typeof hello.auth.deviceToken).toBe('string')

@@ -15,7 +15,12 @@ afterEach(() => h.cleanup())
 function recorded(file: string) {
   const lines = loadJsonl(`transcripts/${file}`)
   const frames = received(lines)
-  return { challenge: frames[0], response: frames.find((f) => f.type === 'res'), close: recordedClose(lines), sent: lines.filter((l) => l.dir === '>>') }
+  return {
+    challenge: frames[0],
+    response: frames.find((f) => f.type === 'res'),
+    close: recordedClose(lines),
+    sent: lines.filter((l) => l.dir === '>>'),
+  }
 }
 
 /** Sends what the recorded client sent (token replaced by ours unless it was the wrong one) and collects the outcome. */
@@ -26,7 +31,8 @@ async function replay(file: string, opts: { keepToken?: boolean } = {}) {
   await c.challenge()
   for (const line of ref.sent) {
     const frame = structuredClone(line.frame)
-    if (typeof frame === 'object' && frame.params?.auth?.token === 'secret123' && !opts.keepToken) frame.params.auth.token = TOKEN
+    if (typeof frame === 'object' && frame.params?.auth?.token === 'secret123' && !opts.keepToken)
+      frame.params.auth.token = TOKEN
     c.send(frame)
   }
   const close = await c.closed
@@ -111,8 +117,14 @@ describe('errors and closes (GATEWAY.md table)', () => {
     const gw = await h.gateway()
     const c = await h.client(gw)
     const res = await c.connect(connectParams({ token: TOKEN, extra: { bogus: true } }))
-    expect(res.error).toEqual({ code: 'INVALID_REQUEST', message: "invalid connect params: at root: unexpected property 'bogus'" })
-    expect(await c.closed).toEqual({ code: 1008, reason: "invalid connect params: at root: unexpected property 'bogus'" })
+    expect(res.error).toEqual({
+      code: 'INVALID_REQUEST',
+      message: "invalid connect params: at root: unexpected property 'bogus'",
+    })
+    expect(await c.closed).toEqual({
+      code: 1008,
+      reason: "invalid connect params: at root: unexpected property 'bogus'",
+    })
   })
 
   it('no token and no device: NOT_PAIRED "device identity required", close 1008', async () => {

@@ -19,7 +19,13 @@ function recordedHello(file: string) {
 async function connectWithDevice(
   c: RawClient,
   device: TestDevice,
-  p: { clientId: string; mode: string; scopes?: string[]; token?: string | null; tamper?: (d: Record<string, unknown>) => void },
+  p: {
+    clientId: string
+    mode: string
+    scopes?: string[]
+    token?: string | null
+    tamper?: (d: Record<string, unknown>) => void
+  },
 ) {
   const challenge = await c.challenge()
   const scopes = p.scopes ?? RW
@@ -33,7 +39,11 @@ async function connectWithDevice(
     ...(token !== undefined ? { token } : {}),
   })
   p.tamper?.(dev)
-  return c.request('connect', connectParams({ token: token ?? null, clientId: p.clientId, mode: p.mode, scopes, device: dev }), '1')
+  return c.request(
+    'connect',
+    connectParams({ token: token ?? null, clientId: p.clientId, mode: p.mode, scopes, device: dev }),
+    '1',
+  )
 }
 
 describe('token-only clients from loopback', () => {
@@ -88,19 +98,22 @@ describe('browser clients (webchat, webchat-ui, openclaw-control-ui)', () => {
     expect(await c.closed).toEqual(recordedClose(lines))
   })
 
-  it.each(['webchat', 'webchat-ui'])('%s token-only with a loopback Origin: accepted with scopes [] (then FORBIDDEN)', async (clientId) => {
-    const ref = recordedHello('matrix-origin-webchat-0.jsonl')
-    const gw = await h.gateway()
-    const c = await h.client(gw, { origin: 'http://127.0.0.1:36006' })
-    const res = await c.connect(connectParams({ token: TOKEN, clientId, mode: 'webchat' }))
-    expect(res.payload.auth.scopes).toEqual([])
-    expectSameShape(res.payload.snapshot, ref.payload.snapshot, { ignore: ['$.health'] })
-    expect(res.payload.snapshot.presence).toEqual([])
-    const list = await c.request('sessions.list', {})
-    expect(list.error).toMatchObject({ code: 'FORBIDDEN', message: 'missing scope: operator.read' })
-    const send = await c.request('chat.send', { sessionKey: 'main', message: 'hi', idempotencyKey: 'k1' })
-    expect(send.error).toMatchObject({ code: 'FORBIDDEN', message: 'missing scope: operator.write' })
-  })
+  it.each(['webchat', 'webchat-ui'])(
+    '%s token-only with a loopback Origin: accepted with scopes [] (then FORBIDDEN)',
+    async (clientId) => {
+      const ref = recordedHello('matrix-origin-webchat-0.jsonl')
+      const gw = await h.gateway()
+      const c = await h.client(gw, { origin: 'http://127.0.0.1:36006' })
+      const res = await c.connect(connectParams({ token: TOKEN, clientId, mode: 'webchat' }))
+      expect(res.payload.auth.scopes).toEqual([])
+      expectSameShape(res.payload.snapshot, ref.payload.snapshot, { ignore: ['$.health'] })
+      expect(res.payload.snapshot.presence).toEqual([])
+      const list = await c.request('sessions.list', {})
+      expect(list.error).toMatchObject({ code: 'FORBIDDEN', message: 'missing scope: operator.read' })
+      const send = await c.request('chat.send', { sessionKey: 'main', message: 'hi', idempotencyKey: 'k1' })
+      expect(send.error).toMatchObject({ code: 'FORBIDDEN', message: 'missing scope: operator.write' })
+    },
+  )
 
   it('a localhost Origin counts as loopback too', async () => {
     const gw = await h.gateway()
@@ -125,7 +138,8 @@ describe('browser clients (webchat, webchat-ui, openclaw-control-ui)', () => {
     const res = await connectWithDevice(c, makeDevice(), { clientId: 'webchat-ui', mode: 'webchat' })
     expect(res.error).toEqual({
       code: 'INVALID_REQUEST',
-      message: 'origin not allowed (open the Control UI from the gateway host or allow it in gateway.controlUi.allowedOrigins)',
+      message:
+        'origin not allowed (open the Control UI from the gateway host or allow it in gateway.controlUi.allowedOrigins)',
       details: { code: 'CONTROL_UI_ORIGIN_NOT_ALLOWED', reason: 'origin not allowed' },
     })
     expect((await c.closed).code).toBe(1008)
@@ -135,7 +149,10 @@ describe('browser clients (webchat, webchat-ui, openclaw-control-ui)', () => {
     const ok = await connectWithDevice(d, makeDevice(), { clientId: 'webchat-ui', mode: 'webchat' })
     expect(ok.payload.auth.scopes).toEqual(RW)
     const tokenOnly = await h.client(allowing, { origin: 'https://clawchat.example.com' })
-    expect((await tokenOnly.connect(connectParams({ token: TOKEN, clientId: 'webchat', mode: 'webchat' }))).payload.auth.scopes).toEqual([])
+    expect(
+      (await tokenOnly.connect(connectParams({ token: TOKEN, clientId: 'webchat', mode: 'webchat' }))).payload.auth
+        .scopes,
+    ).toEqual([])
   })
 
   it.each([
@@ -155,7 +172,9 @@ describe('browser clients (webchat, webchat-ui, openclaw-control-ui)', () => {
 describe('signed device identity', () => {
   it('test/test with a valid device keeps its scopes, gets a deviceToken and a presence event', async () => {
     const ref = recordedHello('matrix-device-test-test.jsonl')
-    const refPresence = received(loadJsonl('transcripts/matrix-device-test-test.jsonl')).find((f) => f.event === 'presence')
+    const refPresence = received(loadJsonl('transcripts/matrix-device-test-test.jsonl')).find(
+      (f) => f.event === 'presence',
+    )
     const gw = await h.gateway()
     const c = await h.client(gw)
     const device = makeDevice()
@@ -185,10 +204,22 @@ describe('signed device identity', () => {
   })
 
   it.each([
-    ['a bad signature', (d: Record<string, unknown>) => (d.signature = Buffer.alloc(64, 1).toString('base64url')), 'DEVICE_AUTH_SIGNATURE_INVALID'],
-    ['a device id that is not the key hash', (d: Record<string, unknown>) => (d.id = 'a'.repeat(64)), 'DEVICE_AUTH_DEVICE_ID_MISMATCH'],
+    [
+      'a bad signature',
+      (d: Record<string, unknown>) => (d.signature = Buffer.alloc(64, 1).toString('base64url')),
+      'DEVICE_AUTH_SIGNATURE_INVALID',
+    ],
+    [
+      'a device id that is not the key hash',
+      (d: Record<string, unknown>) => (d.id = 'a'.repeat(64)),
+      'DEVICE_AUTH_DEVICE_ID_MISMATCH',
+    ],
     ['another nonce', (d: Record<string, unknown>) => (d.nonce = 'not-the-challenge'), 'DEVICE_AUTH_NONCE_MISMATCH'],
-    ['a public key of the wrong size', (d: Record<string, unknown>) => (d.publicKey = 'AAAA'), 'DEVICE_AUTH_PUBLIC_KEY_INVALID'],
+    [
+      'a public key of the wrong size',
+      (d: Record<string, unknown>) => (d.publicKey = 'AAAA'),
+      'DEVICE_AUTH_PUBLIC_KEY_INVALID',
+    ],
   ])('is refused with %s (close 1008)', async (_what, tamper, code) => {
     const gw = await h.gateway()
     const c = await h.client(gw)
@@ -204,8 +235,18 @@ describe('signed device identity', () => {
     const c = await h.client(gw)
     const device = makeDevice()
     const challenge = await c.challenge()
-    const dev = signedDevice(device, { nonce: challenge.payload.nonce, signedAt: challenge.payload.ts, clientId: 'test', mode: 'test', scopes: ['operator.read'], token: TOKEN })
-    const res = await c.request('connect', connectParams({ token: TOKEN, clientId: 'test', mode: 'test', scopes: [...RW, 'operator.admin'], device: dev }))
+    const dev = signedDevice(device, {
+      nonce: challenge.payload.nonce,
+      signedAt: challenge.payload.ts,
+      clientId: 'test',
+      mode: 'test',
+      scopes: ['operator.read'],
+      token: TOKEN,
+    })
+    const res = await c.request(
+      'connect',
+      connectParams({ token: TOKEN, clientId: 'test', mode: 'test', scopes: [...RW, 'operator.admin'], device: dev }),
+    )
     expect(res.error.details.code).toBe('DEVICE_AUTH_SIGNATURE_INVALID')
   })
 })

@@ -13,9 +13,12 @@ afterEach(() => h.cleanup())
 const step5 = received(loadJsonl('transcripts/step5-chat-fake.jsonl'))
 const refHello = step5.find((f) => f.type === 'res' && f.id === '1')
 /** Recorded hellos of read+write token clients (values such as `degradedSinceMs` vary between them). */
-const refHellos = ['step5-chat-fake.jsonl', 'step5-chat-fake-2.jsonl', 'step4-basic-nomodel.jsonl', 'matrix-gateway-client-backend.jsonl'].map(
-  (f) => received(loadJsonl(`transcripts/${f}`)).find((x) => x.type === 'res' && x.id === '1'),
-)
+const refHellos = [
+  'step5-chat-fake.jsonl',
+  'step5-chat-fake-2.jsonl',
+  'step4-basic-nomodel.jsonl',
+  'matrix-gateway-client-backend.jsonl',
+].map((f) => received(loadJsonl(`transcripts/${f}`)).find((x) => x.type === 'res' && x.id === '1'))
 const refHealthEvent = step5.find((f) => f.event === 'health')
 const refTick = received(loadJsonl('transcripts/step4-basic-nomodel.jsonl')).find((f) => f.event === 'tick')
 
@@ -39,7 +42,9 @@ describe('hello-ok', () => {
     const c = await h.client(gw)
     const res = await c.connect(connectParams({ token: TOKEN }), '1')
     const methods: string[] = res.payload.features.methods
-    expect(methods).toEqual(expect.arrayContaining(['chat.send', 'chat.abort', 'chat.history', 'sessions.list', 'sessions.reset']))
+    expect(methods).toEqual(
+      expect.arrayContaining(['chat.send', 'chat.abort', 'chat.history', 'sessions.list', 'sessions.reset']),
+    )
     for (const m of methods) expect(refHello.payload.features.methods).toContain(m)
   })
 
@@ -61,8 +66,18 @@ describe('hello-ok', () => {
     const d = await h.client(gw)
     const challenge = await d.challenge()
     const device = makeDevice()
-    const dev = signedDevice(device, { nonce: challenge.payload.nonce, signedAt: challenge.payload.ts, clientId: 'test', mode: 'test', scopes: ['operator.read'], token: TOKEN })
-    const devRes = await d.request('connect', connectParams({ token: TOKEN, clientId: 'test', mode: 'test', scopes: ['operator.read'], device: dev }))
+    const dev = signedDevice(device, {
+      nonce: challenge.payload.nonce,
+      signedAt: challenge.payload.ts,
+      clientId: 'test',
+      mode: 'test',
+      scopes: ['operator.read'],
+      token: TOKEN,
+    })
+    const devRes = await d.request(
+      'connect',
+      connectParams({ token: TOKEN, clientId: 'test', mode: 'test', scopes: ['operator.read'], device: dev }),
+    )
     expect(devRes.payload.snapshot.presence.length).toBeGreaterThan(1)
     expect(officialErrors('HelloOkSchema', devRes.payload)).toEqual([])
   })
@@ -71,7 +86,10 @@ describe('hello-ok', () => {
     const refAdmin = received(loadJsonl('transcripts/admin-scope.jsonl')).find((f) => f.type === 'res' && f.id === '1')
     const gw = await h.gateway()
     const c = await h.client(gw)
-    const res = await c.connect(connectParams({ token: TOKEN, scopes: ['operator.read', 'operator.write', 'operator.admin'] }), '1')
+    const res = await c.connect(
+      connectParams({ token: TOKEN, scopes: ['operator.read', 'operator.write', 'operator.admin'] }),
+      '1',
+    )
     expect(Object.keys(res.payload.snapshot).sort()).toEqual(Object.keys(refAdmin.payload.snapshot).sort())
     expect(res.payload.snapshot.authMode).toBe('token')
   })

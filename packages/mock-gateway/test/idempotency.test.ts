@@ -40,7 +40,9 @@ describe('idempotency (global per idempotencyKey)', () => {
     expect(await send(a, 'A-9', S2, 'other session')).toEqual(expected('A-9'))
 
     // Only one run happened, on S1; S2 got nothing.
-    expect(new Set(runEvents(a.frames, K).map((e) => e.payload.sessionKey))).toEqual(new Set(['agent:main:clawchat:q4a:main']))
+    expect(new Set(runEvents(a.frames, K).map((e) => e.payload.sessionKey))).toEqual(
+      new Set(['agent:main:clawchat:q4a:main']),
+    )
     expect(runEvents(a.frames, K).filter((e) => e.payload.state === 'final')).toHaveLength(1)
     const h2 = await a.request('chat.history', { sessionKey: S2 })
     expect(h2.payload.messages).toEqual([])

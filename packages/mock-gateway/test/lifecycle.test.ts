@@ -109,7 +109,8 @@ describe('backpressure hooks', () => {
     const answers = () => c.frames.filter((f) => f.type === 'res' && String(f.id).startsWith('stalled-'))
     const big = 'x'.repeat(1024 * 1024)
     // 24 MB of requests (with small answers): more than the kernel buffers between the two ends hold.
-    for (let i = 0; i < 24; i += 1) c.send({ type: 'req', id: `stalled-${i}`, method: 'chat.abort', params: { sessionKey: big } })
+    for (let i = 0; i < 24; i += 1)
+      c.send({ type: 'req', id: `stalled-${i}`, method: 'chat.abort', params: { sessionKey: big } })
     await sleep(300)
     expect(answers()).toEqual([])
     await until(() => c.ws.bufferedAmount > 0, 5000, 'the client buffer to back up')
@@ -144,7 +145,12 @@ describe('test hooks', () => {
     const ok = await h.connected(gw, { clientId: 'cli', mode: 'cli' })
     expect(gw.connectionCount()).toEqual({ open: 2, authenticated: 1 })
     const info = gw.connections().find((x) => x.authenticated)
-    expect(info).toMatchObject({ clientId: 'cli', clientMode: 'cli', scopes: ['operator.read', 'operator.write'], remoteAddress: expect.stringMatching(/127\.0\.0\.1/) })
+    expect(info).toMatchObject({
+      clientId: 'cli',
+      clientMode: 'cli',
+      scopes: ['operator.read', 'operator.write'],
+      remoteAddress: expect.stringMatching(/127\.0\.0\.1/),
+    })
     ok.close()
     await ok.closed
     await until(() => gw.connectionCount().open === 1)
@@ -194,10 +200,14 @@ describe('test hooks', () => {
     const c = await h.connected(gw)
     gw.setAgent(() => ['swapped'])
     await c.request('chat.send', { sessionKey: 'main', message: 'm', idempotencyKey: 'swap-1' })
-    expect((await c.event('chat', (p) => p.runId === 'swap-1' && p.state === 'final')).payload.message.content[0].text).toBe('swapped')
+    expect(
+      (await c.event('chat', (p) => p.runId === 'swap-1' && p.state === 'final')).payload.message.content[0].text,
+    ).toBe('swapped')
     gw.setAgent(undefined)
     await c.request('chat.send', { sessionKey: 'main', message: 'm2', idempotencyKey: 'swap-2' })
-    expect((await c.event('chat', (p) => p.runId === 'swap-2' && p.state === 'final')).payload.message.content[0].text).toContain('mock gateway')
+    expect(
+      (await c.event('chat', (p) => p.runId === 'swap-2' && p.state === 'final')).payload.message.content[0].text,
+    ).toContain('mock gateway')
     expect(() => gw.setAgent('nope' as never)).toThrow(/setAgent/)
     expect(() => gw.setFailure('boom' as never)).toThrow(/setFailure/)
     expect(() => gw.setWriteDelay(-1)).toThrow(/setWriteDelay/)

@@ -17,7 +17,10 @@ describe('startMockGateway options', () => {
     [{ token: 't', handshakeTimeoutMs: 'soon' }, 'option "handshakeTimeoutMs"'],
     [{ token: 't', agent: 'echo' }, 'option "agent" must be a function'],
     [{ token: 't', failure: 'explode' }, 'option "failure" must be "none", "model-error", "cut-stream"'],
-    [{ token: 't', failure: { kind: 'cut-stream', cuts: 0 } }, 'startMockGateway: option "failure": "cuts" must be an integer of at least 1, got 0'],
+    [
+      { token: 't', failure: { kind: 'cut-stream', cuts: 0 } },
+      'startMockGateway: option "failure": "cuts" must be an integer of at least 1, got 0',
+    ],
     [{ token: 't', allowedOrigins: 'https://x' }, 'option "allowedOrigins" must be an array'],
     [{ token: 't', authFailureDelay: { initialMs: 0 } }, 'option "authFailureDelay.initialMs"'],
     [{ token: 't', chunkDelayMs: 1.5 }, 'option "chunkDelayMs"'],

@@ -14,7 +14,8 @@ import { expectSameShape } from './helpers/shape.js'
 const h = new Harness()
 afterEach(() => h.cleanup())
 
-const fixture = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/paging/${name}`, import.meta.url), 'utf8'))
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(new URL(`./fixtures/paging/${name}`, import.meta.url), 'utf8'))
 
 /** Answers like the reference's fake model: `ECHO<<text>>` at once. */
 const echo: MockAgent = (message) => [`ECHO<<${message}>>`]
@@ -29,7 +30,9 @@ async function chat(c: RawClient, sessionKey: string, message: string): Promise<
 
 function textLengths(messages: any[]): number[] {
   return messages.map((m) =>
-    typeof m.content === 'string' ? m.content.length : m.content.reduce((n: number, p: any) => n + (typeof p.text === 'string' ? p.text.length : 0), 0),
+    typeof m.content === 'string'
+      ? m.content.length
+      : m.content.reduce((n: number, p: any) => n + (typeof p.text === 'string' ? p.text.length : 0), 0),
   )
 }
 
@@ -49,7 +52,16 @@ function summary(res: any): Record<string, unknown> {
 }
 
 function recordedSummary(r: any): Record<string, unknown> {
-  return { ok: r.ok, messages: r.messages, textLengths: r.textLengths, topLevel: r.topLevel, hasMore: r.hasMore, totalMessages: r.totalMessages, offset: r.offset, nextOffset: r.nextOffset }
+  return {
+    ok: r.ok,
+    messages: r.messages,
+    textLengths: r.textLengths,
+    topLevel: r.topLevel,
+    hasMore: r.hasMore,
+    totalMessages: r.totalMessages,
+    offset: r.offset,
+    nextOffset: r.nextOffset,
+  }
 }
 
 describe('chat.history: texts cut to maxChars, oversized messages replaced, paged with offset', () => {
@@ -80,9 +92,14 @@ describe('chat.history: texts cut to maxChars, oversized messages replaced, page
     expect(cut.payload.messages[0].content.endsWith('\n...(truncated)...')).toBe(true)
     expect(cut.payload.messages[0].__openclaw).toMatchObject({ truncated: true, reason: 'display-cap' })
     expectSameShape(cut, frames.limit2, { ignore: ['$.payload.sessionInfo.*', '$.payload.defaults.*'] })
-    expectSameShape(await c.request('chat.history', { sessionKey: key, limit: 2, offset: 2 }), frames.limit2offset2, { ignore: ['$.payload.sessionInfo.*', '$.payload.defaults.*'] })
+    expectSameShape(await c.request('chat.history', { sessionKey: key, limit: 2, offset: 2 }), frames.limit2offset2, {
+      ignore: ['$.payload.sessionInfo.*', '$.payload.defaults.*'],
+    })
     const whole = await c.request('chat.history', { sessionKey: key, maxChars: 500_000 })
-    expect(whole.payload.messages.at(-1)).toMatchObject({ content: [{ type: 'text', text: '[chat.history omitted: message too large]' }], __openclaw: { truncated: true, reason: 'oversized' } })
+    expect(whole.payload.messages.at(-1)).toMatchObject({
+      content: [{ type: 'text', text: '[chat.history omitted: message too large]' }],
+      __openclaw: { truncated: true, reason: 'oversized' },
+    })
   })
 
   it('refuses the recorded bad params with the recorded errors (maxBytes included)', async () => {
@@ -105,7 +122,8 @@ describe('chat.history: maxBytes and the 6 MiB cap', () => {
     // 62 messages, 60 of them of ~120,000 characters, like the recorded session.
     await chat(c, cap, 'MSG:cap-start')
     for (let i = 1; i <= 30; i += 1) await chat(c, cap, `MSG:cap-${i} ${String(i % 10).repeat(120_000)}`)
-    const ask = (params: Record<string, unknown>) => c.request('chat.history', { sessionKey: cap, ...params }, undefined, 20_000)
+    const ask = (params: Record<string, unknown>) =>
+      c.request('chat.history', { sessionKey: cap, ...params }, undefined, 20_000)
     // Exactly as recorded where the sizes leave no room for doubt.
     const exact: Record<string, Record<string, unknown>> = {
       'limit1000 maxChars500000 maxBytes262144': { limit: 1000, maxChars: 500_000, maxBytes: 262_144 },
@@ -115,15 +133,26 @@ describe('chat.history: maxBytes and the 6 MiB cap', () => {
     for (const [name, params] of Object.entries(exact)) {
       const r = summary(await ask(params))
       const want = recorded[name]
-      const fields = (x: Record<string, unknown>) => ({ messages: x.messages, hasMore: x.hasMore, nextOffset: x.nextOffset, offset: x.offset, totalMessages: x.totalMessages })
+      const fields = (x: Record<string, unknown>) => ({
+        messages: x.messages,
+        hasMore: x.hasMore,
+        nextOffset: x.nextOffset,
+        offset: x.offset,
+        totalMessages: x.totalMessages,
+      })
       expect(fields(r), name).toEqual(fields(want))
     }
     // The 6 MiB cap (maxBytes larger or absent): the newest messages that fit, as many as recorded give or take one.
-    for (const params of [{ limit: 1000, maxChars: 500_000 }, { limit: 1000, maxChars: 500_000, maxBytes: 1_000_000_000 }]) {
+    for (const params of [
+      { limit: 1000, maxChars: 500_000 },
+      { limit: 1000, maxChars: 500_000, maxBytes: 1_000_000_000 },
+    ]) {
       const res = await ask(params)
       const bytes = Buffer.byteLength(JSON.stringify(res.payload.messages))
       expect(bytes).toBeLessThanOrEqual(6 * 1024 * 1024)
-      expect(Math.abs(res.payload.messages.length - recorded['limit1000 maxChars500000'].messages)).toBeLessThanOrEqual(1)
+      expect(Math.abs(res.payload.messages.length - recorded['limit1000 maxChars500000'].messages)).toBeLessThanOrEqual(
+        1,
+      )
       expect(res.payload).toMatchObject({ hasMore: true, nextOffset: res.payload.messages.length, totalMessages: 62 })
     }
     // Short texts: as many as fit in maxBytes.
@@ -131,7 +160,10 @@ describe('chat.history: maxBytes and the 6 MiB cap', () => {
     const bytes = Buffer.byteLength(JSON.stringify(short.payload.messages))
     expect(bytes).toBeLessThanOrEqual(262_144)
     expect(short.payload.messages.every((m: any) => textLengths([m])[0]! <= 4018)).toBe(true)
-    expect(Math.abs(short.payload.messages.length - recorded['limit100 maxChars4000 maxBytes262144'].messages) / recorded['limit100 maxChars4000 maxBytes262144'].messages).toBeLessThan(0.1)
+    expect(
+      Math.abs(short.payload.messages.length - recorded['limit100 maxChars4000 maxBytes262144'].messages) /
+        recorded['limit100 maxChars4000 maxBytes262144'].messages,
+    ).toBeLessThan(0.1)
     expect(short.payload.nextOffset).toBe(short.payload.messages.length)
   }, 60_000)
 })
@@ -163,7 +195,11 @@ describe('sessions.list: search and the other filters as recorded', () => {
       'search quote text': { search: 'MSG:quote' },
       'search echo text': { search: 'ECHO<<' },
       'search list-ab-main (message text)': { search: 'list-ab-main' },
-      'search + includeLastMessage + includeDerivedTitles': { search: `clawchat:${b.ab}:`, includeLastMessage: true, includeDerivedTitles: true },
+      'search + includeLastMessage + includeDerivedTitles': {
+        search: `clawchat:${b.ab}:`,
+        includeLastMessage: true,
+        includeDerivedTitles: true,
+      },
       'search + limit 1': { search: `clawchat:${b.ab}:`, limit: 1 },
       'search + limit 1 offset 1': { search: `clawchat:${b.ab}:`, limit: 1, offset: 1 },
       'search + sortBy lastInteractionAt': { search: `clawchat:${b.ab}:`, sortBy: 'lastInteractionAt' },
@@ -191,12 +227,26 @@ describe('sessions.list: search and the other filters as recorded', () => {
         preview: p.sessions?.[0]?.lastMessagePreview,
         derivedTitle: p.sessions?.[0]?.derivedTitle,
       }
-      const expected = { ok: want.ok, error: want.error ?? undefined, keys: want.keys, count: want.count ?? undefined, totalCount: want.totalCount ?? undefined, limitApplied: want.limitApplied ?? undefined, offset: want.offset ?? undefined, nextOffset: want.nextOffset, hasMore: want.hasMore ?? undefined, preview: want.preview ?? undefined, derivedTitle: want.derivedTitle ?? undefined }
+      const expected = {
+        ok: want.ok,
+        error: want.error ?? undefined,
+        keys: want.keys,
+        count: want.count ?? undefined,
+        totalCount: want.totalCount ?? undefined,
+        limitApplied: want.limitApplied ?? undefined,
+        offset: want.offset ?? undefined,
+        nextOffset: want.nextOffset,
+        hasMore: want.hasMore ?? undefined,
+        preview: want.preview ?? undefined,
+        derivedTitle: want.derivedTitle ?? undefined,
+      }
       expect(got, name).toEqual(expected)
     }
     // The recorded row of a searched page, with a preview: same shape.
     const page = await c.request('sessions.list', frame.params)
-    expectSameShape(page, frame.res, { ignore: ['$.payload.defaults.*', '$.payload.sessions[].contextBudgetStatus', '$.payload.sessions[].placement'] })
+    expectSameShape(page, frame.res, {
+      ignore: ['$.payload.defaults.*', '$.payload.sessions[].contextBudgetStatus', '$.payload.sessions[].placement'],
+    })
   }, 60_000)
 
   it('shows a running session as active with the message being answered as its preview', async () => {
@@ -213,10 +263,18 @@ describe('sessions.list: search and the other filters as recorded', () => {
     const key = `clawchat:${fixture('sessions-list-search.json').encoded.ab}:slow`
     await c.request('chat.send', { sessionKey: key, message: '[[SLOW]] MSG:slow', idempotencyKey: 'slow-1' })
     await c.event('chat', (p) => p.runId === 'slow-1' && p.state === 'delta', 5000)
-    const res = await c.request('sessions.list', { search: `:clawchat:${fixture('sessions-list-search.json').encoded.ab}:`, includeLastMessage: true })
+    const res = await c.request('sessions.list', {
+      search: `:clawchat:${fixture('sessions-list-search.json').encoded.ab}:`,
+      includeLastMessage: true,
+    })
     const row = res.payload.sessions.find((s: any) => s.key === `agent:main:${key}`)
     const want = recordedRows.find((r: any) => r.key === `agent:main:${key}`)
-    expect({ key: row.key, hasActiveRun: row.hasActiveRun, status: row.status, lastMessagePreview: row.lastMessagePreview }).toEqual(want)
+    expect({
+      key: row.key,
+      hasActiveRun: row.hasActiveRun,
+      status: row.status,
+      lastMessagePreview: row.lastMessagePreview,
+    }).toEqual(want)
     await c.request('chat.abort', { sessionKey: key })
   })
 })

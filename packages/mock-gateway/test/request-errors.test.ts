@@ -78,7 +78,9 @@ describe('request ids (q5)', () => {
     const c = await h.connected(gw)
     for (const [i, id] of sentIds.entries()) {
       c.send({ type: 'req', id, method: 'health', params: {} })
-      const res = await c.waitFor((f) => f.type === 'res' && f.ok === false && JSON.stringify(f.id) === JSON.stringify(refs[i].id))
+      const res = await c.waitFor(
+        (f) => f.type === 'res' && f.ok === false && JSON.stringify(f.id) === JSON.stringify(refs[i].id),
+      )
       expect(res).toEqual(refs[i])
     }
     expect(c.ws.readyState).toBe(c.ws.OPEN)

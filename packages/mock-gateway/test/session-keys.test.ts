@@ -46,7 +46,9 @@ describe('replay of q1-session-keys', () => {
         expect(res).toEqual(ref)
         if (res.ok) {
           const final = await c.event('chat', (p) => p.runId === frame.params.idempotencyKey && p.state === 'final')
-          const refFinal = recordedA.find((f) => f.event === 'chat' && f.payload.runId === frame.params.idempotencyKey && f.payload.state === 'final')
+          const refFinal = recordedA.find(
+            (f) => f.event === 'chat' && f.payload.runId === frame.params.idempotencyKey && f.payload.state === 'final',
+          )
           expect(final.payload.sessionKey).toBe(refFinal.payload.sessionKey)
           expect(final.payload.message.content).toEqual(refFinal.payload.message.content)
         }
@@ -54,10 +56,14 @@ describe('replay of q1-session-keys', () => {
         expect(res.payload.sessionKey).toBe(ref.payload.sessionKey)
         expect(res.payload.sessionInfo.key).toBe(ref.payload.sessionInfo.key)
         expect(res.payload.totalMessages).toBe(ref.payload.totalMessages)
-        expect(res.payload.messages.map((m: any) => [m.role, m.content])).toEqual(ref.payload.messages.map((m: any) => [m.role, m.content]))
+        expect(res.payload.messages.map((m: any) => [m.role, m.content])).toEqual(
+          ref.payload.messages.map((m: any) => [m.role, m.content]),
+        )
         expect(shapeDiffFromSamples(res, [ref], { ignore: ['$.payload.sessionInfo.activitySummary'] })).toEqual([])
       } else if (frame.method === 'sessions.list') {
-        expect(res.payload.sessions.map((s: any) => s.key).sort()).toEqual(ref.payload.sessions.map((s: any) => s.key).sort())
+        expect(res.payload.sessions.map((s: any) => s.key).sort()).toEqual(
+          ref.payload.sessions.map((s: any) => s.key).sort(),
+        )
         expect(res.payload.count).toBe(ref.payload.count)
       } else {
         throw new Error(`unexpected method in transcript: ${frame.method}`)

@@ -25,7 +25,11 @@ async function chatOnce(c: Awaited<ReturnType<Harness['connected']>>, sessionKey
 
 describe('sessions.list', () => {
   it('lists every session with the recorded top-level fields and row fields (identifiers included)', async () => {
-    const refs = [responseTo(step5b, '4'), responseTo(q1keys, 'A-30'), rawRes(moreQ1.rw['sessions.list(before reset)'].raw)]
+    const refs = [
+      responseTo(step5b, '4'),
+      responseTo(q1keys, 'A-30'),
+      rawRes(moreQ1.rw['sessions.list(before reset)'].raw),
+    ]
     const gw = await h.gateway({ agent: () => ['hi'] })
     const a = await h.connected(gw)
     const b = await h.connected(gw)
@@ -33,9 +37,16 @@ describe('sessions.list', () => {
     await chatOnce(a, 'clawchat:alice:main', 'list-2')
     const res = await b.request('sessions.list', {})
     expectShapeOfSamples(res, refs)
-    expect(res.payload.sessions.map((s: any) => s.key).sort()).toEqual(['agent:main:clawchat:alice:main', 'agent:main:main'])
+    expect(res.payload.sessions.map((s: any) => s.key).sort()).toEqual([
+      'agent:main:clawchat:alice:main',
+      'agent:main:main',
+    ])
     const alice = res.payload.sessions.find((s: any) => s.key === 'agent:main:clawchat:alice:main')
-    expect(alice).toMatchObject({ lastRunId: 'list-2', activeRunIds: [], participants: [{ identity: { id: 'gateway-client' } }] })
+    expect(alice).toMatchObject({
+      lastRunId: 'list-2',
+      activeRunIds: [],
+      participants: [{ identity: { id: 'gateway-client' } }],
+    })
     expect(alice.contextBudgetStatus.sessionId).toBe(alice.sessionId)
     expect(res.payload.path).toMatch(/openclaw/)
   })
@@ -98,7 +109,9 @@ describe('sessions.reset', () => {
   it('needs operator.admin', async () => {
     const gw = await h.gateway()
     const c = await h.connected(gw)
-    expect(await c.request('sessions.reset', { key: 'main' }, 'A-8')).toEqual(rawRes(moreQ1.rw['sessions.reset main'].raw))
+    expect(await c.request('sessions.reset', { key: 'main' }, 'A-8')).toEqual(
+      rawRes(moreQ1.rw['sessions.reset main'].raw),
+    )
   })
 
   it('keeps the sessionId, leaves a single Reset message and answers like the recorded admin reset', async () => {
@@ -116,7 +129,11 @@ describe('sessions.reset', () => {
     const after = await admin.request('chat.history', { sessionKey: 'main' }, 'A-11')
     expectSameShape(after, refHistory, { ignore: ['$.payload.sessionInfo.*'] })
     expect(after.payload.messages).toHaveLength(1)
-    expect(after.payload.messages[0]).toMatchObject({ role: 'system', content: [{ type: 'text', text: 'Reset' }], __openclaw: { kind: 'reset' } })
+    expect(after.payload.messages[0]).toMatchObject({
+      role: 'system',
+      content: [{ type: 'text', text: 'Reset' }],
+      __openclaw: { kind: 'reset' },
+    })
   })
 
   it('creates a session that does not exist (classification custom, no chatType)', async () => {
@@ -156,7 +173,11 @@ describe('models.list, agents.list, status, health (read scope)', () => {
     const rw = await h.connected(gw)
     await chatOnce(rw, 'main', 'status-1')
     const redacted = await rw.request('status', {})
-    expect(redacted.payload.sessions).toMatchObject({ paths: [], recent: [], byAgent: [{ path: '[redacted]', recent: [] }] })
+    expect(redacted.payload.sessions).toMatchObject({
+      paths: [],
+      recent: [],
+      byAgent: [{ path: '[redacted]', recent: [] }],
+    })
     const admin = await h.connected(gw, { scopes: ADMIN })
     const full = await admin.request('status', {})
     expect(full.payload.sessions.paths[0]).toMatch(/\.sqlite$/)

@@ -46,13 +46,19 @@ describe('while the gateway drains for a stop or restart', () => {
   it('answers every request with the recorded UNAVAILABLE, starts nothing, and lets the running run finish first', async () => {
     const gw = await h.gateway({ agent: slowAgent(40), shutdownGraceMs: 10_000 })
     const c = await h.connected(gw)
-    await c.request('chat.send', { sessionKey: 'clawchat:probe:slow', message: 'streaming at SIGTERM', idempotencyKey: 'slow-1' })
+    await c.request('chat.send', {
+      sessionKey: 'clawchat:probe:slow',
+      message: 'streaming at SIGTERM',
+      idempotencyKey: 'slow-1',
+    })
     await c.event('chat', (p) => p.runId === 'slow-1' && p.state === 'delta', 10_000)
     const restarting = gw.restart()
     await until(() => !gw.listening, 5000, 'the drain to start')
 
     const answers = await Promise.all(
-      recorded.refusals.map((r: { request: { method: string; params: unknown } }) => c.request(r.request.method, r.request.params, undefined, 10_000)),
+      recorded.refusals.map((r: { request: { method: string; params: unknown } }) =>
+        c.request(r.request.method, r.request.params, undefined, 10_000),
+      ),
     )
     for (const [i, answer] of answers.entries()) {
       const real = recorded.refusals[i].response
@@ -69,22 +75,40 @@ describe('while the gateway drains for a stop or restart', () => {
     expect(close).toEqual(recorded.close)
     const runsSeen = new Set(c.events('chat').map((e) => e.payload.runId))
     expect(runsSeen).toEqual(new Set(['slow-1']))
-    const final = c.frames.findIndex((f) => f.event === 'chat' && f.payload.runId === 'slow-1' && f.payload.state === 'final')
+    const final = c.frames.findIndex(
+      (f) => f.event === 'chat' && f.payload.runId === 'slow-1' && f.payload.state === 'final',
+    )
     const shutdown = c.frames.findIndex((f) => f.event === 'shutdown')
     expect(final).toBeGreaterThan(-1)
     expect(shutdown).toBeGreaterThan(final)
-    expect(c.frames[shutdown].payload).toEqual({ ...recorded.shutdown.payload, reason: 'gateway restarting', restartExpectedMs: 0 })
+    expect(c.frames[shutdown].payload).toEqual({
+      ...recorded.shutdown.payload,
+      reason: 'gateway restarting',
+      restartExpectedMs: 0,
+    })
 
     // After the restart: the message that was refused is not stored; sent again with its key it runs.
     const b = await h.connected(gw)
-    const refusedSend = recorded.refusals.find((r: { request: { method: string } }) => r.request.method === 'chat.send').request.params
-    expect((await b.request('chat.history', { sessionKey: refusedSend.sessionKey })).payload.messages).toEqual(recorded.afterRestart.historyOfTheRefusedSends)
+    const refusedSend = recorded.refusals.find((r: { request: { method: string } }) => r.request.method === 'chat.send')
+      .request.params
+    expect((await b.request('chat.history', { sessionKey: refusedSend.sessionKey })).payload.messages).toEqual(
+      recorded.afterRestart.historyOfTheRefusedSends,
+    )
     const again = await b.request('chat.send', refusedSend)
-    expect(again.payload).toEqual({ runId: refusedSend.idempotencyKey, status: recorded.afterRestart.refusedKeySentAgain.response.payload.status })
-    const end = await b.event('chat', (p) => p.runId === refusedSend.idempotencyKey && ['final', 'error', 'aborted'].includes(p.state), 10_000)
+    expect(again.payload).toEqual({
+      runId: refusedSend.idempotencyKey,
+      status: recorded.afterRestart.refusedKeySentAgain.response.payload.status,
+    })
+    const end = await b.event(
+      'chat',
+      (p) => p.runId === refusedSend.idempotencyKey && ['final', 'error', 'aborted'].includes(p.state),
+      10_000,
+    )
     expect(end.payload.state).toBe(recorded.afterRestart.refusedKeySentAgain.terminal)
     const slow = (await b.request('chat.history', { sessionKey: 'clawchat:probe:slow' })).payload.messages
-    expect(slow.map((m: { role: string }) => m.role)).toEqual(recorded.afterRestart.historyOfTheRunThatStreamed.map((m: { role: string }) => m.role))
+    expect(slow.map((m: { role: string }) => m.role)).toEqual(
+      recorded.afterRestart.historyOfTheRunThatStreamed.map((m: { role: string }) => m.role),
+    )
   })
 
   it('never acknowledges a chat.send it then forgets: whatever arrives until the close is refused, every acknowledged run ends', async () => {
@@ -92,7 +116,17 @@ describe('while the gateway drains for a stop or restart', () => {
     const c = await h.connected(gw)
     const answers: Array<Promise<any>> = []
     let n = 0
-    const send = () => answers.push(c.request('chat.send', { sessionKey: 'clawchat:burst:main', message: `m${++n}`, idempotencyKey: `burst-${n}` }, undefined, 15_000).catch(() => undefined))
+    const send = () =>
+      answers.push(
+        c
+          .request(
+            'chat.send',
+            { sessionKey: 'clawchat:burst:main', message: `m${++n}`, idempotencyKey: `burst-${n}` },
+            undefined,
+            15_000,
+          )
+          .catch(() => undefined),
+      )
     for (let i = 0; i < 20; i++) send()
     await c.event('chat', (p) => p.state === 'delta')
     const closing = gw.close()
@@ -109,15 +143,25 @@ describe('while the gateway drains for a stop or restart', () => {
     const refused = settled.filter((a) => !a.ok)
     expect(acked.length).toBeGreaterThan(0)
     expect(refused.length).toBeGreaterThan(0)
-    for (const r of refused) expect(r.error).toMatchObject({ code: 'UNAVAILABLE', retryable: true, details: { reason: 'gateway-restarting' } })
-    const ended = new Set(c.events('chat').filter((e) => e.payload.state === 'final').map((e) => e.payload.runId))
+    for (const r of refused)
+      expect(r.error).toMatchObject({ code: 'UNAVAILABLE', retryable: true, details: { reason: 'gateway-restarting' } })
+    const ended = new Set(
+      c
+        .events('chat')
+        .filter((e) => e.payload.state === 'final')
+        .map((e) => e.payload.runId),
+    )
     for (const runId of acked) expect(ended.has(runId), `acknowledged run ${runId} ended before the close`).toBe(true)
   })
 
   it('a key answered before a restart runs again after it (the dedupe cache is in memory), but its message is stored once', async () => {
     const gw = await h.gateway({ agent: (m) => [`ECHO<<${m}>>`] })
     const a = await h.connected(gw)
-    const params = { sessionKey: 'clawchat:probe:done', message: 'finished before the restart', idempotencyKey: 'done-1' }
+    const params = {
+      sessionKey: 'clawchat:probe:done',
+      message: 'finished before the restart',
+      idempotencyKey: 'done-1',
+    }
     await a.request('chat.send', params)
     await a.event('chat', (p) => p.runId === 'done-1' && p.state === 'final')
     await gw.restart()

@@ -36,10 +36,14 @@ describe('sessions.subscribe', () => {
     // A first chat elsewhere, so the once-per-boot chat.metadata.changed is out of the way.
     await a.request('chat.send', { sessionKey: 'warmup', message: 'w', idempotencyKey: 'warmup' })
     await plain.event('chat', (p) => p.runId === 'warmup' && p.state === 'final')
-    expect((await s.request('sessions.subscribe', {}, 'S-2'))).toEqual(JSON.parse(q1.sessionsSubscribe))
+    expect(await s.request('sessions.subscribe', {}, 'S-2')).toEqual(JSON.parse(q1.sessionsSubscribe))
     const sFrom = s.frames.length
     const pFrom = plain.frames.length
-    await a.request('chat.send', { sessionKey: 'clawchat:q1sub:main', message: 'hello MSG:q1-sub', idempotencyKey: 'sub-run' })
+    await a.request('chat.send', {
+      sessionKey: 'clawchat:q1sub:main',
+      message: 'hello MSG:q1-sub',
+      idempotencyKey: 'sub-run',
+    })
     await s.event('sessions.changed', (p) => p.reason === 'agent.input.settled')
     await plain.event('chat', (p) => p.runId === 'sub-run' && p.state === 'final')
     expect(eventNames(s, sFrom)).toEqual(q1.S_eventsDuringChat)
@@ -70,7 +74,10 @@ describe('sessions.subscribe', () => {
       await a.request('chat.send', { sessionKey: 'clawchat:again:main', message: runId, idempotencyKey: runId })
       await s.event('sessions.changed', (p) => p.reason === 'agent.input.settled' && p.lastRunId === runId)
     }
-    const reasons = s.events('sessions.changed').map((f) => f.payload.reason).filter((r) => r === 'send' || r === 'participants')
+    const reasons = s
+      .events('sessions.changed')
+      .map((f) => f.payload.reason)
+      .filter((r) => r === 'send' || r === 'participants')
     expect(reasons).toEqual(['participants', 'send', 'participants'])
   })
 })
@@ -82,11 +89,21 @@ describe('sessions.messages.subscribe', () => {
     const m = await h.connected(gw)
     await a.request('chat.send', { sessionKey: 'warmup', message: 'w', idempotencyKey: 'warmup' })
     await m.event('chat', (p) => p.runId === 'warmup' && p.state === 'final')
-    expect((await m.request('sessions.messages.subscribe', { key: 'clawchat:q1msg:main' }, 'M-2'))).toEqual(JSON.parse(q1.messagesSubscribe))
-    expect((await m.request('sessions.messages.subscribe', { key: 'main' }, 'M-3'))).toEqual(JSON.parse(q1.messagesSubscribeMain))
-    expect((await m.request('sessions.messages.subscribe', { key: 'clawchat:never:main' }, 'M-4'))).toEqual(JSON.parse(q1.messagesSubscribeMissing))
+    expect(await m.request('sessions.messages.subscribe', { key: 'clawchat:q1msg:main' }, 'M-2')).toEqual(
+      JSON.parse(q1.messagesSubscribe),
+    )
+    expect(await m.request('sessions.messages.subscribe', { key: 'main' }, 'M-3')).toEqual(
+      JSON.parse(q1.messagesSubscribeMain),
+    )
+    expect(await m.request('sessions.messages.subscribe', { key: 'clawchat:never:main' }, 'M-4')).toEqual(
+      JSON.parse(q1.messagesSubscribeMissing),
+    )
     const from = m.frames.length
-    await a.request('chat.send', { sessionKey: 'clawchat:q1msg:main', message: 'hello MSG:q1-msg', idempotencyKey: 'msg-run' })
+    await a.request('chat.send', {
+      sessionKey: 'clawchat:q1msg:main',
+      message: 'hello MSG:q1-msg',
+      idempotencyKey: 'msg-run',
+    })
     await m.event('chat', (p) => p.runId === 'msg-run' && p.state === 'final')
     expect(eventNames(m, from)).toEqual(q1.M_eventsDuringChat)
     // Another session's run brings no session.message.
@@ -96,7 +113,9 @@ describe('sessions.messages.subscribe', () => {
       'agent:main:clawchat:q1msg:main',
       'agent:main:clawchat:q1msg:main',
     ])
-    expect(await m.request('sessions.messages.unsubscribe', { key: 'clawchat:q1msg:main' }, 'M-5')).toEqual(JSON.parse(q1.messagesUnsubscribe))
+    expect(await m.request('sessions.messages.unsubscribe', { key: 'clawchat:q1msg:main' }, 'M-5')).toEqual(
+      JSON.parse(q1.messagesUnsubscribe),
+    )
     await a.request('chat.send', { sessionKey: 'clawchat:q1msg:main', message: 'again', idempotencyKey: 'msg-run-2' })
     await m.event('chat', (p) => p.runId === 'msg-run-2' && p.state === 'final')
     expect(m.events('session.message')).toHaveLength(2)

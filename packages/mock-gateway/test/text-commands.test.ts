@@ -18,7 +18,13 @@ afterEach(() => h.cleanup())
 /** The agent's calls, so a test sees whether the "model" was asked. */
 function recordingAgent() {
   const asked: string[] = []
-  return { asked, agent: (message: string) => { asked.push(message); return [`ECHO<<${message}>>`] } }
+  return {
+    asked,
+    agent: (message: string) => {
+      asked.push(message)
+      return [`ECHO<<${message}>>`]
+    },
+  }
 }
 
 describe('text commands in chat.send', () => {
@@ -35,15 +41,26 @@ describe('text commands in chat.send', () => {
     expect(final.seq).toBe(1)
     expect(Object.keys(final.message)).toEqual(Object.keys(ref.chat[0].message))
     expect(final.message).toMatchObject({ excludeFromContext: true, __openclaw: { contextFreeCommand: true } })
-    expect(final.message).toMatchObject({ provider: 'openclaw', model: 'gateway-injected', idempotencyKey: 'cmd-run-1' })
+    expect(final.message).toMatchObject({
+      provider: 'openclaw',
+      model: 'gateway-injected',
+      idempotencyKey: 'cmd-run-1',
+    })
     expect(final.message.content[0].text).toMatch(/^🦞 OpenClaw /)
-    expect(runEvents(c.frames, 'cmd-run-1').map((e) => `${e.event}:${e.payload.state ?? e.payload.stream}`)).toEqual(['chat:final'])
+    expect(runEvents(c.frames, 'cmd-run-1').map((e) => `${e.event}:${e.payload.state ?? e.payload.stream}`)).toEqual([
+      'chat:final',
+    ])
     expect(asked).toEqual([])
 
     const history = (await c.request('chat.history', { sessionKey: 'cmd-1' })).payload.messages
     const [refUser, refReply] = ref.history
     expect(history).toHaveLength(2)
-    expect(history[0]).toMatchObject({ role: 'user', content: '/status', excludeFromContext: true, __openclaw: { contextFreeCommand: true } })
+    expect(history[0]).toMatchObject({
+      role: 'user',
+      content: '/status',
+      excludeFromContext: true,
+      __openclaw: { contextFreeCommand: true },
+    })
     expect(Object.keys(history[0])).toEqual(Object.keys(refUser))
     expect(Object.keys(history[1])).toEqual(Object.keys(refReply))
   })
@@ -58,7 +75,9 @@ describe('text commands in chat.send', () => {
     expect(Object.keys(whoami)).toEqual(Object.keys(recordedCase('/whoami', false).chat[0]))
     expect(Object.keys(whoami.message)).toEqual(Object.keys(recordedCase('/whoami', false).chat[0].message))
     const rows = (await c.request('chat.history', { sessionKey: 'cmd-2' })).payload.messages
-    expect(rows.map((r: any) => Object.keys(r))).toEqual(recordedCase('/whoami', false).history.map((r: any) => Object.keys(r)))
+    expect(rows.map((r: any) => Object.keys(r))).toEqual(
+      recordedCase('/whoami', false).history.map((r: any) => Object.keys(r)),
+    )
     await c.request('chat.send', { sessionKey: 'cmd-2', message: '/model', idempotencyKey: 'cmd-run-3' })
     const model = (await c.event('chat', (p) => p.runId === 'cmd-run-3' && p.state === 'final', 5000)).payload
     expect(model.message.content[0].text).toContain('Global default: /model <provider/model> -g')
@@ -71,7 +90,12 @@ describe('text commands in chat.send', () => {
       const { asked, agent } = recordingAgent()
       const gw = await h.gateway({ agent })
       const c = await h.connected(gw)
-      await c.request('chat.send', { sessionKey: 'cmd-3', message, idempotencyKey: 'cmd-run-4', suppressCommandInterpretation: true })
+      await c.request('chat.send', {
+        sessionKey: 'cmd-3',
+        message,
+        idempotencyKey: 'cmd-run-4',
+        suppressCommandInterpretation: true,
+      })
       const final = (await c.event('chat', (p) => p.runId === 'cmd-run-4' && p.state === 'final', 5000)).payload
       expect(final.message.content[0].text).toBe(`ECHO<<${message}>>`)
       expect(asked).toEqual([message])

@@ -8,12 +8,7 @@
  * - `reconnect-resync`: reconnect, then emit `resync` (events may have been dropped).
  */
 export type CloseAction =
-  | 'stop'
-  | 'reconnect-now'
-  | 'backoff'
-  | 'backoff-long'
-  | 'reconnect-drop-oversized'
-  | 'reconnect-resync'
+  'stop' | 'reconnect-now' | 'backoff' | 'backoff-long' | 'reconnect-drop-oversized' | 'reconnect-resync'
 
 /** One row of the close-code table. */
 export interface CloseCodeInfo {
@@ -50,12 +45,27 @@ export type CloseCode = (typeof CloseCodes)[keyof typeof CloseCodes]
  * const row = CLOSE_CODE_TABLE.find((r) => r.code === event.code)
  */
 export const CLOSE_CODE_TABLE: readonly CloseCodeInfo[] = [
-  { code: 4401, name: 'LOGGED_OUT', meaning: 'logged out, session expired or destroyed, or disconnectUser', action: 'stop' },
+  {
+    code: 4401,
+    name: 'LOGGED_OUT',
+    meaning: 'logged out, session expired or destroyed, or disconnectUser',
+    action: 'stop',
+  },
   { code: 4408, name: 'MAX_LIFETIME', meaning: 'maximum connection lifetime reached', action: 'reconnect-now' },
   { code: 4429, name: 'TOO_MANY_CONNECTIONS', meaning: 'too many connections for this user', action: 'backoff-long' },
-  { code: 1008, name: 'POLICY_VIOLATION', meaning: 'protocol violation (binary frame, invalid connect, ...)', action: 'backoff' },
+  {
+    code: 1008,
+    name: 'POLICY_VIOLATION',
+    meaning: 'protocol violation (binary frame, invalid connect, ...)',
+    action: 'backoff',
+  },
   { code: 1009, name: 'MESSAGE_TOO_BIG', meaning: 'frame over maxPayload', action: 'reconnect-drop-oversized' },
-  { code: 1013, name: 'SLOW_CONSUMER', meaning: 'the outbound queue passed its high-water mark', action: 'reconnect-resync' },
+  {
+    code: 1013,
+    name: 'SLOW_CONSUMER',
+    meaning: 'the outbound queue passed its high-water mark',
+    action: 'reconnect-resync',
+  },
   { code: 1012, name: 'SERVICE_RESTART', meaning: 'proxy restarting or shutting down', action: 'backoff' },
   { code: 1001, name: 'GOING_AWAY', meaning: 'going away', action: 'backoff' },
 ]

@@ -176,7 +176,13 @@ export interface ClawChatEvents {
 }
 
 /** What an ordinary user may call by default: chat and their own sessions. */
-export const USER_METHODS = ['chat.send', 'chat.history', 'chat.abort', 'sessions.list', 'sessions.reset'] as const satisfies readonly MethodName[]
+export const USER_METHODS = [
+  'chat.send',
+  'chat.history',
+  'chat.abort',
+  'sessions.list',
+  'sessions.reset',
+] as const satisfies readonly MethodName[]
 
 /** What an admin may call by default (configurable in the proxy). */
 export const ADMIN_METHODS = [...USER_METHODS, 'models.list'] as const satisfies readonly MethodName[]

@@ -35,7 +35,18 @@ describe('method map and defaults', () => {
 })
 
 describe('field whitelists hide the identifiers a multi-user proxy must not leak', () => {
-  const hidden = ['sessionId', 'lastRunId', 'activeRunIds', 'participants', 'owner', 'createdActor', 'path', 'lastMessagePreview', 'contextBudgetStatus', 'deltaCursor']
+  const hidden = [
+    'sessionId',
+    'lastRunId',
+    'activeRunIds',
+    'participants',
+    'owner',
+    'createdActor',
+    'path',
+    'lastMessagePreview',
+    'contextBudgetStatus',
+    'deltaCursor',
+  ]
   it.each(hidden)('sessions.list rows never carry %s', (field) => {
     expect(SESSION_ROW_FIELDS as readonly string[]).not.toContain(field)
   })
@@ -46,7 +57,8 @@ describe('field whitelists hide the identifiers a multi-user proxy must not leak
   })
   it('agent event data carries no upstream run, session or turn id', () => {
     for (const fields of Object.values(AGENT_DATA_FIELDS)) {
-      for (const f of ['terminalReceipt', 'runId', 'sessionId', 'turnId', 'sessionKey', 'itemId', 'idempotencyKey']) expect(fields).not.toContain(f)
+      for (const f of ['terminalReceipt', 'runId', 'sessionId', 'turnId', 'sessionKey', 'itemId', 'idempotencyKey'])
+        expect(fields).not.toContain(f)
     }
     expect(AGENT_DATA_FIELDS.assistant).toEqual(['text', 'delta', 'replace'])
   })

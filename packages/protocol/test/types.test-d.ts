@@ -18,7 +18,9 @@ describe('typed method map', () => {
     expectTypeOf<MethodResult<'chat.send'>>().toEqualTypeOf<ChatSendResult>()
     expectTypeOf<MethodResult<'chat.history'>>().toEqualTypeOf<ChatHistoryResult>()
     expectTypeOf<MethodResult<'chat.abort'>>().toEqualTypeOf<ChatAbortResult>()
-    expectTypeOf<MethodName>().toEqualTypeOf<'chat.send' | 'chat.history' | 'chat.abort' | 'sessions.list' | 'sessions.reset' | 'models.list'>()
+    expectTypeOf<MethodName>().toEqualTypeOf<
+      'chat.send' | 'chat.history' | 'chat.abort' | 'sessions.list' | 'sessions.reset' | 'models.list'
+    >()
   })
 
   it('chat.send needs only a message', () => {

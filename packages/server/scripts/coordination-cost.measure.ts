@@ -22,7 +22,14 @@ import { performance } from 'node:perf_hooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startMockGateway, type MockGateway } from '@clawchat/mock-gateway'
 import { testAgent, waitFor, type TestClient } from '../test/helpers/harness.js'
-import { login, logout, openSocket, startClusterApp, type ClusterApp, type ClusterAppOptions } from '../test/helpers/cluster-app.js'
+import {
+  login,
+  logout,
+  openSocket,
+  startClusterApp,
+  type ClusterApp,
+  type ClusterAppOptions,
+} from '../test/helpers/cluster-app.js'
 import { startRedisServer, type RedisServer } from '../test/helpers/redis-server.js'
 import { startRoundRobin } from '../test/helpers/round-robin.js'
 
@@ -36,7 +43,14 @@ let gateway: MockGateway
 
 beforeAll(async () => {
   redis = await startRedisServer()
-  gateway = await startMockGateway({ token, port: 0, host: '127.0.0.1', agent: testAgent, chunkDelayMs: 1, phaseDelayMs: 1 })
+  gateway = await startMockGateway({
+    token,
+    port: 0,
+    host: '127.0.0.1',
+    agent: testAgent,
+    chunkDelayMs: 1,
+    phaseDelayMs: 1,
+  })
 })
 
 afterAll(async () => {
@@ -66,7 +80,15 @@ const ms = (n: number) => `${n.toFixed(3)} ms`
 async function pair(mode: Mode, extra: Partial<ClusterAppOptions> = {}): Promise<[ClusterApp, ClusterApp]> {
   const apps: ClusterApp[] = []
   for (const name of ['A', 'B']) {
-    const app = await startClusterApp({ name, redisUrl: redis.url, gateway: { port: gateway.port, token }, secret, ...mode.options, proxy: { limits, sessionCheckIntervalMs: 0 }, ...extra })
+    const app = await startClusterApp({
+      name,
+      redisUrl: redis.url,
+      gateway: { port: gateway.port, token },
+      secret,
+      ...mode.options,
+      proxy: { limits, sessionCheckIntervalMs: 0 },
+      ...extra,
+    })
     apps.push(app)
     await waitFor(() => app.proxy.stats().gateway === 'up', 15_000, `${name}'s link`)
   }
@@ -112,7 +134,10 @@ describe('the cost of coordination', () => {
           messages.set(mode.name, [...(messages.get(mode.name) ?? []), ...(await messageRoundTrips(client, MESSAGES))])
           await client.close()
           await upgradeTimes(a.wsUrl, cookie, 50) // warm-up
-          upgrades.set(mode.name, [...(upgrades.get(mode.name) ?? []), ...(await upgradeTimes(a.wsUrl, cookie, UPGRADES))])
+          upgrades.set(mode.name, [
+            ...(upgrades.get(mode.name) ?? []),
+            ...(await upgradeTimes(a.wsUrl, cookie, UPGRADES)),
+          ])
         } finally {
           await a.close()
           await b.close()
@@ -120,13 +145,17 @@ describe('the cost of coordination', () => {
       }
     }
     const base = { message: summary(messages.get(MODES[0]!.name)!), upgrade: summary(upgrades.get(MODES[0]!.name)!) }
-    const lines = [`per message (${MESSAGES * ROUNDS} sequential frames) and per upgrade (${UPGRADES * ROUNDS} sequential sockets), p50 / p90 / p99:`]
+    const lines = [
+      `per message (${MESSAGES * ROUNDS} sequential frames) and per upgrade (${UPGRADES * ROUNDS} sequential sockets), p50 / p90 / p99:`,
+    ]
     for (const mode of MODES) {
       const m = summary(messages.get(mode.name)!)
       const u = summary(upgrades.get(mode.name)!)
       lines.push(
         `  ${mode.name.padEnd(30)} message ${ms(m.p50)} / ${ms(m.p90)} / ${ms(m.p99)}   upgrade ${ms(u.p50)} / ${ms(u.p90)} / ${ms(u.p99)}` +
-          (mode === MODES[0] ? '' : `   added: message p50 +${ms(m.p50 - base.message.p50)} p99 +${ms(m.p99 - base.message.p99)}, upgrade p50 +${ms(u.p50 - base.upgrade.p50)} p99 +${ms(u.p99 - base.upgrade.p99)}`),
+          (mode === MODES[0]
+            ? ''
+            : `   added: message p50 +${ms(m.p50 - base.message.p50)} p99 +${ms(m.p99 - base.message.p99)}, upgrade p50 +${ms(u.p50 - base.upgrade.p50)} p99 +${ms(u.p99 - base.upgrade.p99)}`),
       )
     }
     console.log(`[measure] ${lines.join('\n')}`)
@@ -139,9 +168,16 @@ describe('the cost of coordination', () => {
       ['keyspace notification (the store deletes the session)', false],
       ['disconnectSession in the logout route (pub/sub)', true],
     ] as const) {
-      const [a, b] = await pair(MODES[1]!, { logoutDisconnects: disconnects, coordination: disconnects ? { sessionKeyPrefix: false } : {} })
+      const [a, b] = await pair(MODES[1]!, {
+        logoutDisconnects: disconnects,
+        coordination: disconnects ? { sessionKeyPrefix: false } : {},
+      })
       try {
-        await waitFor(() => disconnects || a.logs.some((l) => l.includes('keyspace notifications are on')), 5000, 'keyspace notifications')
+        await waitFor(
+          () => disconnects || a.logs.some((l) => l.includes('keyspace notifications are on')),
+          5000,
+          'keyspace notifications',
+        )
         const samples: number[] = []
         for (let i = 0; i < LOGOUTS; i += 1) {
           const cookie = await login(a.baseUrl, { id: `logout-${i}` })
@@ -154,13 +190,17 @@ describe('the cost of coordination', () => {
           expect(closed.code).toBe(4401)
         }
         const s = summary(samples)
-        lines.push(`  ${path.padEnd(56)} p50 ${ms(s.p50)}, p90 ${ms(s.p90)}, p99 ${ms(s.p99)}, max ${ms(Math.max(...samples))}`)
+        lines.push(
+          `  ${path.padEnd(56)} p50 ${ms(s.p50)}, p90 ${ms(s.p90)}, p99 ${ms(s.p99)}, max ${ms(Math.max(...samples))}`,
+        )
       } finally {
         await a.close()
         await b.close()
       }
     }
-    console.log(`[measure] POST /logout on A until B's socket is closed (${LOGOUTS} each, the request's own round trip included):\n${lines.join('\n')}`)
+    console.log(
+      `[measure] POST /logout on A until B's socket is closed (${LOGOUTS} each, the request's own round trip included):\n${lines.join('\n')}`,
+    )
   })
 
   it('1000 sockets of 100 users through a round-robin balancer in front of two instances', async () => {
@@ -175,17 +215,25 @@ describe('the cost of coordination', () => {
       const cookies = await Promise.all(Array.from({ length: 100 }, (_, i) => login(lb.url, { id: `user-${i}` })))
       let started = performance.now()
       for (let batch = 0; batch < 20; batch += 1) {
-        clients.push(...(await Promise.all(Array.from({ length: 50 }, (_, i) => openSocket(lbWs, cookies[(batch * 50 + i) % 100]!)))))
+        clients.push(
+          ...(await Promise.all(
+            Array.from({ length: 50 }, (_, i) => openSocket(lbWs, cookies[(batch * 50 + i) % 100]!)),
+          )),
+        )
       }
       const openMs = performance.now() - started
       started = performance.now()
       const answers = await Promise.all(clients.map((c) => c.request('sessions.list', {}, 60_000)))
       const requestMs = performance.now() - started
       expect(answers.every((f) => f.ok)).toBe(true)
-      const view = await waitFor(() => {
-        const [sa, sb] = [a.proxy.stats(), b.proxy.stats()]
-        return sa.cluster?.connections === 1000 && sb.cluster?.connections === 1000 ? ([sa, sb] as const) : undefined
-      }, 10_000, 'both instances to count 1000')
+      const view = await waitFor(
+        () => {
+          const [sa, sb] = [a.proxy.stats(), b.proxy.stats()]
+          return sa.cluster?.connections === 1000 && sb.cluster?.connections === 1000 ? ([sa, sb] as const) : undefined
+        },
+        10_000,
+        'both instances to count 1000',
+      )
       console.log(
         `[measure] 1000 sockets (100 users × 10) through the balancer: opened in ${openMs.toFixed(0)} ms (50 at a time), ` +
           `one sessions.list each answered in ${requestMs.toFixed(0)} ms; A holds ${view[0].connections}, B ${view[1].connections}, ` +

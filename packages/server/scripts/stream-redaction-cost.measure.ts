@@ -39,7 +39,9 @@ class WireConnection implements RoutableConnection {
 }
 
 /** The gateway events of `RUNS` runs, each reply cut into `CHUNKS` chunks by `chunk(i)`. */
-function gatewayEvents(chunk: (run: number, i: number) => string): Array<{ event: string; payload: Record<string, unknown> }> {
+function gatewayEvents(
+  chunk: (run: number, i: number) => string,
+): Array<{ event: string; payload: Record<string, unknown> }> {
   const sessionKey = `agent:main:${gatewaySessionKey(NAMESPACE, 'alice', 'main')}`
   const out: Array<{ event: string; payload: Record<string, unknown> }> = []
   for (let run = 0; run < RUNS; run += 1) {
@@ -49,14 +51,47 @@ function gatewayEvents(chunk: (run: number, i: number) => string): Array<{ event
       const delta = chunk(run, i)
       text += delta
       const seq = i + 1
-      out.push({ event: 'agent', payload: { runId, stream: 'assistant', data: { text, delta, itemId: `${runId}:1` }, sessionKey, agentId: 'main', seq, ts: 1 } })
+      out.push({
+        event: 'agent',
+        payload: {
+          runId,
+          stream: 'assistant',
+          data: { text, delta, itemId: `${runId}:1` },
+          sessionKey,
+          agentId: 'main',
+          seq,
+          ts: 1,
+        },
+      })
       out.push({
         event: 'chat',
-        payload: { runId, sessionKey, agentId: 'main', seq, state: 'delta', deltaText: delta, message: { role: 'assistant', content: [{ type: 'text', text }], timestamp: 1 } },
+        payload: {
+          runId,
+          sessionKey,
+          agentId: 'main',
+          seq,
+          state: 'delta',
+          deltaText: delta,
+          message: { role: 'assistant', content: [{ type: 'text', text }], timestamp: 1 },
+        },
       })
     }
-    out.push({ event: 'agent', payload: { runId, sessionKey, stream: 'lifecycle', data: { phase: 'end' }, seq: CHUNKS + 1, ts: 2 } })
-    out.push({ event: 'chat', payload: { runId, sessionKey, agentId: 'main', seq: CHUNKS + 1, state: 'final', stopReason: 'stop', message: { role: 'assistant', content: [{ type: 'text', text }], timestamp: 2 } } })
+    out.push({
+      event: 'agent',
+      payload: { runId, sessionKey, stream: 'lifecycle', data: { phase: 'end' }, seq: CHUNKS + 1, ts: 2 },
+    })
+    out.push({
+      event: 'chat',
+      payload: {
+        runId,
+        sessionKey,
+        agentId: 'main',
+        seq: CHUNKS + 1,
+        state: 'final',
+        stopReason: 'stop',
+        message: { role: 'assistant', content: [{ type: 'text', text }], timestamp: 2 },
+      },
+    })
   }
   return out
 }
@@ -65,7 +100,8 @@ const WORDS = ['hello ', 'world ', 'stream ', 'of ', 'words ', 'that ', 'goes ',
 const TEXTS: Record<string, (run: number, i: number) => string> = {
   'ordinary reply (8-char chunks)': (run, i) => WORDS[(run + i) % WORDS.length]!.padEnd(8, '.'),
   'chunks ending in a token prefix': (_run, i) => `word ${TOKEN.slice(0, 1 + (i % 6))}`,
-  'the token split across chunks': (_run, i) => (i % 10 === 3 ? TOKEN.slice(0, 17) : i % 10 === 4 ? `${TOKEN.slice(17)} ` : 'filler. '),
+  'the token split across chunks': (_run, i) =>
+    i % 10 === 3 ? TOKEN.slice(0, 17) : i % 10 === 4 ? `${TOKEN.slice(17)} ` : 'filler. ',
 }
 
 /** µs per event of routing `events` once, and the bytes the browser was sent. */
@@ -104,7 +140,9 @@ describe('stream redaction cost', () => {
       once(events, false)
       const { before, after, bytes } = measure(events)
       expect(bytes).toBeGreaterThan(0)
-      lines.push(`${name.padEnd(34)} ${before.toFixed(2).padStart(6)} µs → ${after.toFixed(2).padStart(6)} µs per event (${(after - before).toFixed(2)} µs, ${events.length} events)`)
+      lines.push(
+        `${name.padEnd(34)} ${before.toFixed(2).padStart(6)} µs → ${after.toFixed(2).padStart(6)} µs per event (${(after - before).toFixed(2)} µs, ${events.length} events)`,
+      )
     }
     console.log(`route() + JSON + frame redaction, one browser, CPU time, best of ${ROUNDS}:\n${lines.join('\n')}`)
   })

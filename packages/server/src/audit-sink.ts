@@ -34,7 +34,14 @@ export type AuditOption = boolean | AuditSink | AuditOptions
 
 /** The `audit` option after validation. */
 export type ResolvedAudit =
-  | { sink: { kind: 'stdout' } | { kind: 'path'; path: string } | { kind: 'stream'; stream: AuditStream } | { kind: 'logger'; logger: LoggerLike }; bodies: boolean }
+  | {
+      sink:
+        | { kind: 'stdout' }
+        | { kind: 'path'; path: string }
+        | { kind: 'stream'; stream: AuditStream }
+        | { kind: 'logger'; logger: LoggerLike }
+      bodies: boolean
+    }
   | undefined
 
 const SHAPE = 'must be true, a file path, a writable stream, a pino logger, or { to, bodies }'
@@ -45,8 +52,11 @@ function resolveSink(value: unknown, option: string, name: string): NonNullable<
     return { kind: 'path', path: value }
   }
   if (isLoggerLike(value)) return { kind: 'logger', logger: value }
-  if (typeof value === 'object' && value !== null && typeof (value as { write?: unknown }).write === 'function') return { kind: 'stream', stream: value as AuditStream }
-  throw new TypeError(`${name}: option "${option}" ${SHAPE}, got ${typeof value === 'function' ? 'a function' : value === null ? 'null' : typeof value}`)
+  if (typeof value === 'object' && value !== null && typeof (value as { write?: unknown }).write === 'function')
+    return { kind: 'stream', stream: value as AuditStream }
+  throw new TypeError(
+    `${name}: option "${option}" ${SHAPE}, got ${typeof value === 'function' ? 'a function' : value === null ? 'null' : typeof value}`,
+  )
 }
 
 /** Validates the `audit` option; throws a `TypeError` naming it. Opens nothing. */
@@ -54,12 +64,22 @@ export function resolveAuditOption(value: unknown, name = 'clawchatProxy'): Reso
   if (value === undefined || value === false) return undefined
   if (value === true) return { sink: { kind: 'stdout' }, bodies: false }
   const isOptions =
-    typeof value === 'object' && value !== null && !isLoggerLike(value) && typeof (value as { write?: unknown }).write !== 'function' && Object.getPrototypeOf(value) === Object.prototype
+    typeof value === 'object' &&
+    value !== null &&
+    !isLoggerLike(value) &&
+    typeof (value as { write?: unknown }).write !== 'function' &&
+    Object.getPrototypeOf(value) === Object.prototype
   if (!isOptions) return { sink: resolveSink(value, 'audit', name), bodies: false }
   const o = value as Record<string, unknown>
-  for (const key of Object.keys(o)) if (key !== 'to' && key !== 'bodies') throw new TypeError(`${name}: unknown option "audit.${key}"; known: to, bodies`)
-  if (o.bodies !== undefined && typeof o.bodies !== 'boolean') throw new TypeError(`${name}: option "audit.bodies" must be a boolean, got ${JSON.stringify(o.bodies)}`)
-  return { sink: o.to === undefined ? { kind: 'stdout' } : resolveSink(o.to, 'audit.to', name), bodies: o.bodies === true }
+  for (const key of Object.keys(o))
+    if (key !== 'to' && key !== 'bodies')
+      throw new TypeError(`${name}: unknown option "audit.${key}"; known: to, bodies`)
+  if (o.bodies !== undefined && typeof o.bodies !== 'boolean')
+    throw new TypeError(`${name}: option "audit.bodies" must be a boolean, got ${JSON.stringify(o.bodies)}`)
+  return {
+    sink: o.to === undefined ? { kind: 'stdout' } : resolveSink(o.to, 'audit.to', name),
+    bodies: o.bodies === true,
+  }
 }
 
 /** An open audit sink. */
@@ -80,7 +100,11 @@ const PINO_OPTIONS = { name: 'clawchat-audit', level: 'info' } as const
  * sink?.logger.info({ event: 'x' }, 'clawchat x')
  * await sink?.close()
  */
-export function openAuditSink(resolved: ResolvedAudit, onError: (error: Error) => void, name = 'clawchatProxy'): OpenAuditSink | undefined {
+export function openAuditSink(
+  resolved: ResolvedAudit,
+  onError: (error: Error) => void,
+  name = 'clawchatProxy',
+): OpenAuditSink | undefined {
   if (!resolved) return undefined
   const { sink } = resolved
   switch (sink.kind) {
@@ -99,7 +123,9 @@ export function openAuditSink(resolved: ResolvedAudit, onError: (error: Error) =
         mkdirSync(dirname(sink.path), { recursive: true })
         fd = openSync(sink.path, 'a', 0o600)
       } catch (error) {
-        throw new TypeError(`${name}: option "audit": cannot open the audit file ${JSON.stringify(sink.path)}: ${(error as Error).message}`)
+        throw new TypeError(
+          `${name}: option "audit": cannot open the audit file ${JSON.stringify(sink.path)}: ${(error as Error).message}`,
+        )
       }
       let destination: ReturnType<typeof pino.destination>
       try {

@@ -53,7 +53,12 @@ export type AuditEntry =
   | { event: 'request.denied'; userId: string; connId: string; id: string; method: string; code: string; bytes: number }
   | { event: 'rate.limited'; userId: string; connId: string; scope: 'connection' | 'user'; retryAfterMs: number }
   | { event: 'session.ended'; userId: string; reason: string; connections: number }
-  | { event: 'gateway.state'; state: 'up' | 'down' | 'misconfigured' | 'failed'; reason?: string; gatewayVersion?: string }
+  | {
+      event: 'gateway.state'
+      state: 'up' | 'down' | 'misconfigured' | 'failed'
+      reason?: string
+      gatewayVersion?: string
+    }
 
 /** Writes audit entries. */
 export interface Audit {

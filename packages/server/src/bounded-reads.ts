@@ -22,7 +22,10 @@ import { DEFAULT_LIMITS, type ProxyLimits } from './limits.js'
 import { base32Encode } from './session-keys.js'
 
 /** The limits that bound reads. */
-export type ReadBounds = Pick<ProxyLimits, 'historyMaxMessages' | 'historyMaxChars' | 'historyMaxBytes' | 'sessionsListMaxRows'>
+export type ReadBounds = Pick<
+  ProxyLimits,
+  'historyMaxMessages' | 'historyMaxChars' | 'historyMaxBytes' | 'sessionsListMaxRows'
+>
 
 /** Characters of each text when the browser gives no `maxChars` (the gateway's own default). */
 export const HISTORY_DEFAULT_MAX_CHARS = 8000
@@ -70,7 +73,10 @@ export function historyRequest(params: Params, bounds: ReadBounds): ReadRequest 
   if (problem) return { ok: false, problem }
   const upstream: Params = {
     limit: typeof params.limit === 'number' ? params.limit : bounds.historyMaxMessages,
-    maxChars: typeof params.maxChars === 'number' ? params.maxChars : Math.min(HISTORY_DEFAULT_MAX_CHARS, bounds.historyMaxChars),
+    maxChars:
+      typeof params.maxChars === 'number'
+        ? params.maxChars
+        : Math.min(HISTORY_DEFAULT_MAX_CHARS, bounds.historyMaxChars),
     maxBytes: bounds.historyMaxBytes,
   }
   if (typeof params.offset === 'number') upstream.offset = params.offset
@@ -85,7 +91,8 @@ export function historyPaging(source: Params): Params {
   const out: Params = {}
   if (typeof source.hasMore === 'boolean') out.hasMore = source.hasMore
   if (typeof source.totalMessages === 'number') out.totalMessages = source.totalMessages
-  if (source.hasMore === true && typeof source.nextOffset === 'number' && Number.isSafeInteger(source.nextOffset)) out.nextOffset = source.nextOffset
+  if (source.hasMore === true && typeof source.nextOffset === 'number' && Number.isSafeInteger(source.nextOffset))
+    out.nextOffset = source.nextOffset
   return out
 }
 
@@ -116,7 +123,12 @@ export function ownSessionsSearch(namespace: string, userId: string): string {
  * sessionsListRequest({ limit: 20 }, readBounds(undefined), 'clawchat', 'alice')
  * // { ok: true, upstream: { search: ':clawchat:mfwgsy3f:', limit: 20, includeLastMessage: true, includeDerivedTitles: true } }
  */
-export function sessionsListRequest(params: Params, bounds: ReadBounds, namespace: string, userId: string): ReadRequest {
+export function sessionsListRequest(
+  params: Params,
+  bounds: ReadBounds,
+  namespace: string,
+  userId: string,
+): ReadRequest {
   const problem =
     integerProblem('limit', params.limit, 1, bounds.sessionsListMaxRows, ' (page with offset)') ??
     integerProblem('offset', params.offset, 0, Number.MAX_SAFE_INTEGER) ??
@@ -125,7 +137,10 @@ export function sessionsListRequest(params: Params, bounds: ReadBounds, namespac
   if (problem) return { ok: false, problem }
   const upstream: Params = {
     search: ownSessionsSearch(namespace, userId),
-    limit: typeof params.limit === 'number' ? params.limit : Math.min(SESSIONS_LIST_DEFAULT_ROWS, bounds.sessionsListMaxRows),
+    limit:
+      typeof params.limit === 'number'
+        ? params.limit
+        : Math.min(SESSIONS_LIST_DEFAULT_ROWS, bounds.sessionsListMaxRows),
   }
   if (typeof params.offset === 'number' && params.offset > 0) upstream.offset = params.offset
   upstream.includeLastMessage = params.includeLastMessage !== false
@@ -149,6 +164,7 @@ export function previewOf(row: unknown): string | undefined {
 
 /** The paging fields of a `sessions.list` answer: `hasMore`, and `nextOffset` while there is more. */
 export function sessionsListPaging(source: Params): Params {
-  const hasMore = source.hasMore === true && typeof source.nextOffset === 'number' && Number.isSafeInteger(source.nextOffset)
+  const hasMore =
+    source.hasMore === true && typeof source.nextOffset === 'number' && Number.isSafeInteger(source.nextOffset)
   return hasMore ? { hasMore, nextOffset: source.nextOffset } : { hasMore: false }
 }

@@ -119,7 +119,10 @@ function upstreamRefusal(refused: UpstreamRefusal): ErrorShape {
       UPSTREAM_RETRY_AFTER_MS,
     )
   }
-  return unavailable('The chat gateway is not keeping up with what it is sent; try again shortly.', UPSTREAM_RETRY_AFTER_MS)
+  return unavailable(
+    'The chat gateway is not keeping up with what it is sent; try again shortly.',
+    UPSTREAM_RETRY_AFTER_MS,
+  )
 }
 
 /** One browser connection. */
@@ -175,19 +178,31 @@ export class ClientConnection implements RoutableConnection {
     this.raw = raw && typeof raw.cork === 'function' && typeof raw.uncork === 'function' ? raw : undefined
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary))
     ws.on('close', (code, why) => this.onSocketClosed(code, why.toString()))
-    ws.on('error', (error) => deps.log.debug(`clawchat: browser socket error: ${error.message}`, { connId: this.connId }))
+    ws.on('error', (error) =>
+      deps.log.debug(`clawchat: browser socket error: ${error.message}`, { connId: this.connId }),
+    )
     const { maxLifetimeMs, handshakeTimeoutMs } = deps.limits
     if (maxLifetimeMs > 0) {
-      this.lifetimeTimer = setTimeout(() => this.close(CloseCodes.MAX_LIFETIME, 'maximum connection lifetime reached; reconnect'), maxLifetimeMs)
+      this.lifetimeTimer = setTimeout(
+        () => this.close(CloseCodes.MAX_LIFETIME, 'maximum connection lifetime reached; reconnect'),
+        maxLifetimeMs,
+      )
       this.lifetimeTimer.unref?.()
     }
     if (handshakeTimeoutMs > 0) {
       this.handshakeTimer = setTimeout(() => {
-        if (this.state === 'handshake') this.close(CloseCodes.POLICY_VIOLATION, `no connect or request within ${handshakeTimeoutMs} ms`)
+        if (this.state === 'handshake')
+          this.close(CloseCodes.POLICY_VIOLATION, `no connect or request within ${handshakeTimeoutMs} ms`)
       }, handshakeTimeoutMs)
       this.handshakeTimer.unref?.()
     }
-    this.deps.audit.record({ event: 'connection.open', userId: this.userId, connId: this.connId, origin: from.origin, ip: from.ip })
+    this.deps.audit.record({
+      event: 'connection.open',
+      userId: this.userId,
+      connId: this.connId,
+      origin: from.origin,
+      ip: from.ip,
+    })
     this.sendFrame({ type: 'event', event: 'connect.challenge', payload: { nonce: randomUUID(), ts: Date.now() } })
   }
 
@@ -243,7 +258,8 @@ export class ClientConnection implements RoutableConnection {
   /** Why the gateway is not up, as this user may be told. */
   private gatewayReason(): string {
     const link = this.deps.link
-    if (this.user.role === 'admin' && link.browserState === 'misconfigured' && link.operatorReason) return `${link.downReason} Administrator: ${link.operatorReason}.`
+    if (this.user.role === 'admin' && link.browserState === 'misconfigured' && link.operatorReason)
+      return `${link.downReason} Administrator: ${link.operatorReason}.`
     return link.downReason
   }
 
@@ -322,7 +338,10 @@ export class ClientConnection implements RoutableConnection {
 
   /** A bug must cost this connection, never the process. */
   private failed(error: unknown): void {
-    this.deps.log.error(`clawchat: a browser frame could not be handled: ${error instanceof Error ? error.stack ?? error.message : String(error)}`, { connId: this.connId })
+    this.deps.log.error(
+      `clawchat: a browser frame could not be handled: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      { connId: this.connId },
+    )
     this.close(1011, 'internal error')
   }
 
@@ -383,10 +402,20 @@ export class ClientConnection implements RoutableConnection {
     this.rateLimitedFrames += 1
     if (!this.limitedEpisode) {
       this.limitedEpisode = true
-      this.deps.audit.record({ event: 'rate.limited', userId: this.userId, connId: this.connId, scope: limited.scope, retryAfterMs: limited.retryAfterMs })
+      this.deps.audit.record({
+        event: 'rate.limited',
+        userId: this.userId,
+        connId: this.connId,
+        scope: limited.scope,
+        retryAfterMs: limited.retryAfterMs,
+      })
     }
     const which = limited.scope === 'user' ? 'for your account (all your connections together)' : 'on this connection'
-    if (frame.kind !== 'cancel') this.respondError(id, rateLimited(`Too many messages ${which}; retry in ${limited.retryAfterMs} ms.`, limited.retryAfterMs))
+    if (frame.kind !== 'cancel')
+      this.respondError(
+        id,
+        rateLimited(`Too many messages ${which}; retry in ${limited.retryAfterMs} ms.`, limited.retryAfterMs),
+      )
   }
 
   /** Handles a frame once the rate limits have spoken. */
@@ -410,7 +439,12 @@ export class ClientConnection implements RoutableConnection {
       }
       case 'request':
         if (this.inflight.has(id)) {
-          this.respondError(id, invalidRequest(`invalid request frame: a request with id "${id.slice(0, 64)}" is still in flight; use a new id per request`))
+          this.respondError(
+            id,
+            invalidRequest(
+              `invalid request frame: a request with id "${id.slice(0, 64)}" is still in flight; use a new id per request`,
+            ),
+          )
           return
         }
         if (frame.method === 'connect') {
@@ -436,7 +470,10 @@ export class ClientConnection implements RoutableConnection {
     // scopes is dropped before validation.
     const { auth: _auth, device: _device, role: _role, scopes: _scopes, ...rest } = params
     if (!validateConnectParams(rest)) {
-      this.respondError(id, invalidRequest(`invalid connect params: ${formatValidationErrors(validateConnectParams.errors)}`))
+      this.respondError(
+        id,
+        invalidRequest(`invalid connect params: ${formatValidationErrors(validateConnectParams.errors)}`),
+      )
       this.close(CloseCodes.POLICY_VIOLATION, 'invalid connect params')
       return
     }
@@ -479,7 +516,15 @@ export class ClientConnection implements RoutableConnection {
     const planned = planRequest(this.deps.methods, method, params, ctx)
     if (!planned.ok) {
       if (planned.error.code === ErrorCodes.FORBIDDEN) {
-        this.deps.audit.record({ event: 'request.denied', userId: this.userId, connId: this.connId, id, method, code: planned.error.code, bytes })
+        this.deps.audit.record({
+          event: 'request.denied',
+          userId: this.userId,
+          connId: this.connId,
+          id,
+          method,
+          code: planned.error.code,
+          bytes,
+        })
       } else {
         this.deps.audit.record({ ...audited, ...body, outcome: 'error', code: planned.error.code, ms: 0 })
       }
@@ -490,19 +535,33 @@ export class ClientConnection implements RoutableConnection {
     /** Answers a planned request with `error` at once (nothing went upstream), and audits it. */
     const refuse = (error: ErrorShape): void => {
       this.respondError(id, error)
-      this.deps.audit.record({ ...audited, sessionKey: plan.sessionKey, ...body, outcome: 'error', code: error.code, ms: 0 })
+      this.deps.audit.record({
+        ...audited,
+        sessionKey: plan.sessionKey,
+        ...body,
+        outcome: 'error',
+        code: error.code,
+        ms: 0,
+      })
     }
     if (!this.deps.link.isUp) {
       refuse(
         this.deps.link.browserState === 'misconfigured'
           ? misconfigured(`${this.gatewayReason()} Retrying will not help until it is fixed.`)
-          : unavailable(`${this.deps.link.downReason} Try again when the gateway is back (event clawchat.gateway {state:"up"}).`),
+          : unavailable(
+              `${this.deps.link.downReason} Try again when the gateway is back (event clawchat.gateway {state:"up"}).`,
+            ),
       )
       return
     }
     const sendsWait = method === 'chat.send' ? (this.deps.chatSends?.take(this.userId, chatSendKey(params)) ?? 0) : 0
     if (sendsWait > 0) {
-      refuse(rateLimited(`Too many messages: at most ${this.deps.limits.userChatSendsPer5Min} in 5 minutes; retry in ${Math.ceil(sendsWait / 1000)} s.`, sendsWait))
+      refuse(
+        rateLimited(
+          `Too many messages: at most ${this.deps.limits.userChatSendsPer5Min} in 5 minutes; retry in ${Math.ceil(sendsWait / 1000)} s.`,
+          sendsWait,
+        ),
+      )
       return
     }
     const held = this.deps.upstream?.reserve(this.userId, bytes) ?? (() => {})
@@ -527,16 +586,29 @@ export class ClientConnection implements RoutableConnection {
         outcome = 'cancelled'
         return
       }
-      const shape = error instanceof UpstreamError ? error.shape : { code: 'UNAVAILABLE', message: 'The request failed inside the proxy; try again.', retryable: true }
+      const shape =
+        error instanceof UpstreamError
+          ? error.shape
+          : { code: 'UNAVAILABLE', message: 'The request failed inside the proxy; try again.', retryable: true }
       const sanitized = sanitizeGatewayError({ namespace: this.deps.namespace, userId: this.userId }, shape)
       outcome = 'error'
       code = sanitized.code
       this.respondError(id, sanitized)
-      if (!(error instanceof UpstreamError)) this.deps.log.error(`clawchat: ${method} failed inside the proxy: ${error instanceof Error ? error.stack ?? error.message : String(error)}`)
+      if (!(error instanceof UpstreamError))
+        this.deps.log.error(
+          `clawchat: ${method} failed inside the proxy: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        )
     } finally {
       held()
       if (this.inflight.get(id) === controller) this.inflight.delete(id)
-      this.deps.audit.record({ ...audited, sessionKey: plan.sessionKey, ...body, outcome, code, ms: Date.now() - started })
+      this.deps.audit.record({
+        ...audited,
+        sessionKey: plan.sessionKey,
+        ...body,
+        outcome,
+        code,
+        ms: Date.now() - started,
+      })
     }
   }
 

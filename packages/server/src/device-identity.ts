@@ -49,7 +49,13 @@ function generate(): IdentityFile {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519')
   const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString()
   const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
-  return { version: 1, deviceId: deviceIdFromPublicKey(publicKeyPem), publicKeyPem, privateKeyPem, createdAtMs: Date.now() }
+  return {
+    version: 1,
+    deviceId: deviceIdFromPublicKey(publicKeyPem),
+    publicKeyPem,
+    privateKeyPem,
+    createdAtMs: Date.now(),
+  }
 }
 
 function parse(text: string, path: string): DeviceIdentity {
@@ -57,16 +63,22 @@ function parse(text: string, path: string): DeviceIdentity {
   try {
     data = JSON.parse(text)
   } catch {
-    throw new Error(`clawchat: the device identity file ${path} is not valid JSON; move it away to create a new identity (the gateway will then see a new device)`)
+    throw new Error(
+      `clawchat: the device identity file ${path} is not valid JSON; move it away to create a new identity (the gateway will then see a new device)`,
+    )
   }
   const record = data as Partial<IdentityFile> | null
   if (!record || typeof record.publicKeyPem !== 'string' || typeof record.privateKeyPem !== 'string') {
-    throw new Error(`clawchat: the device identity file ${path} has no publicKeyPem/privateKeyPem; move it away to create a new identity`)
+    throw new Error(
+      `clawchat: the device identity file ${path} has no publicKeyPem/privateKeyPem; move it away to create a new identity`,
+    )
   }
   const deviceId = deviceIdFromPublicKey(record.publicKeyPem)
   // The key pair must belong together: sign and verify once.
   const probe = signDevicePayload(record.privateKeyPem, 'clawchat-identity-check')
-  const derived = createPublicKey(createPrivateKey(record.privateKeyPem)).export({ type: 'spki', format: 'pem' }).toString()
+  const derived = createPublicKey(createPrivateKey(record.privateKeyPem))
+    .export({ type: 'spki', format: 'pem' })
+    .toString()
   if (deviceIdFromPublicKey(derived) !== deviceId || probe.length === 0) {
     throw new Error(`clawchat: the device identity file ${path} holds a private key that does not match its public key`)
   }

@@ -72,7 +72,7 @@ export function createRedactor(secrets: readonly (string | undefined)[]): Secret
 /** An `Error`'s message (or the value as text), for logs; callers redact it. */
 export function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message
-  return typeof error === 'string' ? error : JSON.stringify(error) ?? String(error)
+  return typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error))
 }
 
 /** The most UTF-8 bytes a WebSocket close reason may have (RFC 6455: 125 minus the code). */

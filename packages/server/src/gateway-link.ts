@@ -15,7 +15,12 @@ import { GatewayClient, type GatewayClientOptions } from '@openclaw/gateway-clie
 import { PROTOCOL_VERSION, type EventFrame } from '@clawchat/protocol'
 import { createRedactor, messageOf, type SecretRedactor } from './errors.js'
 import type { DeviceIdentity } from './device-identity.js'
-import { loadOrCreateDeviceIdentity, privateKeySecrets, publicKeyRawBase64UrlFromPem, signDevicePayload } from './device-identity.js'
+import {
+  loadOrCreateDeviceIdentity,
+  privateKeySecrets,
+  publicKeyRawBase64UrlFromPem,
+  signDevicePayload,
+} from './device-identity.js'
 import type { ProxyLog } from './log.js'
 import { CLAWCHAT_VERSION } from './version.js'
 
@@ -37,7 +42,11 @@ export interface GatewayClientLike {
   start(): void
   stop(): void
   stopAndWait(opts?: { timeoutMs?: number }): Promise<void>
-  request<T = unknown>(method: string, params?: unknown, opts?: { timeoutMs?: number | null; signal?: AbortSignal }): Promise<T>
+  request<T = unknown>(
+    method: string,
+    params?: unknown,
+    opts?: { timeoutMs?: number | null; signal?: AbortSignal },
+  ): Promise<T>
 }
 
 /** Options of {@link GatewayLink}. */
@@ -89,7 +98,8 @@ const REASONS: Record<Failure | 'closed' | 'restarting', string> = {
   unreachable: 'The chat gateway cannot be reached; reconnecting.',
   auth: 'The chat gateway refused this server; an administrator must fix its configuration.',
   pairing: "The chat gateway has not approved this server yet; waiting for its owner's approval.",
-  protocol: 'The chat gateway speaks another protocol version than this server; an administrator must update one of them.',
+  protocol:
+    'The chat gateway speaks another protocol version than this server; an administrator must update one of them.',
   config: 'This server is misconfigured for the chat gateway; an administrator must fix it.',
   starting: 'The chat gateway is starting; reconnecting.',
   other: 'The connection to the chat gateway failed; reconnecting.',
@@ -97,7 +107,13 @@ const REASONS: Record<Failure | 'closed' | 'restarting', string> = {
   restarting: 'The chat gateway is restarting; reconnecting.',
 }
 
-function errorDetails(error: unknown): { code?: string; gatewayCode?: string; detailCode?: string; requestId?: string; message: string } {
+function errorDetails(error: unknown): {
+  code?: string
+  gatewayCode?: string
+  detailCode?: string
+  requestId?: string
+  message: string
+} {
   const e = error as { code?: unknown; gatewayCode?: unknown; details?: unknown }
   const details = (typeof e?.details === 'object' && e.details !== null ? e.details : {}) as Record<string, unknown>
   const message = messageOf(error)
@@ -187,10 +203,19 @@ export class GatewayLink extends EventEmitter {
    * Relays one request. Rejects with an {@link UpstreamError}: `unavailable` at once when the link
    * is not up (nothing is queued), `gateway` with the gateway's error, `timeout`, or `cancelled`.
    */
-  async request(method: string, params: Record<string, unknown>, options: { signal?: AbortSignal } = {}): Promise<unknown> {
+  async request(
+    method: string,
+    params: Record<string, unknown>,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<unknown> {
     const client = this.client
     if (this.state !== 'up' || client === null) {
-      throw new UpstreamError('unavailable', { code: 'UNAVAILABLE', message: this.downReason, retryable: true, retryAfterMs: 1000 })
+      throw new UpstreamError('unavailable', {
+        code: 'UNAVAILABLE',
+        message: this.downReason,
+        retryable: true,
+        retryAfterMs: 1000,
+      })
     }
     try {
       return await client.request(method, params, { timeoutMs: this.opts.requestTimeoutMs, signal: options.signal })
@@ -200,10 +225,23 @@ export class GatewayLink extends EventEmitter {
   }
 
   private toUpstreamError(error: unknown, signal: AbortSignal | undefined): UpstreamError {
-    const e = error as { name?: unknown; code?: unknown; gatewayCode?: unknown; details?: unknown; retryable?: unknown; retryAfterMs?: unknown }
-    if (signal?.aborted || e?.name === 'AbortError') return new UpstreamError('cancelled', { code: 'CANCELLED', message: 'The request was cancelled.' })
+    const e = error as {
+      name?: unknown
+      code?: unknown
+      gatewayCode?: unknown
+      details?: unknown
+      retryable?: unknown
+      retryAfterMs?: unknown
+    }
+    if (signal?.aborted || e?.name === 'AbortError')
+      return new UpstreamError('cancelled', { code: 'CANCELLED', message: 'The request was cancelled.' })
     if (e?.code === 'CLIENT_TIMEOUT') {
-      return new UpstreamError('timeout', { code: 'UNAVAILABLE', message: 'The chat gateway did not answer in time; try again.', retryable: true, retryAfterMs: 1000 })
+      return new UpstreamError('timeout', {
+        code: 'UNAVAILABLE',
+        message: 'The chat gateway did not answer in time; try again.',
+        retryable: true,
+        retryAfterMs: 1000,
+      })
     }
     if (typeof e?.gatewayCode === 'string' && e.gatewayCode.length > 0) {
       return new UpstreamError('gateway', {
@@ -259,7 +297,10 @@ export class GatewayLink extends EventEmitter {
   private nextDelay(): number {
     if (NEEDS_A_PERSON.has(this.lastFailure)) {
       const first = this.opts.authRetryDelayMs ?? 5000
-      return Math.min(this.opts.maxAuthRetryDelayMs ?? 30_000, first * 2 ** Math.min(Math.max(0, this.failures - 1), 16))
+      return Math.min(
+        this.opts.maxAuthRetryDelayMs ?? 30_000,
+        first * 2 ** Math.min(Math.max(0, this.failures - 1), 16),
+      )
     }
     const initial = this.opts.initialDelayMs ?? 100
     const max = this.opts.maxDelayMs ?? 500
@@ -272,12 +313,18 @@ export class GatewayLink extends EventEmitter {
     try {
       this.identity = loadOrCreateDeviceIdentity(this.opts.identityPath)
       this.redact.add(...privateKeySecrets(this.identity.privateKeyPem))
-      this.opts.log.info('clawchat: device identity ready', { deviceId: this.identity.deviceId, identityPath: this.opts.identityPath })
+      this.opts.log.info('clawchat: device identity ready', {
+        deviceId: this.identity.deviceId,
+        identityPath: this.opts.identityPath,
+      })
       return this.identity
     } catch (error) {
-      this.logOnce(`clawchat: cannot load or create the device identity at ${this.opts.identityPath}: ${messageOf(error)}`, {
-        option: 'gateway.identityPath',
-      })
+      this.logOnce(
+        `clawchat: cannot load or create the device identity at ${this.opts.identityPath}: ${messageOf(error)}`,
+        {
+          option: 'gateway.identityPath',
+        },
+      )
       this.downReason = REASONS.config
       this.operatorReason = `the proxy cannot load or create its device identity at ${this.opts.identityPath} (${messageOf(error)}): fix option "gateway.identityPath" or the folder's permissions`
       return null
@@ -315,7 +362,8 @@ export class GatewayLink extends EventEmitter {
         signDevicePayload,
         publicKeyRawBase64UrlFromPem,
         loadDeviceAuthToken: ({ deviceId, role }) => this.deviceTokens.get(`${deviceId}|${role}`) ?? null,
-        storeDeviceAuthToken: ({ deviceId, role, token, scopes }) => void this.deviceTokens.set(`${deviceId}|${role}`, { token, scopes }),
+        storeDeviceAuthToken: ({ deviceId, role, token, scopes }) =>
+          void this.deviceTokens.set(`${deviceId}|${role}`, { token, scopes }),
         clearDeviceAuthToken: ({ deviceId, role }) => void this.deviceTokens.delete(`${deviceId}|${role}`),
         redactForLog: (message) => this.redact(message),
         logDebug: (message) => this.opts.log.debug(`clawchat: gateway client: ${message}`),
@@ -372,10 +420,13 @@ export class GatewayLink extends EventEmitter {
     this.operatorReason = undefined
     this.lastError = ''
     this.setState('up')
-    this.opts.log.info(again ? 'clawchat: gateway link is back up' : 'clawchat: gateway link is up', { gatewayVersion: this.gatewayVersion })
+    this.opts.log.info(again ? 'clawchat: gateway link is back up' : 'clawchat: gateway link is up', {
+      gatewayVersion: this.gatewayVersion,
+    })
     // One subscription for the whole process; the router decides who sees what.
     client.request('sessions.subscribe', {}).catch((error: unknown) => {
-      if (this.client === client) this.opts.log.warn(`clawchat: sessions.subscribe failed: ${this.redact(messageOf(error))}`)
+      if (this.client === client)
+        this.opts.log.warn(`clawchat: sessions.subscribe failed: ${this.redact(messageOf(error))}`)
     })
     this.emit('up')
   }
@@ -383,12 +434,16 @@ export class GatewayLink extends EventEmitter {
   private classify(error: unknown): Failure {
     const d = errorDetails(error)
     const text = d.message.toLowerCase()
-    if (text.includes('security error') || text.includes('tls fingerprint') || text.includes('edge auth headers')) return 'config'
-    if (d.gatewayCode === 'NOT_PAIRED' || d.detailCode === 'PAIRING_REQUIRED' || text.includes('pairing required')) return 'pairing'
-    if (d.detailCode?.startsWith('AUTH_') || text.includes('token mismatch') || text.includes('unauthorized')) return 'auth'
+    if (text.includes('security error') || text.includes('tls fingerprint') || text.includes('edge auth headers'))
+      return 'config'
+    if (d.gatewayCode === 'NOT_PAIRED' || d.detailCode === 'PAIRING_REQUIRED' || text.includes('pairing required'))
+      return 'pairing'
+    if (d.detailCode?.startsWith('AUTH_') || text.includes('token mismatch') || text.includes('unauthorized'))
+      return 'auth'
     if (d.detailCode === 'PROTOCOL_MISMATCH' || text.includes('protocol mismatch')) return 'protocol'
     if (text.includes('gateway starting')) return 'starting'
-    if (/econnrefused|enotfound|eai_again|ehostunreach|etimedout|econnreset|socket hang up|closed \(1006\)/.test(text)) return 'unreachable'
+    if (/econnrefused|enotfound|eai_again|ehostunreach|etimedout|econnreset|socket hang up|closed \(1006\)/.test(text))
+      return 'unreachable'
     return 'other'
   }
 
@@ -444,7 +499,9 @@ export class GatewayLink extends EventEmitter {
       default:
         if (!this.loggedOutage) {
           this.loggedOutage = true
-          this.opts.log.warn(`clawchat: cannot reach the gateway at ${this.opts.url}: ${message}; retrying about twice a second`)
+          this.opts.log.warn(
+            `clawchat: cannot reach the gateway at ${this.opts.url}: ${message}; retrying about twice a second`,
+          )
         } else {
           this.opts.log.debug(`clawchat: gateway still unreachable: ${message}`)
         }
@@ -467,7 +524,9 @@ export class GatewayLink extends EventEmitter {
     const wasUp = this.state === 'up'
     if (wasUp) {
       this.downReason = code === 1012 ? REASONS.restarting : REASONS.closed
-      this.opts.log.warn(`clawchat: gateway link closed (${code}${reason ? ` ${this.redact(reason)}` : ''}); reconnecting`)
+      this.opts.log.warn(
+        `clawchat: gateway link closed (${code}${reason ? ` ${this.redact(reason)}` : ''}); reconnecting`,
+      )
       this.loggedOutage = true
     }
     this.abandon(client, wasUp ? 'unreachable' : this.lastFailure)

@@ -74,7 +74,11 @@ export function buildHelloOk(input: HelloInput): ProxyHelloOk {
 }
 
 /** The `clawchat.session` payload (also the 200 body of `GET <path>/session`). */
-export function buildSessionPayload(user: ClawChatUser, methods: readonly string[], limits: ProxyLimits): ClawChatSessionPayload {
+export function buildSessionPayload(
+  user: ClawChatUser,
+  methods: readonly string[],
+  limits: ProxyLimits,
+): ClawChatSessionPayload {
   const shown: ClawChatUser = { id: user.id, role: user.role }
   if (user.name !== undefined) shown.name = user.name
   return { user: shown, sessionKey: DEFAULT_SESSION_KEY, methods: [...methods], limits: publicLimits(limits) }

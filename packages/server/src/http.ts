@@ -39,7 +39,11 @@ export function requestPath(req: IncomingMessage & { originalUrl?: string }): st
 /**
  * Handles `GET <path>/session`; answers `false` (and does nothing) for any other request.
  */
-export function handleSessionEndpoint(req: IncomingMessage & { originalUrl?: string }, res: ServerResponse, deps: SessionEndpointDeps): boolean {
+export function handleSessionEndpoint(
+  req: IncomingMessage & { originalUrl?: string },
+  res: ServerResponse,
+  deps: SessionEndpointDeps,
+): boolean {
   if (requestPath(req) !== `${deps.options.path}${SESSION_ENDPOINT}`) return false
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     send(res, 405, { error: `use GET ${deps.options.path}${SESSION_ENDPOINT}` }, { Allow: 'GET, HEAD' })

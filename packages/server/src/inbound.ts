@@ -46,13 +46,20 @@ export function parseInbound(text: string): InboundFrame {
   } catch {
     return { kind: 'invalid', shownId: 'invalid', error: invalidRequest(`invalid frame: not JSON. ${EXAMPLE}.`) }
   }
-  if (!isRecord(frame)) return { kind: 'invalid', shownId: 'invalid', error: invalidRequest(`invalid frame: expected a JSON object. ${EXAMPLE}.`) }
+  if (!isRecord(frame))
+    return {
+      kind: 'invalid',
+      shownId: 'invalid',
+      error: invalidRequest(`invalid frame: expected a JSON object. ${EXAMPLE}.`),
+    }
   const idIn = frame.id
   const shownId = usableId(idIn) ? idIn : typeof idIn === 'number' && Number.isFinite(idIn) ? String(idIn) : 'invalid'
   const fail = (message: string): InboundFrame => ({ kind: 'invalid', shownId, error: invalidRequest(message) })
 
   if (frame.type === 'cancel') {
-    return usableId(idIn) ? { kind: 'cancel', shownId, id: idIn } : fail('invalid cancel frame: id must be the id of a request in flight')
+    return usableId(idIn)
+      ? { kind: 'cancel', shownId, id: idIn }
+      : fail('invalid cancel frame: id must be the id of a request in flight')
   }
   if (frame.type !== undefined && frame.type !== 'req') {
     return fail(`invalid frame: unknown type ${shown(frame.type)}; send "req" (or leave it out) or "cancel"`)
@@ -60,9 +67,14 @@ export function parseInbound(text: string): InboundFrame {
   for (const key of Object.keys(frame)) {
     if (!FRAME_FIELDS.includes(key)) return fail(`invalid request frame: unexpected property '${key.slice(0, 64)}'`)
   }
-  if (idIn !== undefined && !usableId(idIn)) return fail(`invalid request frame: id must be a string of 1 to ${MAX_REQUEST_ID} characters (or left out)`)
+  if (idIn !== undefined && !usableId(idIn))
+    return fail(`invalid request frame: id must be a string of 1 to ${MAX_REQUEST_ID} characters (or left out)`)
   const method = frame.method
-  if (typeof method !== 'string' || method.length === 0) return fail('invalid request frame: method must be a non-empty string, e.g. "chat.send"')
-  if (method.length > MAX_METHOD) return fail(`invalid request frame: method must be at most ${MAX_METHOD} characters; see clawchat.session.methods for the names`)
+  if (typeof method !== 'string' || method.length === 0)
+    return fail('invalid request frame: method must be a non-empty string, e.g. "chat.send"')
+  if (method.length > MAX_METHOD)
+    return fail(
+      `invalid request frame: method must be at most ${MAX_METHOD} characters; see clawchat.session.methods for the names`,
+    )
   return { kind: 'request', shownId, id: idIn, method, params: frame.params }
 }

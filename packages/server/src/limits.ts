@@ -70,16 +70,29 @@ const RULES: Record<keyof ProxyLimits, { min: number; max?: number; zeroMeansNon
   maxLifetimeMs: { min: 1000, zeroMeansNone: true, what: 'an integer number of ms, at least 1000, or 0 for no limit' },
   tickIntervalMs: { min: 100, what: 'an integer number of ms, at least 100' },
   pingIntervalMs: { min: 100, zeroMeansNone: true, what: 'an integer number of ms, at least 100, or 0 for no pings' },
-  handshakeTimeoutMs: { min: 100, zeroMeansNone: true, what: 'an integer number of ms, at least 100, or 0 for no limit' },
+  handshakeTimeoutMs: {
+    min: 100,
+    zeroMeansNone: true,
+    what: 'an integer number of ms, at least 100, or 0 for no limit',
+  },
   upstreamBytesPerUser: { min: 1024, what: 'an integer number of bytes, at least 1024' },
   upstreamBytesTotal: { min: 1024, what: 'an integer number of bytes, at least 1024' },
   // The gateway's own bounds: chat.history takes limit ≤ 1000 and maxChars ≤ 500000, and sends
   // at most 6 MiB of messages whatever it is asked.
   historyMaxMessages: { min: 1, max: 1000, what: 'an integer from 1 to 1000' },
   historyMaxChars: { min: 1, max: 500_000, what: 'an integer from 1 to 500000' },
-  historyMaxBytes: { min: 16 * 1024, max: 6 * 1024 * 1024, what: 'an integer number of bytes from 16384 to 6291456 (6 MiB)' },
+  historyMaxBytes: {
+    min: 16 * 1024,
+    max: 6 * 1024 * 1024,
+    what: 'an integer number of bytes from 16384 to 6291456 (6 MiB)',
+  },
   sessionsListMaxRows: { min: 1, max: 1000, what: 'an integer from 1 to 1000' },
-  userChatSendsPer5Min: { min: 1, max: 1000, zeroMeansNone: true, what: 'an integer from 1 to 1000 (the gateway keeps 1000 keys for everybody), or 0 for no limit' },
+  userChatSendsPer5Min: {
+    min: 1,
+    max: 1000,
+    zeroMeansNone: true,
+    what: 'an integer from 1 to 1000 (the gateway keeps 1000 keys for everybody), or 0 for no limit',
+  },
 }
 
 /** The limits a browser is told about (`ClawChatLimits`), in the order of the contract. */
@@ -100,13 +113,17 @@ export function resolveLimits(option: unknown, name = 'clawchatProxy'): ProxyLim
   }
   const out: ProxyLimits = { ...DEFAULT_LIMITS }
   for (const [key, value] of Object.entries(option as Record<string, unknown>)) {
-    if (!Object.hasOwn(RULES, key)) throw new TypeError(`${name}: option "limits.${key}" is not a limit; known limits: ${Object.keys(RULES).join(', ')}`)
+    if (!Object.hasOwn(RULES, key))
+      throw new TypeError(
+        `${name}: option "limits.${key}" is not a limit; known limits: ${Object.keys(RULES).join(', ')}`,
+      )
     const rule = RULES[key as keyof ProxyLimits]
     if (value === undefined) continue
     const ok =
       typeof value === 'number' &&
       Number.isSafeInteger(value) &&
-      ((value >= rule.min && (rule.max === undefined || value <= rule.max)) || (rule.zeroMeansNone === true && value === 0))
+      ((value >= rule.min && (rule.max === undefined || value <= rule.max)) ||
+        (rule.zeroMeansNone === true && value === 0))
     if (!ok) throw new TypeError(`${name}: option "limits.${key}" must be ${rule.what}, got ${JSON.stringify(value)}`)
     out[key as keyof ProxyLimits] = value as number
   }
@@ -118,14 +135,24 @@ export function resolveLimits(option: unknown, name = 'clawchatProxy'): ProxyLim
  * The upstream bounds must fit one largest frame (else such a request could never go): unset,
  * they grow with `maxPayload`; set too small, the option is named.
  */
-function resolveUpstreamBytes(out: ProxyLimits, given: Partial<Record<keyof ProxyLimits, unknown>>, name: string): void {
-  if (given.upstreamBytesPerUser === undefined) out.upstreamBytesPerUser = Math.max(out.upstreamBytesPerUser, out.maxPayload)
+function resolveUpstreamBytes(
+  out: ProxyLimits,
+  given: Partial<Record<keyof ProxyLimits, unknown>>,
+  name: string,
+): void {
+  if (given.upstreamBytesPerUser === undefined)
+    out.upstreamBytesPerUser = Math.max(out.upstreamBytesPerUser, out.maxPayload)
   else if (out.upstreamBytesPerUser < out.maxPayload) {
-    throw new TypeError(`${name}: option "limits.upstreamBytesPerUser" must be at least limits.maxPayload (${out.maxPayload}) so that one largest frame can go, got ${out.upstreamBytesPerUser}`)
+    throw new TypeError(
+      `${name}: option "limits.upstreamBytesPerUser" must be at least limits.maxPayload (${out.maxPayload}) so that one largest frame can go, got ${out.upstreamBytesPerUser}`,
+    )
   }
-  if (given.upstreamBytesTotal === undefined) out.upstreamBytesTotal = Math.max(out.upstreamBytesTotal, out.upstreamBytesPerUser)
+  if (given.upstreamBytesTotal === undefined)
+    out.upstreamBytesTotal = Math.max(out.upstreamBytesTotal, out.upstreamBytesPerUser)
   else if (out.upstreamBytesTotal < out.upstreamBytesPerUser) {
-    throw new TypeError(`${name}: option "limits.upstreamBytesTotal" must be at least limits.upstreamBytesPerUser (${out.upstreamBytesPerUser}), got ${out.upstreamBytesTotal}`)
+    throw new TypeError(
+      `${name}: option "limits.upstreamBytesTotal" must be at least limits.upstreamBytesPerUser (${out.upstreamBytesPerUser}), got ${out.upstreamBytesTotal}`,
+    )
   }
 }
 
@@ -177,7 +204,7 @@ export class RateMeter {
 
   private refill(): void {
     const now = this.now()
-    this.tokens = Math.min(this.ratePerSecond, this.tokens + ((Math.max(0, now - this.last)) / 1000) * this.ratePerSecond)
+    this.tokens = Math.min(this.ratePerSecond, this.tokens + (Math.max(0, now - this.last) / 1000) * this.ratePerSecond)
     this.last = now
   }
 }

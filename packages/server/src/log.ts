@@ -43,12 +43,14 @@ function redactFields(fields: object, redact: Redactor): object {
 
 /** Wraps a logger so that every message and field is redacted. */
 export function createLog(logger: LoggerLike, redact: Redactor): ProxyLog {
-  const write = (level: keyof LoggerLike) => (message: string, fields: object = {}) => {
-    try {
-      logger[level](redactFields(fields, redact), redact(message))
-    } catch {
-      // A broken logger must never break the relay.
+  const write =
+    (level: keyof LoggerLike) =>
+    (message: string, fields: object = {}) => {
+      try {
+        logger[level](redactFields(fields, redact), redact(message))
+      } catch {
+        // A broken logger must never break the relay.
+      }
     }
-  }
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') }
 }

@@ -10,7 +10,13 @@ import { DEFAULT_IDENTITY_PATH } from './device-identity.js'
 import { resolveLimits, type LimitsOption, type ProxyLimits } from './limits.js'
 import { isLoggerLike, type LoggerLike } from './log.js'
 import { plainWsProblem } from './plain-ws.js'
-import { COMMAND_NAME_PATTERN, DEFAULT_COMMAND_POLICY, commandName, type CommandAllowance, type CommandPolicy } from './commands.js'
+import {
+  COMMAND_NAME_PATTERN,
+  DEFAULT_COMMAND_POLICY,
+  commandName,
+  type CommandAllowance,
+  type CommandPolicy,
+} from './commands.js'
 import { DEFAULT_METHOD_POLICY, RELAYABLE_METHODS, type MethodPolicy, type Role } from './policy.js'
 import { NAMESPACE_PATTERN } from './session-keys.js'
 import { compileTrust, type TrustFn, type TrustProxyOption } from './trust-proxy.js'
@@ -203,7 +209,8 @@ export function normalizeOrigin(value: string): string | null {
   try {
     const url = new URL(value)
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return null
-    if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') return null
+    if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '')
+      return null
     if (/\/./.test(value.replace(/^[a-z]+:\/\//i, ''))) return null
     return url.origin
   } catch {
@@ -212,7 +219,8 @@ export function normalizeOrigin(value: string): string | null {
 }
 
 function methodList(option: string, value: unknown): readonly string[] {
-  if (!Array.isArray(value) || !value.every((m) => typeof m === 'string')) throw bad(option, 'must be an array of method names', value)
+  if (!Array.isArray(value) || !value.every((m) => typeof m === 'string'))
+    throw bad(option, 'must be an array of method names', value)
   for (const method of value as string[]) {
     if (!RELAYABLE_METHODS.includes(method)) {
       throw bad(option, `may only name methods ClawChat can relay safely (${RELAYABLE_METHODS.join(', ')})`, method)
@@ -234,18 +242,39 @@ function commandList(option: string, value: unknown): CommandAllowance {
  * option. The token is never part of a message.
  */
 export function resolveOptions(input: unknown): ResolvedOptions {
-  if (typeof input !== 'object' || input === null) throw new TypeError(`${NAME}: options must be an object, got ${input === null ? 'null' : typeof input}`)
+  if (typeof input !== 'object' || input === null)
+    throw new TypeError(`${NAME}: options must be an object, got ${input === null ? 'null' : typeof input}`)
   const o = input as Partial<ClawChatProxyOptions> & Record<string, unknown>
-  const known = ['gateway', 'session', 'authenticate', 'path', 'allowedOrigins', 'trustProxy', 'namespace', 'policy', 'limits', 'sessionCheckIntervalMs', 'destroyUpgradeTimeoutMs', 'audit', 'logger', 'coordination']
-  for (const key of Object.keys(o)) if (!known.includes(key)) throw new TypeError(`${NAME}: unknown option "${key}"; known options: ${known.join(', ')}`)
+  const known = [
+    'gateway',
+    'session',
+    'authenticate',
+    'path',
+    'allowedOrigins',
+    'trustProxy',
+    'namespace',
+    'policy',
+    'limits',
+    'sessionCheckIntervalMs',
+    'destroyUpgradeTimeoutMs',
+    'audit',
+    'logger',
+    'coordination',
+  ]
+  for (const key of Object.keys(o))
+    if (!known.includes(key))
+      throw new TypeError(`${NAME}: unknown option "${key}"; known options: ${known.join(', ')}`)
 
-  if (typeof o.gateway !== 'object' || o.gateway === null) throw bad('gateway', 'must be an object like { url, token }', o.gateway)
+  if (typeof o.gateway !== 'object' || o.gateway === null)
+    throw bad('gateway', 'must be an object like { url, token }', o.gateway)
   const g = o.gateway as unknown as Record<string, unknown>
   for (const key of Object.keys(g)) {
-    if (!['url', 'token', 'identityPath', 'requestTimeoutMs'].includes(key)) throw new TypeError(`${NAME}: unknown option "gateway.${key}"; known: url, token, identityPath, requestTimeoutMs`)
+    if (!['url', 'token', 'identityPath', 'requestTimeoutMs'].includes(key))
+      throw new TypeError(`${NAME}: unknown option "gateway.${key}"; known: url, token, identityPath, requestTimeoutMs`)
   }
   const url = g.url === undefined ? DEFAULT_GATEWAY_URL : g.url
-  if (typeof url !== 'string' || !/^wss?:\/\/[^/\s]/i.test(url)) throw bad('gateway.url', 'must be a ws:// or wss:// URL', url)
+  if (typeof url !== 'string' || !/^wss?:\/\/[^/\s]/i.test(url))
+    throw bad('gateway.url', 'must be a ws:// or wss:// URL', url)
   try {
     new URL(url)
   } catch {
@@ -260,16 +289,21 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     )
   }
   const identityPath = g.identityPath === undefined ? DEFAULT_IDENTITY_PATH : g.identityPath
-  if (typeof identityPath !== 'string' || identityPath.length === 0) throw bad('gateway.identityPath', 'must be a file path', identityPath)
+  if (typeof identityPath !== 'string' || identityPath.length === 0)
+    throw bad('gateway.identityPath', 'must be a file path', identityPath)
   const requestTimeoutMs = g.requestTimeoutMs === undefined ? DEFAULT_REQUEST_TIMEOUT_MS : g.requestTimeoutMs
   if (typeof requestTimeoutMs !== 'number' || !Number.isSafeInteger(requestTimeoutMs) || requestTimeoutMs < 100) {
     throw bad('gateway.requestTimeoutMs', 'must be an integer number of ms, at least 100', requestTimeoutMs)
   }
 
-  if (o.session !== undefined && typeof o.session !== 'function') throw bad('session', 'must be a middleware function such as express-session', o.session)
-  if (o.authenticate !== undefined && typeof o.authenticate !== 'function') throw bad('authenticate', 'must be a function (req) => user | null', o.authenticate)
+  if (o.session !== undefined && typeof o.session !== 'function')
+    throw bad('session', 'must be a middleware function such as express-session', o.session)
+  if (o.authenticate !== undefined && typeof o.authenticate !== 'function')
+    throw bad('authenticate', 'must be a function (req) => user | null', o.authenticate)
   if (o.session === undefined && o.authenticate === undefined) {
-    throw new TypeError(`${NAME}: option "session" is required (your express-session middleware), unless you pass your own "authenticate"`)
+    throw new TypeError(
+      `${NAME}: option "session" is required (your express-session middleware), unless you pass your own "authenticate"`,
+    )
   }
 
   const path = o.path === undefined ? DEFAULT_PATH : o.path
@@ -279,10 +313,12 @@ export function resolveOptions(input: unknown): ResolvedOptions {
 
   let allowedOrigins: string[] | undefined
   if (o.allowedOrigins !== undefined) {
-    if (!Array.isArray(o.allowedOrigins)) throw bad('allowedOrigins', 'must be an array of origins like "https://app.example"', o.allowedOrigins)
+    if (!Array.isArray(o.allowedOrigins))
+      throw bad('allowedOrigins', 'must be an array of origins like "https://app.example"', o.allowedOrigins)
     allowedOrigins = o.allowedOrigins.map((origin) => {
       const normalized = typeof origin === 'string' ? normalizeOrigin(origin) : null
-      if (!normalized) throw bad('allowedOrigins', 'must hold origins like "https://app.example" (scheme, host and port only)', origin)
+      if (!normalized)
+        throw bad('allowedOrigins', 'must hold origins like "https://app.example" (scheme, host and port only)', origin)
       return normalized
     })
   }
@@ -296,12 +332,18 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   let methods: MethodPolicy = DEFAULT_METHOD_POLICY
   let commands: CommandPolicy = DEFAULT_COMMAND_POLICY
   if (o.policy !== undefined) {
-    if (typeof o.policy !== 'object' || o.policy === null) throw bad('policy', 'must be an object like { methods: { user, admin } }', o.policy)
-    for (const key of Object.keys(o.policy)) if (key !== 'methods' && key !== 'commands') throw new TypeError(`${NAME}: unknown option "policy.${key}"; known: methods, commands`)
+    if (typeof o.policy !== 'object' || o.policy === null)
+      throw bad('policy', 'must be an object like { methods: { user, admin } }', o.policy)
+    for (const key of Object.keys(o.policy))
+      if (key !== 'methods' && key !== 'commands')
+        throw new TypeError(`${NAME}: unknown option "policy.${key}"; known: methods, commands`)
     const m = (o.policy as PolicyOptions).methods
     if (m !== undefined) {
-      if (typeof m !== 'object' || m === null) throw bad('policy.methods', 'must be an object like { user: [...], admin: [...] }', m)
-      for (const key of Object.keys(m)) if (key !== 'user' && key !== 'admin') throw new TypeError(`${NAME}: unknown option "policy.methods.${key}"; known: user, admin`)
+      if (typeof m !== 'object' || m === null)
+        throw bad('policy.methods', 'must be an object like { user: [...], admin: [...] }', m)
+      for (const key of Object.keys(m))
+        if (key !== 'user' && key !== 'admin')
+          throw new TypeError(`${NAME}: unknown option "policy.methods.${key}"; known: user, admin`)
       methods = {
         user: m.user === undefined ? DEFAULT_METHOD_POLICY.user : methodList('policy.methods.user', m.user),
         admin: m.admin === undefined ? DEFAULT_METHOD_POLICY.admin : methodList('policy.methods.admin', m.admin),
@@ -309,8 +351,11 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     }
     const c = (o.policy as PolicyOptions).commands
     if (c !== undefined) {
-      if (typeof c !== 'object' || c === null) throw bad('policy.commands', `must be an object like { admin: ['status'] }`, c)
-      for (const key of Object.keys(c)) if (key !== 'user' && key !== 'admin') throw new TypeError(`${NAME}: unknown option "policy.commands.${key}"; known: user, admin`)
+      if (typeof c !== 'object' || c === null)
+        throw bad('policy.commands', `must be an object like { admin: ['status'] }`, c)
+      for (const key of Object.keys(c))
+        if (key !== 'user' && key !== 'admin')
+          throw new TypeError(`${NAME}: unknown option "policy.commands.${key}"; known: user, admin`)
       commands = {
         user: c.user === undefined ? DEFAULT_COMMAND_POLICY.user : commandList('policy.commands.user', c.user),
         admin: c.admin === undefined ? DEFAULT_COMMAND_POLICY.admin : commandList('policy.commands.admin', c.admin),
@@ -320,18 +365,37 @@ export function resolveOptions(input: unknown): ResolvedOptions {
 
   const limits = resolveLimits(o.limits, NAME)
 
-  const sessionCheckIntervalMs = o.sessionCheckIntervalMs === undefined ? DEFAULT_SESSION_CHECK_INTERVAL_MS : o.sessionCheckIntervalMs
-  if (typeof sessionCheckIntervalMs !== 'number' || !Number.isSafeInteger(sessionCheckIntervalMs) || (sessionCheckIntervalMs !== 0 && sessionCheckIntervalMs < 100)) {
-    throw bad('sessionCheckIntervalMs', 'must be an integer number of ms, at least 100, or 0 to turn the check off', sessionCheckIntervalMs)
+  const sessionCheckIntervalMs =
+    o.sessionCheckIntervalMs === undefined ? DEFAULT_SESSION_CHECK_INTERVAL_MS : o.sessionCheckIntervalMs
+  if (
+    typeof sessionCheckIntervalMs !== 'number' ||
+    !Number.isSafeInteger(sessionCheckIntervalMs) ||
+    (sessionCheckIntervalMs !== 0 && sessionCheckIntervalMs < 100)
+  ) {
+    throw bad(
+      'sessionCheckIntervalMs',
+      'must be an integer number of ms, at least 100, or 0 to turn the check off',
+      sessionCheckIntervalMs,
+    )
   }
 
-  const destroyUpgradeTimeoutMs = o.destroyUpgradeTimeoutMs === undefined ? DEFAULT_DESTROY_UPGRADE_TIMEOUT_MS : o.destroyUpgradeTimeoutMs
-  if (typeof destroyUpgradeTimeoutMs !== 'number' || !Number.isSafeInteger(destroyUpgradeTimeoutMs) || destroyUpgradeTimeoutMs < 0) {
-    throw bad('destroyUpgradeTimeoutMs', 'must be an integer number of ms, or 0 to leave upgrades to other paths alone', destroyUpgradeTimeoutMs)
+  const destroyUpgradeTimeoutMs =
+    o.destroyUpgradeTimeoutMs === undefined ? DEFAULT_DESTROY_UPGRADE_TIMEOUT_MS : o.destroyUpgradeTimeoutMs
+  if (
+    typeof destroyUpgradeTimeoutMs !== 'number' ||
+    !Number.isSafeInteger(destroyUpgradeTimeoutMs) ||
+    destroyUpgradeTimeoutMs < 0
+  ) {
+    throw bad(
+      'destroyUpgradeTimeoutMs',
+      'must be an integer number of ms, or 0 to leave upgrades to other paths alone',
+      destroyUpgradeTimeoutMs,
+    )
   }
 
   const audit = resolveAuditOption(o.audit, NAME)
-  if (o.logger !== undefined && !isLoggerLike(o.logger)) throw bad('logger', 'must be a pino-compatible logger with debug, info, warn and error', o.logger)
+  if (o.logger !== undefined && !isLoggerLike(o.logger))
+    throw bad('logger', 'must be a pino-compatible logger with debug, info, warn and error', o.logger)
   const coordination = resolveCoordination(o.coordination, namespace, NAME)
 
   return {

@@ -7,17 +7,27 @@
  * id into the user's own namespace (so no crafted value can name anybody else's session or run),
  * and maps the gateway's answer back through the field whitelists.
  */
-import {
-  ADMIN_METHODS,
-  METHOD_NAMES,
-  USER_METHODS,
-  parseSessionKey,
-  type ErrorShape,
-} from '@clawchat/protocol'
+import { ADMIN_METHODS, METHOD_NAMES, USER_METHODS, parseSessionKey, type ErrorShape } from '@clawchat/protocol'
 import { mustSuppressCommands, type CommandAllowance } from './commands.js'
-import { historyPaging, historyRequest, previewOf, readBounds, sessionsListPaging, sessionsListRequest, wasTruncated, type ReadBounds } from './bounded-reads.js'
+import {
+  historyPaging,
+  historyRequest,
+  previewOf,
+  readBounds,
+  sessionsListPaging,
+  sessionsListRequest,
+  wasTruncated,
+  type ReadBounds,
+} from './bounded-reads.js'
 import { forbidden, invalidRequest } from './errors.js'
-import { browserRunId, isRecord, pick, sanitizeHistoryMessage, sanitizeSessionRow, type ViewContext } from './sanitize.js'
+import {
+  browserRunId,
+  isRecord,
+  pick,
+  sanitizeHistoryMessage,
+  sanitizeSessionRow,
+  type ViewContext,
+} from './sanitize.js'
 import { IDEMPOTENCY_KEY_PATTERN, gatewaySessionKey, parseUpstreamRunId, upstreamRunId } from './session-keys.js'
 
 /** A user's role as `authenticate` returned it. */
@@ -103,7 +113,9 @@ function fail(message: string): PlanResult {
 function unexpected(method: string, params: Params, allowed: readonly string[]): PlanResult | null {
   for (const key of Object.keys(params)) {
     if (!allowed.includes(key)) {
-      return fail(`invalid ${method} params: unexpected property '${key.slice(0, 64)}' (allowed: ${allowed.join(', ')})`)
+      return fail(
+        `invalid ${method} params: unexpected property '${key.slice(0, 64)}' (allowed: ${allowed.join(', ')})`,
+      )
     }
   }
   return null
@@ -118,7 +130,12 @@ function sessionKeyOf(method: string, value: unknown): { ok: true; key: string }
  * A plan of exactly one upstream call: send `upstream`, then turn the gateway's payload into what
  * the browser may see with `answer` (which must whitelist and rewrite, never pass through).
  */
-function singleCall(method: string, sessionKey: string | undefined, upstream: Params, answer: (payload: unknown) => unknown): PlanResult {
+function singleCall(
+  method: string,
+  sessionKey: string | undefined,
+  upstream: Params,
+  answer: (payload: unknown) => unknown,
+): PlanResult {
   const plan: RequestPlan = {
     method,
     async run(call) {
@@ -173,20 +190,26 @@ const chatSend: Planner = (params, ctx) => {
   const method = 'chat.send'
   const extra = unexpected(method, params, ['message', 'sessionKey', 'idempotencyKey', 'attachments', 'thinking'])
   if (extra) return extra
-  if (typeof params.message !== 'string') return fail(`invalid ${method} params: message must be a string (the text to send)`)
+  if (typeof params.message !== 'string')
+    return fail(`invalid ${method} params: message must be a string (the text to send)`)
   const session = sessionKeyOf(method, params.sessionKey)
   if (!session.ok) return session.result
   let browserKey: string
   if (params.idempotencyKey === undefined) browserKey = ctx.newIdempotencyKey()
-  else if (typeof params.idempotencyKey === 'string' && IDEMPOTENCY_KEY_PATTERN.test(params.idempotencyKey)) browserKey = params.idempotencyKey
-  else return fail(`invalid ${method} params: idempotencyKey must be 1 to 128 printable ASCII characters without spaces (a UUID is best), or left out`)
+  else if (typeof params.idempotencyKey === 'string' && IDEMPOTENCY_KEY_PATTERN.test(params.idempotencyKey))
+    browserKey = params.idempotencyKey
+  else
+    return fail(
+      `invalid ${method} params: idempotencyKey must be 1 to 128 printable ASCII characters without spaces (a UUID is best), or left out`,
+    )
   let attachments: Params[] | undefined
   if (params.attachments !== undefined) {
     const checked = checkAttachments(params.attachments)
     if (typeof checked === 'string') return fail(`invalid ${method} params: ${checked}`)
     attachments = checked
   }
-  if (params.thinking !== undefined && typeof params.thinking !== 'string') return fail(`invalid ${method} params: thinking must be a string`)
+  if (params.thinking !== undefined && typeof params.thinking !== 'string')
+    return fail(`invalid ${method} params: thinking must be a string`)
   const upstream: Params = {
     sessionKey: gatewaySessionKey(ctx.namespace, ctx.userId, session.key),
     message: params.message,
@@ -212,7 +235,10 @@ const chatHistory: Planner = (params, ctx) => {
   // Bounded in messages, characters and bytes on every call: no answer can close the shared link.
   const request = historyRequest(params, readBounds(ctx.limits))
   if (!request.ok) return fail(`invalid ${method} params: ${request.problem}`)
-  const upstream: Params = { ...request.upstream, sessionKey: gatewaySessionKey(ctx.namespace, ctx.userId, session.key) }
+  const upstream: Params = {
+    ...request.upstream,
+    sessionKey: gatewaySessionKey(ctx.namespace, ctx.userId, session.key),
+  }
   return singleCall(method, session.key, upstream, (payload) => {
     const source = isRecord(payload) ? payload : {}
     const messages: Params[] = []
@@ -235,7 +261,9 @@ const chatAbort: Planner = (params, ctx) => {
   const upstream: Params = { sessionKey: gatewaySessionKey(ctx.namespace, ctx.userId, session.key) }
   if (params.runId !== undefined) {
     if (typeof params.runId !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(params.runId)) {
-      return fail(`invalid ${method} params: runId must be the idempotencyKey your chat.send used (1 to 128 printable ASCII characters), or left out to abort the session's active run`)
+      return fail(
+        `invalid ${method} params: runId must be the idempotencyKey your chat.send used (1 to 128 printable ASCII characters), or left out to abort the session's active run`,
+      )
     }
     // Always re-derived inside the caller's own namespace: a runId can only ever name the
     // caller's own run on the named session, never anybody else's.
@@ -289,7 +317,10 @@ const sessionsReset: Planner = (params, ctx) => {
   }
   const upstream: Params = { key: gatewaySessionKey(ctx.namespace, ctx.userId, session.key) }
   if (params.reason !== undefined) upstream.reason = params.reason
-  return singleCall(method, session.key, upstream, (payload) => ({ ok: !isRecord(payload) || payload.ok !== false, key: session.key }))
+  return singleCall(method, session.key, upstream, (payload) => ({
+    ok: !isRecord(payload) || payload.ok !== false,
+    key: session.key,
+  }))
 }
 
 const modelsList: Planner = (params) => {
@@ -324,6 +355,7 @@ export function planRequest(policy: MethodPolicy, method: string, params: unknow
   if (denied) return { ok: false, error: denied }
   const planner = Object.hasOwn(PLANNERS, method) ? PLANNERS[method] : undefined
   if (!planner) return { ok: false, error: forbidden(`Method "${method}" cannot be relayed.`) }
-  if (params !== undefined && params !== null && !isRecord(params)) return fail(`invalid ${method} params: params must be an object`)
+  if (params !== undefined && params !== null && !isRecord(params))
+    return fail(`invalid ${method} params: params must be an object`)
   return planner(params ?? {}, ctx)
 }

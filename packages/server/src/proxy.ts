@@ -109,7 +109,6 @@ export interface ClawChatProxy {
   stats(): ProxyStats
 }
 
-
 /** The app sessions with open sockets, each with its store and users: what the logout check reads. */
 function watchedSessions(registry: ConnectionRegistry<ClientConnection>): WatchedSession[] {
   const out: WatchedSession[] = []
@@ -153,7 +152,9 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
   const redact = createRedactor([opts.gateway.token])
   const redactSecrets = createRedactor([opts.gateway.token])
   const log = createLog(opts.logger ?? defaultLogger(), redactSecrets)
-  const auditSink = openAuditSink(opts.audit, (error) => log.error(`clawchat: the audit sink failed: ${messageOf(error)}`, { option: 'audit' }))
+  const auditSink = openAuditSink(opts.audit, (error) =>
+    log.error(`clawchat: the audit sink failed: ${messageOf(error)}`, { option: 'audit' }),
+  )
   const audit = createAudit(auditSink?.logger, redactSecrets, opts.audit?.bodies === true)
   const startedAt = Date.now()
   const registry = new ConnectionRegistry<ClientConnection>()
@@ -162,7 +163,12 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
   const router = new EventRouter(opts.namespace, registry, streams)
   const userMeters = new UserMeters(opts.limits.userMessagesPerSecond, (userId) => registry.countForUser(userId) > 0)
   const attached = new Map<HttpServer | HttpsServer, (req: IncomingMessage, socket: Duplex, head: Buffer) => void>()
-  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.limits.maxPayload, perMessageDeflate: false, clientTracking: false })
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: opts.limits.maxPayload,
+    perMessageDeflate: false,
+    clientTracking: false,
+  })
   const heartbeat = startHeartbeat(opts.limits.pingIntervalMs)
   let expressTrust: TrustFn | undefined
   let closed = false
@@ -175,8 +181,12 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
     log,
     redact: redactSecrets,
   })
-  const chatSends = opts.limits.userChatSendsPer5Min > 0 ? new ChatSendBudget(opts.limits.userChatSendsPer5Min) : undefined
-  const upstream = new UpstreamBudget({ perUser: opts.limits.upstreamBytesPerUser, total: opts.limits.upstreamBytesTotal }, () => link.queuedBytes)
+  const chatSends =
+    opts.limits.userChatSendsPer5Min > 0 ? new ChatSendBudget(opts.limits.userChatSendsPer5Min) : undefined
+  const upstream = new UpstreamBudget(
+    { perUser: opts.limits.upstreamBytesPerUser, total: opts.limits.upstreamBytesTotal },
+    () => link.queuedBytes,
+  )
   link.on('event', (frame) => {
     try {
       router.route(frame)
@@ -200,7 +210,12 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
   function endSession(sessionId: string, why: string, userIds?: readonly string[]): void {
     const conns = registry.forSession(sessionId).filter((c) => !userIds || userIds.includes(c.userId))
     for (const userId of new Set(conns.map((c) => c.userId))) {
-      audit.record({ event: 'session.ended', userId, reason: why, connections: conns.filter((c) => c.userId === userId).length })
+      audit.record({
+        event: 'session.ended',
+        userId,
+        reason: why,
+        connections: conns.filter((c) => c.userId === userId).length,
+      })
     }
     for (const conn of conns) conn.close(CloseCodes.LOGGED_OUT, why)
   }
@@ -227,10 +242,12 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
           localTotals: () => ({ connections: registry.size, users: registry.userCount }),
           disconnectUser: (userId, why, openedBy) => void closeUser(userId, why, openedBy),
           disconnectSessionDigest(digest) {
-            for (const sessionId of registry.sessionIds()) if (sessionDigest(sessionId) === digest) closeSession(sessionId)
+            for (const sessionId of registry.sessionIds())
+              if (sessionDigest(sessionId) === digest) closeSession(sessionId)
           },
           sessionGone(sessionId, event) {
-            if (registry.forSession(sessionId).length > 0) endSession(sessionId, event === 'expired' ? 'session expired' : 'session ended (logged out or expired)')
+            if (registry.forSession(sessionId).length > 0)
+              endSession(sessionId, event === 'expired' ? 'session expired' : 'session ended (logged out or expired)')
           },
         },
       })
@@ -247,7 +264,8 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
   }
   const storeWatches = new Map<SessionStoreLike, (() => void) | null>()
   function watchStore(store: SessionStoreLike | undefined): void {
-    if (store && !closed && !storeWatches.has(store)) storeWatches.set(store, watchStoreDestroy(store, sessionDestroyed))
+    if (store && !closed && !storeWatches.has(store))
+      storeWatches.set(store, watchStoreDestroy(store, sessionDestroyed))
   }
 
   const usesDefaultAuthenticate = opts.authenticate === defaultAuthenticate
@@ -260,7 +278,9 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
           belongsTo: usesDefaultAuthenticate ? (session, userId) => sessionUserId(session) === userId : undefined,
           onEnded: (sessionId, userIds, why) => endSession(sessionId, why, userIds),
           onStoreError(error) {
-            log.warn(`clawchat: the logout check could not read the session store (${messageOf(error)}); sockets stay open, retrying next round`)
+            log.warn(
+              `clawchat: the logout check could not read the session store (${messageOf(error)}); sockets stay open, retrying next round`,
+            )
           },
         })
       : undefined
@@ -285,7 +305,14 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
    * Completes an admitted upgrade. `release` gives back the connection's place in the cluster-wide
    * count (with `coordination`) once, whatever way the socket ends — even before it became a WebSocket.
    */
-  function accept(req: IncomingMessage, socket: Duplex, head: Buffer, gate: Extract<GateResult, { ok: true }>, ip: string | undefined, release: () => void): void {
+  function accept(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    gate: Extract<GateResult, { ok: true }>,
+    ip: string | undefined,
+    release: () => void,
+  ): void {
     const { user } = gate
     let upgraded = false
     socket.once('close', () => {
@@ -302,9 +329,19 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
       // upgrade ever complete asynchronously, and then the browser sees 4429.
       if (registry.countForUser(user.id) >= opts.limits.connectionsPerUser) {
         release()
-        audit.record({ event: 'upgrade.refused', code: CloseCodes.TOO_MANY_CONNECTIONS, reason: 'too many connections', userId: user.id, origin: gate.origin, ip })
+        audit.record({
+          event: 'upgrade.refused',
+          code: CloseCodes.TOO_MANY_CONNECTIONS,
+          reason: 'too many connections',
+          userId: user.id,
+          origin: gate.origin,
+          ip,
+        })
         ws.on('error', () => undefined)
-        ws.close(CloseCodes.TOO_MANY_CONNECTIONS, `too many connections for this user (at most ${opts.limits.connectionsPerUser})`)
+        ws.close(
+          CloseCodes.TOO_MANY_CONNECTIONS,
+          `too many connections for this user (at most ${opts.limits.connectionsPerUser})`,
+        )
         setTimeout(() => ws.terminate(), 2000).unref?.()
         return
       }
@@ -340,7 +377,13 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
   }
 
   /** After the gate: the connection limits (across instances with `coordination`), then the upgrade. */
-  async function admit(req: IncomingMessage, socket: Duplex, head: Buffer, result: GateResult, ip: string | undefined): Promise<void> {
+  async function admit(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    result: GateResult,
+    ip: string | undefined,
+  ): Promise<void> {
     if (!result.ok) {
       audit.record({ event: 'upgrade.refused', status: result.status, reason: result.message, ip })
       if (result.status >= 500) log.error(`clawchat: refused an upgrade (${result.status}): ${result.message}`)
@@ -355,14 +398,28 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
     watchStore(result.sessionStore)
     const userId = result.user.id
     if (registry.countForUser(userId) >= opts.limits.connectionsPerUser) {
-      audit.record({ event: 'upgrade.refused', status: 429, reason: 'too many connections', userId, origin: result.origin, ip })
+      audit.record({
+        event: 'upgrade.refused',
+        status: 429,
+        reason: 'too many connections',
+        userId,
+        origin: result.origin,
+        ip,
+      })
       refuseUpgrade(socket, 429)
       return
     }
     let release = () => {}
     if (coordination) {
       if (!(await coordination.reserveConnection(userId))) {
-        audit.record({ event: 'upgrade.refused', status: 429, reason: 'too many connections (across instances)', userId, origin: result.origin, ip })
+        audit.record({
+          event: 'upgrade.refused',
+          status: 429,
+          reason: 'too many connections (across instances)',
+          userId,
+          origin: result.origin,
+          ip,
+        })
         refuseUpgrade(socket, 429)
         return
       }

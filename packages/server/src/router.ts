@@ -27,7 +27,10 @@ export interface RoutableConnection extends RegisteredConnection {
 }
 
 /** The events that reach browsers, each with its sanitiser. */
-const SANITISERS: Record<string, (ctx: ViewContext, sessionKey: string, payload: Record<string, unknown>) => Record<string, unknown>> = {
+const SANITISERS: Record<
+  string,
+  (ctx: ViewContext, sessionKey: string, payload: Record<string, unknown>) => Record<string, unknown>
+> = {
   chat: sanitizeChatEvent,
   agent: sanitizeAgentEvent,
   'sessions.changed': sanitizeSessionsChanged,

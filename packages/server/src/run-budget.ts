@@ -80,6 +80,7 @@ export class ChatSendBudget {
 
 /** The browser's `idempotencyKey` of a `chat.send`'s params, when it sent one. */
 export function chatSendKey(params: unknown): string | undefined {
-  const key = typeof params === 'object' && params !== null ? (params as { idempotencyKey?: unknown }).idempotencyKey : undefined
+  const key =
+    typeof params === 'object' && params !== null ? (params as { idempotencyKey?: unknown }).idempotencyKey : undefined
   return typeof key === 'string' ? key : undefined
 }

@@ -14,7 +14,13 @@ import {
   type ErrorShape,
 } from '@clawchat/protocol'
 import type { KeyParser } from './key-cache.js'
-import { opaqueRunId, parseGatewaySessionKey, parseUpstreamRunId, type ParsedRunId, type ParsedSessionKey } from './session-keys.js'
+import {
+  opaqueRunId,
+  parseGatewaySessionKey,
+  parseUpstreamRunId,
+  type ParsedRunId,
+  type ParsedSessionKey,
+} from './session-keys.js'
 
 /** Who is looking: the namespace of the proxy and the user whose view is being built. */
 export interface ViewContext {
@@ -106,7 +112,11 @@ export function sanitizeSessionRow(ctx: ViewContext, row: unknown): Json | undef
  * Whose session an event is about: from its session key, else from its run id. With `keys` (the
  * router's memo, for the same namespace) each string is taken apart once, not once per event.
  */
-export function eventOwner(namespace: string, payload: unknown, keys?: KeyParser): { userId: string; sessionKey: string } | null {
+export function eventOwner(
+  namespace: string,
+  payload: unknown,
+  keys?: KeyParser,
+): { userId: string; sessionKey: string } | null {
   if (!isRecord(payload)) return null
   if (payload.sessionKey !== undefined) {
     const owner = ownerOfKey(namespace, payload.sessionKey, keys)
@@ -202,9 +212,11 @@ export function rewriteIdentifiers(ctx: ViewContext, text: string): string {
  * and, of `details`, only a string `code`/`reason`.
  */
 export function sanitizeGatewayError(ctx: ViewContext, error: unknown): ErrorShape {
-  if (!isRecord(error)) return { code: 'UNAVAILABLE', message: 'The gateway failed to answer; try again.', retryable: true }
+  if (!isRecord(error))
+    return { code: 'UNAVAILABLE', message: 'The gateway failed to answer; try again.', retryable: true }
   const code = typeof error.code === 'string' && error.code.length > 0 ? error.code : 'UNAVAILABLE'
-  const rawMessage = typeof error.message === 'string' && error.message.length > 0 ? error.message : `The gateway answered ${code}.`
+  const rawMessage =
+    typeof error.message === 'string' && error.message.length > 0 ? error.message : `The gateway answered ${code}.`
   const out: ErrorShape = { code, message: rewriteIdentifiers(ctx, rawMessage) }
   if (isRecord(error.details)) {
     const details: Json = {}

@@ -61,7 +61,12 @@ export function sessionEnded(session: unknown, now = Date.now()): 'destroyed' | 
   const cookie = (session as { cookie?: { expires?: unknown } }).cookie
   const expires = cookie?.expires
   if (expires !== undefined && expires !== null && expires !== false) {
-    const at = expires instanceof Date ? expires.getTime() : typeof expires === 'string' || typeof expires === 'number' ? new Date(expires).getTime() : NaN
+    const at =
+      expires instanceof Date
+        ? expires.getTime()
+        : typeof expires === 'string' || typeof expires === 'number'
+          ? new Date(expires).getTime()
+          : NaN
     if (Number.isFinite(at) && at <= now) return 'expired'
   }
   return null
@@ -175,11 +180,17 @@ export class SessionWatcher {
         const over = sessionEnded(session, (this.opts.now ?? Date.now)())
         if (over) {
           result.ended += 1
-          this.ended(next.sessionId, next.userIds, over === 'expired' ? 'session expired' : 'session ended (logged out or expired)')
+          this.ended(
+            next.sessionId,
+            next.userIds,
+            over === 'expired' ? 'session expired' : 'session ended (logged out or expired)',
+          )
           continue
         }
         const belongsTo = this.opts.belongsTo
-        const gone = belongsTo ? next.userIds.filter((userId) => !belongsTo(session as Record<string, unknown>, userId)) : []
+        const gone = belongsTo
+          ? next.userIds.filter((userId) => !belongsTo(session as Record<string, unknown>, userId))
+          : []
         if (gone.length > 0) {
           result.ended += 1
           this.ended(next.sessionId, gone, 'logged out')

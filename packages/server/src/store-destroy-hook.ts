@@ -56,7 +56,9 @@ function wrap(sessionStore: SessionStoreLike): Set<DestroyListener> | null {
       // A store that reports a missing session as ENOENT (session-file-store) destroyed nothing, but it is gone.
       const gone = !error || (error as { code?: unknown }).code === 'ENOENT'
       if (gone && typeof sessionId === 'string') tell(sessionId)
-      return typeof callback === 'function' ? (callback as (...args: unknown[]) => unknown).call(this, error, ...results) : undefined
+      return typeof callback === 'function'
+        ? (callback as (...args: unknown[]) => unknown).call(this, error, ...results)
+        : undefined
     }
     return (original as Destroy).call(this, sessionId, done, ...rest)
   }

@@ -239,7 +239,8 @@ export class StreamRedactor {
 
   private chat(runId: string, payload: Json): Json {
     if (payload.state !== 'delta') {
-      if (payload.state === 'final' || payload.state === 'aborted' || payload.state === 'error') this.chats.delete(runId)
+      if (payload.state === 'final' || payload.state === 'aborted' || payload.state === 'error')
+        this.chats.delete(runId)
       const message = redactAcrossParts(this.secrets, payload.message)
       return message === payload.message ? payload : { ...payload, message }
     }
@@ -253,7 +254,8 @@ export class StreamRedactor {
     if (sent === null) return payload
     const out: Json = { ...payload, deltaText: sent.delta }
     if (sent.text === null) delete out.message
-    else if (sent.text !== undefined && payload.message !== undefined) out.message = withText(payload.message, sent.text)
+    else if (sent.text !== undefined && payload.message !== undefined)
+      out.message = withText(payload.message, sent.text)
     return out
   }
 
@@ -266,12 +268,20 @@ export class StreamRedactor {
       if (!stream || stream.held === '') return [payload]
       // The run is over: what was held back cannot become a secret any more.
       const text = stream.sent === null ? undefined : stream.sent + stream.held
-      const released: Json = { ...pickRun(payload), stream: 'assistant', data: text === undefined ? { delta: stream.held } : { text, delta: stream.held } }
+      const released: Json = {
+        ...pickRun(payload),
+        stream: 'assistant',
+        data: text === undefined ? { delta: stream.held } : { text, delta: stream.held },
+      }
       return [released, payload]
     }
     if (payload.stream !== 'assistant') return [payload]
     const previous = this.agents.get(runId)
-    const newItem = data.replace !== true && previous?.itemId !== undefined && data.itemId !== undefined && data.itemId !== previous.itemId
+    const newItem =
+      data.replace !== true &&
+      previous?.itemId !== undefined &&
+      data.itemId !== undefined &&
+      data.itemId !== previous.itemId
     const sent = this.step(this.agents, runId, previous, {
       delta: typeof data.delta === 'string' ? data.delta : undefined,
       full: typeof data.text === 'string' ? data.text : undefined,
@@ -292,7 +302,10 @@ export class StreamRedactor {
     let stream = known
     if (!stream) {
       // A stream seen from its middle (the proxy started late): what came before is not ours to hold.
-      const seen = step.full !== undefined && step.delta !== undefined && !step.reset ? Math.max(0, step.full.length - step.delta.length) : 0
+      const seen =
+        step.full !== undefined && step.delta !== undefined && !step.reset
+          ? Math.max(0, step.full.length - step.delta.length)
+          : 0
       stream = { rawLen: seen, held: '', redacted: false, sent: null }
       remember(streams, runId, stream)
     }
@@ -331,7 +344,6 @@ export class StreamRedactor {
     stream.sent = stream.redacted || stream.held !== '' ? (text ?? null) : null
     return { delta: scanned.before + scanned.after, text: text ?? (stream.redacted ? null : undefined) }
   }
-
 }
 
 /** Remembers a new stream, forgetting the oldest one past {@link MAX_STREAMS}. */
@@ -346,7 +358,8 @@ function remember(streams: Map<string, TextStream>, runId: string, stream: TextS
 /** The run fields of an agent payload, for an event the redactor adds. */
 function pickRun(payload: Json): Json {
   const out: Json = {}
-  for (const field of ['runId', 'sessionKey', 'seq', 'ts']) if (payload[field] !== undefined) out[field] = payload[field]
+  for (const field of ['runId', 'sessionKey', 'seq', 'ts'])
+    if (payload[field] !== undefined) out[field] = payload[field]
   return out
 }
 
@@ -357,7 +370,8 @@ function textOf(message: unknown): string | undefined {
   if (typeof content === 'string') return content
   if (!Array.isArray(content)) return undefined
   let text = ''
-  for (const part of content) if (isRecord(part) && part.type === 'text' && typeof part.text === 'string') text += part.text
+  for (const part of content)
+    if (isRecord(part) && part.type === 'text' && typeof part.text === 'string') text += part.text
   return text
 }
 

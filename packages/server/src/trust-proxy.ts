@@ -30,17 +30,24 @@ export function compileTrust(value: unknown, option: string): TrustFn {
   if (value === true) return () => true
   if (value === false) return () => false
   if (typeof value === 'number') {
-    if (!Number.isInteger(value) || value < 0) throw new TypeError(`clawchatProxy: option "${option}" as a number must be a count of hops (0 or more), got ${value}`)
+    if (!Number.isInteger(value) || value < 0)
+      throw new TypeError(
+        `clawchatProxy: option "${option}" as a number must be a count of hops (0 or more), got ${value}`,
+      )
     return (_address, hop) => hop < value
   }
   const list = typeof value === 'string' ? value.split(',').map((s) => s.trim()) : value
   if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) {
-    throw new TypeError(`clawchatProxy: option "${option}" must be true, false, a number of hops, addresses or subnets ("loopback", "10.0.0.0/8") or a function, as Express's "trust proxy" takes`)
+    throw new TypeError(
+      `clawchatProxy: option "${option}" must be true, false, a number of hops, addresses or subnets ("loopback", "10.0.0.0/8") or a function, as Express's "trust proxy" takes`,
+    )
   }
   try {
     return proxyaddr.compile(list as string[])
   } catch (error) {
-    throw new TypeError(`clawchatProxy: option "${option}": ${(error as Error).message} (use addresses, subnets, or "loopback", "linklocal", "uniquelocal")`)
+    throw new TypeError(
+      `clawchatProxy: option "${option}": ${(error as Error).message} (use addresses, subnets, or "loopback", "linklocal", "uniquelocal")`,
+    )
   }
 }
 

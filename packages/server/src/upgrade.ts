@@ -51,7 +51,11 @@ export function ownOrigin(req: IncomingMessage, trustProxy: boolean): string | n
  * @example
  * originAllowed(req, ['https://app.example'], false) // true for Origin: https://app.example
  */
-export function originAllowed(req: IncomingMessage, allowed: readonly string[] | undefined, trustProxy: boolean): { ok: boolean; origin?: string } {
+export function originAllowed(
+  req: IncomingMessage,
+  allowed: readonly string[] | undefined,
+  trustProxy: boolean,
+): { ok: boolean; origin?: string } {
   const raw = header(req, 'origin')
   if (raw === undefined) return { ok: true }
   const origin = normalizeOrigin(raw)
@@ -67,7 +71,10 @@ export const SESSION_TIMEOUT_MS = 10_000
 function runMiddleware(middleware: NonNullable<ResolvedOptions['session']>, req: IncomingMessage): Promise<void> {
   return new Promise((resolve, reject) => {
     const res = new ServerResponse(req)
-    const timer = setTimeout(() => reject(new Error(`the session middleware did not call next() within ${SESSION_TIMEOUT_MS} ms`)), SESSION_TIMEOUT_MS)
+    const timer = setTimeout(
+      () => reject(new Error(`the session middleware did not call next() within ${SESSION_TIMEOUT_MS} ms`)),
+      SESSION_TIMEOUT_MS,
+    )
     timer.unref?.()
     const done = (error?: unknown) => {
       clearTimeout(timer)
@@ -89,7 +96,8 @@ export function userProblem(user: unknown, namespace: string): string | null {
   const u = user as Record<string, unknown>
   const idProblem = userIdProblem(u.id, namespace)
   if (idProblem) return idProblem
-  if (u.role !== undefined && u.role !== 'user' && u.role !== 'admin') return `the user's "role" must be "user" or "admin", got ${JSON.stringify(u.role)}`
+  if (u.role !== undefined && u.role !== 'user' && u.role !== 'admin')
+    return `the user's "role" must be "user" or "admin", got ${JSON.stringify(u.role)}`
   if (u.name !== undefined && typeof u.name !== 'string') return `the user's "name" must be a string`
   return null
 }
@@ -123,8 +131,15 @@ export async function authenticateRequest(
   const shown: ClawChatUser = { id: u.id, role: u.role ?? 'user' }
   if (u.name !== undefined) shown.name = u.name
   const store = (r as { sessionStore?: unknown }).sessionStore
-  const sessionStore = typeof (store as SessionStoreLike | undefined)?.get === 'function' ? (store as SessionStoreLike) : undefined
-  return { ok: true, user: shown, sessionId: typeof r.sessionID === 'string' ? r.sessionID : undefined, sessionStore, origin: undefined }
+  const sessionStore =
+    typeof (store as SessionStoreLike | undefined)?.get === 'function' ? (store as SessionStoreLike) : undefined
+  return {
+    ok: true,
+    user: shown,
+    sessionId: typeof r.sessionID === 'string' ? r.sessionID : undefined,
+    sessionStore,
+    origin: undefined,
+  }
 }
 
 /** The whole gate: Origin, then session and user. */
@@ -139,7 +154,14 @@ export async function gateUpgrade(
   return result.ok ? { ...result, origin: origin.origin } : result
 }
 
-const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' }
+const STATUS_TEXT: Record<number, string> = {
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+}
 
 /** What a refused client is told (details stay in the server's log). */
 export const REFUSAL_TEXT: Record<number, string> = {

@@ -42,7 +42,21 @@ async function seedOtherSessions(url: string, token: string, count: number, inFl
     ws.on('message', (data) => {
       const f = JSON.parse(data.toString())
       if (f.type === 'event' && f.event === 'connect.challenge') {
-        ws.send(JSON.stringify({ type: 'req', id: 'c', method: 'connect', params: { minProtocol: 4, maxProtocol: 4, client: { id: 'gateway-client', version: '1', platform: 'linux', mode: 'backend' }, role: 'operator', scopes: ['operator.read', 'operator.write', 'operator.admin'], auth: { token } } }))
+        ws.send(
+          JSON.stringify({
+            type: 'req',
+            id: 'c',
+            method: 'connect',
+            params: {
+              minProtocol: 4,
+              maxProtocol: 4,
+              client: { id: 'gateway-client', version: '1', platform: 'linux', mode: 'backend' },
+              role: 'operator',
+              scopes: ['operator.read', 'operator.write', 'operator.admin'],
+              auth: { token },
+            },
+          }),
+        )
       } else if (f.type === 'res' && f.id === 'c') {
         if (f.ok) resolve()
         else reject(new Error(JSON.stringify(f.error)))
@@ -60,7 +74,14 @@ async function seedOtherSessions(url: string, token: string, count: number, inFl
       const i = next++
       const ok = await new Promise<boolean>((resolve) => {
         pending.set(`s${i}`, resolve)
-        ws.send(JSON.stringify({ type: 'req', id: `s${i}`, method: 'sessions.reset', params: { key: gatewaySessionKey('clawchat', `other-${i}`, 'main') } }))
+        ws.send(
+          JSON.stringify({
+            type: 'req',
+            id: `s${i}`,
+            method: 'sessions.reset',
+            params: { key: gatewaySessionKey('clawchat', `other-${i}`, 'main') },
+          }),
+        )
       })
       if (!ok) throw new Error(`sessions.reset ${i} failed`)
     }
@@ -82,10 +103,14 @@ describe('issue 16.1: big messages then chat.history', () => {
     expect(first.ok, JSON.stringify(first.error)).toBe(true)
     // The link never went down: nobody was told, and bob's next request works.
     expect(h.proxy.stats().gateway).toBe('up')
-    expect([...alice.events('clawchat.gateway'), ...bob.events('clawchat.gateway')].filter((f) => f.payload.state !== 'up')).toEqual([])
+    expect(
+      [...alice.events('clawchat.gateway'), ...bob.events('clawchat.gateway')].filter((f) => f.payload.state !== 'up'),
+    ).toEqual([])
     expect((await bob.request('chat.history', { sessionKey: 'main' })).payload.messages).toHaveLength(2)
     // What the gateway was asked for: bounded in messages, characters and bytes.
-    const asked = h.gateway!.requests.filter((r) => r.method === 'chat.history').map((r) => r.params as Record<string, number>)
+    const asked = h
+      .gateway!.requests.filter((r) => r.method === 'chat.history')
+      .map((r) => r.params as Record<string, number>)
     expect(asked[0]).toMatchObject({ limit: 200, maxChars: 8000, maxBytes: 1024 * 1024 })
     // Each text cut to 8000 characters and marked; the whole answer well under 1 MiB.
     const page = first.payload
@@ -99,17 +124,30 @@ describe('issue 16.1: big messages then chat.history', () => {
     let offset: number | undefined
     let pages = 0
     for (;;) {
-      const res = await alice.request('chat.history', { sessionKey: 'big', limit: 200, maxChars: 32_000, ...(offset !== undefined ? { offset } : {}) }, 60_000)
+      const res = await alice.request(
+        'chat.history',
+        { sessionKey: 'big', limit: 200, maxChars: 32_000, ...(offset !== undefined ? { offset } : {}) },
+        60_000,
+      )
       expect(res.ok, JSON.stringify(res.error)).toBe(true)
       expect(Buffer.byteLength(JSON.stringify(res))).toBeLessThan(1024 * 1024 + 64 * 1024)
       pages += 1
-      seen.unshift(...res.payload.messages.map((m: any) => (typeof m.content === 'string' ? m.content : m.content[0].text).slice(0, 10)))
+      seen.unshift(
+        ...res.payload.messages.map((m: any) =>
+          (typeof m.content === 'string' ? m.content : m.content[0].text).slice(0, 10),
+        ),
+      )
       if (!res.payload.hasMore) break
       expect(res.payload.nextOffset).toBeGreaterThan(offset ?? 0)
       offset = res.payload.nextOffset
     }
     expect(pages).toBeGreaterThan(1)
-    expect(seen).toEqual(Array.from({ length: 27 }, (_, i) => [`${String(i).padStart(2, '0')} xxxxxxx`, `ECHO<<${String(i).padStart(2, '0')} x`]).flat())
+    expect(seen).toEqual(
+      Array.from({ length: 27 }, (_, i) => [
+        `${String(i).padStart(2, '0')} xxxxxxx`,
+        `ECHO<<${String(i).padStart(2, '0')} x`,
+      ]).flat(),
+    )
     expect(h.proxy.stats().gateway).toBe('up')
   }, 180_000)
 
@@ -118,7 +156,10 @@ describe('issue 16.1: big messages then chat.history', () => {
     await h.waitForLinkUp()
     const alice = await user('alice')
     const res = await alice.request('chat.history', { limit: 200 })
-    expect(res.error).toEqual({ code: 'INVALID_REQUEST', message: 'invalid chat.history params: limit must be an integer from 1 to 50 (page older messages with offset)' })
+    expect(res.error).toEqual({
+      code: 'INVALID_REQUEST',
+      message: 'invalid chat.history params: limit must be an integer from 1 to 50 (page older messages with offset)',
+    })
     expect((await alice.request('chat.history', { maxChars: 500_000 })).error.code).toBe('INVALID_REQUEST')
     expect(h.gateway!.requests.filter((r) => r.method === 'chat.history')).toEqual([])
   })
@@ -166,7 +207,11 @@ describe('issue 16.3: sessions.list with many sessions of others', () => {
     expect(p1.payload).toMatchObject({ count: 2, hasMore: true, nextOffset: 2 })
     const p2 = await alice.request('sessions.list', { limit: 2, offset: p1.payload.nextOffset })
     expect(p2.payload).toMatchObject({ count: 1, hasMore: false })
-    expect([...p1.payload.sessions, ...p2.payload.sessions].map((s: any) => s.key).sort()).toEqual(['main', 'notes', 'work'])
+    expect([...p1.payload.sessions, ...p2.payload.sessions].map((s: any) => s.key).sort()).toEqual([
+      'main',
+      'notes',
+      'work',
+    ])
     expect(stack.gateway!.requests.filter((r) => r.method === 'sessions.list')).toHaveLength(2)
   }, 120_000)
 

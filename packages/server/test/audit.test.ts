@@ -81,7 +81,16 @@ describe('the audit trail', () => {
       expect(typeof line.time).toBe('number')
     }
     const events = new Set(lines.map((l) => l.event))
-    for (const event of ['connection.open', 'connection.close', 'request', 'request.denied', 'rate.limited', 'upgrade.refused', 'gateway.state', 'session.ended']) {
+    for (const event of [
+      'connection.open',
+      'connection.close',
+      'request',
+      'request.denied',
+      'rate.limited',
+      'upgrade.refused',
+      'gateway.state',
+      'session.ended',
+    ]) {
       expect(events, event).toContain(event)
     }
 
@@ -92,16 +101,35 @@ describe('the audit trail', () => {
     expect(send?.bytes).toBeGreaterThan(SECRET_TEXT.length)
     expect(typeof send?.ms).toBe('number')
     expect(send).not.toHaveProperty('params')
-    expect(lines.find((l) => l.event === 'request' && l.outcome === 'error')).toMatchObject({ userId: 'alice', method: 'chat.send', code: 'INVALID_REQUEST' })
-    expect(lines.find((l) => l.event === 'request.denied')).toMatchObject({ userId: 'alice', method: 'config.get', code: 'FORBIDDEN' })
-    expect(lines.filter((l) => l.event === 'rate.limited')).toEqual([expect.objectContaining({ userId: 'bob', scope: 'connection' })])
+    expect(lines.find((l) => l.event === 'request' && l.outcome === 'error')).toMatchObject({
+      userId: 'alice',
+      method: 'chat.send',
+      code: 'INVALID_REQUEST',
+    })
+    expect(lines.find((l) => l.event === 'request.denied')).toMatchObject({
+      userId: 'alice',
+      method: 'config.get',
+      code: 'FORBIDDEN',
+    })
+    expect(lines.filter((l) => l.event === 'rate.limited')).toEqual([
+      expect.objectContaining({ userId: 'bob', scope: 'connection' }),
+    ])
     expect(lines.find((l) => l.event === 'upgrade.refused')).toMatchObject({ status: 401, ip: '127.0.0.1' })
     expect(lines.filter((l) => l.event === 'gateway.state').map((l) => l.state)).toEqual(['up', 'down', 'up'])
     expect(lines.find((l) => l.event === 'session.ended')).toMatchObject({ userId: 'carol', connections: 1 })
     const open = lines.find((l) => l.event === 'connection.open' && l.userId === 'alice')
     expect(open).toMatchObject({ ip: '127.0.0.1' })
-    expect(lines.find((l) => l.event === 'connection.close' && l.connId === open?.connId)).toMatchObject({ code: 1005, by: 'client', frames: 4, invalidFrames: 0, rateLimited: 0 })
-    expect(lines.find((l) => l.event === 'connection.close' && l.userId === 'carol')).toMatchObject({ code: 4401, by: 'server' })
+    expect(lines.find((l) => l.event === 'connection.close' && l.connId === open?.connId)).toMatchObject({
+      code: 1005,
+      by: 'client',
+      frames: 4,
+      invalidFrames: 0,
+      rateLimited: 0,
+    })
+    expect(lines.find((l) => l.event === 'connection.close' && l.userId === 'carol')).toMatchObject({
+      code: 4401,
+      by: 'server',
+    })
     expect(sink.text()).not.toContain(SECRET_TEXT)
   })
 
@@ -120,7 +148,10 @@ describe('the audit trail', () => {
     await h.connectAs({ id: 'alice' })
     expect(statSync(path).mode & 0o777).toBe(0o600)
     await h.proxy.close()
-    const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>)
+    const lines = readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, any>)
     expect(lines.map((l) => l.event)).toEqual(expect.arrayContaining(['connection.open', 'connection.close']))
     expect(lines.every((l) => l.name === 'clawchat-audit')).toBe(true)
   })

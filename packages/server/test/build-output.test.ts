@@ -20,7 +20,10 @@ describe('built package (run `pnpm build` first; the test command does)', () => 
   it('the CJS build loads in plain Node and exports what the ESM build exports', async () => {
     const esm = await import(dist('index.js'))
     const script = `const m = require(${JSON.stringify(dist('index.cjs'))}); process.stdout.write(JSON.stringify(Object.keys(m).sort()))`
-    const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)) })
+    const out = execFileSync(process.execPath, ['-e', script], {
+      encoding: 'utf8',
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+    })
     expect(JSON.parse(out)).toEqual(Object.keys(esm).sort())
     expect(typeof esm.clawchatProxy).toBe('function')
   })

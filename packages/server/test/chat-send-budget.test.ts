@@ -44,7 +44,9 @@ describe('ChatSendBudget', () => {
   it('is a limit with a checked option: default 100, 1 to 1000, 0 for none', () => {
     expect(resolveLimits(undefined).userChatSendsPer5Min).toBe(100)
     expect(resolveLimits({ userChatSendsPer5Min: 0 }).userChatSendsPer5Min).toBe(0)
-    expect(() => resolveLimits({ userChatSendsPer5Min: 1001 })).toThrow(/limits\.userChatSendsPer5Min" must be an integer from 1 to 1000/)
+    expect(() => resolveLimits({ userChatSendsPer5Min: 1001 })).toThrow(
+      /limits\.userChatSendsPer5Min" must be an integer from 1 to 1000/,
+    )
     expect(() => resolveLimits({ userChatSendsPer5Min: -1 })).toThrow(/userChatSendsPer5Min/)
   })
 })
@@ -64,19 +66,33 @@ async function bobThenFlood(harness: Harness, count: number) {
   await bob.waitForEvent('chat', (p) => p.runId === 'bob-key' && p.state === 'final')
   const mallory = await harness.connectAs({ id: 'mallory' })
   const answers = await Promise.all(
-    Array.from({ length: count }, (_, i) => mallory.request('chat.send', { sessionKey: `s${i % 20}`, message: `flood ${i}`, idempotencyKey: `flood-${i}` }, 60_000)),
+    Array.from({ length: count }, (_, i) =>
+      mallory.request(
+        'chat.send',
+        { sessionKey: `s${i % 20}`, message: `flood ${i}`, idempotencyKey: `flood-${i}` },
+        60_000,
+      ),
+    ),
   )
   return { bob, answers }
 }
 
 describe('one user flooding chat.send through the proxy', () => {
   it("without the bound (0): the flood evicts another user's key from the gateway's cache, and his re-send runs a second time", async () => {
-    h = await startHarness({ proxy: { limits: { messagesPerSecond: 5000, userMessagesPerSecond: 5000, userChatSendsPer5Min: 0 } } })
+    h = await startHarness({
+      proxy: { limits: { messagesPerSecond: 5000, userMessagesPerSecond: 5000, userChatSendsPer5Min: 0 } },
+    })
     const { bob, answers } = await bobThenFlood(h, 1001)
     expect(answers.every((a) => a.ok)).toBe(true)
     const again = await bob.request('chat.send', { message: 'bob asks once', idempotencyKey: 'bob-key' })
     expect(again.payload).toEqual({ runId: 'bob-key', status: 'started' })
-    await bob.waitForEvent('chat', (p) => p.runId === 'bob-key' && p.state === 'final' && bob.events('chat').filter((e) => e.payload.runId === 'bob-key' && e.payload.state === 'final').length === 2)
+    await bob.waitForEvent(
+      'chat',
+      (p) =>
+        p.runId === 'bob-key' &&
+        p.state === 'final' &&
+        bob.events('chat').filter((e) => e.payload.runId === 'bob-key' && e.payload.state === 'final').length === 2,
+    )
     const history = await bob.request('chat.history', { sessionKey: 'main' })
     expect(history.payload.messages.filter((m: { role: string }) => m.role === 'assistant')).toHaveLength(2)
   })
@@ -94,7 +110,13 @@ describe('one user flooding chat.send through the proxy', () => {
       expect(a.error.message).toMatch(/at most 100 in 5 minutes/)
       expect(a.error.retryAfterMs).toBeGreaterThan(DEDUPE_WINDOW_MS - 60_000)
     }
-    expect(h.gateway!.requests.filter((r) => r.method === 'chat.send' && String((r.params as { idempotencyKey?: string }).idempotencyKey).includes('flood-'))).toHaveLength(100)
+    expect(
+      h.gateway!.requests.filter(
+        (r) =>
+          r.method === 'chat.send' &&
+          String((r.params as { idempotencyKey?: string }).idempotencyKey).includes('flood-'),
+      ),
+    ).toHaveLength(100)
 
     // Bob's answer was lost; his client sends the same key again: the gateway still knows it.
     const again = await bob.request('chat.send', { message: 'bob asks once', idempotencyKey: 'bob-key' })

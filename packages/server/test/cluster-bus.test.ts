@@ -23,7 +23,9 @@ function bus() {
     isReady: () => true,
     close: async () => {},
   } satisfies RedisSubscriber
-  const redis = { script: async (_s: unknown, keys: unknown[], args: unknown[]) => void published.push([...keys, ...args]) } as unknown as RedisAdapter
+  const redis = {
+    script: async (_s: unknown, keys: unknown[], args: unknown[]) => void published.push([...keys, ...args]),
+  } as unknown as RedisAdapter
   const health = { isUp: true, succeeded: () => {}, failed: () => {} } as unknown as RedisHealth
   const b = new ClusterBus({
     redis,
@@ -37,7 +39,13 @@ function bus() {
     onSession: (digest) => void sessions.push(digest),
   })
   b.start()
-  return { b, deliver: (m: unknown) => deliver(typeof m === 'string' ? m : JSON.stringify(m), 'p:control'), published, users, sessions }
+  return {
+    b,
+    deliver: (m: unknown) => deliver(typeof m === 'string' ? m : JSON.stringify(m), 'p:control'),
+    published,
+    users,
+    sessions,
+  }
 }
 
 describe('the control channel', () => {
@@ -72,7 +80,16 @@ describe('the control channel', () => {
     expect(JSON.stringify(published)).not.toContain('s3cr3t-session-id')
     const [logKey, channel, text, , keep] = published[0] as [string, string, string, number, number]
     expect([logKey, channel, keep]).toEqual(['p:control-log', 'p:control', 60_000])
-    expect(JSON.parse(text)).toMatchObject({ v: 1, from: 'B', kind: 'session', session: sessionDigest('s3cr3t-session-id') })
-    expect(JSON.parse((published[1] as string[])[2] as string)).toMatchObject({ kind: 'user', user: 'alice', reason: 'bye' })
+    expect(JSON.parse(text)).toMatchObject({
+      v: 1,
+      from: 'B',
+      kind: 'session',
+      session: sessionDigest('s3cr3t-session-id'),
+    })
+    expect(JSON.parse((published[1] as string[])[2] as string)).toMatchObject({
+      kind: 'user',
+      user: 'alice',
+      reason: 'bye',
+    })
   })
 })

@@ -10,7 +10,16 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startMockGateway, type MockGateway } from '@clawchat/mock-gateway'
 import { testAgent, waitFor, type TestClient } from './helpers/harness.js'
-import { login, logout, nodeRedisClient, openSocket, startClusterApp, upgradeStatus, type ClusterApp, type ClusterAppOptions } from './helpers/cluster-app.js'
+import {
+  login,
+  logout,
+  nodeRedisClient,
+  openSocket,
+  startClusterApp,
+  upgradeStatus,
+  type ClusterApp,
+  type ClusterAppOptions,
+} from './helpers/cluster-app.js'
 import { startRedisServer, type RedisServer } from './helpers/redis-server.js'
 
 const token = `tok-${randomUUID()}`
@@ -21,7 +30,14 @@ const apps: ClusterApp[] = []
 const sockets: TestClient[] = []
 
 beforeAll(async () => {
-  gateway = await startMockGateway({ token, port: 0, host: '127.0.0.1', agent: testAgent, chunkDelayMs: 5, phaseDelayMs: 1 })
+  gateway = await startMockGateway({
+    token,
+    port: 0,
+    host: '127.0.0.1',
+    agent: testAgent,
+    chunkDelayMs: 5,
+    phaseDelayMs: 1,
+  })
 })
 
 afterAll(async () => {
@@ -67,13 +83,17 @@ async function sessionStatus(app: ClusterApp, cookie: string): Promise<number> {
 /** Sends `n` chat.sends with fresh idempotency keys; answers the keys of those acknowledged. */
 async function sendChats(client: TestClient, prefix: string, n: number): Promise<string[]> {
   const keys = Array.from({ length: n }, (_, i) => `${prefix}-${i}-${randomUUID().slice(0, 8)}`)
-  const answers = await Promise.all(keys.map((idempotencyKey) => client.request('chat.send', { message: `hello ${idempotencyKey}`, idempotencyKey })))
+  const answers = await Promise.all(
+    keys.map((idempotencyKey) => client.request('chat.send', { message: `hello ${idempotencyKey}`, idempotencyKey })),
+  )
   return keys.filter((_, i) => answers[i]!.ok === true)
 }
 
 /** How many chat.sends the gateway received carrying each browser idempotency key. */
 function gatewayCounts(keys: readonly string[]): number[] {
-  const sent = gateway.requests.filter((r) => r.method === 'chat.send').map((r) => String((r.params as { idempotencyKey?: unknown }).idempotencyKey))
+  const sent = gateway.requests
+    .filter((r) => r.method === 'chat.send')
+    .map((r) => String((r.params as { idempotencyKey?: unknown }).idempotencyKey))
   return keys.map((key) => sent.filter((upstream) => upstream.endsWith(`:${key}`)).length)
 }
 
@@ -118,10 +138,17 @@ describe('Redis goes away and comes back', () => {
     // The limits and the logout hold across instances again (keyspace notifications re-enabled).
     const third = await open(a.wsUrl, alice)
     expect(await upgradeStatus(b.wsUrl, alice)).toBe(429)
-    await waitFor(() => b.logs.filter((l) => l.includes('keyspace notifications are on')).length >= 2, 5000, 'keyspace notifications again')
+    await waitFor(
+      () => b.logs.filter((l) => l.includes('keyspace notifications are on')).length >= 2,
+      5000,
+      'keyspace notifications again',
+    )
     // Both instances' pub/sub connections are back too (each holds one pattern subscription).
     const probe = await nodeRedisClient(redis.url)
-    const patternSubscribers = async () => String(await probe.sendCommand(['CLIENT', 'LIST'])).split('\n').filter((l) => / psub=1 /.test(l)).length
+    const patternSubscribers = async () =>
+      String(await probe.sendCommand(['CLIENT', 'LIST']))
+        .split('\n')
+        .filter((l) => / psub=1 /.test(l)).length
     await waitFor(async () => (await patternSubscribers()) >= 2 || undefined, 5000, 'the subscriptions to be back')
     probe.destroy()
     const started = Date.now()
@@ -174,7 +201,11 @@ describe('Redis goes away and comes back', () => {
     await coordination.start()
     await waitFor(() => recovered(a2) && recovered(b2), 10_000, 'both instances to see Redis back')
     expect(await bobOnB.closedPromise).toEqual({ code: 4401, reason: 'account disabled' })
-    await waitFor(() => (a2.proxy.stats().cluster?.connections === 4 ? true : undefined), 5000, 'the counts to be written back')
+    await waitFor(
+      () => (a2.proxy.stats().cluster?.connections === 4 ? true : undefined),
+      5000,
+      'the counts to be written back',
+    )
     expect(await upgradeStatus(a2.wsUrl, alice)).toBe(429)
     await aSecond.close()
     await bSecond.close()

@@ -37,7 +37,14 @@ let lb: RoundRobin | undefined
 beforeAll(async () => {
   redis = await startRedisServer()
   admin = await nodeRedisClient(redis.url)
-  gateway = await startMockGateway({ token, port: 0, host: '127.0.0.1', agent: testAgent, chunkDelayMs: 5, phaseDelayMs: 1 })
+  gateway = await startMockGateway({
+    token,
+    port: 0,
+    host: '127.0.0.1',
+    agent: testAgent,
+    chunkDelayMs: 5,
+    phaseDelayMs: 1,
+  })
 })
 
 afterAll(async () => {
@@ -59,7 +66,11 @@ afterEach(async () => {
   await Promise.all(apps.splice(0).map((app) => app.close()))
 })
 
-async function instance(name: string, options: Partial<ClusterAppOptions> = {}, redisUrl = redis.url): Promise<ClusterApp> {
+async function instance(
+  name: string,
+  options: Partial<ClusterAppOptions> = {},
+  redisUrl = redis.url,
+): Promise<ClusterApp> {
   const app = await startClusterApp({ name, redisUrl, gateway: { port: gateway.port, token }, secret, ...options })
   apps.push(app)
   await waitFor(() => app.proxy.stats().gateway === 'up', 15_000, `${name}'s gateway link`)
@@ -91,7 +102,9 @@ describe('two instances behind a round-robin load balancer', () => {
     const alice = await login(lb.url, { id: 'alice' })
     const tabs = [await open(lbWs, alice), await open(lbWs, alice), await open(lbWs, alice)]
     // The balancer spread them: each instance holds at least one, neither holds all three.
-    expect(lb.served.filter((s) => s.kind === 'upgrade').map((s) => s.backend)).toEqual(expect.arrayContaining(['A', 'B']))
+    expect(lb.served.filter((s) => s.kind === 'upgrade').map((s) => s.backend)).toEqual(
+      expect.arrayContaining(['A', 'B']),
+    )
     const local = [a.proxy.stats().connections, b.proxy.stats().connections]
     expect(local[0]! + local[1]!).toBe(3)
     expect(Math.max(...local)).toBeLessThan(3)
@@ -102,7 +115,11 @@ describe('two instances behind a round-robin load balancer', () => {
     expect(await upgradeStatus(b.wsUrl, alice)).toBe(429)
     const refused = [...a.audit, ...b.audit].filter((l) => l.event === 'upgrade.refused')
     expect(refused).toHaveLength(3)
-    expect(refused.every((l) => l.status === 429 && l.userId === 'alice' && l.reason === 'too many connections (across instances)')).toBe(true)
+    expect(
+      refused.every(
+        (l) => l.status === 429 && l.userId === 'alice' && l.reason === 'too many connections (across instances)',
+      ),
+    ).toBe(true)
 
     // Another user is not affected.
     const bob = await login(lb.url, { id: 'bob' })
@@ -161,7 +178,9 @@ describe('two instances behind a round-robin load balancer', () => {
     const a = await instance('A', { proxy })
     const b = await instance('B', { proxy })
     await waitFor(() => a.logs.some((l) => l.includes('keyspace notifications are on')), 5000, 'keyspace notifications')
-    expect(await admin.configGet('notify-keyspace-events')).toEqual({ 'notify-keyspace-events': expect.stringMatching(/K/) })
+    expect(await admin.configGet('notify-keyspace-events')).toEqual({
+      'notify-keyspace-events': expect.stringMatching(/K/),
+    })
 
     const measured: number[] = []
     for (let round = 0; round < 3; round += 1) {
@@ -176,12 +195,18 @@ describe('two instances behind a round-robin load balancer', () => {
       expect(bob.closed).toBeNull()
       expect(b.audit.filter((l) => l.event === 'session.ended' && l.userId === 'alice')).toHaveLength(round + 1)
     }
-    console.log(`[cluster] logout on A → socket on B closed (keyspace notification), POST /logout included: ${measured.join(', ')} ms`)
+    console.log(
+      `[cluster] logout on A → socket on B closed (keyspace notification), POST /logout included: ${measured.join(', ')} ms`,
+    )
     for (const ms of measured) expect(ms).toBeLessThanOrEqual(1500)
   })
 
   it('close sockets on the other instance for disconnectUser and disconnectSession (pub/sub, ioredis clients)', async () => {
-    const options: Partial<ClusterAppOptions> = { coordinationClient: 'ioredis', coordination: { sessionKeyPrefix: false }, proxy: { sessionCheckIntervalMs: 60_000 } }
+    const options: Partial<ClusterAppOptions> = {
+      coordinationClient: 'ioredis',
+      coordination: { sessionKeyPrefix: false },
+      proxy: { sessionCheckIntervalMs: 60_000 },
+    }
     const a = await instance('A', options)
     const b = await instance('B', options)
     const alice = await login(a.baseUrl, { id: 'alice' })
@@ -206,7 +231,9 @@ describe('two instances behind a round-robin load balancer', () => {
     expect((await bobOnB.closedPromise).code).toBe(4401)
     expect((await bobOnA.closedPromise).code).toBe(4401)
     const sessionMs = Date.now() - started
-    console.log(`[cluster] disconnectUser on A → B closed in ${userMs} ms; disconnectSession on B → A closed in ${sessionMs} ms`)
+    console.log(
+      `[cluster] disconnectUser on A → B closed in ${userMs} ms; disconnectSession on B → A closed in ${sessionMs} ms`,
+    )
     expect(userMs).toBeLessThanOrEqual(1500)
     expect(sessionMs).toBeLessThanOrEqual(1500)
     expect(carol.closed).toBeNull()
@@ -215,10 +242,17 @@ describe('two instances behind a round-robin load balancer', () => {
   it('catch up on disconnects published while they were cut off from Redis', async () => {
     const relay = await startTcpRelay(redis.port)
     try {
-      const options: Partial<ClusterAppOptions> = { coordination: { sessionKeyPrefix: false }, proxy: { sessionCheckIntervalMs: 60_000 } }
+      const options: Partial<ClusterAppOptions> = {
+        coordination: { sessionKeyPrefix: false },
+        proxy: { sessionCheckIntervalMs: 60_000 },
+      }
       const a = await instance('A', options)
       // B reaches Redis for coordination through the relay (its sessions directly).
-      const b = await instance('B', { ...options, coordinationClient: 'ioredis', coordinationRedisUrl: `redis://127.0.0.1:${relay.port}` })
+      const b = await instance('B', {
+        ...options,
+        coordinationClient: 'ioredis',
+        coordinationRedisUrl: `redis://127.0.0.1:${relay.port}`,
+      })
       const onB = await open(b.wsUrl, await login(b.baseUrl, { id: 'alice' }))
       const bob = await open(b.wsUrl, await login(b.baseUrl, { id: 'bob' }))
       await relay.cut()
@@ -235,7 +269,10 @@ describe('two instances behind a round-robin load balancer', () => {
   })
 
   it("report per-instance and cluster-wide counts, and forget a dead instance's counts after five heartbeats", async () => {
-    const options: Partial<ClusterAppOptions> = { coordination: { heartbeatMs: 200 }, proxy: { limits: { connectionsPerUser: 2 } } }
+    const options: Partial<ClusterAppOptions> = {
+      coordination: { heartbeatMs: 200 },
+      proxy: { limits: { connectionsPerUser: 2 } },
+    }
     const a = await instance('A', options)
     const b = await instance('B', options)
     const c = await instance('C', { ...options, coordinationClient: 'ioredis' })
@@ -245,21 +282,37 @@ describe('two instances behind a round-robin load balancer', () => {
     await open(b.wsUrl, await login(b.baseUrl, { id: 'bob' }))
     await open(a.wsUrl, await login(a.baseUrl, { id: 'dave' }))
 
-    const view = await waitFor(() => {
-      const stats = a.proxy.stats()
-      return stats.cluster?.connections === 4 && stats.cluster.instances.length === 3 ? stats : undefined
-    }, 5000, "A's view of the cluster")
+    const view = await waitFor(
+      () => {
+        const stats = a.proxy.stats()
+        return stats.cluster?.connections === 4 && stats.cluster.instances.length === 3 ? stats : undefined
+      },
+      5000,
+      "A's view of the cluster",
+    )
     expect(view).toMatchObject({ connections: 2, users: 2 })
     expect(view.cluster).toMatchObject({ instanceId: 'A', redis: 'up', connections: 4 })
-    expect(new Map(view.cluster!.instances.map((i) => [i.id, i.connections]))).toEqual(new Map([['A', 2], ['B', 1], ['C', 1]]))
+    expect(new Map(view.cluster!.instances.map((i) => [i.id, i.connections]))).toEqual(
+      new Map([
+        ['A', 2],
+        ['B', 1],
+        ['C', 1],
+      ]),
+    )
     expect(view.cluster!.instances[0]).toEqual({ id: 'A', connections: 2, users: 2 })
     expect(await upgradeStatus(b.wsUrl, alice)).toBe(429)
 
     // C loses Redis for good (a crash, as far as Redis can tell): its counts expire within 5 × 200 ms.
     ;(c.coordinationClient as { disconnect(): void }).disconnect()
     const lost = Date.now()
-    await waitFor(async () => ((await upgradeStatus(b.wsUrl, alice)) === 101 ? true : undefined), 5000, "C's counts to expire")
-    console.log(`[cluster] a silent instance's counts stopped counting after ${Date.now() - lost} ms (heartbeat 200 ms, TTL 1000 ms)`)
+    await waitFor(
+      async () => ((await upgradeStatus(b.wsUrl, alice)) === 101 ? true : undefined),
+      5000,
+      "C's counts to expire",
+    )
+    console.log(
+      `[cluster] a silent instance's counts stopped counting after ${Date.now() - lost} ms (heartbeat 200 ms, TTL 1000 ms)`,
+    )
     await waitFor(() => a.proxy.stats().cluster?.instances.every((i) => i.id !== 'C'), 5000, 'A to forget C')
     expect(c.proxy.stats().cluster?.redis).toBe('down')
   })
@@ -268,8 +321,15 @@ describe('two instances behind a round-robin load balancer', () => {
     const a = await instance('A')
     const b = await instance('B')
     await open(a.wsUrl, await login(a.baseUrl, { id: 'alice' }))
-    await waitFor(async () => (await admin.hGetAll('clawchat:clawchat:instances')).A !== undefined || undefined, 5000, "A's registration")
-    const subscribers = async () => String(await admin.sendCommand(['CLIENT', 'LIST'])).split('\n').filter((l) => / (sub|psub)=[1-9]/.test(l)).length
+    await waitFor(
+      async () => (await admin.hGetAll('clawchat:clawchat:instances')).A !== undefined || undefined,
+      5000,
+      "A's registration",
+    )
+    const subscribers = async () =>
+      String(await admin.sendCommand(['CLIENT', 'LIST']))
+        .split('\n')
+        .filter((l) => / (sub|psub)=[1-9]/.test(l)).length
     expect(await subscribers()).toBe(2)
     expect(await admin.exists(['clawchat:clawchat:conns:A', 'clawchat:clawchat:alive:A'])).toBe(2)
 
@@ -295,7 +355,11 @@ describe('two instances behind a round-robin load balancer', () => {
       expect((await onB.request('chat.send', { message: 'hello', idempotencyKey: 'k1' })).ok).toBe(true)
       await logout(a.baseUrl, alice)
       expect((await onB.closedPromise).code).toBe(4401)
-      await waitFor(() => seen.some((l) => /"PUBLISH" "clawchat:clawchat:control"/i.test(l)), 5000, 'the control message')
+      await waitFor(
+        () => seen.some((l) => /"PUBLISH" "clawchat:clawchat:control"/i.test(l)),
+        5000,
+        'the control message',
+      )
       const sid = sessionIdOf(alice)
       const ours = seen.filter((l) => l.includes('clawchat:clawchat:'))
       expect(ours.length).toBeGreaterThan(0)
@@ -304,7 +368,12 @@ describe('two instances behind a round-robin load balancer', () => {
       expect(ours.join('\n')).not.toContain(sid)
       expect(ours.some((l) => l.includes(sessionDigest(sid)))).toBe(true)
       const keys = await admin.keys('*')
-      const dumped = await Promise.all(keys.map(async (k) => `${k} ${JSON.stringify(await admin.type(k) === 'hash' ? await admin.hGetAll(k) : await admin.get(k).catch(() => ''))}`))
+      const dumped = await Promise.all(
+        keys.map(
+          async (k) =>
+            `${k} ${JSON.stringify((await admin.type(k)) === 'hash' ? await admin.hGetAll(k) : await admin.get(k).catch(() => ''))}`,
+        ),
+      )
       expect(dumped.join('\n')).not.toContain(token)
     } finally {
       monitor.destroy()
@@ -326,7 +395,11 @@ describe('a Redis that refuses CONFIG (managed services)', () => {
     const proxy = { sessionCheckIntervalMs: 500 }
     const a = await instance('A', { proxy }, managed.url)
     const b = await instance('B', { proxy }, managed.url)
-    await waitFor(() => b.logs.some((l) => l.startsWith('warn') && l.includes('refused CONFIG for keyspace notifications')), 5000, 'the warning')
+    await waitFor(
+      () => b.logs.some((l) => l.startsWith('warn') && l.includes('refused CONFIG for keyspace notifications')),
+      5000,
+      'the warning',
+    )
     expect(b.logs.filter((l) => l.includes('refused CONFIG'))).toHaveLength(1)
 
     const alice = await login(a.baseUrl, { id: 'alice' })
@@ -343,7 +416,9 @@ describe('a Redis that refuses CONFIG (managed services)', () => {
     a.proxy.disconnectSession(sessionIdOf(bob))
     expect((await bobOnB.closedPromise).code).toBe(4401)
     const busMs = Date.now() - started
-    console.log(`[cluster] CONFIG refused: logout closed B's socket through the session check (500 ms interval) in ${checkMs} ms; disconnectSession in ${busMs} ms`)
+    console.log(
+      `[cluster] CONFIG refused: logout closed B's socket through the session check (500 ms interval) in ${checkMs} ms; disconnectSession in ${busMs} ms`,
+    )
     expect(busMs).toBeLessThanOrEqual(1500)
   })
 })

@@ -55,14 +55,20 @@ describe('mustSuppressCommands', () => {
 })
 
 describe('chat.send upstream', () => {
-  it.each(['/status', '/model x -g', '/restart', '/approve 523e2af4 allow-once', '/whoami', '/elevated full', 'hello /status', 'Hello'])(
-    'sends %j from a plain user with suppressCommandInterpretation: true',
-    async (message) => {
-      const sent = await upstreamParams(message)
-      expect(sent.suppressCommandInterpretation).toBe(true)
-      expect(sent.message).toBe(message)
-    },
-  )
+  it.each([
+    '/status',
+    '/model x -g',
+    '/restart',
+    '/approve 523e2af4 allow-once',
+    '/whoami',
+    '/elevated full',
+    'hello /status',
+    'Hello',
+  ])('sends %j from a plain user with suppressCommandInterpretation: true', async (message) => {
+    const sent = await upstreamParams(message)
+    expect(sent.suppressCommandInterpretation).toBe(true)
+    expect(sent.message).toBe(message)
+  })
 
   it('lets an admin run the commands the policy grants, and no others', async () => {
     const admin: PlanContext = { ...user, role: 'admin', commands: ['status'] }
@@ -73,7 +79,12 @@ describe('chat.send upstream', () => {
 
   it('refuses a browser that tries to set or clear the flag itself', () => {
     for (const value of [false, true]) {
-      const planned = planRequest(DEFAULT_METHOD_POLICY, 'chat.send', { message: '/status', suppressCommandInterpretation: value }, user)
+      const planned = planRequest(
+        DEFAULT_METHOD_POLICY,
+        'chat.send',
+        { message: '/status', suppressCommandInterpretation: value },
+        user,
+      )
       expect(planned.ok).toBe(false)
       if (!planned.ok) {
         expect(planned.error.code).toBe('INVALID_REQUEST')
@@ -91,7 +102,9 @@ describe('option policy.commands', () => {
   })
 
   it("takes lists of names (a leading / allowed, lower-cased) or '*'", () => {
-    expect(resolveOptions({ ...base, policy: { commands: { admin: ['/Status', 'model'], user: '*' } } }).commands).toEqual({ user: '*', admin: ['status', 'model'] })
+    expect(
+      resolveOptions({ ...base, policy: { commands: { admin: ['/Status', 'model'], user: '*' } } }).commands,
+    ).toEqual({ user: '*', admin: ['status', 'model'] })
   })
 
   it.each([

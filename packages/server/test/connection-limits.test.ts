@@ -36,12 +36,17 @@ const tcp = (client: TestClient): Socket => (client.ws as unknown as { _socket: 
 
 describe('a slow consumer', () => {
   it('is closed with 1013 while a fast one keeps streaming, and the upstream never stalls', async () => {
-    h = await startHarness({ gateway: { agent: bigAgent, chunkDelayMs: 5 }, proxy: { limits: { outboundHighWaterMark: 1024 * 1024 } } })
+    h = await startHarness({
+      gateway: { agent: bigAgent, chunkDelayMs: 5 },
+      proxy: { limits: { outboundHighWaterMark: 1024 * 1024 } },
+    })
     await h.waitForLinkUp()
     const fast = await h.connectAs({ id: 'alice' })
     const slow = await h.connectAs({ id: 'alice' })
     const bob = await h.connectAs({ id: 'bob' })
-    const slowConnId = auditLines(h).filter((l) => l.event === 'connection.open').map((l) => l.connId)[1]
+    const slowConnId = auditLines(h)
+      .filter((l) => l.event === 'connection.open')
+      .map((l) => l.connId)[1]
     tcp(slow).pause() // stops reading: the proxy's queue for it grows
 
     const ack = await fast.request('chat.send', { message: '[[BIG]] stream', idempotencyKey: 'big' })
@@ -50,7 +55,11 @@ describe('a slow consumer', () => {
     const bobAck = await bob.request('chat.send', { message: 'hello', idempotencyKey: 'bob-1' })
     expect(bobAck.ok).toBe(true)
 
-    await waitFor(() => h!.capture.logs.some((l) => l.includes('closing a slow browser connection')), 20_000, 'the slow consumer to be closed')
+    await waitFor(
+      () => h!.capture.logs.some((l) => l.includes('closing a slow browser connection')),
+      20_000,
+      'the slow consumer to be closed',
+    )
     tcp(slow).resume() // read the backlog, then the close frame
     expect((await slow.closedPromise).code).toBe(1013)
 
@@ -64,7 +73,11 @@ describe('a slow consumer', () => {
     expect(h.proxy.stats().gateway).toBe('up')
     expect(h.gateway!.connectionCount()).toEqual({ open: 1, authenticated: 1 })
 
-    const closeLine = await waitFor(() => auditLines(h!).find((l) => l.event === 'connection.close' && l.connId === slowConnId), 5000, 'the audit line')
+    const closeLine = await waitFor(
+      () => auditLines(h!).find((l) => l.event === 'connection.close' && l.connId === slowConnId),
+      5000,
+      'the audit line',
+    )
     expect(closeLine).toMatchObject({ code: 1013, by: 'server', userId: 'alice' })
   })
 })
@@ -77,8 +90,11 @@ describe('rate limits', () => {
     const tab2 = await h.connectAs({ id: 'alice' }, false)
     const bob = await h.connectAs({ id: 'bob' }, false)
     const burst = (client: TestClient, prefix: string, n: number) => {
-      for (let i = 0; i < n; i += 1) client.send({ type: 'req', id: `${prefix}${i}`, method: 'chat.history', params: {} })
-      return Promise.all(Array.from({ length: n }, (_, i) => client.waitFor((f) => f.type === 'res' && f.id === `${prefix}${i}`)))
+      for (let i = 0; i < n; i += 1)
+        client.send({ type: 'req', id: `${prefix}${i}`, method: 'chat.history', params: {} })
+      return Promise.all(
+        Array.from({ length: n }, (_, i) => client.waitFor((f) => f.type === 'res' && f.id === `${prefix}${i}`)),
+      )
     }
 
     // Connection limit: 2 per second on tab1.
@@ -138,7 +154,9 @@ describe('dead and idle sockets', () => {
     const cookie = await h.login({ id: 'alice' })
     const alive = await h.connectAs({ id: 'alice' })
     const dead = new WebSocket(h.wsUrl, { headers: { Cookie: cookie }, autoPong: false })
-    const deadClosed = new Promise<{ code: number; at: number }>((resolve) => dead.on('close', (code) => resolve({ code, at: Date.now() })))
+    const deadClosed = new Promise<{ code: number; at: number }>((resolve) =>
+      dead.on('close', (code) => resolve({ code, at: Date.now() })),
+    )
     await new Promise((resolve, reject) => dead.once('open', resolve).once('error', reject))
     const openedAt = Date.now()
     const closed = await deadClosed
@@ -147,7 +165,11 @@ describe('dead and idle sockets', () => {
     await new Promise((r) => setTimeout(r, 600)) // three more rounds
     expect(alive.closed).toBeNull()
     expect((await alive.request('chat.history', {})).ok).toBeDefined()
-    const line = await waitFor(() => auditLines(h!).find((l) => l.event === 'connection.close' && l.code === 1006), 5000, 'the audit line')
+    const line = await waitFor(
+      () => auditLines(h!).find((l) => l.event === 'connection.close' && l.code === 1006),
+      5000,
+      'the audit line',
+    )
     expect(line).toMatchObject({ by: 'server', reason: 'no pong within 200 ms' })
     expect(h.proxy.stats().connections).toBe(1)
   })

@@ -42,28 +42,62 @@ describe('the coordination option', () => {
   it('fills the defaults, with the namespace in the key prefix', () => {
     expect(resolveOptions(base).coordination).toBeUndefined()
     const c = resolveOptions({ ...base, namespace: 'shop', coordination: { redis: nodeRedis } }).coordination!
-    expect(c).toMatchObject({ kind: 'node-redis', prefix: 'clawchat:shop:', sessionKeyPrefix: 'sess:', heartbeatMs: 2000, instanceTtlMs: 10_000, commandTimeoutMs: 500 })
+    expect(c).toMatchObject({
+      kind: 'node-redis',
+      prefix: 'clawchat:shop:',
+      sessionKeyPrefix: 'sess:',
+      heartbeatMs: 2000,
+      instanceTtlMs: 10_000,
+      commandTimeoutMs: 500,
+    })
     expect(c.instanceId).toMatch(/^[A-Za-z0-9._:-]+:\d+:[0-9a-f]{6}$/)
-    const d = resolveOptions({ ...base, coordination: { redis: ioredis, prefix: 'app1:', sessionKeyPrefix: false, instanceId: 'web-1', heartbeatMs: 500 } }).coordination!
-    expect(d).toMatchObject({ kind: 'ioredis', prefix: 'app1:', sessionKeyPrefix: false, instanceId: 'web-1', heartbeatMs: 500, instanceTtlMs: 2500 })
+    const d = resolveOptions({
+      ...base,
+      coordination: { redis: ioredis, prefix: 'app1:', sessionKeyPrefix: false, instanceId: 'web-1', heartbeatMs: 500 },
+    }).coordination!
+    expect(d).toMatchObject({
+      kind: 'ioredis',
+      prefix: 'app1:',
+      sessionKeyPrefix: false,
+      instanceId: 'web-1',
+      heartbeatMs: 500,
+      instanceTtlMs: 2500,
+    })
   })
 
   it.each([
     [{ redis: {} }, 'clawchatProxy: option "coordination.redis" must be a node-redis or ioredis client'],
-    [{ redis: 'redis://127.0.0.1:6379' }, 'option "coordination.redis" must be a node-redis or ioredis client (createClient() from "redis" v4+, or new Redis() from "ioredis"), got a string'],
+    [
+      { redis: 'redis://127.0.0.1:6379' },
+      'option "coordination.redis" must be a node-redis or ioredis client (createClient() from "redis" v4+, or new Redis() from "ioredis"), got a string',
+    ],
     [{}, 'option "coordination.redis" must be a node-redis or ioredis client'],
-    [{ redis: createClient(), prefx: 'x' }, 'unknown option "coordination.prefx"; known: redis, prefix, sessionKeyPrefix, instanceId, heartbeatMs, commandTimeoutMs'],
+    [
+      { redis: createClient(), prefx: 'x' },
+      'unknown option "coordination.prefx"; known: redis, prefix, sessionKeyPrefix, instanceId, heartbeatMs, commandTimeoutMs',
+    ],
     [{ redis: createClient(), prefix: '' }, 'option "coordination.prefix" must be 1 to 100 characters without spaces'],
-    [{ redis: createClient(), sessionKeyPrefix: true }, 'option "coordination.sessionKeyPrefix" must be the session store\'s key prefix (connect-redis: "sess:") or false, got true'],
+    [
+      { redis: createClient(), sessionKeyPrefix: true },
+      'option "coordination.sessionKeyPrefix" must be the session store\'s key prefix (connect-redis: "sess:") or false, got true',
+    ],
     [{ redis: createClient(), instanceId: 'web 1' }, 'option "coordination.instanceId" must be 1 to 100 characters'],
-    [{ redis: createClient(), heartbeatMs: 50 }, 'option "coordination.heartbeatMs" must be an integer number of ms from 100 to 60000, got 50'],
-    [{ redis: createClient(), commandTimeoutMs: 1.5 }, 'option "coordination.commandTimeoutMs" must be an integer number of ms from 10 to 10000, got 1.5'],
+    [
+      { redis: createClient(), heartbeatMs: 50 },
+      'option "coordination.heartbeatMs" must be an integer number of ms from 100 to 60000, got 50',
+    ],
+    [
+      { redis: createClient(), commandTimeoutMs: 1.5 },
+      'option "coordination.commandTimeoutMs" must be an integer number of ms from 10 to 10000, got 1.5',
+    ],
   ])('refuses %j', (coordination, message) => {
     expect(error({ ...base, coordination })).toContain(message)
   })
 
   it('refuses a value that is not an object', () => {
-    expect(error({ ...base, coordination: true })).toBe('clawchatProxy: option "coordination" must be an object like { redis }, got true')
+    expect(error({ ...base, coordination: true })).toBe(
+      'clawchatProxy: option "coordination" must be an object like { redis }, got true',
+    )
   })
 })
 

@@ -13,7 +13,11 @@ const MARK = '\n...(truncated)...'
 describe('StreamRedactor on cut texts', () => {
   const streams = new StreamRedactor(['s3cret-token-value'])
   const history = (text: string, truncated: boolean) =>
-    (streams.history({ messages: [{ role: 'assistant', content: [{ type: 'text', text }], ...(truncated ? { truncated: true } : {}) }] }) as any).messages[0].content[0].text
+    (
+      streams.history({
+        messages: [{ role: 'assistant', content: [{ type: 'text', text }], ...(truncated ? { truncated: true } : {}) }],
+      }) as any
+    ).messages[0].content[0].text
 
   it('drops a tail of a truncated history text that starts the token, and keeps the marker', () => {
     expect(history(`the token is s3cret-t${MARK}`, true)).toBe(`the token is ${MARK}`)
@@ -26,7 +30,12 @@ describe('StreamRedactor on cut texts', () => {
   })
 
   it('drops such a tail from sessions.list previews', () => {
-    const out = streams.sessionsList({ sessions: [{ key: 'main', lastMessagePreview: 'my token: s3cret-tok' }, { key: 'work', lastMessagePreview: 'fine' }] }) as any
+    const out = streams.sessionsList({
+      sessions: [
+        { key: 'main', lastMessagePreview: 'my token: s3cret-tok' },
+        { key: 'work', lastMessagePreview: 'fine' },
+      ],
+    }) as any
     expect(out.sessions.map((r: any) => r.lastMessagePreview)).toEqual(['my token: ', 'fine'])
   })
 })
@@ -52,10 +61,14 @@ describe('through the proxy', () => {
     const reply = res.payload.messages.find((m: any) => m.role === 'assistant')
     expect(reply.truncated).toBe(true)
     expect(reply.content[0].text).toBe(`${'x'.repeat(100)} ${MARK}`)
-    const list = await waitFor(async () => {
-      const r = await alice.request('sessions.list', {})
-      return r.payload.sessions.find((s: any) => s.key === 'main' && s.lastMessagePreview?.startsWith('xxx'))
-    }, 10_000, 'the preview')
+    const list = await waitFor(
+      async () => {
+        const r = await alice.request('sessions.list', {})
+        return r.payload.sessions.find((s: any) => s.key === 'main' && s.lastMessagePreview?.startsWith('xxx'))
+      },
+      10_000,
+      'the preview',
+    )
     const raw = alice.raw.join('\n')
     for (let n = 4; n <= token.length; n += 1) expect(raw).not.toContain(token.slice(0, n))
     expect(list.lastMessagePreview.endsWith(token.slice(0, 1))).toBe(false)

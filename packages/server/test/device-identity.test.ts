@@ -3,7 +3,12 @@ import { mkdtempSync, readFileSync, rmSync, statSync, chmodSync, writeFileSync }
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { deviceIdFromPublicKey, loadOrCreateDeviceIdentity, publicKeyRawBase64UrlFromPem, signDevicePayload } from '../src/device-identity.js'
+import {
+  deviceIdFromPublicKey,
+  loadOrCreateDeviceIdentity,
+  publicKeyRawBase64UrlFromPem,
+  signDevicePayload,
+} from '../src/device-identity.js'
 
 let dir: string
 beforeEach(() => {
@@ -29,7 +34,14 @@ describe('device identity', () => {
     expect(raw).toHaveLength(32)
     expect(deviceIdFromPublicKey(identity.publicKeyPem)).toBe(identity.deviceId)
     const signature = signDevicePayload(identity.privateKeyPem, 'v3|payload')
-    expect(verify(null, Buffer.from('v3|payload'), createPublicKey(identity.publicKeyPem), Buffer.from(signature, 'base64url'))).toBe(true)
+    expect(
+      verify(
+        null,
+        Buffer.from('v3|payload'),
+        createPublicKey(identity.publicKeyPem),
+        Buffer.from(signature, 'base64url'),
+      ),
+    ).toBe(true)
   })
 
   it('tightens a file with loose permissions and refuses a corrupt one', () => {

@@ -32,12 +32,22 @@ class FakeSocket extends EventEmitter {
   }
 }
 
-const connectParams = { minProtocol: 4, maxProtocol: 4, client: { id: 'webchat-ui', version: '0.1.0', platform: 'web', mode: 'webchat' } }
+const connectParams = {
+  minProtocol: 4,
+  maxProtocol: 4,
+  client: { id: 'webchat-ui', version: '0.1.0', platform: 'web', mode: 'webchat' },
+}
 
 function connection(budget: UserBudget, request: (method: string) => Promise<unknown>) {
   const ws = new FakeSocket()
   const deps: ConnectionDeps = {
-    link: { isUp: true, browserState: 'up', downReason: '', gatewayVersion: '2026.9.1', request: (method) => request(method) },
+    link: {
+      isUp: true,
+      browserState: 'up',
+      downReason: '',
+      gatewayVersion: '2026.9.1',
+      request: (method) => request(method),
+    },
     methods: DEFAULT_METHOD_POLICY,
     namespace: 'clawchat',
     limits: { ...DEFAULT_LIMITS, handshakeTimeoutMs: 0, pingIntervalMs: 0 },
@@ -49,7 +59,12 @@ function connection(budget: UserBudget, request: (method: string) => Promise<unk
     redact: createRedactor([]),
     onClosed: () => {},
   }
-  const conn = new ClientConnection(ws as never, { id: 'alice', role: 'user' }, { sessionId: undefined, sessionStore: undefined, origin: undefined, ip: undefined }, deps)
+  const conn = new ClientConnection(
+    ws as never,
+    { id: 'alice', role: 'user' },
+    { sessionId: undefined, sessionStore: undefined, origin: undefined, ip: undefined },
+    deps,
+  )
   return { ws, conn }
 }
 

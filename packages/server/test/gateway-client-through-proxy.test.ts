@@ -44,12 +44,33 @@ afterEach(async () => {
 function selfSignedCertificate(): { key: string; cert: string; fingerprint: string } {
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
     { stdio: 'ignore' },
   )
   const cert = readFileSync(join(dir, 'cert.pem'), 'utf8')
-  return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert, fingerprint: new X509Certificate(cert).fingerprint256 }
+  return {
+    key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+    cert,
+    fingerprint: new X509Certificate(cert).fingerprint256,
+  }
 }
 
 /** POST /login over TLS (trusting only this test's certificate); resolves with the session cookie. */
@@ -57,7 +78,14 @@ function login(port: number, ca: string, user: object): Promise<string> {
   return new Promise((resolve, reject) => {
     const body = JSON.stringify(user)
     const req = httpsRequest(
-      { host: '127.0.0.1', port, path: '/login', method: 'POST', ca, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/login',
+        method: 'POST',
+        ca,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
       (res) => {
         res.resume()
         const cookie = res.headers['set-cookie']?.[0]?.split(';')[0]
@@ -73,9 +101,21 @@ function login(port: number, ca: string, user: object): Promise<string> {
 describe('an unmodified GatewayClient through the proxy', () => {
   it('chats with only the app session cookie, over wss://', async () => {
     const token = `tok-${Date.now()}-tls`
-    gateway = await startMockGateway({ token, port: 0, host: '127.0.0.1', agent: testAgent, chunkDelayMs: 5, phaseDelayMs: 1 })
+    gateway = await startMockGateway({
+      token,
+      port: 0,
+      host: '127.0.0.1',
+      agent: testAgent,
+      chunkDelayMs: 5,
+      phaseDelayMs: 1,
+    })
     const tls = selfSignedCertificate()
-    const sessionMiddleware = session({ secret: 'tls-test', resave: false, saveUninitialized: false, store: new session.MemoryStore() })
+    const sessionMiddleware = session({
+      secret: 'tls-test',
+      resave: false,
+      saveUninitialized: false,
+      store: new session.MemoryStore(),
+    })
     const app = express()
     app.use(express.json())
     app.use(sessionMiddleware)
@@ -116,13 +156,25 @@ describe('an unmodified GatewayClient through the proxy', () => {
     expect(hello.auth).toEqual({ role: 'operator', scopes: ['operator.read', 'operator.write'] })
     expect(hello.snapshot.sessionDefaults.mainSessionKey).toBe('main')
 
-    const sent = await client.request<{ runId: string; status: string }>('chat.send', { sessionKey: 'main', message: 'Hello through the proxy', idempotencyKey: 'gc-1' })
+    const sent = await client.request<{ runId: string; status: string }>('chat.send', {
+      sessionKey: 'main',
+      message: 'Hello through the proxy',
+      idempotencyKey: 'gc-1',
+    })
     expect(sent).toEqual({ runId: 'gc-1', status: 'started' })
-    await waitFor(() => events.find((e) => e.event === 'chat' && e.payload.state === 'final'), 10_000, 'the final chat event')
+    await waitFor(
+      () => events.find((e) => e.event === 'chat' && e.payload.state === 'final'),
+      10_000,
+      'the final chat event',
+    )
     const final = events.find((e) => e.event === 'chat' && e.payload.state === 'final')!
     expect(final.payload).toMatchObject({ runId: 'gc-1', sessionKey: 'main' })
     expect(final.payload.message.content[0].text).toBe('ECHO<<Hello through the proxy>>')
-    expect(events.find((e) => e.event === 'clawchat.session')?.payload.user).toEqual({ id: 'dana', name: 'Dana', role: 'user' })
+    expect(events.find((e) => e.event === 'clawchat.session')?.payload.user).toEqual({
+      id: 'dana',
+      name: 'Dana',
+      role: 'user',
+    })
 
     const history = await client.request<{ messages: unknown[] }>('chat.history', { sessionKey: 'main' })
     expect(history.messages).toHaveLength(2)

@@ -41,7 +41,7 @@ function fakeClients(script: (options: GatewayClientOptions, attempt: number) =>
       start: () => script(options, made.length),
       stop: () => void (record.stopped = true),
       stopAndWait: async () => void (record.stopped = true),
-      request: async <T,>() => ({}) as T,
+      request: async <T>() => ({}) as T,
     }
   }
   return { made, createClient }
@@ -99,7 +99,9 @@ describe('the link against the mock gateway', () => {
     expect(Date.now() - started).toBeLessThan(2000)
     await waitFor(() => h.capture.logs.some((l) => l.includes('cannot reach the gateway')), 5000, 'the outage log')
     await new Promise((r) => setTimeout(r, 1500))
-    expect(h.capture.logs.filter((l) => l.includes('"level":"warn"') && l.includes('cannot reach the gateway'))).toHaveLength(1)
+    expect(
+      h.capture.logs.filter((l) => l.includes('"level":"warn"') && l.includes('cannot reach the gateway')),
+    ).toHaveLength(1)
   })
 })
 
@@ -116,7 +118,15 @@ describe('the link with a scripted client', () => {
         options.onClose?.(1008, 'pairing required')
       }, 5)
     })
-    const link = new GatewayLink({ url: 'ws://127.0.0.1:1', token: 'tok-secret-xyz', identityPath: join(tmp, 'identity.json'), requestTimeoutMs: 1000, log, createClient, authRetryDelayMs: 50 })
+    const link = new GatewayLink({
+      url: 'ws://127.0.0.1:1',
+      token: 'tok-secret-xyz',
+      identityPath: join(tmp, 'identity.json'),
+      requestTimeoutMs: 1000,
+      log,
+      createClient,
+      authRetryDelayMs: 50,
+    })
     links.push(link)
     link.start()
     await waitFor(() => made.length >= 3, 5000, 'three attempts')
@@ -125,7 +135,12 @@ describe('the link with a scripted client', () => {
     expect(errors[0]?.message).toContain('requestId req-42')
     expect(errors[0]?.message).toContain('openclaw devices approve req-42')
     expect(made.slice(0, -1).every((m) => m.stopped)).toBe(true)
-    expect(made[0]?.options).toMatchObject({ clientName: 'gateway-client', mode: 'backend', role: 'operator', scopes: [...LINK_SCOPES] })
+    expect(made[0]?.options).toMatchObject({
+      clientName: 'gateway-client',
+      mode: 'backend',
+      role: 'operator',
+      scopes: [...LINK_SCOPES],
+    })
     expect(JSON.stringify(log.lines)).not.toContain('tok-secret-xyz')
     expect(link.downReason).toMatch(/not approved this server yet/)
     // A person must act: browsers hear "misconfigured"; admins get the command.
@@ -139,13 +154,25 @@ describe('the link with a scripted client', () => {
     const at: number[] = []
     const { createClient } = fakeClients((options) => {
       at.push(Date.now())
-      const error = Object.assign(new Error('protocol mismatch'), { gatewayCode: 'INVALID_REQUEST', details: { code: 'PROTOCOL_MISMATCH', expectedProtocol: 5 } })
+      const error = Object.assign(new Error('protocol mismatch'), {
+        gatewayCode: 'INVALID_REQUEST',
+        details: { code: 'PROTOCOL_MISMATCH', expectedProtocol: 5 },
+      })
       setTimeout(() => {
         options.onConnectError?.(error)
         options.onClose?.(1002, 'protocol mismatch')
       }, 1)
     })
-    const link = new GatewayLink({ url: 'ws://127.0.0.1:1', token: 'tok-secret-xyz', identityPath: join(tmp, 'identity.json'), requestTimeoutMs: 1000, log, createClient, authRetryDelayMs: 100, maxAuthRetryDelayMs: 400 })
+    const link = new GatewayLink({
+      url: 'ws://127.0.0.1:1',
+      token: 'tok-secret-xyz',
+      identityPath: join(tmp, 'identity.json'),
+      requestTimeoutMs: 1000,
+      log,
+      createClient,
+      authRetryDelayMs: 100,
+      maxAuthRetryDelayMs: 400,
+    })
     links.push(link)
     const told: string[] = []
     link.on('down', () => told.push(link.browserState))
@@ -165,12 +192,21 @@ describe('the link with a scripted client', () => {
     expect(log.lines.filter((l) => l.level === 'error')).toHaveLength(1)
   })
 
-  it("stops with a clear error when the client refuses a plain ws:// URL at connect time", async () => {
+  it('stops with a clear error when the client refuses a plain ws:// URL at connect time', async () => {
     const log = memoryLog()
     const { made, createClient } = fakeClients((options) => {
-      options.onConnectError?.(new Error('SECURITY ERROR: Cannot connect to "gw" over plaintext ws://. Use wss:// for remote URLs.'))
+      options.onConnectError?.(
+        new Error('SECURITY ERROR: Cannot connect to "gw" over plaintext ws://. Use wss:// for remote URLs.'),
+      )
     })
-    const link = new GatewayLink({ url: 'ws://gw:1', token: 't0k', identityPath: join(tmp, 'identity.json'), requestTimeoutMs: 1000, log, createClient })
+    const link = new GatewayLink({
+      url: 'ws://gw:1',
+      token: 't0k',
+      identityPath: join(tmp, 'identity.json'),
+      requestTimeoutMs: 1000,
+      log,
+      createClient,
+    })
     links.push(link)
     const down: string[] = []
     link.on('down', (why: string) => down.push(why))
@@ -190,10 +226,26 @@ describe('the link with a scripted client', () => {
     const { made, createClient } = fakeClients((options, attempt) => {
       setTimeout(() => {
         options.onHelloOk?.({ server: { version: `v${attempt}` } } as never)
-        if (attempt === 1) setTimeout(() => options.onEvent?.({ type: 'event', event: 'shutdown', payload: { reason: 'gateway restarting' } } as never), 20)
+        if (attempt === 1)
+          setTimeout(
+            () =>
+              options.onEvent?.({
+                type: 'event',
+                event: 'shutdown',
+                payload: { reason: 'gateway restarting' },
+              } as never),
+            20,
+          )
       }, 1)
     })
-    const link = new GatewayLink({ url: 'ws://127.0.0.1:1', token: 't', identityPath: join(tmp, 'identity.json'), requestTimeoutMs: 1000, log, createClient })
+    const link = new GatewayLink({
+      url: 'ws://127.0.0.1:1',
+      token: 't',
+      identityPath: join(tmp, 'identity.json'),
+      requestTimeoutMs: 1000,
+      log,
+      createClient,
+    })
     links.push(link)
     const events: string[] = []
     link.on('up', () => events.push('up'))
@@ -217,7 +269,14 @@ describe('the link with a scripted client', () => {
         options.onClose?.(1006, '')
       }, 1)
     })
-    const link = new GatewayLink({ url: 'ws://127.0.0.1:1', token: 't', identityPath: join(tmp, 'identity.json'), requestTimeoutMs: 1000, log, createClient })
+    const link = new GatewayLink({
+      url: 'ws://127.0.0.1:1',
+      token: 't',
+      identityPath: join(tmp, 'identity.json'),
+      requestTimeoutMs: 1000,
+      log,
+      createClient,
+    })
     links.push(link)
     link.start()
     await waitFor(() => made.length >= 7, 10_000, 'seven attempts')

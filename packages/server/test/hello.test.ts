@@ -34,7 +34,11 @@ describe('hello-ok', () => {
     expect(hello.snapshot.sessionDefaults).toMatchObject({ mainKey: 'main', mainSessionKey: 'main' })
     expect(hello.snapshot.uptimeMs).toBe(1234)
     expect(hello.auth).toEqual({ role: 'operator', scopes: ['operator.read', 'operator.write'] })
-    expect(hello.policy).toEqual({ maxPayload: DEFAULT_LIMITS.maxPayload, maxBufferedBytes: DEFAULT_LIMITS.outboundHighWaterMark, tickIntervalMs: DEFAULT_LIMITS.tickIntervalMs })
+    expect(hello.policy).toEqual({
+      maxPayload: DEFAULT_LIMITS.maxPayload,
+      maxBufferedBytes: DEFAULT_LIMITS.outboundHighWaterMark,
+      tickIntervalMs: DEFAULT_LIMITS.tickIntervalMs,
+    })
     expect(JSON.stringify(hello)).not.toMatch(/agent:|token|deviceToken|recoveryScope|path/)
   })
 })

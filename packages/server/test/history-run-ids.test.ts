@@ -13,7 +13,10 @@ const alice: PlanContext = { namespace: NS, userId: 'alice', role: 'user', newId
 async function historyAs(ctx: PlanContext, messages: unknown[]): Promise<Array<Record<string, unknown>>> {
   const planned = planRequest(DEFAULT_METHOD_POLICY, 'chat.history', { sessionKey: 'main' }, ctx)
   if (!planned.ok) throw new Error(JSON.stringify(planned.error))
-  const out = (await planned.plan.run(async () => ({ sessionKey: gatewaySessionKey(NS, ctx.userId, 'main'), messages }))) as { messages: Array<Record<string, unknown>> }
+  const out = (await planned.plan.run(async () => ({
+    sessionKey: gatewaySessionKey(NS, ctx.userId, 'main'),
+    messages,
+  }))) as { messages: Array<Record<string, unknown>> }
   return out.messages
 }
 
@@ -21,10 +24,25 @@ describe('chat.history run ids', () => {
   it("gives the user's own user and assistant rows the browser's runId, in the shapes the gateway stores", async () => {
     const own = upstreamRunId(NS, 'alice', 'main', 'browser-key-1')
     const rows = await historyAs(alice, [
-      { role: 'user', content: 'hi', timestamp: 1, idempotencyKey: `${own}:user`, __openclaw: { idempotencyKey: `${own}:user`, id: 'm1' } },
-      { role: 'assistant', content: [{ type: 'text', text: 'yo' }], stopReason: 'stop', __openclaw: { runId: own, id: 'm2' } },
+      {
+        role: 'user',
+        content: 'hi',
+        timestamp: 1,
+        idempotencyKey: `${own}:user`,
+        __openclaw: { idempotencyKey: `${own}:user`, id: 'm1' },
+      },
+      {
+        role: 'assistant',
+        content: [{ type: 'text', text: 'yo' }],
+        stopReason: 'stop',
+        __openclaw: { runId: own, id: 'm2' },
+      },
       // Only the __openclaw copy of the key (the real gateway has both; take either).
-      { role: 'user', content: 'again', __openclaw: { idempotencyKey: `${upstreamRunId(NS, 'alice', 'main', 'browser-key-2')}:user` } },
+      {
+        role: 'user',
+        content: 'again',
+        __openclaw: { idempotencyKey: `${upstreamRunId(NS, 'alice', 'main', 'browser-key-2')}:user` },
+      },
     ])
     expect(rows).toEqual([
       { role: 'user', content: 'hi', timestamp: 1, runId: 'browser-key-1' },
@@ -36,7 +54,11 @@ describe('chat.history run ids', () => {
   it("leaves out run ids the proxy did not make for this user: a gateway recovery run, another user's run, garbage", async () => {
     const bobs = upstreamRunId(NS, 'bob', 'main', 'bob-key')
     const rows = await historyAs(alice, [
-      { role: 'user', content: '[System] Your previous turn was interrupted by a gateway restart', idempotencyKey: 'a1b2c3:user' },
+      {
+        role: 'user',
+        content: '[System] Your previous turn was interrupted by a gateway restart',
+        idempotencyKey: 'a1b2c3:user',
+      },
       { role: 'assistant', content: 'recovered', __openclaw: { runId: 'f0e1d2c3-recovery' } },
       { role: 'assistant', content: 'crafted', __openclaw: { runId: bobs } },
       { role: 'user', content: 'odd', idempotencyKey: 42, __openclaw: 'x' },

@@ -40,7 +40,11 @@ async function fullChat(client: TestClient, key: string): Promise<void> {
 async function errorFor(client: TestClient, frame: string | object, id: string): Promise<Record<string, any>> {
   const before = client.frames.filter((f) => f.type === 'res' && f.id === id).length
   client.send(frame)
-  const res = await waitFor(() => client.frames.filter((f) => f.type === 'res' && f.id === id)[before], 5000, `the answer under id ${id}`)
+  const res = await waitFor(
+    () => client.frames.filter((f) => f.type === 'res' && f.id === id)[before],
+    5000,
+    `the answer under id ${id}`,
+  )
   expect(res.ok).toBe(false)
   return res.error as Record<string, any>
 }
@@ -65,24 +69,89 @@ describe('hostile frames, one by one', () => {
     await invalid('{"type":"req",', 'invalid', /not JSON/)
     await invalid('[]', 'invalid', /expected a JSON object/)
     await invalid({ type: 'req', id: 'w1', method: 'chat.send', params: 'hello' }, 'w1', /params must be an object/)
-    await invalid({ type: 'req', id: 'w2', method: 'chat.send', params: { message: 42 } }, 'w2', /message must be a string/)
-    await invalid({ type: 'req', id: 'w3', method: 'chat.history', params: { limit: 'all' } }, 'w3', /limit must be an integer/)
-    await invalid({ type: 'req', id: 'w4', method: 'chat.history', params: { sessionKey: { $ne: null } } }, 'w4', /sessionKey must be a string/)
-    await invalid({ type: 'req', id: 'x'.repeat(100_000), method: 'chat.send' }, 'invalid', /id must be a string of 1 to 256/)
+    await invalid(
+      { type: 'req', id: 'w2', method: 'chat.send', params: { message: 42 } },
+      'w2',
+      /message must be a string/,
+    )
+    await invalid(
+      { type: 'req', id: 'w3', method: 'chat.history', params: { limit: 'all' } },
+      'w3',
+      /limit must be an integer/,
+    )
+    await invalid(
+      { type: 'req', id: 'w4', method: 'chat.history', params: { sessionKey: { $ne: null } } },
+      'w4',
+      /sessionKey must be a string/,
+    )
+    await invalid(
+      { type: 'req', id: 'x'.repeat(100_000), method: 'chat.send' },
+      'invalid',
+      /id must be a string of 1 to 256/,
+    )
     await invalid({ type: 'req', id: 'w5', method: 'm'.repeat(100_000) }, 'w5', /method must be at most 128/)
-    await invalid(`{"type":"req","id":"w6","method":"chat.send","params":{"message":"x","attachments":[${'['.repeat(20_000)}${']'.repeat(20_000)}]}}`, 'w6', /attachments\[0\] must be an object/)
+    await invalid(
+      `{"type":"req","id":"w6","method":"chat.send","params":{"message":"x","attachments":[${'['.repeat(20_000)}${']'.repeat(20_000)}]}}`,
+      'w6',
+      /attachments\[0\] must be an object/,
+    )
     await invalid(`{"type":${'['.repeat(50_000)}${']'.repeat(50_000)},"id":"w7"}`, 'w7', /unknown type an array/)
     // Prototype pollution attempts: at the top, in params, deep in attachments, in connect.
-    await invalid('{"__proto__":{"polluted":true},"type":"req","id":"p1","method":"chat.send","params":{"message":"x"}}', 'p1', /unexpected property '__proto__'/)
-    await invalid('{"constructor":{"prototype":{"polluted":true}},"id":"p2","method":"chat.send"}', 'p2', /unexpected property 'constructor'/)
-    await invalid('{"id":"p3","method":"chat.send","params":{"message":"x","__proto__":{"polluted":true}}}', 'p3', /unexpected property '__proto__'/)
-    await invalid('{"id":"p4","method":"chat.send","params":{"message":"x","constructor":{"prototype":{"polluted":true}}}}', 'p4', /unexpected property 'constructor'/)
-    await invalid('{"id":"p5","method":"chat.send","params":{"message":"x","attachments":[{"__proto__":{"polluted":true}}]}}', 'p5', /attachments\[0\]: unexpected property '__proto__'/)
-    await invalid('{"id":"p6","method":"chat.send","params":{"message":"x","attachments":[{"prototype":{"polluted":true}}]}}', 'p6', /unexpected property 'prototype'/)
-    await invalid('{"id":"p7","method":"sessions.list","params":{"__proto__":{"polluted":true}}}', 'p7', /unexpected property '__proto__'/)
-    await invalid('{"id":"p8","method":"chat.history","params":{"constructor":{"polluted":true}}}', 'p8', /unexpected property 'constructor'/)
+    await invalid(
+      '{"__proto__":{"polluted":true},"type":"req","id":"p1","method":"chat.send","params":{"message":"x"}}',
+      'p1',
+      /unexpected property '__proto__'/,
+    )
+    await invalid(
+      '{"constructor":{"prototype":{"polluted":true}},"id":"p2","method":"chat.send"}',
+      'p2',
+      /unexpected property 'constructor'/,
+    )
+    await invalid(
+      '{"id":"p3","method":"chat.send","params":{"message":"x","__proto__":{"polluted":true}}}',
+      'p3',
+      /unexpected property '__proto__'/,
+    )
+    await invalid(
+      '{"id":"p4","method":"chat.send","params":{"message":"x","constructor":{"prototype":{"polluted":true}}}}',
+      'p4',
+      /unexpected property 'constructor'/,
+    )
+    await invalid(
+      '{"id":"p5","method":"chat.send","params":{"message":"x","attachments":[{"__proto__":{"polluted":true}}]}}',
+      'p5',
+      /attachments\[0\]: unexpected property '__proto__'/,
+    )
+    await invalid(
+      '{"id":"p6","method":"chat.send","params":{"message":"x","attachments":[{"prototype":{"polluted":true}}]}}',
+      'p6',
+      /unexpected property 'prototype'/,
+    )
+    await invalid(
+      '{"id":"p7","method":"sessions.list","params":{"__proto__":{"polluted":true}}}',
+      'p7',
+      /unexpected property '__proto__'/,
+    )
+    await invalid(
+      '{"id":"p8","method":"chat.history","params":{"constructor":{"polluted":true}}}',
+      'p8',
+      /unexpected property 'constructor'/,
+    )
     // Unknown methods, including the names of Object.prototype's own members.
-    for (const method of ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'config.set', 'exec.approval.resolve', 'CHAT.SEND', 'chat.send\u0000']) await forbidden(method)
+    for (const method of [
+      '__proto__',
+      'constructor',
+      'prototype',
+      'toString',
+      'hasOwnProperty',
+      'valueOf',
+      '__defineGetter__',
+      'config.set',
+      'exec.approval.resolve',
+      'CHAT.SEND',
+      'chat.send\u0000',
+    ])
+      await forbidden(method)
     // A cancel for a request that does not exist, with a hostile id: silently nothing.
     mallory.send({ type: 'cancel', id: '__proto__' })
     mallory.send({ type: 'cancel', id: 'constructor' })
@@ -93,7 +162,9 @@ describe('hostile frames, one by one', () => {
 
     // A hostile connect is refused and closed with 1008 (the table's protocol violation).
     const intruder = await h.connectAs({ id: 'intruder' }, false)
-    intruder.send('{"type":"req","id":"c1","method":"connect","params":{"__proto__":{"polluted":true},"minProtocol":4,"maxProtocol":4,"client":{"id":"webchat-ui","version":"1","platform":"web","mode":"webchat"}}}')
+    intruder.send(
+      '{"type":"req","id":"c1","method":"connect","params":{"__proto__":{"polluted":true},"minProtocol":4,"maxProtocol":4,"client":{"id":"webchat-ui","version":"1","platform":"web","mode":"webchat"}}}',
+    )
     expect((await intruder.closedPromise).code).toBe(1008)
     expect(intruder.frames.find((f) => f.id === 'c1')?.error.code).toBe('INVALID_REQUEST')
 
@@ -133,12 +204,45 @@ function prng(seed: number): () => number {
   }
 }
 
-const METHODS = ['chat.send', 'chat.history', 'chat.abort', 'sessions.list', 'sessions.reset', 'models.list', 'connect', '__proto__', 'constructor', 'toString', 'config.get', 'health', 'status', '', 'x'.repeat(200)]
-const KEYS = ['__proto__', 'constructor', 'prototype', 'message', 'sessionKey', 'idempotencyKey', 'attachments', 'limit', 'runId', 'key', 'id', 'type', 'method', 'params', 'polluted', 'toString']
+const METHODS = [
+  'chat.send',
+  'chat.history',
+  'chat.abort',
+  'sessions.list',
+  'sessions.reset',
+  'models.list',
+  'connect',
+  '__proto__',
+  'constructor',
+  'toString',
+  'config.get',
+  'health',
+  'status',
+  '',
+  'x'.repeat(200),
+]
+const KEYS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'message',
+  'sessionKey',
+  'idempotencyKey',
+  'attachments',
+  'limit',
+  'runId',
+  'key',
+  'id',
+  'type',
+  'method',
+  'params',
+  'polluted',
+  'toString',
+]
 
 function fuzzer(random: () => number) {
   const int = (n: number) => Math.floor(random() * n)
-  const pick = <T,>(list: readonly T[]): T => list[int(list.length)] as T
+  const pick = <T>(list: readonly T[]): T => list[int(list.length)] as T
   const text = (max: number) => {
     let s = ''
     const n = int(max)
@@ -147,20 +251,44 @@ function fuzzer(random: () => number) {
   }
   const value = (depth: number): unknown => {
     const r = random()
-    if (depth > 3 || r < 0.3) return pick([null, true, false, 0, -1, 1e308, 2 ** 53 + 1, 3.14, '', text(20), '__proto__', 'main', 'agent:main:main'])
+    if (depth > 3 || r < 0.3)
+      return pick([
+        null,
+        true,
+        false,
+        0,
+        -1,
+        1e308,
+        2 ** 53 + 1,
+        3.14,
+        '',
+        text(20),
+        '__proto__',
+        'main',
+        'agent:main:main',
+      ])
     if (r < 0.55) return Array.from({ length: int(4) }, () => value(depth + 1))
     const o: Record<string, unknown> = {}
     for (let i = int(4); i > 0; i -= 1) o[pick(KEYS)] = value(depth + 1)
     return o
   }
   /** JSON text with the given own keys (`__proto__` as a real key, as JSON.parse makes it). */
-  const objectText = (entries: Array<[string, unknown]>) => `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v) ?? 'null'}`).join(',')}}`
+  const objectText = (entries: Array<[string, unknown]>) =>
+    `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v) ?? 'null'}`).join(',')}}`
   /** A frame after which the proxy closes the connection: binary (1008), too big (1009), a bad connect (1008). */
   const closing = (): { kind: 'text' | 'binary'; data: string | Buffer } => {
     const r = random()
     if (r < 0.33) return { kind: 'binary', data: Buffer.from(text(30)) }
     if (r < 0.66) return { kind: 'text', data: `{"method":"chat.send","params":{"message":"${'y'.repeat(70_000)}"}}` }
-    return { kind: 'text', data: objectText([['type', 'req'], ['id', `c${int(1e6)}`], ['method', 'connect'], ['params', value(0)]]) }
+    return {
+      kind: 'text',
+      data: objectText([
+        ['type', 'req'],
+        ['id', `c${int(1e6)}`],
+        ['method', 'connect'],
+        ['params', value(0)],
+      ]),
+    }
   }
   const frame = (): { kind: 'text' | 'binary'; data: string | Buffer } => {
     const r = random()
@@ -170,19 +298,61 @@ function fuzzer(random: () => number) {
       const valid = JSON.stringify({ type: 'req', id: randomUUID(), method: pick(METHODS), params: value(1) })
       return { kind: 'text', data: valid.slice(0, int(valid.length)) }
     }
-    if (r < 0.3) return { kind: 'text', data: JSON.stringify({ type: 'req', id: 'i'.repeat(257 + int(5000)), method: 'chat.send' }) }
-    if (r < 0.33) return { kind: 'text', data: `{"type":"req","id":"d${int(1e6)}","method":"chat.history","params":{"limit":${'['.repeat(3000)}${']'.repeat(3000)}}}` }
+    if (r < 0.3)
+      return {
+        kind: 'text',
+        data: JSON.stringify({ type: 'req', id: 'i'.repeat(257 + int(5000)), method: 'chat.send' }),
+      }
+    if (r < 0.33)
+      return {
+        kind: 'text',
+        data: `{"type":"req","id":"d${int(1e6)}","method":"chat.history","params":{"limit":${'['.repeat(3000)}${']'.repeat(3000)}}}`,
+      }
     if (r < 0.45) {
-      const entries: Array<[string, unknown]> = [['__proto__', { polluted: true }], ['constructor', { prototype: { polluted: true } }], ['prototype', { polluted: true }]]
-      const params = objectText([[pick(KEYS), value(1)], ...entries.filter(() => random() < 0.6), ['message', 'x'], ['attachments', [JSON.parse(objectText(entries))]]])
+      const entries: Array<[string, unknown]> = [
+        ['__proto__', { polluted: true }],
+        ['constructor', { prototype: { polluted: true } }],
+        ['prototype', { polluted: true }],
+      ]
+      const params = objectText([
+        [pick(KEYS), value(1)],
+        ...entries.filter(() => random() < 0.6),
+        ['message', 'x'],
+        ['attachments', [JSON.parse(objectText(entries))]],
+      ])
       const top = random() < 0.5 ? `${JSON.stringify(pick(entries)[0])}:{"polluted":true},` : ''
-      return { kind: 'text', data: `{${top}"type":"req","id":"p${int(1e6)}","method":${JSON.stringify(pick(METHODS))},"params":${params}}` }
+      return {
+        kind: 'text',
+        data: `{${top}"type":"req","id":"p${int(1e6)}","method":${JSON.stringify(pick(METHODS))},"params":${params}}`,
+      }
     }
-    if (r < 0.5) return { kind: 'text', data: JSON.stringify({ type: 'cancel', id: random() < 0.5 ? '__proto__' : text(10) }) }
-    if (r < 0.6) return { kind: 'text', data: JSON.stringify({ type: pick(['req', 'res', 'event', 'cancel', 7, null, [], {}]), id: value(2), method: value(2), params: value(1) }) }
-    if (r < 0.99) return { kind: 'text', data: JSON.stringify({ type: 'req', id: `f${int(1e9)}`, method: pick(METHODS), params: value(0) }) }
+    if (r < 0.5)
+      return { kind: 'text', data: JSON.stringify({ type: 'cancel', id: random() < 0.5 ? '__proto__' : text(10) }) }
+    if (r < 0.6)
+      return {
+        kind: 'text',
+        data: JSON.stringify({
+          type: pick(['req', 'res', 'event', 'cancel', 7, null, [], {}]),
+          id: value(2),
+          method: value(2),
+          params: value(1),
+        }),
+      }
+    if (r < 0.99)
+      return {
+        kind: 'text',
+        data: JSON.stringify({ type: 'req', id: `f${int(1e9)}`, method: pick(METHODS), params: value(0) }),
+      }
     // Rarely, a well-formed request that reaches the gateway.
-    return { kind: 'text', data: JSON.stringify({ type: 'req', id: `ok${int(1e9)}`, method: pick(['chat.history', 'sessions.list']), params: {} }) }
+    return {
+      kind: 'text',
+      data: JSON.stringify({
+        type: 'req',
+        id: `ok${int(1e9)}`,
+        method: pick(['chat.history', 'sessions.list']),
+        params: {},
+      }),
+    }
   }
   return { frame, closing, random }
 }
@@ -192,7 +362,9 @@ const ALLOWED_CLOSES = new Set(CLOSE_CODE_TABLE.map((row) => row.code))
 
 describe('a fuzz run', () => {
   it('tens of thousands of malformed and random frames from several connections hurt nobody', async () => {
-    h = await startHarness({ proxy: { limits: { messagesPerSecond: 1_000_000, userMessagesPerSecond: 1_000_000, maxPayload: 64 * 1024 } } })
+    h = await startHarness({
+      proxy: { limits: { messagesPerSecond: 1_000_000, userMessagesPerSecond: 1_000_000, maxPayload: 64 * 1024 } },
+    })
     await h.waitForLinkUp()
     const before = prototypeNames()
     const good = await h.connectAs({ id: 'good-user' })
@@ -236,7 +408,8 @@ describe('a fuzz run', () => {
             sent += 1
           }
           stats.sent = stats.sent + BATCH + (endsConnection ? 1 : 0)
-          while (ws.readyState === ws.OPEN && !answered.has(sync) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2))
+          while (ws.readyState === ws.OPEN && !answered.has(sync) && Date.now() < deadline)
+            await new Promise((r) => setTimeout(r, 2))
           if (endsConnection) break
         }
         if (ws.readyState === ws.OPEN) ws.close()
@@ -256,7 +429,8 @@ describe('a fuzz run', () => {
     )
     expect(stats.sent).toBeGreaterThanOrEqual(20_000)
     expect(stats.answers).toBeGreaterThan(stats.sent * 0.8) // every frame but cancels is answered
-    for (const code of stats.closes.keys()) expect(ALLOWED_CLOSES.has(code) || code === 1005, `close code ${code}`).toBe(true)
+    for (const code of stats.closes.keys())
+      expect(ALLOWED_CLOSES.has(code) || code === 1005, `close code ${code}`).toBe(true)
 
     expectUnpolluted(before)
     expect(good.closed).toBeNull()

@@ -14,7 +14,11 @@ describe('parseInbound', () => {
       method: 'chat.send',
       params: { message: 'hi' },
     })
-    expect(parseInbound('{"method":"chat.history"}')).toMatchObject({ kind: 'request', id: undefined, method: 'chat.history' })
+    expect(parseInbound('{"method":"chat.history"}')).toMatchObject({
+      kind: 'request',
+      id: undefined,
+      method: 'chat.history',
+    })
     expect(parseInbound('{"type":"cancel","id":"7"}')).toEqual({ kind: 'cancel', shownId: '7', id: '7' })
   })
 
@@ -32,7 +36,11 @@ describe('parseInbound', () => {
     [`{"type":${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)},"id":"e"}`, 'e', /unknown type an object/],
     ['{"id":"e","method":"chat.send","extra":1}', 'e', /unexpected property 'extra'/],
     ['{"id":"e","method":"chat.send","__proto__":{"polluted":1}}', 'e', /unexpected property '__proto__'/],
-    ['{"id":"e","method":"chat.send","constructor":{"prototype":{"polluted":1}}}', 'e', /unexpected property 'constructor'/],
+    [
+      '{"id":"e","method":"chat.send","constructor":{"prototype":{"polluted":1}}}',
+      'e',
+      /unexpected property 'constructor'/,
+    ],
     ['{"id":5,"method":"chat.send"}', '5', /id must be a string/],
     ['{"id":{},"method":"chat.send"}', 'invalid', /id must be a string/],
     ['{"id":"","method":"chat.send"}', 'invalid', /id must be a string/],

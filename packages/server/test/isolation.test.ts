@@ -28,7 +28,22 @@ const aliceKey = (session: string) => gatewaySessionKey('clawchat', 'alice', ses
 const ALICE_SECRETS = ['alice', 'Alice', 'ALICE-SECRET', ALICE_ENC, 'a-run-', 'a-slow']
 
 /** Upstream identifiers no browser may ever see. */
-const UPSTREAM_MARKERS = ['agent:main', '"sessionId"', '__openclaw', '"participants":', '"deltaCursor"', '"sessionInfo"', 'gateway-client', '"createdActor"', '"lastRunId"', '"activeRunIds"', '"path":', '"terminalReceipt"', '"turnId"', 'clawchat:']
+const UPSTREAM_MARKERS = [
+  'agent:main',
+  '"sessionId"',
+  '__openclaw',
+  '"participants":',
+  '"deltaCursor"',
+  '"sessionInfo"',
+  'gateway-client',
+  '"createdActor"',
+  '"lastRunId"',
+  '"activeRunIds"',
+  '"path":',
+  '"terminalReceipt"',
+  '"turnId"',
+  'clawchat:',
+]
 
 function expectNoneOf(client: TestClient, needles: readonly string[]): void {
   const all = client.raw.join('\n')
@@ -40,7 +55,10 @@ function expectNoneOf(client: TestClient, needles: readonly string[]): void {
 }
 
 function finals(client: TestClient): Array<Record<string, any>> {
-  return client.events('chat').filter((f) => f.payload.state === 'final').map((f) => f.payload)
+  return client
+    .events('chat')
+    .filter((f) => f.payload.state === 'final')
+    .map((f) => f.payload)
 }
 
 describe('two users on one gateway', () => {
@@ -51,20 +69,38 @@ describe('two users on one gateway', () => {
     const sends: Array<Promise<unknown>> = []
     for (let i = 0; i < 3; i += 1) {
       for (const session of ['main', 'work']) {
-        sends.push(alice.request('chat.send', { sessionKey: session, message: `ALICE-SECRET ${session} ${i}`, idempotencyKey: `a-run-${session}-${i}` }))
-        sends.push(bob.request('chat.send', { sessionKey: session, message: `bob says ${session} ${i}`, idempotencyKey: `b-run-${session}-${i}` }))
+        sends.push(
+          alice.request('chat.send', {
+            sessionKey: session,
+            message: `ALICE-SECRET ${session} ${i}`,
+            idempotencyKey: `a-run-${session}-${i}`,
+          }),
+        )
+        sends.push(
+          bob.request('chat.send', {
+            sessionKey: session,
+            message: `bob says ${session} ${i}`,
+            idempotencyKey: `b-run-${session}-${i}`,
+          }),
+        )
       }
     }
     const answers = (await Promise.all(sends)) as Array<{ ok: boolean }>
     expect(answers.every((a) => a.ok)).toBe(true)
     await waitFor(() => finals(alice).length === 6 && finals(bob).length === 6, 15_000, 'twelve finals')
 
-    expect(new Set(finals(alice).map((p) => p.runId))).toEqual(new Set(['main', 'work'].flatMap((s) => [0, 1, 2].map((i) => `a-run-${s}-${i}`))))
-    expect(new Set(finals(bob).map((p) => p.runId))).toEqual(new Set(['main', 'work'].flatMap((s) => [0, 1, 2].map((i) => `b-run-${s}-${i}`))))
+    expect(new Set(finals(alice).map((p) => p.runId))).toEqual(
+      new Set(['main', 'work'].flatMap((s) => [0, 1, 2].map((i) => `a-run-${s}-${i}`))),
+    )
+    expect(new Set(finals(bob).map((p) => p.runId))).toEqual(
+      new Set(['main', 'work'].flatMap((s) => [0, 1, 2].map((i) => `b-run-${s}-${i}`))),
+    )
     for (const f of finals(alice)) expect(f.message.content[0].text).toMatch(/^ECHO<<ALICE-SECRET /)
     for (const f of finals(bob)) expect(f.message.content[0].text).toMatch(/^ECHO<<bob says /)
     for (const client of [alice, bob]) {
-      for (const f of client.frames.filter((fr) => fr.type === 'event' && ['chat', 'agent', 'sessions.changed'].includes(fr.event))) {
+      for (const f of client.frames.filter(
+        (fr) => fr.type === 'event' && ['chat', 'agent', 'sessions.changed'].includes(fr.event),
+      )) {
         expect(['main', 'work']).toContain(f.payload.sessionKey)
       }
       const seqs = client.frames.filter((f) => f.type === 'event' && f.event !== 'connect.challenge').map((f) => f.seq)
@@ -102,15 +138,39 @@ describe('two users on one gateway', () => {
     const alice = await h.connectAs({ id: 'alice' })
     const admin = await h.connectAs({ id: 'root', role: 'admin' })
     const gw = h.gateway!
-    gw.emitEvent('chat', { runId: 'x1', sessionKey: 'agent:main:main', seq: 1, state: 'final', message: { role: 'assistant', content: 'gateway main' } })
-    gw.emitEvent('chat', { runId: upstreamRunId('clawchat', 'bob', 'main', 'k'), sessionKey: `agent:main:${aliceKey('main')}`, seq: 1, state: 'final' })
-    gw.emitEvent('chat', { runId: 'x2', sessionKey: `agent:main:${gatewaySessionKey('other-app', 'alice', 'main')}`, seq: 1, state: 'final' })
+    gw.emitEvent('chat', {
+      runId: 'x1',
+      sessionKey: 'agent:main:main',
+      seq: 1,
+      state: 'final',
+      message: { role: 'assistant', content: 'gateway main' },
+    })
+    gw.emitEvent('chat', {
+      runId: upstreamRunId('clawchat', 'bob', 'main', 'k'),
+      sessionKey: `agent:main:${aliceKey('main')}`,
+      seq: 1,
+      state: 'final',
+    })
+    gw.emitEvent('chat', {
+      runId: 'x2',
+      sessionKey: `agent:main:${gatewaySessionKey('other-app', 'alice', 'main')}`,
+      seq: 1,
+      state: 'final',
+    })
     gw.emitEvent('presence', { host: 'gateway-host', ip: '10.0.0.1' })
     gw.emitEvent('health', { ok: true, sessions: { path: '/srv/openclaw-state' } })
-    gw.emitEvent('session.message', { sessionKey: `agent:main:${aliceKey('main')}`, message: { role: 'user', content: 'x' } })
+    gw.emitEvent('session.message', {
+      sessionKey: `agent:main:${aliceKey('main')}`,
+      message: { role: 'user', content: 'x' },
+    })
     gw.emitEvent('exec.approval.requested', { id: 'a1' })
     // A marker event that does reach Alice, to know the others had their chance.
-    gw.emitEvent('chat', { runId: upstreamRunId('clawchat', 'alice', 'main', 'marker'), sessionKey: `agent:main:${aliceKey('main')}`, seq: 1, state: 'final' })
+    gw.emitEvent('chat', {
+      runId: upstreamRunId('clawchat', 'alice', 'main', 'marker'),
+      sessionKey: `agent:main:${aliceKey('main')}`,
+      seq: 1,
+      state: 'final',
+    })
     await alice.waitForEvent('chat', (p) => p.runId === 'marker')
     await new Promise((r) => setTimeout(r, 100))
     expect(alice.events('chat')).toHaveLength(1)
@@ -160,18 +220,23 @@ describe('user B, by any crafted frame, cannot reach user A', () => {
     }
     // Alice's session is untouched: not reset, no message of Bob's.
     const history = await alice.request('chat.history', {})
-    expect(history.payload.messages.map((m: any) => (typeof m.content === 'string' ? m.content : m.content[0].text))).toEqual([
-      'ALICE-SECRET history',
-      'ECHO<<ALICE-SECRET history>>',
-    ])
+    expect(
+      history.payload.messages.map((m: any) => (typeof m.content === 'string' ? m.content : m.content[0].text)),
+    ).toEqual(['ALICE-SECRET history', 'ECHO<<ALICE-SECRET history>>'])
     // Every key that reached the gateway from Bob is inside Bob's namespace.
     const bobPrefix = gatewaySessionKey('clawchat', 'bob', '')
-    for (const request of h.gateway!.requests.filter((r) => ['chat.history', 'chat.send', 'chat.abort', 'sessions.reset'].includes(r.method))) {
+    for (const request of h.gateway!.requests.filter((r) =>
+      ['chat.history', 'chat.send', 'chat.abort', 'sessions.reset'].includes(r.method),
+    )) {
       const params = request.params as Record<string, string>
       const key = params.sessionKey ?? params.key ?? ''
       expect(key.startsWith(bobPrefix) || key.startsWith(aliceKey(''))).toBe(true)
     }
-    await waitFor(() => bob.events('chat').filter((f) => ['final', 'aborted'].includes(f.payload.state)).length >= 1, 10_000, "Bob's own run")
+    await waitFor(
+      () => bob.events('chat').filter((f) => ['final', 'aborted'].includes(f.payload.state)).length >= 1,
+      10_000,
+      "Bob's own run",
+    )
     // Bob typed "alice" and her encoded id himself (echoed in his own errors and session names);
     // nothing of Alice's own reaches him.
     expectNoneOf(bob, ['ALICE-SECRET', 'a-run-h', 'ECHO<<ALICE'])
@@ -207,7 +272,10 @@ describe('user B, by any crafted frame, cannot reach user A', () => {
     await alice.waitForEvent('chat', (p) => p.state === 'delta' && p.runId === 'a-slow-2')
     const aborted = await alice.request('chat.abort', { runId: 'a-slow-2' })
     expect(aborted.payload).toEqual({ ok: true, aborted: true, runIds: ['a-slow-2'] })
-    const end = await alice.waitForEvent('chat', (p) => p.runId === 'a-slow-2' && (p.state === 'aborted' || p.state === 'final'))
+    const end = await alice.waitForEvent(
+      'chat',
+      (p) => p.runId === 'a-slow-2' && (p.state === 'aborted' || p.state === 'final'),
+    )
     expect(end.payload.state).toBe('aborted')
     expectNoneOf(bob, ALICE_SECRETS)
   })
@@ -217,7 +285,11 @@ describe('user B, by any crafted frame, cannot reach user A', () => {
     const alice = await h.connectAs({ id: 'alice' })
     const bob = await h.connectAs({ id: 'bob' })
     for (const session of ['main', 'alice-private']) {
-      await alice.request('chat.send', { sessionKey: session, message: 'ALICE-SECRET list', idempotencyKey: `a-run-l-${session}` })
+      await alice.request('chat.send', {
+        sessionKey: session,
+        message: 'ALICE-SECRET list',
+        idempotencyKey: `a-run-l-${session}`,
+      })
     }
     await bob.request('chat.send', { sessionKey: 'bobs', message: 'bob list', idempotencyKey: 'b-run-l' })
     await waitFor(() => finals(alice).length === 2 && finals(bob).length === 1, 10_000, 'three runs')
@@ -249,7 +321,9 @@ describe('user B, by any crafted frame, cannot reach user A', () => {
     expect(retry.payload.runId).toBe('shared-key')
     expect(retry.payload.status).not.toBe('started')
     expect(finals(alice)).toHaveLength(1)
-    const upstreamKeys = h.gateway!.requests.filter((r) => r.method === 'chat.send').map((r) => (r.params as any).idempotencyKey)
+    const upstreamKeys = h
+      .gateway!.requests.filter((r) => r.method === 'chat.send')
+      .map((r) => (r.params as any).idempotencyKey)
     expect(new Set(upstreamKeys).size).toBe(2)
     expect(upstreamKeys).not.toContain('shared-key')
   })
@@ -258,7 +332,21 @@ describe('user B, by any crafted frame, cannot reach user A', () => {
     const h = await start()
     const bob = await h.connectAs({ id: 'bob' })
     h.gateway!.clearRequests()
-    const methods = ['sessions.subscribe', 'sessions.messages.subscribe', 'health', 'status', 'agents.list', 'system-presence', 'sessions.patch', 'sessions.delete', 'config.get', 'chat.inject', 'models.list', 'nope.nothing', 'CHAT.SEND']
+    const methods = [
+      'sessions.subscribe',
+      'sessions.messages.subscribe',
+      'health',
+      'status',
+      'agents.list',
+      'system-presence',
+      'sessions.patch',
+      'sessions.delete',
+      'config.get',
+      'chat.inject',
+      'models.list',
+      'nope.nothing',
+      'CHAT.SEND',
+    ]
     for (const method of methods) {
       const res = await bob.request(method, { sessionKey: 'main' })
       expect(res.error.code, method).toBe('FORBIDDEN')
@@ -297,13 +385,23 @@ describe('upstream identifiers', () => {
     const h = await start()
     const alice = await h.connectAs({ id: 'alice' })
     h.gateway!.clearRequests()
-    alice.send({ type: 'req', id: 'browser-id-1', method: 'chat.send', params: { message: 'x', idempotencyKey: 'a-run-ids' } })
+    alice.send({
+      type: 'req',
+      id: 'browser-id-1',
+      method: 'chat.send',
+      params: { message: 'x', idempotencyKey: 'a-run-ids' },
+    })
     await alice.waitFor((f) => f.id === 'browser-id-1')
     const request = await h.gateway!.waitForRequest('chat.send')
     expect(typeof request.id).toBe('string')
     expect(request.id.length).toBeGreaterThan(0)
     expect(request.id).not.toBe('browser-id-1')
-    expect(request.params).toEqual({ sessionKey: aliceKey('main'), message: 'x', idempotencyKey: upstreamRunId('clawchat', 'alice', 'main', 'a-run-ids'), suppressCommandInterpretation: true })
+    expect(request.params).toEqual({
+      sessionKey: aliceKey('main'),
+      message: 'x',
+      idempotencyKey: upstreamRunId('clawchat', 'alice', 'main', 'a-run-ids'),
+      suppressCommandInterpretation: true,
+    })
   })
 
   it('are the same on another proxy instance (and after a restart): the gateway dedupes a retried send', async () => {

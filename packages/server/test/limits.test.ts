@@ -4,13 +4,26 @@ import { DEFAULT_LIMITS, RateMeter, publicLimits, resolveLimits, takeBoth } from
 describe('limits', () => {
   it('merge with the defaults', () => {
     expect(resolveLimits(undefined)).toEqual(DEFAULT_LIMITS)
-    expect(resolveLimits({ messagesPerSecond: 5, maxLifetimeMs: 0 })).toEqual({ ...DEFAULT_LIMITS, messagesPerSecond: 5 })
-    expect(() => resolveLimits({ maxLifetimeMs: 5 })).toThrow('option "limits.maxLifetimeMs" must be an integer number of ms, at least 1000, or 0 for no limit, got 5')
-    expect(publicLimits(DEFAULT_LIMITS)).not.toHaveProperty('tickIntervalMs')
-    expect(Object.keys(publicLimits(DEFAULT_LIMITS)).sort()).toEqual(
-      ['connectionsPerUser', 'maxLifetimeMs', 'maxPayload', 'messagesPerSecond', 'outboundHighWaterMark', 'userMessagesPerSecond'],
+    expect(resolveLimits({ messagesPerSecond: 5, maxLifetimeMs: 0 })).toEqual({
+      ...DEFAULT_LIMITS,
+      messagesPerSecond: 5,
+    })
+    expect(() => resolveLimits({ maxLifetimeMs: 5 })).toThrow(
+      'option "limits.maxLifetimeMs" must be an integer number of ms, at least 1000, or 0 for no limit, got 5',
     )
-    expect(resolveLimits({ pingIntervalMs: 0, handshakeTimeoutMs: 0 })).toMatchObject({ pingIntervalMs: 0, handshakeTimeoutMs: 0 })
+    expect(publicLimits(DEFAULT_LIMITS)).not.toHaveProperty('tickIntervalMs')
+    expect(Object.keys(publicLimits(DEFAULT_LIMITS)).sort()).toEqual([
+      'connectionsPerUser',
+      'maxLifetimeMs',
+      'maxPayload',
+      'messagesPerSecond',
+      'outboundHighWaterMark',
+      'userMessagesPerSecond',
+    ])
+    expect(resolveLimits({ pingIntervalMs: 0, handshakeTimeoutMs: 0 })).toMatchObject({
+      pingIntervalMs: 0,
+      handshakeTimeoutMs: 0,
+    })
   })
 
   it('take from a connection and its user together: a refused message uses up neither', () => {

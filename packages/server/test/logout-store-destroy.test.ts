@@ -72,9 +72,18 @@ afterEach(async () => {
  * `req.session.destroy()` without a callback, `/logout-cb` with one, `/regenerate` regenerates.
  * The gateway is unreachable (irrelevant here: sockets open regardless).
  */
-async function startStoreApp(store: session.Store, proxyOptions: Partial<ClawChatProxyOptions> = {}): Promise<StoreApp> {
+async function startStoreApp(
+  store: session.Store,
+  proxyOptions: Partial<ClawChatProxyOptions> = {},
+): Promise<StoreApp> {
   const tmp = mkdtempSync(join(tmpdir(), 'clawchat-logout-'))
-  const sessionMiddleware = session({ secret: 'logout-test-secret', resave: false, saveUninitialized: false, store, name: 'app.sid' })
+  const sessionMiddleware = session({
+    secret: 'logout-test-secret',
+    resave: false,
+    saveUninitialized: false,
+    store,
+    name: 'app.sid',
+  })
   const proxy = clawchatProxy({
     gateway: { url: 'ws://127.0.0.1:9', token: 'tok-logout-test', identityPath: join(tmp, 'identity.json') },
     session: sessionMiddleware,
@@ -108,7 +117,11 @@ async function startStoreApp(store: session.Store, proxyOptions: Partial<ClawCha
     proxy,
     store,
     async login(id) {
-      const res = await fetch(`${baseUrl}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id }) })
+      const res = await fetch(`${baseUrl}/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ id }),
+      })
       const cookie = res.headers.get('set-cookie')
       if (!res.ok || !cookie) throw new Error(`login failed: ${res.status}`)
       return cookie.split(';')[0] as string
@@ -141,7 +154,10 @@ async function logoutLatency(app: StoreApp, route = '/logout'): Promise<number> 
   const started = Date.now()
   const res = await app.post(route, cookie)
   expect(res.ok).toBe(true)
-  const closed = await Promise.race([tab.closedPromise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('not closed within 10 s')), 10_000))])
+  const closed = await Promise.race([
+    tab.closedPromise,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('not closed within 10 s')), 10_000)),
+  ])
   const ms = Date.now() - started
   expect(closed.code).toBe(4401)
   expect(closed.reason).toMatch(/logged out/)
@@ -170,13 +186,20 @@ describe('a logout route that only destroys the session', () => {
   }
 
   for (const [name, makeStore] of Object.entries(stores)) {
-    it(`closes the session's sockets with 4401 within 1 s — ${name} (default sessionCheckIntervalMs 4000)`, { timeout: 60_000 }, async () => {
-      const app = await startStoreApp(await makeStore())
-      const samples: number[] = []
-      for (const route of ['/logout', '/logout-bare', '/logout-cb', '/regenerate']) samples.push(await logoutLatency(app, route))
-      console.log(`[measure] ${name}: logout closed the other tab ${samples.join(', ')} ms after POST (destroy, destroy(), destroy(cb), regenerate)`)
-      for (const ms of samples) expect(ms).toBeLessThanOrEqual(1000)
-    })
+    it(
+      `closes the session's sockets with 4401 within 1 s — ${name} (default sessionCheckIntervalMs 4000)`,
+      { timeout: 60_000 },
+      async () => {
+        const app = await startStoreApp(await makeStore())
+        const samples: number[] = []
+        for (const route of ['/logout', '/logout-bare', '/logout-cb', '/regenerate'])
+          samples.push(await logoutLatency(app, route))
+        console.log(
+          `[measure] ${name}: logout closed the other tab ${samples.join(', ')} ms after POST (destroy, destroy(), destroy(cb), regenerate)`,
+        )
+        for (const ms of samples) expect(ms).toBeLessThanOrEqual(1000)
+      },
+    )
   }
 
   it('leaves the store working as before: callbacks, errors, `this`, and one wrapper for several proxies', async () => {
@@ -240,7 +263,9 @@ describe('a logout route that only destroys the session', () => {
     const started = Date.now()
     await new Promise<void>((resolve, reject) => elsewhere.destroy(sid, (e) => (e ? reject(e) : resolve())))
     const closed = await tab.closedPromise
-    console.log(`[measure] destroy in another process: closed ${Date.now() - started} ms later by the session check (sessionCheckIntervalMs 300)`)
+    console.log(
+      `[measure] destroy in another process: closed ${Date.now() - started} ms later by the session check (sessionCheckIntervalMs 300)`,
+    )
     expect(closed.code).toBe(4401)
     expect(Date.now() - started).toBeLessThan(5000)
   })

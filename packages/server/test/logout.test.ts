@@ -33,7 +33,9 @@ describe('logout', () => {
     const loggedOutAt = Date.now()
     const closed = await elsewhere.closedPromise
     const latencyMs = Date.now() - loggedOutAt
-    console.log(`[measure] logout closed a live socket elsewhere ${latencyMs} ms after POST /logout (sessionCheckIntervalMs 4000)`)
+    console.log(
+      `[measure] logout closed a live socket elsewhere ${latencyMs} ms after POST /logout (sessionCheckIntervalMs 4000)`,
+    )
     expect(closed.code).toBe(4401)
     expect(latencyMs).toBeLessThanOrEqual(1000)
 
@@ -101,7 +103,10 @@ describe('logout', () => {
     await new Promise((r) => setTimeout(r, 300))
     expect(tab.closed).toBeNull()
     expect(reads).toEqual([])
-    const sid = decodeURIComponent(cookie.split('=')[1] ?? '').slice(2).split('.')[0] ?? ''
+    const sid =
+      decodeURIComponent(cookie.split('=')[1] ?? '')
+        .slice(2)
+        .split('.')[0] ?? ''
     expect(h.proxy.disconnectSession(sid)).toBe(1)
     expect((await tab.closedPromise).code).toBe(4401)
     await waitFor(() => h!.proxy.stats().connections === 0, 5000, 'the registry to forget the socket')

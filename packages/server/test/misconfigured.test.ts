@@ -43,19 +43,29 @@ describe('a gateway that refuses the proxy’s token', () => {
     expect(harness.capture.audit.some((l) => l.includes('"state":"misconfigured"'))).toBe(true)
   })
 
-  it('comes up without a restart once the gateway is fixed, and the browsers hear "up"', { timeout: 60_000 }, async () => {
-    harness = await startHarness({ gateway: { token: 'the-gateway-has-another-token' } })
-    const alice = await harness.connectAs({ id: 'alice' })
-    await alice.waitForEvent('clawchat.gateway', (p) => p.state === 'misconfigured', 15_000)
-    // The operator fixes the gateway's configuration (here: its token) and restarts it on its port.
-    const port = harness.gateway!.port
-    await harness.gateway!.close()
-    fixed = await startMockGateway({ token: harness.token, port, host: '127.0.0.1', chunkDelayMs: 1, phaseDelayMs: 1 })
-    const started = Date.now()
-    await alice.waitForEvent('clawchat.gateway', (p) => p.state === 'up', 40_000)
-    console.log(`[misconfigured] up ${Date.now() - started} ms after the fix`)
-    expect(harness.proxy.stats().gateway).toBe('up')
-    const res = await alice.request('chat.send', { message: 'hello again' })
-    expect(res.ok).toBe(true)
-  })
+  it(
+    'comes up without a restart once the gateway is fixed, and the browsers hear "up"',
+    { timeout: 60_000 },
+    async () => {
+      harness = await startHarness({ gateway: { token: 'the-gateway-has-another-token' } })
+      const alice = await harness.connectAs({ id: 'alice' })
+      await alice.waitForEvent('clawchat.gateway', (p) => p.state === 'misconfigured', 15_000)
+      // The operator fixes the gateway's configuration (here: its token) and restarts it on its port.
+      const port = harness.gateway!.port
+      await harness.gateway!.close()
+      fixed = await startMockGateway({
+        token: harness.token,
+        port,
+        host: '127.0.0.1',
+        chunkDelayMs: 1,
+        phaseDelayMs: 1,
+      })
+      const started = Date.now()
+      await alice.waitForEvent('clawchat.gateway', (p) => p.state === 'up', 40_000)
+      console.log(`[misconfigured] up ${Date.now() - started} ms after the fix`)
+      expect(harness.proxy.stats().gateway).toBe('up')
+      const res = await alice.request('chat.send', { message: 'hello again' })
+      expect(res.ok).toBe(true)
+    },
+  )
 })

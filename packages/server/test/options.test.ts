@@ -22,7 +22,12 @@ function error(options: unknown): string {
 describe('clawchatProxy options', () => {
   it('fills every default', () => {
     const o = resolveOptions({ gateway: { token: TOKEN }, session })
-    expect(o.gateway).toEqual({ url: 'ws://127.0.0.1:18789', token: TOKEN, identityPath: '.clawchat/identity.json', requestTimeoutMs: 30_000 })
+    expect(o.gateway).toEqual({
+      url: 'ws://127.0.0.1:18789',
+      token: TOKEN,
+      identityPath: '.clawchat/identity.json',
+      requestTimeoutMs: 30_000,
+    })
     expect(o.path).toBe('/clawchat')
     expect(o.allowedOrigins).toBeUndefined()
     expect(o.namespace).toBe('clawchat')
@@ -36,35 +41,71 @@ describe('clawchatProxy options', () => {
   })
 
   it.each([
-    [{ ...base, gateway: { ...base.gateway, url: 'http://x' } }, 'clawchatProxy: option "gateway.url" must be a ws:// or wss:// URL, got "http://x"'],
+    [
+      { ...base, gateway: { ...base.gateway, url: 'http://x' } },
+      'clawchatProxy: option "gateway.url" must be a ws:// or wss:// URL, got "http://x"',
+    ],
     [{ ...base, gateway: { ...base.gateway, url: 42 } }, 'option "gateway.url" must be a ws:// or wss:// URL, got 42'],
-    [{ ...base, gateway: { url: 'ws://127.0.0.1:1' } }, 'option "gateway.token" must be the gateway\'s token as a non-empty string, got undefined (is OPENCLAW_GATEWAY_TOKEN set?)'],
-    [{ ...base, gateway: { ...base.gateway, token: '' } }, 'option "gateway.token" must be the gateway\'s token as a non-empty string, got an empty string'],
+    [
+      { ...base, gateway: { url: 'ws://127.0.0.1:1' } },
+      'option "gateway.token" must be the gateway\'s token as a non-empty string, got undefined (is OPENCLAW_GATEWAY_TOKEN set?)',
+    ],
+    [
+      { ...base, gateway: { ...base.gateway, token: '' } },
+      'option "gateway.token" must be the gateway\'s token as a non-empty string, got an empty string',
+    ],
     [{ ...base, gateway: { ...base.gateway, tokn: 'x' } }, 'unknown option "gateway.tokn"'],
     [{ ...base, gateway: { ...base.gateway, identityPath: '' } }, 'option "gateway.identityPath" must be a file path'],
-    [{ ...base, gateway: { ...base.gateway, requestTimeoutMs: 5 } }, 'option "gateway.requestTimeoutMs" must be an integer number of ms, at least 100, got 5'],
+    [
+      { ...base, gateway: { ...base.gateway, requestTimeoutMs: 5 } },
+      'option "gateway.requestTimeoutMs" must be an integer number of ms, at least 100, got 5',
+    ],
     [{ gateway: base.gateway }, 'option "session" is required'],
     [{ ...base, session: 'yes' }, 'option "session" must be a middleware function'],
     [{ ...base, authenticate: {} }, 'option "authenticate" must be a function'],
     [{ ...base, path: 'clawchat' }, 'option "path" must be a URL path like "/clawchat"'],
     [{ ...base, path: '/clawchat/' }, 'option "path" must be a URL path'],
     [{ ...base, allowedOrigins: 'https://a.example' }, 'option "allowedOrigins" must be an array'],
-    [{ ...base, allowedOrigins: ['https://a.example/app'] }, 'option "allowedOrigins" must hold origins like "https://app.example"'],
+    [
+      { ...base, allowedOrigins: ['https://a.example/app'] },
+      'option "allowedOrigins" must hold origins like "https://app.example"',
+    ],
     [{ ...base, allowedOrigins: ['*'] }, 'option "allowedOrigins" must hold origins'],
     [{ ...base, namespace: 'Claw Chat' }, 'option "namespace" must be 1 to 32 characters'],
-    [{ ...base, policy: { methods: { user: ['config.set'] } } }, 'option "policy.methods.user" may only name methods ClawChat can relay safely'],
+    [
+      { ...base, policy: { methods: { user: ['config.set'] } } },
+      'option "policy.methods.user" may only name methods ClawChat can relay safely',
+    ],
     [{ ...base, policy: { methods: { guest: [] } } }, 'unknown option "policy.methods.guest"'],
-    [{ ...base, limits: { maxPayload: 10 } }, 'option "limits.maxPayload" must be an integer number of bytes, at least 1024, got 10'],
+    [
+      { ...base, limits: { maxPayload: 10 } },
+      'option "limits.maxPayload" must be an integer number of bytes, at least 1024, got 10',
+    ],
     [{ ...base, limits: { rate: 1 } }, 'option "limits.rate" is not a limit'],
-    [{ ...base, audit: console.log }, 'option "audit" must be true, a file path, a writable stream, a pino logger, or { to, bodies }, got a function'],
+    [
+      { ...base, audit: console.log },
+      'option "audit" must be true, a file path, a writable stream, a pino logger, or { to, bodies }, got a function',
+    ],
     [{ ...base, audit: '' }, 'option "audit" must be true, a file path'],
-    [{ ...base, audit: { to: 42 } }, 'option "audit.to" must be true, a file path, a writable stream, a pino logger, or { to, bodies }, got number'],
+    [
+      { ...base, audit: { to: 42 } },
+      'option "audit.to" must be true, a file path, a writable stream, a pino logger, or { to, bodies }, got number',
+    ],
     [{ ...base, audit: { bodies: 'yes' } }, 'option "audit.bodies" must be a boolean, got "yes"'],
     [{ ...base, audit: { to: process.stdout, body: true } }, 'unknown option "audit.body"; known: to, bodies'],
-    [{ ...base, sessionCheckIntervalMs: 10 }, 'option "sessionCheckIntervalMs" must be an integer number of ms, at least 100, or 0 to turn the check off, got 10'],
+    [
+      { ...base, sessionCheckIntervalMs: 10 },
+      'option "sessionCheckIntervalMs" must be an integer number of ms, at least 100, or 0 to turn the check off, got 10',
+    ],
     [{ ...base, sessionCheckIntervalMs: '5s' }, 'option "sessionCheckIntervalMs" must be an integer number of ms'],
-    [{ ...base, limits: { pingIntervalMs: 50 } }, 'option "limits.pingIntervalMs" must be an integer number of ms, at least 100, or 0 for no pings, got 50'],
-    [{ ...base, limits: { handshakeTimeoutMs: -1 } }, 'option "limits.handshakeTimeoutMs" must be an integer number of ms, at least 100, or 0 for no limit, got -1'],
+    [
+      { ...base, limits: { pingIntervalMs: 50 } },
+      'option "limits.pingIntervalMs" must be an integer number of ms, at least 100, or 0 for no pings, got 50',
+    ],
+    [
+      { ...base, limits: { handshakeTimeoutMs: -1 } },
+      'option "limits.handshakeTimeoutMs" must be an integer number of ms, at least 100, or 0 for no limit, got -1',
+    ],
     [{ ...base, limits: { constructor: 1 } }, 'option "limits.constructor" is not a limit'],
     [{ ...base, logger: {} }, 'option "logger" must be a pino-compatible logger'],
     [{ ...base, trustProxy: 'yes' }, 'option "trustProxy": invalid IP address: yes'],
@@ -89,7 +130,11 @@ describe('clawchatProxy options', () => {
   })
 
   it('normalises origins and keeps custom method lists', () => {
-    const o = resolveOptions({ ...base, allowedOrigins: ['HTTPS://App.Example:443'], policy: { methods: { user: ['chat.send'] } } })
+    const o = resolveOptions({
+      ...base,
+      allowedOrigins: ['HTTPS://App.Example:443'],
+      policy: { methods: { user: ['chat.send'] } },
+    })
     expect(o.allowedOrigins).toEqual(['https://app.example'])
     expect(o.methods.user).toEqual(['chat.send'])
     expect(o.methods.admin).toEqual([...ADMIN_METHODS])
@@ -97,10 +142,18 @@ describe('clawchatProxy options', () => {
 })
 
 describe('plain ws:// rule', () => {
-  it.each(['ws://127.0.0.1:1', 'ws://localhost:1', 'ws://[::1]:1', 'ws://10.1.2.3', 'ws://192.168.1.2', 'ws://172.20.0.1', 'ws://gw.local', 'ws://gw.tailnet.ts.net', 'wss://gateway.example.com', 'ws://100.64.1.1'])(
-    'accepts %s',
-    (url) => expect(plainWsProblem(url, {})).toBeNull(),
-  )
+  it.each([
+    'ws://127.0.0.1:1',
+    'ws://localhost:1',
+    'ws://[::1]:1',
+    'ws://10.1.2.3',
+    'ws://192.168.1.2',
+    'ws://172.20.0.1',
+    'ws://gw.local',
+    'ws://gw.tailnet.ts.net',
+    'wss://gateway.example.com',
+    'ws://100.64.1.1',
+  ])('accepts %s', (url) => expect(plainWsProblem(url, {})).toBeNull())
 
   it.each(['ws://gateway-server:18789', 'ws://8.8.8.8', 'ws://gateway.example.com'])('refuses %s', (url) => {
     expect(plainWsProblem(url, {})).toMatch(/wss:\/\//)

@@ -108,7 +108,9 @@ describe('the gateway goes away mid-stream', () => {
     await new Promise((r) => setTimeout(r, DOWN_MS))
     await h.gateway!.restart()
     const backMs = await linkBackAfter(Date.now())
-    console.log(`[measure] link back ${backMs} ms after a crashed gateway accepted connections again (in-flight request failed after ${failFastMs} ms)`)
+    console.log(
+      `[measure] link back ${backMs} ms after a crashed gateway accepted connections again (in-flight request failed after ${failFastMs} ms)`,
+    )
     expect(backMs).toBeLessThanOrEqual(RECONNECT_BOUND_MS)
 
     await alice.waitForEvent('clawchat.gateway', (p) => p.state === 'up', 5000)

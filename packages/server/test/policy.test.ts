@@ -46,16 +46,25 @@ describe('method policy (default-deny)', () => {
     expect(mayCall(DEFAULT_METHOD_POLICY, 'admin', 'models.list')).toBeNull()
   })
 
-  it.each(['config.set', 'health', 'status', 'presence', 'agents.list', 'sessions.subscribe', 'sessions.patch', 'sessions.delete', 'nope.nothing', 'connect.x', ''])(
-    'refuses %j with FORBIDDEN and a clear message, for users and admins alike',
-    (method) => {
-      for (const role of ['user', 'admin'] as const) {
-        const error = mayCall(DEFAULT_METHOD_POLICY, role, method)
-        expect(error?.code).toBe('FORBIDDEN')
-        expect(error?.message).toMatch(/not available through ClawChat|not allowed/)
-      }
-    },
-  )
+  it.each([
+    'config.set',
+    'health',
+    'status',
+    'presence',
+    'agents.list',
+    'sessions.subscribe',
+    'sessions.patch',
+    'sessions.delete',
+    'nope.nothing',
+    'connect.x',
+    '',
+  ])('refuses %j with FORBIDDEN and a clear message, for users and admins alike', (method) => {
+    for (const role of ['user', 'admin'] as const) {
+      const error = mayCall(DEFAULT_METHOD_POLICY, role, method)
+      expect(error?.code).toBe('FORBIDDEN')
+      expect(error?.message).toMatch(/not available through ClawChat|not allowed/)
+    }
+  })
 
   it('names effective scopes per role', () => {
     expect(effectiveScopes('user')).toEqual(['operator.read', 'operator.write'])
@@ -147,7 +156,14 @@ describe('chat.history', () => {
           idempotencyKey: 'x:user',
           __openclaw: { runId: 'r', transport: { clients: [{ id: 'gateway-client' }] }, senderId: 'gateway-owner' },
         },
-        { role: 'assistant', content: [{ type: 'text', text: 'yo' }], stopReason: 'stop', responseId: 'chatcmpl-1', provider: 'fake', usage: {} },
+        {
+          role: 'assistant',
+          content: [{ type: 'text', text: 'yo' }],
+          stopReason: 'stop',
+          responseId: 'chatcmpl-1',
+          provider: 'fake',
+          usage: {},
+        },
         'garbage',
       ],
     }))
@@ -202,7 +218,11 @@ describe('chat.abort', () => {
   it('aborts by session only when no runId is given, and maps run ids back', async () => {
     const mine = upstreamRunId(NS, 'alice', 'main', 'k1')
     const theirs = upstreamRunId(NS, 'bob', 'main', 'k2')
-    const up = upstream(() => ({ ok: true, aborted: true, runIds: [mine, theirs, 'c39bd61e-97cd-4929-87d3-e33505ce2a22'] }))
+    const up = upstream(() => ({
+      ok: true,
+      aborted: true,
+      runIds: [mine, theirs, 'c39bd61e-97cd-4929-87d3-e33505ce2a22'],
+    }))
     const result = (await plan('chat.abort', {}).run(up.call)) as { runIds: string[]; aborted: boolean }
     expect(up.calls[0]?.params).toEqual({ sessionKey: gatewaySessionKey(NS, 'alice', 'main') })
     expect(result.aborted).toBe(true)
@@ -253,22 +273,42 @@ describe('sessions.list', () => {
   })
 
   it('asks the gateway once, for the caller own sessions only, and passes the paging on', async () => {
-    const up = upstream(() => ({ sessions: [row(`agent:main:${gatewaySessionKey(NS, 'alice', 'c')}`)], hasMore: true, nextOffset: 12 }))
+    const up = upstream(() => ({
+      sessions: [row(`agent:main:${gatewaySessionKey(NS, 'alice', 'c')}`)],
+      hasMore: true,
+      nextOffset: 12,
+    }))
     const result = await plan('sessions.list', { limit: 2, offset: 10 }).run(up.call)
     expect(up.calls).toEqual([
-      { method: 'sessions.list', params: { search: ':clawchat:mfwgsy3f:', limit: 2, offset: 10, includeLastMessage: true, includeDerivedTitles: true } },
+      {
+        method: 'sessions.list',
+        params: {
+          search: ':clawchat:mfwgsy3f:',
+          limit: 2,
+          offset: 10,
+          includeLastMessage: true,
+          includeDerivedTitles: true,
+        },
+      },
     ])
     expect(result).toMatchObject({ count: 1, sessions: [{ key: 'c' }], hasMore: true, nextOffset: 12 })
   })
 
-  it.each([[{ search: 'alice' }], [{ label: 'x' }], [{ ownerId: 'x' }], [{ limit: -1 }], [{ includeGlobal: true }]])('refuses %j', (params) => {
-    expect(refusal('sessions.list', params).code).toBe('INVALID_REQUEST')
-  })
+  it.each([[{ search: 'alice' }], [{ label: 'x' }], [{ ownerId: 'x' }], [{ limit: -1 }], [{ includeGlobal: true }]])(
+    'refuses %j',
+    (params) => {
+      expect(refusal('sessions.list', params).code).toBe('INVALID_REQUEST')
+    },
+  )
 })
 
 describe('sessions.reset and models.list', () => {
   it('resets only the user own session and answers with the browser key', async () => {
-    const up = upstream(() => ({ ok: true, key: 'agent:main:clawchat:mfwgsy3f:work', entry: { sessionId: 'c3d58c1a' } }))
+    const up = upstream(() => ({
+      ok: true,
+      key: 'agent:main:clawchat:mfwgsy3f:work',
+      entry: { sessionId: 'c3d58c1a' },
+    }))
     const result = await plan('sessions.reset', { key: 'work' }).run(up.call)
     expect(up.calls[0]?.params).toEqual({ key: gatewaySessionKey(NS, 'alice', 'work') })
     expect(result).toEqual({ ok: true, key: 'work' })
@@ -277,7 +317,9 @@ describe('sessions.reset and models.list', () => {
 
   it('lists models with whitelisted fields, for admins only by default', async () => {
     expect(refusal('models.list', {}).code).toBe('FORBIDDEN')
-    const up = upstream(() => ({ models: [{ id: 'fake-1', name: 'Fake', provider: 'fake', available: true, contextWindow: 1, secret: 'x' }] }))
+    const up = upstream(() => ({
+      models: [{ id: 'fake-1', name: 'Fake', provider: 'fake', available: true, contextWindow: 1, secret: 'x' }],
+    }))
     const result = await plan('models.list', {}, { ...alice, role: 'admin' }).run(up.call)
     expect(result).toEqual({ models: [{ id: 'fake-1', name: 'Fake', provider: 'fake', available: true }] })
   })

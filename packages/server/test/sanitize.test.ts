@@ -48,7 +48,12 @@ describe('chat events', () => {
   })
 
   it('replace a run id the proxy did not make by an opaque one', () => {
-    const out = sanitizeChatEvent(ctx, 'main', { runId: 'c39bd61e-97cd-4929-87d3-e33505ce2a22', sessionKey: aliceMain, seq: 1, state: 'final' })
+    const out = sanitizeChatEvent(ctx, 'main', {
+      runId: 'c39bd61e-97cd-4929-87d3-e33505ce2a22',
+      sessionKey: aliceMain,
+      seq: 1,
+      state: 'final',
+    })
     expect(out.runId).toMatch(/^run-/)
   })
 })
@@ -67,7 +72,14 @@ describe('agent events', () => {
       ts: 2,
       isHeartbeat: false,
     })
-    expect(out).toEqual({ runId: 'k1', sessionKey: 'main', stream: 'lifecycle', data: { phase: 'start' }, seq: 3, ts: 2 })
+    expect(out).toEqual({
+      runId: 'k1',
+      sessionKey: 'main',
+      stream: 'lifecycle',
+      data: { phase: 'start' },
+      seq: 3,
+      ts: 2,
+    })
   })
 })
 
@@ -88,7 +100,10 @@ describe('agent event data', () => {
       },
     })
     expect(out.data).toEqual({ phase: 'end', stopReason: 'stop', aborted: false, endedAt: 5, error: 'failed on main' })
-    expect(sanitizeAgentEvent(ctx, 'main', { stream: 'assistant', data: { text: 'Hi', delta: 'Hi', itemId: 'e078e3b0:1' } }).data).toEqual({ text: 'Hi', delta: 'Hi' })
+    expect(
+      sanitizeAgentEvent(ctx, 'main', { stream: 'assistant', data: { text: 'Hi', delta: 'Hi', itemId: 'e078e3b0:1' } })
+        .data,
+    ).toEqual({ text: 'Hi', delta: 'Hi' })
     expect(sanitizeAgentEvent(ctx, 'main', { stream: 'tool', data: { name: 'exec', path: '/srv' } }).data).toEqual({})
   })
 })
@@ -106,7 +121,13 @@ describe('sessions.changed and rows', () => {
       lastRunId: aliceRun,
       session: { key: aliceMain, sessionId: 'c3d58c1a', status: 'running', createdActor: { id: 'gateway-owner' } },
     })
-    expect(out).toEqual({ sessionKey: 'main', phase: 'start', runId: 'k1', ts: 9, session: { key: 'main', status: 'running' } })
+    expect(out).toEqual({
+      sessionKey: 'main',
+      phase: 'start',
+      runId: 'k1',
+      ts: 9,
+      session: { key: 'main', status: 'running' },
+    })
   })
 
   it('never attribute another user row', () => {
@@ -133,6 +154,9 @@ describe('gateway errors', () => {
 
   it('survive garbage', () => {
     expect(sanitizeGatewayError(ctx, 'x').code).toBe('UNAVAILABLE')
-    expect(sanitizeGatewayError(ctx, { code: '', message: '' })).toEqual({ code: 'UNAVAILABLE', message: 'The gateway answered UNAVAILABLE.' })
+    expect(sanitizeGatewayError(ctx, { code: '', message: '' })).toEqual({
+      code: 'UNAVAILABLE',
+      message: 'The gateway answered UNAVAILABLE.',
+    })
   })
 })

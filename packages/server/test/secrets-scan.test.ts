@@ -35,7 +35,12 @@ interface Esbuild {
     logLevel: 'silent'
     plugins: Array<{
       name: string
-      setup(build: { onResolve(options: { filter: RegExp }, callback: (args: { path: string }) => { path: string; external?: boolean } | undefined): void }): void
+      setup(build: {
+        onResolve(
+          options: { filter: RegExp },
+          callback: (args: { path: string }) => { path: string; external?: boolean } | undefined,
+        ): void
+      }): void
     }>
   }): Promise<unknown>
 }
@@ -65,8 +70,12 @@ async function bundleScenario(): Promise<string> {
       {
         name: 'workspace-sources',
         setup(build) {
-          build.onResolve({ filter: /^@clawchat\/[a-z-]+$/ }, (args) => ({ path: join(workspace, 'packages', args.path.slice('@clawchat/'.length), 'src', 'index.ts') }))
-          build.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@clawchat/') ? undefined : { path: args.path, external: true }))
+          build.onResolve({ filter: /^@clawchat\/[a-z-]+$/ }, (args) => ({
+            path: join(workspace, 'packages', args.path.slice('@clawchat/'.length), 'src', 'index.ts'),
+          }))
+          build.onResolve({ filter: /^[^./]/ }, (args) =>
+            args.path.startsWith('@clawchat/') ? undefined : { path: args.path, external: true },
+          )
         },
       },
     ],
@@ -74,9 +83,16 @@ async function bundleScenario(): Promise<string> {
   return outfile
 }
 
-function run(file: string, env: Record<string, string>, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  file: string,
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [file], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     const out: Buffer[] = []
     const err: Buffer[] = []
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
@@ -96,7 +112,11 @@ describe('secrets in the process output', () => {
     cleanup.push(dir)
     const token = `tok-${randomBytes(24).toString('base64url')}`
     const file = await bundleScenario()
-    const result = await run(file, { OPENCLAW_GATEWAY_TOKEN: token, CLAWCHAT_DIR: dir, VITEST: '', NODE_ENV: 'production' }, 60_000)
+    const result = await run(
+      file,
+      { OPENCLAW_GATEWAY_TOKEN: token, CLAWCHAT_DIR: dir, VITEST: '', NODE_ENV: 'production' },
+      60_000,
+    )
     expect(result.stderr).not.toContain('SCENARIO FAILED')
     expect(result.code, result.stderr.slice(-2000)).toBe(0)
     expect(result.stdout).toContain('SCENARIO OK')
@@ -112,11 +132,16 @@ describe('secrets in the process output', () => {
 
     const outputs = { stdout: result.stdout, stderr: result.stderr, audit }
     for (const [name, text] of Object.entries(outputs)) {
-      for (const secret of secrets) expect(text.includes(secret), `${name} contains a secret (${secret.slice(0, 12)}…)`).toBe(false)
+      for (const secret of secrets)
+        expect(text.includes(secret), `${name} contains a secret (${secret.slice(0, 12)}…)`).toBe(false)
     }
 
     // The scan saw real output: the app logger at debug, the default logger, both audit sinks.
-    const lines = (text: string) => text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>)
+    const lines = (text: string) =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, any>)
     const stdoutLines = lines(result.stdout)
     expect(stdoutLines.some((l) => l.name === 'app' && l.level === 20)).toBe(true) // debug lines of the app logger
     expect(stdoutLines.some((l) => l.name === 'app' && /gateway link is back up/.test(l.msg))).toBe(true)
@@ -129,7 +154,10 @@ describe('secrets in the process output', () => {
     expect(typed.some((l) => l.params.message === 'a key: [redacted]')).toBe(true)
     expect(typed.some((l) => l.params.message === 'a key body: [redacted]')).toBe(true)
     for (const event of ['connection.open', 'connection.close', 'request.denied', 'upgrade.refused', 'gateway.state']) {
-      expect(auditLines.some((l) => l.event === event), event).toBe(true)
+      expect(
+        auditLines.some((l) => l.event === event),
+        event,
+      ).toBe(true)
     }
   }, 90_000)
 })

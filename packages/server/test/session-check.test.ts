@@ -5,7 +5,10 @@
 import { describe, expect, it } from 'vitest'
 import { SessionWatcher, sessionEnded, type SessionStoreLike, type WatchedSession } from '../src/session-check.js'
 
-function scriptedStore(sessions: Map<string, unknown>, options: { delayMs?: number; fail?: boolean; hang?: boolean } = {}) {
+function scriptedStore(
+  sessions: Map<string, unknown>,
+  options: { delayMs?: number; fail?: boolean; hang?: boolean } = {},
+) {
   const reads: string[] = []
   let inFlight = 0
   let maxInFlight = 0
@@ -90,7 +93,12 @@ describe('SessionWatcher', () => {
   it('keeps a bounded number of reads in flight', async () => {
     const { store, reads, maxInFlight } = scriptedStore(new Map(), { delayMs: 10 })
     const watched = Array.from({ length: 50 }, (_, i) => ({ sessionId: `s${i}`, store, userIds: ['u'] }))
-    const watcher = new SessionWatcher({ intervalMs: 1000, sessions: () => watched, onEnded: () => undefined, concurrency: 4 })
+    const watcher = new SessionWatcher({
+      intervalMs: 1000,
+      sessions: () => watched,
+      onEnded: () => undefined,
+      concurrency: 4,
+    })
     const round = await watcher.check()
     expect(round).toEqual({ reads: 50, ended: 50, errors: 0 })
     expect(new Set(reads).size).toBe(50)

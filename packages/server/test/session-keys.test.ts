@@ -14,7 +14,17 @@ import {
 const NS = 'clawchat'
 
 describe('base32 user encoding', () => {
-  it.each(['alice', 'Alice', 'ALICE', 'bob smith', 'ünïcødé 🦀 日本語', 'a:b:c', 'agent:main:main', 'x'.repeat(266), '0'])('round-trips %j', (id) => {
+  it.each([
+    'alice',
+    'Alice',
+    'ALICE',
+    'bob smith',
+    'ünïcødé 🦀 日本語',
+    'a:b:c',
+    'agent:main:main',
+    'x'.repeat(266),
+    '0',
+  ])('round-trips %j', (id) => {
     const encoded = base32Encode(id)
     expect(encoded).toMatch(/^[a-z2-7]+$/)
     expect(base32Decode(encoded)).toBe(id)
@@ -103,7 +113,13 @@ describe('upstream run ids (idempotency keys)', () => {
   })
 
   it('does not attribute foreign run ids', () => {
-    for (const id of ['2f1e…', 'c39bd61e-97cd-4929-87d3-e33505ce2a22', 'clawchat:mfwgsy3f:main', 'other:mfwgsy3f:main:k', 7]) {
+    for (const id of [
+      '2f1e…',
+      'c39bd61e-97cd-4929-87d3-e33505ce2a22',
+      'clawchat:mfwgsy3f:main',
+      'other:mfwgsy3f:main:k',
+      7,
+    ]) {
       expect(parseUpstreamRunId(NS, id)).toBeNull()
     }
   })

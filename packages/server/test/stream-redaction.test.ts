@@ -34,7 +34,12 @@ const leakingAgent: MockAgent = (message, context) => {
 }
 
 const textOf = (message: any): string =>
-  typeof message?.content === 'string' ? message.content : (message?.content ?? []).filter((p: any) => p.type === 'text').map((p: any) => p.text).join('')
+  typeof message?.content === 'string'
+    ? message.content
+    : (message?.content ?? [])
+        .filter((p: any) => p.type === 'text')
+        .map((p: any) => p.text)
+        .join('')
 
 /** What one run looked like to a browser that joins everything it is sent. */
 function seenOf(client: TestClient, runId: string) {
@@ -60,9 +65,17 @@ async function runAll(client: TestClient, messages: string[]): Promise<string[]>
   for (let i = 0; i < messages.length; i += 12) {
     const batch = messages.slice(i, i + 12)
     const ids = batch.map((_, j) => `run-${i + j}`)
-    const acks = await Promise.all(batch.map((message, j) => client.request('chat.send', { message, idempotencyKey: ids[j], sessionKey: `s${i + j}` })))
+    const acks = await Promise.all(
+      batch.map((message, j) =>
+        client.request('chat.send', { message, idempotencyKey: ids[j], sessionKey: `s${i + j}` }),
+      ),
+    )
     for (const ack of acks) expect(ack.ok).toBe(true)
-    await waitFor(() => ids.every((id) => client.events('chat').some((f) => f.payload.runId === id && f.payload.state === 'final')), 30_000, 'the finals')
+    await waitFor(
+      () => ids.every((id) => client.events('chat').some((f) => f.payload.runId === id && f.payload.state === 'final')),
+      30_000,
+      'the finals',
+    )
     runIds.push(...ids)
   }
   return runIds
@@ -76,9 +89,19 @@ describe('a token the agent streams in pieces', () => {
     const alice = await h.connectAs({ id: 'alice' })
     const messages = ['leak:each']
     for (let i = 1; i < token.length; i += 1) messages.push(`leak:${i}`)
-    for (let i = 1; i < token.length - 1; i += 4) messages.push(`leak:${i},${i + 1 + ((i * 7) % (token.length - i - 1))}`)
+    for (let i = 1; i < token.length - 1; i += 4)
+      messages.push(`leak:${i},${i + 1 + ((i * 7) % (token.length - i - 1))}`)
     const runIds = await runAll(alice, messages)
-    await waitFor(() => runIds.every((id) => alice.events('agent').some((f) => f.payload.runId === id && f.payload.stream === 'lifecycle' && f.payload.data.phase === 'end')), 10_000, 'the ends')
+    await waitFor(
+      () =>
+        runIds.every((id) =>
+          alice
+            .events('agent')
+            .some((f) => f.payload.runId === id && f.payload.stream === 'lifecycle' && f.payload.data.phase === 'end'),
+        ),
+      10_000,
+      'the ends',
+    )
 
     for (const [i, runId] of runIds.entries()) {
       const seen = seenOf(alice, runId)
@@ -97,8 +120,14 @@ describe('a token the agent streams in pieces', () => {
     expect(everything).toContain('[redacted]')
     expect(everything).not.toContain(token)
     // Nor can it be rebuilt by joining every delta text the browser was sent, in order.
-    const allDeltas = alice.events('chat').map((f) => f.payload.deltaText ?? '').join('')
-    const allAgentDeltas = alice.events('agent').map((f) => f.payload.data?.delta ?? '').join('')
+    const allDeltas = alice
+      .events('chat')
+      .map((f) => f.payload.deltaText ?? '')
+      .join('')
+    const allAgentDeltas = alice
+      .events('agent')
+      .map((f) => f.payload.data?.delta ?? '')
+      .join('')
     expect(allDeltas).not.toContain(token)
     expect(allAgentDeltas).not.toContain(token)
   }, 120_000)

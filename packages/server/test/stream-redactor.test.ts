@@ -13,9 +13,26 @@ const frameRedact = createRedactor([TOKEN])
 const onTheWire = (payload: object) => JSON.parse(frameRedact(JSON.stringify(payload))) as Record<string, any>
 
 const message = (text: string) => ({ role: 'assistant', content: [{ type: 'text', text }], timestamp: 1 })
-const chatDelta = (runId: string, delta: string, full: string, extra: object = {}) => ({ runId, sessionKey: 's', state: 'delta', deltaText: delta, message: message(full), ...extra })
-const chatFinal = (runId: string, full: string) => ({ runId, sessionKey: 's', state: 'final', stopReason: 'stop', message: message(full) })
-const textOf = (m: any): string => m.content.filter((p: any) => p.type === 'text').map((p: any) => p.text).join('')
+const chatDelta = (runId: string, delta: string, full: string, extra: object = {}) => ({
+  runId,
+  sessionKey: 's',
+  state: 'delta',
+  deltaText: delta,
+  message: message(full),
+  ...extra,
+})
+const chatFinal = (runId: string, full: string) => ({
+  runId,
+  sessionKey: 's',
+  state: 'final',
+  stopReason: 'stop',
+  message: message(full),
+})
+const textOf = (m: any): string =>
+  m.content
+    .filter((p: any) => p.type === 'text')
+    .map((p: any) => p.text)
+    .join('')
 
 /** Streams `chunks` as chat deltas and a final through `streams`; answers what a browser saw. */
 function streamChat(streams: StreamRedactor, runId: string, chunks: string[]) {
@@ -78,13 +95,19 @@ describe('StreamRedactor on chat deltas', () => {
     const [first] = streams.redact('chat', chatDelta('r', 'a tok-3f', 'a tok-3f'))
     expect(first).toMatchObject({ deltaText: 'a ', message: { content: [{ type: 'text', text: 'a ' }] } })
     const [second] = streams.redact('chat', chatDelta('r', 'oo is not the one', 'a tok-3foo is not the one'))
-    expect(second).toMatchObject({ deltaText: 'tok-3foo is not the one', message: { content: [{ type: 'text', text: 'a tok-3foo is not the one' }] } })
+    expect(second).toMatchObject({
+      deltaText: 'tok-3foo is not the one',
+      message: { content: [{ type: 'text', text: 'a tok-3foo is not the one' }] },
+    })
     // Clean again: the next delta passes as is.
     const third = chatDelta('r', '.', 'a tok-3foo is not the one.')
     expect(streams.redact('chat', third)[0]).toBe(third)
     // A text that ends in the token's first character holds that one back, until the next delta.
     const [fourth] = streams.redact('chat', chatDelta('r', ' Not it', 'a tok-3foo is not the one. Not it'))
-    expect(fourth).toMatchObject({ deltaText: ' Not i', message: { content: [{ text: 'a tok-3foo is not the one. Not i' }] } })
+    expect(fourth).toMatchObject({
+      deltaText: ' Not i',
+      message: { content: [{ text: 'a tok-3foo is not the one. Not i' }] },
+    })
     const [final] = streams.redact('chat', chatFinal('r', 'a tok-3foo is not the one. Not it'))
     expect(final).toMatchObject({ message: { content: [{ text: 'a tok-3foo is not the one. Not it' }] } })
   })
@@ -112,7 +135,11 @@ describe('StreamRedactor on chat deltas', () => {
     expect(c).toMatchObject({ deltaText: `${REDACTED} z`, message: { content: [{ text: `y ${REDACTED} z` }] } })
     // The real gateway's replace carries the whole new text in deltaText.
     const [d] = streams.redact('chat', chatDelta('r', `again ${TOKEN}`, `again ${TOKEN}`, { replace: true }))
-    expect(d).toMatchObject({ deltaText: `again ${REDACTED}`, replace: true, message: { content: [{ text: `again ${REDACTED}` }] } })
+    expect(d).toMatchObject({
+      deltaText: `again ${REDACTED}`,
+      replace: true,
+      message: { content: [{ text: `again ${REDACTED}` }] },
+    })
   })
 
   it('takes the whole text as the truth when deltas were merged or skipped', () => {
@@ -146,7 +173,14 @@ describe('StreamRedactor on agent assistant events', () => {
     seq: 5,
     ts: 1,
   })
-  const end = (runId: string) => ({ runId, sessionKey: 's', stream: 'lifecycle', data: { phase: 'end' }, seq: 9, ts: 2 })
+  const end = (runId: string) => ({
+    runId,
+    sessionKey: 's',
+    stream: 'lifecycle',
+    data: { phase: 'end' },
+    seq: 9,
+    ts: 2,
+  })
 
   it('never lets joined deltas or text rebuild the token, and releases a held tail before the run ends', () => {
     const reply = `key: ${TOKEN}. ok ${TOKEN.slice(0, 12)}`
@@ -207,7 +241,18 @@ describe('messages whose text parts form the token only together', () => {
     const history = streams.history({ sessionKey: 'main', messages: [{ role: 'user', content: 'hi' }, split] }) as any
     expect(textOf(history.messages[1])).toBe(`see ${REDACTED} end`)
     expect(history.messages[1].content[1]).toEqual(split.content[1])
-    const untouched = { sessionKey: 'main', messages: [{ role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }] }
+    const untouched = {
+      sessionKey: 'main',
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'a' },
+            { type: 'text', text: 'b' },
+          ],
+        },
+      ],
+    }
     expect(streams.history(untouched)).toBe(untouched)
   })
 })

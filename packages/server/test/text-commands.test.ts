@@ -16,13 +16,22 @@ afterEach(async () => {
 /** An echo agent that records what "the model" was asked. */
 function recordingAgent(): { asked: string[]; agent: MockAgent } {
   const asked: string[] = []
-  return { asked, agent: (message) => { asked.push(message); return [`ECHO<<${message}>>`] } }
+  return {
+    asked,
+    agent: (message) => {
+      asked.push(message)
+      return [`ECHO<<${message}>>`]
+    },
+  }
 }
 
 async function finalText(client: TestClient, message: string, idempotencyKey: string): Promise<string> {
   const res = await client.request('chat.send', { message, idempotencyKey })
   expect(res.ok, JSON.stringify(res.error)).toBe(true)
-  const final = await client.waitForEvent('chat', (p) => p.runId === idempotencyKey && (p.state === 'final' || p.state === 'error'))
+  const final = await client.waitForEvent(
+    'chat',
+    (p) => p.runId === idempotencyKey && (p.state === 'final' || p.state === 'error'),
+  )
   return final.payload.message?.content?.map((c: { text?: string }) => c.text ?? '').join('') ?? ''
 }
 
@@ -53,7 +62,8 @@ describe('gateway text commands through the proxy', () => {
     expect(asked).toEqual(['/restart'])
     // The command's final carries the upstream run id in its message: the browser never sees it.
     const raw = admin.raw.join('\n')
-    for (const leak of ['idempotencyKey', '__openclaw', 'contextFreeCommand', 'gateway-injected']) expect(raw).not.toContain(leak)
+    for (const leak of ['idempotencyKey', '__openclaw', 'contextFreeCommand', 'gateway-injected'])
+      expect(raw).not.toContain(leak)
     // A user of the same proxy still gets no commands.
     const user = await harness.connectAs({ id: 'alice' })
     expect(await finalText(user, '/status', 'usr-1')).toBe('ECHO<</status>>')

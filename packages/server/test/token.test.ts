@@ -73,9 +73,18 @@ describe('the gateway token', () => {
     const good = await startHarness()
     harnesses.push(good)
     const wrongToken = `wrong-${good.token}`
-    const wrong = await startHarness({ reuse: good, proxy: { gateway: { url: good.gateway!.url, token: wrongToken, identityPath: `${good.tmp}/wrong/identity.json` } } })
+    const wrong = await startHarness({
+      reuse: good,
+      proxy: {
+        gateway: { url: good.gateway!.url, token: wrongToken, identityPath: `${good.tmp}/wrong/identity.json` },
+      },
+    })
     harnesses.push(wrong)
-    await waitFor(() => wrong.capture.logs.some((l) => l.includes('configuration error')), 15_000, 'the configuration error')
+    await waitFor(
+      () => wrong.capture.logs.some((l) => l.includes('configuration error')),
+      15_000,
+      'the configuration error',
+    )
     const line = wrong.capture.logs.find((l) => l.includes('configuration error')) ?? ''
     expect(line).toContain('option \\"gateway.token\\"')
     expect(line).toContain('AUTH_TOKEN_MISMATCH')

@@ -70,7 +70,12 @@ function portOf(harness: Harness): number {
 }
 
 /** A second WebSocket server on the app's HTTP server, for `path` only (as Vite HMR or an app's own would be). */
-function otherWebSocketServer(harness: Harness, path: string, options: ConstructorParameters<typeof WebSocketServer>[0] = {}, prepend = false): WebSocketServer {
+function otherWebSocketServer(
+  harness: Harness,
+  path: string,
+  options: ConstructorParameters<typeof WebSocketServer>[0] = {},
+  prepend = false,
+): WebSocketServer {
   const wss = new WebSocketServer({ noServer: true, ...options })
   servers.push(wss)
   wss.on('connection', (ws) => ws.on('message', (data) => ws.send(`echo:${data.toString()}`)))
@@ -104,7 +109,12 @@ describe('upgrades nobody handles', () => {
     for (const path of ['/', '/x', '/CLAWCHAT', '/clawchat/x', '//clawchat', '/clawchat/session', '/clawchatx']) {
       const sent = Date.now()
       const raw = await rawUpgrade(port, path)
-      const closedAt = await Promise.race([raw.closed, new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`${path}: still open after 10 s`)), 10_000))])
+      const closedAt = await Promise.race([
+        raw.closed,
+        new Promise<number>((_, reject) =>
+          setTimeout(() => reject(new Error(`${path}: still open after 10 s`)), 10_000),
+        ),
+      ])
       expect(raw.received(), path).toMatch(/^HTTP\/1\.1 404 Not Found\r\n/)
       expect(raw.received(), path).toMatch(/Connection: close/)
       // Other listeners had their chance first (generous margins: 2 busy cores).
@@ -122,11 +132,18 @@ describe('upgrades nobody handles', () => {
     const count = 300
     const started = Date.now()
     const raws: RawUpgrade[] = []
-    for (let i = 0; i < count; i += 10) raws.push(...(await Promise.all(Array.from({ length: 10 }, (_, j) => rawUpgrade(port, `/x${i + j}`)))))
+    for (let i = 0; i < count; i += 10)
+      raws.push(...(await Promise.all(Array.from({ length: 10 }, (_, j) => rawUpgrade(port, `/x${i + j}`)))))
     const opened = Date.now()
-    await waitFor(() => raws.every((r) => r.closedAt !== undefined), 20_000, `all ${count} sockets to be closed (closed so far: ${raws.filter((r) => r.closedAt).length})`)
+    await waitFor(
+      () => raws.every((r) => r.closedAt !== undefined),
+      20_000,
+      `all ${count} sockets to be closed (closed so far: ${raws.filter((r) => r.closedAt).length})`,
+    )
     const last = Math.max(...raws.map((r) => r.closedAt!))
-    console.log(`[measure] ${count} unhandled upgrades: opened in ${opened - started} ms, all closed ${last - started} ms after the first was sent (destroyUpgradeTimeoutMs 1000)`)
+    console.log(
+      `[measure] ${count} unhandled upgrades: opened in ${opened - started} ms, all closed ${last - started} ms after the first was sent (destroyUpgradeTimeoutMs 1000)`,
+    )
     expect(raws.filter((r) => /^HTTP\/1\.1 404 /.test(r.received())).length).toBe(count)
     expect(last - opened).toBeLessThan(10_000)
   }, 40_000)
@@ -153,7 +170,10 @@ describe('upgrades nobody handles', () => {
     try {
       const port = (server.address() as AddressInfo).port
       const raw = await rawUpgrade(port, '/x', `GET /slow HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`)
-      await Promise.race([raw.closed, new Promise((_, reject) => setTimeout(() => reject(new Error('still open after 10 s')), 10_000))])
+      await Promise.race([
+        raw.closed,
+        new Promise((_, reject) => setTimeout(() => reject(new Error('still open after 10 s')), 10_000)),
+      ])
       expect(raw.received()).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*slow answer[\s\S]*HTTP\/1\.1 404 Not Found\r\n/)
     } finally {
       await proxy.close()
@@ -168,7 +188,10 @@ describe('upgrades nobody handles', () => {
     const held: Duplex[] = []
     h.server.on('upgrade', (_req, socket: Duplex) => held.push(socket))
     const raw = await rawUpgrade(portOf(h), '/x')
-    const outcome = await Promise.race([raw.closed.then(() => 'closed'), new Promise((r) => setTimeout(() => r('open'), 1500))])
+    const outcome = await Promise.race([
+      raw.closed.then(() => 'closed'),
+      new Promise((r) => setTimeout(() => r('open'), 1500)),
+    ])
     expect(outcome).toBe('open')
     expect(raw.received()).toBe('')
     // Such a socket is the app's to end (a paused, unanswered socket would even hold up server.close()).
@@ -200,7 +223,9 @@ describe('other upgrade handlers on the same server', () => {
 
   it('may take longer than the timeout once they hold the socket (an async verifyClient)', async () => {
     h = await startHarness({ proxy: { destroyUpgradeTimeoutMs: 150 } })
-    otherWebSocketServer(h, '/slow', { verifyClient: (_info: unknown, done: (ok: boolean) => void) => void setTimeout(() => done(true), 700) })
+    otherWebSocketServer(h, '/slow', {
+      verifyClient: (_info: unknown, done: (ok: boolean) => void) => void setTimeout(() => done(true), 700),
+    })
     const ws = await openWs(`${h.baseUrl.replace('http', 'ws')}/slow`)
     expect(await echo(ws, 'late')).toBe('echo:late')
     ws.close()
@@ -238,7 +263,9 @@ describe('destroyUpgradeTimeoutMs', () => {
     expect(resolveOptions(base).destroyUpgradeTimeoutMs).toBe(1000)
     expect(resolveOptions({ ...base, destroyUpgradeTimeoutMs: 0 }).destroyUpgradeTimeoutMs).toBe(0)
     for (const bad of [-1, 1.5, '1000', null, Number.POSITIVE_INFINITY]) {
-      expect(() => resolveOptions({ ...base, destroyUpgradeTimeoutMs: bad }), String(bad)).toThrow(/option "destroyUpgradeTimeoutMs" must be/)
+      expect(() => resolveOptions({ ...base, destroyUpgradeTimeoutMs: bad }), String(bad)).toThrow(
+        /option "destroyUpgradeTimeoutMs" must be/,
+      )
     }
   })
 })

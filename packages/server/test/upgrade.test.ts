@@ -31,7 +31,9 @@ describe('the upgrade gate', () => {
   })
 
   it('answers 401 for a session that exists but has no user', async () => {
-    h = await startHarness({ proxy: { authenticate: (req) => (req.session?.user?.role === 'admin' ? req.session.user : null) } })
+    h = await startHarness({
+      proxy: { authenticate: (req) => (req.session?.user?.role === 'admin' ? req.session.user : null) },
+    })
     const cookie = await h.login({ id: 'alice', role: 'user' })
     expect(await h.upgradeStatus(cookie)).toBe(401)
     const admin = await h.login({ id: 'root', role: 'admin' })
@@ -58,7 +60,11 @@ describe('the upgrade gate', () => {
   })
 
   it('honours X-Forwarded-Host/-Proto only behind a trusted proxy', async () => {
-    const forwarded = { Origin: 'https://chat.example', 'X-Forwarded-Host': 'chat.example', 'X-Forwarded-Proto': 'https' }
+    const forwarded = {
+      Origin: 'https://chat.example',
+      'X-Forwarded-Host': 'chat.example',
+      'X-Forwarded-Proto': 'https',
+    }
     h = await startHarness()
     const cookie = await h.login({ id: 'alice' })
     expect(await h.upgradeStatus(cookie, forwarded)).toBe(403)
@@ -69,7 +75,11 @@ describe('the upgrade gate', () => {
   })
 
   it("takes Express's `trust proxy` values: 'loopback' trusts this loopback peer, a list without it does not", async () => {
-    const forwarded = { Origin: 'https://chat.example', 'X-Forwarded-Host': 'chat.example', 'X-Forwarded-Proto': 'https' }
+    const forwarded = {
+      Origin: 'https://chat.example',
+      'X-Forwarded-Host': 'chat.example',
+      'X-Forwarded-Proto': 'https',
+    }
     h = await startHarness({ proxy: { trustProxy: 'loopback' } })
     const cookie = await h.login({ id: 'alice' })
     expect(await h.upgradeStatus(cookie, forwarded)).toBe(101)
@@ -97,7 +107,11 @@ describe('the upgrade gate', () => {
   })
 
   it("follows Express's own `trust proxy` setting once the middleware has seen a request", async () => {
-    const forwarded = { Origin: 'https://chat.example', 'X-Forwarded-Host': 'chat.example', 'X-Forwarded-Proto': 'https' }
+    const forwarded = {
+      Origin: 'https://chat.example',
+      'X-Forwarded-Host': 'chat.example',
+      'X-Forwarded-Proto': 'https',
+    }
     h = await startHarness({ appSettings: { 'trust proxy': 'loopback' } })
     const cookie = await h.login({ id: 'alice' }) // an HTTP request through the app (and the middleware)
     expect(await h.upgradeStatus(cookie, forwarded)).toBe(101)
@@ -122,7 +136,7 @@ describe('the upgrade gate', () => {
     h = await startHarness()
     const cookie = await h.login({ id: 'x'.repeat(300) })
     expect(await h.upgradeStatus(cookie)).toBe(500)
-    expect(h.capture.logs.join('\n')).toContain('the user\'s id is 300 UTF-8 bytes; at most 266')
+    expect(h.capture.logs.join('\n')).toContain("the user's id is 300 UTF-8 bytes; at most 266")
   })
 
   it('answers 429 past connectionsPerUser (before any WebSocket exists), and no one else; a freed slot is a slot again', async () => {
@@ -131,7 +145,11 @@ describe('the upgrade gate', () => {
     const first = await h.open(cookie)
     await h.open(cookie)
     expect(await h.upgradeStatus(cookie)).toBe(429)
-    expect(h.capture.audit.some((l) => l.includes('"upgrade.refused"') && l.includes('"status":429') && l.includes('"userId":"alice"'))).toBe(true)
+    expect(
+      h.capture.audit.some(
+        (l) => l.includes('"upgrade.refused"') && l.includes('"status":429') && l.includes('"userId":"alice"'),
+      ),
+    ).toBe(true)
     const bob = await h.login({ id: 'bob' })
     expect(await h.upgradeStatus(bob)).toBe(101)
     await first.close()
@@ -171,7 +189,9 @@ describe('the upgrade gate', () => {
     expect(message).toBe('other handler')
     ws.close()
     other.close()
-    expect(h.proxy.handleUpgrade({ url: '/elsewhere', headers: {} } as never, null as never, Buffer.alloc(0))).toBe(false)
+    expect(h.proxy.handleUpgrade({ url: '/elsewhere', headers: {} } as never, null as never, Buffer.alloc(0))).toBe(
+      false,
+    )
   })
 })
 
@@ -185,7 +205,11 @@ describe('GET /clawchat/session', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('cache-control')).toBe('no-store')
     const body = (await res.json()) as { limits: { maxPayload: number } }
-    expect(body).toMatchObject({ user: { id: 'alice', name: 'Alice', role: 'user' }, sessionKey: 'main', methods: [...USER_METHODS] })
+    expect(body).toMatchObject({
+      user: { id: 'alice', name: 'Alice', role: 'user' },
+      sessionKey: 'main',
+      methods: [...USER_METHODS],
+    })
     expect(body.limits.maxPayload).toBeGreaterThan(0)
     const other = await fetch(`${h.baseUrl}/clawchat/other`)
     expect(other.status).toBe(404)

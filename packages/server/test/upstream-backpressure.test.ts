@@ -30,14 +30,23 @@ const MiB = 1024 * 1024
  * A proxy whose link goes through a relay that forwards upstream at `bytesPerSecond` (held at 0
  * until released when `held`), to a mock gateway whose agent answers "ok".
  */
-async function slowGatewayProxy(limits: LimitsOption, bytesPerSecond: number, extra: { requestTimeoutMs?: number } = {}): Promise<Harness> {
+async function slowGatewayProxy(
+  limits: LimitsOption,
+  bytesPerSecond: number,
+  extra: { requestTimeoutMs?: number } = {},
+): Promise<Harness> {
   const base = await startHarness({ gateway: { agent: () => ['ok'] } })
   harnesses.push(base)
   relay = await startSlowRelay(base.gateway!.port, bytesPerSecond)
   const h = await startHarness({
     reuse: base,
     proxy: {
-      gateway: { url: `ws://127.0.0.1:${relay.port}`, token: base.token, identityPath: `${base.tmp}/slow/identity.json`, ...extra },
+      gateway: {
+        url: `ws://127.0.0.1:${relay.port}`,
+        token: base.token,
+        identityPath: `${base.tmp}/slow/identity.json`,
+        ...extra,
+      },
       limits: { messagesPerSecond: 20, userMessagesPerSecond: 50, ...limits },
     },
   })
@@ -70,7 +79,8 @@ const answers = (client: TestClient) => client.frames.filter((f) => f.type === '
 const refusedWith = (client: TestClient, code: string) => answers(client).filter((f) => !f.ok && f.error.code === code)
 /** The total's refusal (a timed-out request is UNAVAILABLE too, with another message). */
 const NOT_KEEPING_UP = 'The chat gateway is not keeping up with what it is sent; try again shortly.'
-const refusedForTotal = (client: TestClient) => refusedWith(client, 'UNAVAILABLE').filter((f) => f.error.message === NOT_KEEPING_UP)
+const refusedForTotal = (client: TestClient) =>
+  refusedWith(client, 'UNAVAILABLE').filter((f) => f.error.message === NOT_KEEPING_UP)
 
 describe('requests toward a gateway that reads slowly', () => {
   it('hold at most upstreamBytesPerUser per user: more is refused RATE_LIMITED at once, and others are answered', async () => {
@@ -103,10 +113,16 @@ describe('requests toward a gateway that reads slowly', () => {
       clearInterval(sampler)
     }
     const rssGrowthMiB = (process.memoryUsage().rss - rssBefore) / MiB
-    console.log(`upstream backpressure: ${sent} frames of 1 MB sent, max in flight ${(maxInFlight / MiB).toFixed(1)} MiB, max queued ${(maxQueued / MiB).toFixed(1)} MiB, RSS +${rssGrowthMiB.toFixed(0)} MiB`)
+    console.log(
+      `upstream backpressure: ${sent} frames of 1 MB sent, max in flight ${(maxInFlight / MiB).toFixed(1)} MiB, max queued ${(maxQueued / MiB).toFixed(1)} MiB, RSS +${rssGrowthMiB.toFixed(0)} MiB`,
+    )
 
     // Every big frame is answered — none waits in the proxy for room upstream.
-    await waitFor(() => flooders.every((f) => answers(f).length === sent / flooders.length), 60_000, 'an answer to every big frame')
+    await waitFor(
+      () => flooders.every((f) => answers(f).length === sent / flooders.length),
+      60_000,
+      'an answer to every big frame',
+    )
     for (const f of flooders) {
       const limited = refusedWith(f, 'RATE_LIMITED')
       expect(limited.length).toBeGreaterThan(0)
@@ -161,13 +177,16 @@ describe('requests toward a gateway that reads slowly', () => {
   it('count the bytes still queued on the link after their requests timed out', async () => {
     // Three users within their shares (1 MiB each) fit the total (3 MiB) as long as only answers
     // free room; but requests that time out leave their bytes on the socket, and those count too.
-    const h = await slowGatewayProxy({ upstreamBytesPerUser: MiB, upstreamBytesTotal: 3 * MiB }, Infinity, { requestTimeoutMs: 300 })
+    const h = await slowGatewayProxy({ upstreamBytesPerUser: MiB, upstreamBytesTotal: 3 * MiB }, Infinity, {
+      requestTimeoutMs: 300,
+    })
     relay!.hold()
     const flooders = await Promise.all(['u1', 'u2', 'u3'].map((id) => flooder(h, id)))
     let maxQueued = 0
     const started = Date.now()
     while (!flooders.some((f) => refusedForTotal(f).length > 0)) {
-      if (Date.now() - started > 60_000) throw new Error(`no UNAVAILABLE within 60 s; queued ${h.proxy.stats().upstream.queuedBytes} bytes`)
+      if (Date.now() - started > 60_000)
+        throw new Error(`no UNAVAILABLE within 60 s; queued ${h.proxy.stats().upstream.queuedBytes} bytes`)
       for (const f of flooders) sendBig(f)
       await new Promise((r) => setTimeout(r, 100))
       maxQueued = Math.max(maxQueued, h.proxy.stats().upstream.queuedBytes)
@@ -181,7 +200,11 @@ describe('requests toward a gateway that reads slowly', () => {
     }
     expect(maxQueued).toBeLessThanOrEqual(3 * MiB + 4096)
     // Timed-out requests answered UNAVAILABLE ("did not answer in time") along the way.
-    expect(flooders.some((f) => refusedWith(f, 'UNAVAILABLE').some((a) => a.error.message.includes('did not answer in time')))).toBe(true)
+    expect(
+      flooders.some((f) =>
+        refusedWith(f, 'UNAVAILABLE').some((a) => a.error.message.includes('did not answer in time')),
+      ),
+    ).toBe(true)
     relay!.release()
     await waitFor(() => h.proxy.stats().upstream.queuedBytes === 0, 30_000, 'the socket to drain')
   }, 120_000)

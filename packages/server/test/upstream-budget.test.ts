@@ -42,12 +42,19 @@ describe('limits.upstreamBytesPerUser and limits.upstreamBytesTotal', () => {
     expect(DEFAULT_LIMITS.upstreamBytesPerUser).toBe(4 * 1024 * 1024)
     expect(DEFAULT_LIMITS.upstreamBytesTotal).toBe(64 * 1024 * 1024)
     expect(resolveLimits({})).toMatchObject({ upstreamBytesPerUser: 4194304, upstreamBytesTotal: 67108864 })
-    expect(resolveLimits({ maxPayload: 8 * 1024 * 1024 })).toMatchObject({ upstreamBytesPerUser: 8388608, upstreamBytesTotal: 67108864 })
-    expect(resolveLimits({ upstreamBytesPerUser: 100 * 1024 * 1024 })).toMatchObject({ upstreamBytesTotal: 100 * 1024 * 1024 })
-    expect(resolveLimits({ upstreamBytesPerUser: 2 * 1024 * 1024, upstreamBytesTotal: 3 * 1024 * 1024 })).toMatchObject({
-      upstreamBytesPerUser: 2097152,
-      upstreamBytesTotal: 3145728,
+    expect(resolveLimits({ maxPayload: 8 * 1024 * 1024 })).toMatchObject({
+      upstreamBytesPerUser: 8388608,
+      upstreamBytesTotal: 67108864,
     })
+    expect(resolveLimits({ upstreamBytesPerUser: 100 * 1024 * 1024 })).toMatchObject({
+      upstreamBytesTotal: 100 * 1024 * 1024,
+    })
+    expect(resolveLimits({ upstreamBytesPerUser: 2 * 1024 * 1024, upstreamBytesTotal: 3 * 1024 * 1024 })).toMatchObject(
+      {
+        upstreamBytesPerUser: 2097152,
+        upstreamBytesTotal: 3145728,
+      },
+    )
   })
 
   it('are refused when they could never let one largest frame through, naming the option', () => {
@@ -57,7 +64,11 @@ describe('limits.upstreamBytesPerUser and limits.upstreamBytesTotal', () => {
     expect(() => resolveLimits({ upstreamBytesPerUser: 2 * 1024 * 1024, upstreamBytesTotal: 1024 * 1024 })).toThrow(
       'clawchatProxy: option "limits.upstreamBytesTotal" must be at least limits.upstreamBytesPerUser (2097152), got 1048576',
     )
-    expect(() => resolveLimits({ upstreamBytesTotal: 1.5 })).toThrow('option "limits.upstreamBytesTotal" must be an integer number of bytes, at least 1024, got 1.5')
-    expect(() => resolveLimits({ upstreamBytesPerUser: '4MB' })).toThrow('option "limits.upstreamBytesPerUser" must be an integer number of bytes, at least 1024, got "4MB"')
+    expect(() => resolveLimits({ upstreamBytesTotal: 1.5 })).toThrow(
+      'option "limits.upstreamBytesTotal" must be an integer number of bytes, at least 1024, got 1.5',
+    )
+    expect(() => resolveLimits({ upstreamBytesPerUser: '4MB' })).toThrow(
+      'option "limits.upstreamBytesPerUser" must be an integer number of bytes, at least 1024, got "4MB"',
+    )
   })
 })

@@ -28,7 +28,12 @@ describe('handshake', () => {
     expect(typeof challenge.payload.nonce).toBe('string')
     expect(typeof challenge.payload.ts).toBe('number')
 
-    const hello = await client.connect({ auth: { token: 'made-up' }, role: 'admin', scopes: ['operator.admin'], device: { id: 'x' } })
+    const hello = await client.connect({
+      auth: { token: 'made-up' },
+      role: 'admin',
+      scopes: ['operator.admin'],
+      device: { id: 'x' },
+    })
     expect(hello.ok).toBe(true)
     expect(helloOkProblem(hello.payload)).toBeNull()
     expect(hello.payload.auth).toEqual({ role: 'operator', scopes: ['operator.read', 'operator.write'] })
@@ -38,7 +43,11 @@ describe('handshake', () => {
     expect(hello.payload.server.version).not.toBe('unknown')
 
     const sessionEvent = await client.waitForEvent('clawchat.session')
-    expect(sessionEvent.payload).toMatchObject({ user: { id: 'alice', name: 'Alice', role: 'user' }, sessionKey: 'main', methods: [...USER_METHODS] })
+    expect(sessionEvent.payload).toMatchObject({
+      user: { id: 'alice', name: 'Alice', role: 'user' },
+      sessionKey: 'main',
+      methods: [...USER_METHODS],
+    })
     expect(sessionEvent.seq).toBe(1)
     const order = client.frames.map((f) => (f.type === 'res' ? 'res' : f.event))
     expect(order.slice(0, 3)).toEqual(['connect.challenge', 'res', 'clawchat.session'])
@@ -47,7 +56,11 @@ describe('handshake', () => {
   it('refuses an invalid connect with INVALID_REQUEST and close 1008', async () => {
     h = await startHarness()
     const client = await h.open(await h.login({ id: 'alice' }))
-    const res = await client.request('connect', { minProtocol: 4, maxProtocol: 4, client: { id: 'webchat-ui', platform: 'web', mode: 'webchat' } })
+    const res = await client.request('connect', {
+      minProtocol: 4,
+      maxProtocol: 4,
+      client: { id: 'webchat-ui', platform: 'web', mode: 'webchat' },
+    })
     expect(res.ok).toBe(false)
     expect(res.error.code).toBe('INVALID_REQUEST')
     expect(res.error.message).toContain("must have required property 'version'")
@@ -106,7 +119,11 @@ describe('frames', () => {
     expect((await client.waitFor((f) => f.id === '5')).error.message).toMatch(/id must be a string/)
     client.send({ type: 'req', id: 'e3' })
     expect((await client.waitFor((f) => f.id === 'e3')).error.message).toMatch(/method must be a non-empty string/)
-    const again = await client.request('connect', { minProtocol: 4, maxProtocol: 4, client: { id: 'webchat-ui', version: '1', platform: 'web', mode: 'webchat' } })
+    const again = await client.request('connect', {
+      minProtocol: 4,
+      maxProtocol: 4,
+      client: { id: 'webchat-ui', version: '1', platform: 'web', mode: 'webchat' },
+    })
     expect(again.error.message).toMatch(/already connected/)
     const ok = await client.request('chat.history', {})
     expect(ok.ok).toBe(true)
@@ -184,7 +201,11 @@ describe('gateway down', () => {
     expect(ok.payload).toEqual({ runId: 'k-down', status: 'started' })
 
     await h.gateway!.crash()
-    await client.waitForEvent('clawchat.gateway', (p) => p.state === 'down' && client.events('clawchat.gateway').length === 3, 10_000)
+    await client.waitForEvent(
+      'clawchat.gateway',
+      (p) => p.state === 'down' && client.events('clawchat.gateway').length === 3,
+      10_000,
+    )
     expect(client.closed).toBeNull()
     const failed = await client.request('chat.history', {})
     expect(failed.error).toMatchObject({ code: 'UNAVAILABLE', retryable: true })
@@ -203,6 +224,10 @@ describe('gateway down', () => {
     await client.waitForEvent('connect.challenge')
     await client.connect()
     await client.waitForEvent('clawchat.gateway')
-    expect(client.frames.slice(1).map((f) => (f.type === 'res' ? 'res' : f.event))).toEqual(['res', 'clawchat.session', 'clawchat.gateway'])
+    expect(client.frames.slice(1).map((f) => (f.type === 'res' ? 'res' : f.event))).toEqual([
+      'res',
+      'clawchat.session',
+      'clawchat.gateway',
+    ])
   })
 })

@@ -8,9 +8,19 @@ afterEach(() => {
 })
 
 /** A ClawChat on a fake server, closed after the test. */
-export function newChat(server: FakeServer, options: Partial<ClawChatOptions> = {}): { chat: ClawChat; fetch: ReturnType<typeof fakeFetch> } {
+export function newChat(
+  server: FakeServer,
+  options: Partial<ClawChatOptions> = {},
+): { chat: ClawChat; fetch: ReturnType<typeof fakeFetch> } {
   const fetch = fakeFetch(200)
-  const chat = new ClawChat({ url: URL_, WebSocket: server.WebSocket, fetch, reconnect: FAST, requestTimeoutMs: 5000, ...options })
+  const chat = new ClawChat({
+    url: URL_,
+    WebSocket: server.WebSocket,
+    fetch,
+    reconnect: FAST,
+    requestTimeoutMs: 5000,
+    ...options,
+  })
   open.push(chat)
   return { chat, fetch }
 }

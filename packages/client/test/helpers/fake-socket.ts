@@ -19,7 +19,10 @@ export interface Frame {
 }
 
 /** What a handler answers: a payload, an error, or nothing (the request stays unanswered). */
-export type Answer = { payload: unknown } | { error: { code: string; message: string; retryable?: boolean; retryAfterMs?: number; details?: unknown } } | undefined
+export type Answer =
+  | { payload: unknown }
+  | { error: { code: string; message: string; retryable?: boolean; retryAfterMs?: number; details?: unknown } }
+  | undefined
 
 export class FakeSocket {
   static readonly CONNECTING = 0
@@ -79,7 +82,13 @@ export class FakeSocket {
   /** The server sends a frame (events get a per-connection `seq` unless given one). */
   receive(frame: Frame | string): void {
     if (this.readyState !== 1) return
-    if (typeof frame !== 'string' && frame.type === 'event' && frame.seq === undefined && frame.event !== 'connect.challenge') frame = { ...frame, seq: ++this.seq }
+    if (
+      typeof frame !== 'string' &&
+      frame.type === 'event' &&
+      frame.seq === undefined &&
+      frame.event !== 'connect.challenge'
+    )
+      frame = { ...frame, seq: ++this.seq }
     this.dispatch('message', { data: typeof frame === 'string' ? frame : JSON.stringify(frame) })
   }
 
@@ -113,7 +122,14 @@ export const SESSION: ClawChatSessionPayload = {
   user: { id: 'u1', name: 'Ada', role: 'user' },
   sessionKey: 'main',
   methods: ['chat.send', 'chat.history', 'chat.abort', 'sessions.list', 'sessions.reset'],
-  limits: { maxPayload: 65536, messagesPerSecond: 20, userMessagesPerSecond: 40, connectionsPerUser: 5, outboundHighWaterMark: 1 << 20, maxLifetimeMs: 0 },
+  limits: {
+    maxPayload: 65536,
+    messagesPerSecond: 20,
+    userMessagesPerSecond: 40,
+    connectionsPerUser: 5,
+    outboundHighWaterMark: 1 << 20,
+    maxLifetimeMs: 0,
+  },
 }
 
 export function helloOk(policy: { maxPayload?: number; tickIntervalMs?: number } = {}) {
@@ -122,9 +138,19 @@ export function helloOk(policy: { maxPayload?: number; tickIntervalMs?: number }
     protocol: 4,
     server: { version: 'test', connId: 'c1' },
     features: { methods: SESSION.methods, events: ['chat', 'agent', 'tick', 'clawchat.session', 'clawchat.gateway'] },
-    snapshot: { presence: [], health: {}, stateVersion: { presence: 0, health: 0 }, uptimeMs: 1, sessionDefaults: { mainKey: 'main', mainSessionKey: 'main' } },
+    snapshot: {
+      presence: [],
+      health: {},
+      stateVersion: { presence: 0, health: 0 },
+      uptimeMs: 1,
+      sessionDefaults: { mainKey: 'main', mainSessionKey: 'main' },
+    },
     auth: { role: 'operator', scopes: ['operator.read', 'operator.write'] },
-    policy: { maxPayload: policy.maxPayload ?? 65536, maxBufferedBytes: 1 << 20, tickIntervalMs: policy.tickIntervalMs ?? 30_000 },
+    policy: {
+      maxPayload: policy.maxPayload ?? 65536,
+      maxBufferedBytes: 1 << 20,
+      tickIntervalMs: policy.tickIntervalMs ?? 30_000,
+    },
   }
 }
 
@@ -189,9 +215,15 @@ export class FakeServer {
       return
     }
     const handler = this.handlers[frame.method!]
-    const answer = handler ? handler(frame.params, frame, socket) : { error: { code: 'FORBIDDEN', message: `no handler for ${frame.method}` } }
+    const answer = handler
+      ? handler(frame.params, frame, socket)
+      : { error: { code: 'FORBIDDEN', message: `no handler for ${frame.method}` } }
     if (!answer) return
-    socket.receive('payload' in answer ? ({ type: 'res', id: frame.id, ok: true, payload: answer.payload } as Frame) : ({ type: 'res', id: frame.id, ok: false, error: answer.error } as Frame))
+    socket.receive(
+      'payload' in answer
+        ? ({ type: 'res', id: frame.id, ok: true, payload: answer.payload } as Frame)
+        : ({ type: 'res', id: frame.id, ok: false, error: answer.error } as Frame),
+    )
   }
 
   /** Sends a chat event on the newest socket. */
@@ -205,7 +237,14 @@ export function createFakeServer(): FakeServer {
 }
 
 /** Small, fast backoff for tests. */
-export const FAST = { initialDelayMs: 10, maxDelayMs: 40, factor: 2, jitter: 0, longDelayMs: 300, connectTimeoutMs: 2000 }
+export const FAST = {
+  initialDelayMs: 10,
+  maxDelayMs: 40,
+  factor: 2,
+  jitter: 0,
+  longDelayMs: 300,
+  connectTimeoutMs: 2000,
+}
 
 export const URL_ = 'ws://127.0.0.1:1/clawchat'
 

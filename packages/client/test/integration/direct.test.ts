@@ -1,7 +1,15 @@
 /** Direct mode against the mock gateway: a browser-style client (Origin, signed device), no proxy. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { startMockGateway, type MockGateway } from '@clawchat/mock-gateway'
-import { ClawChat, ClawChatRunError, loadOrCreateDeviceIdentity, memoryStorage, type ChatEvent, type KeyValueStorage, type StreamPart } from '../../src/direct.js'
+import {
+  ClawChat,
+  ClawChatRunError,
+  loadOrCreateDeviceIdentity,
+  memoryStorage,
+  type ChatEvent,
+  type KeyValueStorage,
+  type StreamPart,
+} from '../../src/direct.js'
 import { FAST_RECONNECT, replyAgent, replyTo, TOKEN, until, wsWithHeaders } from './harness.js'
 
 const ORIGIN = 'http://app.test'
@@ -11,7 +19,13 @@ let warn: ReturnType<typeof vi.spyOn>
 
 beforeEach(async () => {
   warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
-  gateway = await startMockGateway({ token: TOKEN, agent: replyAgent, allowedOrigins: [ORIGIN], chunkDelayMs: 20, authFailureDelay: { initialMs: 1, maxMs: 5 } })
+  gateway = await startMockGateway({
+    token: TOKEN,
+    agent: replyAgent,
+    allowedOrigins: [ORIGIN],
+    chunkDelayMs: 20,
+    authFailureDelay: { initialMs: 1, maxMs: 5 },
+  })
 })
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close()
@@ -19,7 +33,9 @@ afterEach(async () => {
   warn.mockRestore()
 })
 
-function direct(options: { token?: string; origin?: string; storage?: KeyValueStorage; requestTimeoutMs?: number } = {}) {
+function direct(
+  options: { token?: string; origin?: string; storage?: KeyValueStorage; requestTimeoutMs?: number } = {},
+) {
   const chat = new ClawChat({
     url: gateway!.url,
     token: options.token ?? TOKEN,
@@ -34,8 +50,14 @@ function direct(options: { token?: string; origin?: string; storage?: KeyValueSt
 
 async function history(chat: ClawChat, sessionKey = 'main') {
   const { messages } = await chat.history({ sessionKey })
-  const text = (m: { content: unknown }) => (typeof m.content === 'string' ? m.content : (m.content as Array<{ text?: string }>).map((p) => p.text ?? '').join(''))
-  return { user: messages.filter((m) => m.role === 'user').map(text), assistant: messages.filter((m) => m.role === 'assistant').map(text) }
+  const text = (m: { content: unknown }) =>
+    typeof m.content === 'string'
+      ? m.content
+      : (m.content as Array<{ text?: string }>).map((p) => p.text ?? '').join('')
+  return {
+    user: messages.filter((m) => m.role === 'user').map(text),
+    assistant: messages.filter((m) => m.role === 'assistant').map(text),
+  }
 }
 
 describe('direct mode against the mock gateway', () => {
@@ -45,7 +67,13 @@ describe('direct mode against the mock gateway', () => {
     await chat.ready
     const identity = await loadOrCreateDeviceIdentity(storage)
     const [conn] = gateway!.connections()
-    expect(conn).toMatchObject({ authenticated: true, clientId: 'webchat-ui', clientMode: 'webchat', deviceId: identity.deviceId, origin: ORIGIN })
+    expect(conn).toMatchObject({
+      authenticated: true,
+      clientId: 'webchat-ui',
+      clientMode: 'webchat',
+      deviceId: identity.deviceId,
+      origin: ORIGIN,
+    })
     expect([...conn!.scopes].sort()).toEqual(['operator.read', 'operator.write'])
     expect(chat.methods).toEqual(expect.arrayContaining(['chat.send', 'chat.history', 'chat.abort']))
     expect(chat.user).toBeUndefined()
@@ -98,7 +126,10 @@ describe('direct mode against the mock gateway', () => {
     expect(parts.at(-1)).toMatchObject({ state: 'final', text: expected })
     expect(parts.map((p) => p.deltaText).join('')).toBe(expected)
     await until(async () => (await history(chat, 'work')).assistant.length === 1, 'the reply in work')
-    expect(await history(chat, 'work')).toEqual({ user: ['during the restart'], assistant: [replyTo('during the restart')] })
+    expect(await history(chat, 'work')).toEqual({
+      user: ['during the restart'],
+      assistant: [replyTo('during the restart')],
+    })
     expect(await history(chat)).toEqual({ user: ['across a restart'], assistant: [expected] })
   })
 
@@ -109,7 +140,10 @@ describe('direct mode against the mock gateway', () => {
     const parts: StreamPart[] = []
     const done = (async () => {
       for await (const part of chat.stream('crash me')) parts.push(part)
-    })().then(() => undefined, (e: unknown) => e)
+    })().then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     await until(() => parts.length >= 2, 'the first parts')
     await gateway!.crash()
     await new Promise((r) => setTimeout(r, 200))

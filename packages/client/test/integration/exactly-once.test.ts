@@ -68,7 +68,10 @@ describe('exactly once across a graceful gateway restart', () => {
     expect(stack.gateway.requests.length).toBeGreaterThan(upstreamBefore)
 
     // Each acknowledged message gets its final (events) — or the test names the ones that never did.
-    const lost = () => users.flatMap((u) => [...u.acked.keys()].filter((runId) => !u.finals.has(runId) && !u.foreign.some((e) => e.runId === runId)))
+    const lost = () =>
+      users.flatMap((u) =>
+        [...u.acked.keys()].filter((runId) => !u.finals.has(runId) && !u.foreign.some((e) => e.runId === runId)),
+      )
     await until(() => lost().length === 0, 'a final for every acknowledged message', 20_000).catch(() => undefined)
     expect(lost()).toEqual([])
 
@@ -80,7 +83,8 @@ describe('exactly once across a graceful gateway restart', () => {
         else u.foreign.push(e)
       }
       expect(u.foreign, `events of runs ${u.id} never sent`).toEqual([])
-      for (const [runId, message] of u.acked) expect(u.finals.get(runId), `${u.id}: ${message}`).toEqual([replyTo(message)])
+      for (const [runId, message] of u.acked)
+        expect(u.finals.get(runId), `${u.id}: ${message}`).toEqual([replyTo(message)])
       // The gateway's own record agrees: each message and each reply stored once, nobody else's.
       const sent = [...u.acked.values()].sort()
       await until(async () => (await transcript(u.chat)).assistant.length >= MESSAGES, `${u.id}'s replies in history`)

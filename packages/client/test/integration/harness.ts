@@ -38,7 +38,14 @@ export function replyTo(message: string): string {
 export const replyAgent = (message: string) => chunkWords(replyTo(message))
 
 /** Small, fast backoff for tests. */
-export const FAST_RECONNECT = { initialDelayMs: 50, maxDelayMs: 300, factor: 2, jitter: 0.2, longDelayMs: 500, connectTimeoutMs: 5000 }
+export const FAST_RECONNECT = {
+  initialDelayMs: 50,
+  maxDelayMs: 300,
+  factor: 2,
+  jitter: 0.2,
+  longDelayMs: 500,
+  connectTimeoutMs: 5000,
+}
 
 /** A `ws` WebSocket class that sends `headers` (the session cookie, an Origin) with the upgrade. */
 export function wsWithHeaders(headers: Record<string, string>): ClawChatOptions['WebSocket'] {
@@ -75,8 +82,17 @@ export interface Stack {
   close(): Promise<void>
 }
 
-export async function startStack(opts: { gateway?: Partial<MockGatewayOptions>; limits?: LimitsOption } = {}): Promise<Stack> {
-  const gateway = await startMockGateway({ token: TOKEN, agent: replyAgent, chunkDelayMs: 20, phaseDelayMs: 2, shutdownGraceMs: 5000, ...opts.gateway })
+export async function startStack(
+  opts: { gateway?: Partial<MockGatewayOptions>; limits?: LimitsOption } = {},
+): Promise<Stack> {
+  const gateway = await startMockGateway({
+    token: TOKEN,
+    agent: replyAgent,
+    chunkDelayMs: 20,
+    phaseDelayMs: 2,
+    shutdownGraceMs: 5000,
+    ...opts.gateway,
+  })
   const dir = mkdtempSync(join(tmpdir(), 'clawchat-client-it-'))
   const store = new session.MemoryStore()
   const clients: ClawChat[] = []
@@ -138,7 +154,11 @@ export async function startStack(opts: { gateway?: Partial<MockGatewayOptions>; 
     },
     proxy: () => app!.proxy,
     async login(id, name) {
-      const res = await fetch(`${http()}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, name }) })
+      const res = await fetch(`${http()}/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ id, name }),
+      })
       const cookie = res.headers.get('set-cookie')?.split(';')[0]
       if (!res.ok || !cookie) throw new Error(`login failed: ${res.status}`)
       return cookie
@@ -180,7 +200,10 @@ export async function startStack(opts: { gateway?: Partial<MockGatewayOptions>; 
 }
 
 /** The texts of the user's and the assistant's messages of a session, in order. */
-export async function transcript(chat: ClawChat, sessionKey = 'main'): Promise<{ user: string[]; assistant: string[] }> {
+export async function transcript(
+  chat: ClawChat,
+  sessionKey = 'main',
+): Promise<{ user: string[]; assistant: string[] }> {
   let messages: ChatMessage[] | undefined
   for (let attempt = 1; !messages; attempt++) {
     try {

@@ -18,7 +18,11 @@ describe('a gateway that refuses the proxy', () => {
     await chat.ready
     await until(() => chat.state === 'misconfigured', 'state misconfigured')
     const started = Date.now()
-    await expect(chat.send('hello?')).rejects.toMatchObject({ code: 'UNAVAILABLE', retryable: false, details: { reason: 'misconfigured' } })
+    await expect(chat.send('hello?')).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      retryable: false,
+      details: { reason: 'misconfigured' },
+    })
     expect(Date.now() - started).toBeLessThan(2000)
     chat.close()
   })

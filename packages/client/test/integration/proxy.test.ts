@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ClawChatAbortError, ClawChatRequestError, ClawChatTimeoutError, type ChatEvent, type StreamPart } from '../../src/index.js'
+import {
+  ClawChatAbortError,
+  ClawChatRequestError,
+  ClawChatTimeoutError,
+  type ChatEvent,
+  type StreamPart,
+} from '../../src/index.js'
 import { replyTo, startStack, transcript, until, type Stack } from './harness.js'
 
 let stack: Stack

@@ -3,7 +3,13 @@
  * Message counts in the gateway's history prove that nothing was lost and nothing ran twice.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { ClawChatRunError, type ClawChat, type ClawChatState, type ResyncInfo, type StreamPart } from '../../src/index.js'
+import {
+  ClawChatRunError,
+  type ClawChat,
+  type ClawChatState,
+  type ResyncInfo,
+  type StreamPart,
+} from '../../src/index.js'
 import { replyTo, startStack, transcript, until, type Stack } from './harness.js'
 
 let stack: Stack | undefined
@@ -78,7 +84,10 @@ describe('a proxy restart in the middle of a stream', () => {
     await stack.stopProxy()
     const finished = Date.now()
     // The gateway finishes the run meanwhile (12 chunks, 60 ms apart); nobody relays its final.
-    await until(() => stack!.gateway.connectionCount().authenticated === 0 && Date.now() - finished > 1500, 'the run to end upstream')
+    await until(
+      () => stack!.gateway.connectionCount().authenticated === 0 && Date.now() - finished > 1500,
+      'the run to end upstream',
+    )
     await stack.startProxy()
     expect(await stream.done).toBeUndefined()
     const expected = replyTo('finished while away')
@@ -104,7 +113,9 @@ describe('a proxy restart in the middle of a stream', () => {
     await until(async () => (await transcript(chat)).assistant.length >= 1, 'the reply')
     await new Promise((r) => setTimeout(r, 300))
     expect(await transcript(chat)).toEqual({ user: ['in flight'], assistant: [replyTo('in flight')] })
-    const upstream = stack.gateway.requests.filter((r) => r.method === 'chat.send').map((r) => (r.params as { idempotencyKey: string }).idempotencyKey)
+    const upstream = stack.gateway.requests
+      .filter((r) => r.method === 'chat.send')
+      .map((r) => (r.params as { idempotencyKey: string }).idempotencyKey)
     expect(upstream.length).toBeGreaterThanOrEqual(1)
     expect(new Set(upstream).size).toBe(1)
     expect(upstream[0]).toContain(runId)
@@ -123,7 +134,10 @@ describe('a gateway restart in the middle of a stream', () => {
     let sendsAtUp = -1
     chat.on('state', (s) => {
       if (s.state === 'gateway-down' && queued.length === 0) {
-        queued.push(chat.send('while down 1', { sessionKey: 'work' }), chat.send('while down 2', { sessionKey: 'work' }))
+        queued.push(
+          chat.send('while down 1', { sessionKey: 'work' }),
+          chat.send('while down 2', { sessionKey: 'work' }),
+        )
         sendsWhileDown = upstreamSends()
       }
       // Runs before the SDK flushes its queue on `clawchat.gateway up`.
@@ -147,7 +161,10 @@ describe('a gateway restart in the middle of a stream', () => {
     const work = await transcript(chat, 'work')
     expect(sorted(work.user)).toEqual(sorted(works))
     expect(sorted(work.assistant)).toEqual(sorted(works.map(replyTo)))
-    expect(await transcript(chat, 'main')).toEqual({ user: ['streamed across a gateway restart'], assistant: [expected] })
+    expect(await transcript(chat, 'main')).toEqual({
+      user: ['streamed across a gateway restart'],
+      assistant: [expected],
+    })
     expect(seen.states).toEqual(expect.arrayContaining(['gateway-down', 'open']))
     expect(seen.states.at(-1)).toBe('open')
     expect(seen.resyncs).toContain('gateway-up')
@@ -177,7 +194,10 @@ describe('a gateway crash in the middle of a stream', () => {
     expect(stream.parts.every((p) => p.state === 'delta')).toBe(true)
 
     await until(async () => (await transcript(chat, 'work')).assistant.length === 1, 'the reply after the crash')
-    expect(await transcript(chat, 'work')).toEqual({ user: ['after the crash'], assistant: [replyTo('after the crash')] })
+    expect(await transcript(chat, 'work')).toEqual({
+      user: ['after the crash'],
+      assistant: [replyTo('after the crash')],
+    })
     // The crashed run's message was stored once and never sent again; its reply died with the gateway.
     expect(await transcript(chat, 'main')).toEqual({ user: ['doomed'], assistant: [] })
     expect(seen.resyncs).toContain('gateway-up')

@@ -15,7 +15,8 @@ import { checkParams, isRecord, paramsOrEmpty, type MethodDefinition } from './m
 function takeMaxBytes(params: unknown): { rest: unknown; maxBytes: number | undefined } {
   if (!isRecord(params) || !Object.hasOwn(params, 'maxBytes')) return { rest: params, maxBytes: undefined }
   const { maxBytes, ...rest } = params
-  if (typeof maxBytes !== 'number' || !Number.isInteger(maxBytes)) throw invalidRequest('invalid chat.history params: at /maxBytes: must be integer')
+  if (typeof maxBytes !== 'number' || !Number.isInteger(maxBytes))
+    throw invalidRequest('invalid chat.history params: at /maxBytes: must be integer')
   if (maxBytes < 1024) throw invalidRequest('invalid chat.history params: at /maxBytes: must be >= 1024')
   return { rest, maxBytes }
 }

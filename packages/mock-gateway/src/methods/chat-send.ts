@@ -5,7 +5,13 @@ import { invalidRequest, mutationTargetRequired } from '../errors.js'
 import { Scopes } from '../scopes.js'
 import { requireCanonicalSessionKey } from '../session-keys.js'
 import type { SenderInfo } from '../session-store.js'
-import { CONTEXT_FREE_COMMANDS, commandFinal, commandReplyMessage, leadingTextCommand, textCommandReply } from '../text-commands.js'
+import {
+  CONTEXT_FREE_COMMANDS,
+  commandFinal,
+  commandReplyMessage,
+  leadingTextCommand,
+  textCommandReply,
+} from '../text-commands.js'
 import { checkParams, isRecord, type MethodDefinition } from './method-types.js'
 
 /**
@@ -25,7 +31,8 @@ export const chatSend: MethodDefinition = {
       throw invalidRequest('message or attachment required')
     }
     const admission = core.runs.admit(p.idempotencyKey, p.message)
-    if (admission.kind === 'conflict') throw invalidRequest(CHAT_REQUEST_CONFLICT_MESSAGE, { reason: 'chat-request-conflict' })
+    if (admission.kind === 'conflict')
+      throw invalidRequest(CHAT_REQUEST_CONFLICT_MESSAGE, { reason: 'chat-request-conflict' })
     if (admission.kind !== 'new') return { payload: { runId: admission.runId, status: admission.kind } }
 
     const identity = conn.identity
@@ -37,7 +44,12 @@ export const chatSend: MethodDefinition = {
     const { session, created } = core.store.ensure(key, { via: 'chat', sender })
     core.store.noteSender(session, sender)
     const command = p.suppressCommandInterpretation === true ? null : leadingTextCommand(p.message)
-    const userMessage = core.store.appendUserMessage(session, { text: p.message, runId: p.idempotencyKey, sender, contextFree: command !== null && CONTEXT_FREE_COMMANDS.includes(command) })
+    const userMessage = core.store.appendUserMessage(session, {
+      text: p.message,
+      runId: p.idempotencyKey,
+      sender,
+      contextFree: command !== null && CONTEXT_FREE_COMMANDS.includes(command),
+    })
     if (command !== null) {
       // The gateway's command handler answers: one `final`, no model call (text-commands.ts).
       const runId = p.idempotencyKey
@@ -45,7 +57,12 @@ export const chatSend: MethodDefinition = {
         payload: { runId, status: 'started' },
         afterResponse: () => {
           core.runs.remember(runId, p.message)
-          const reply = commandReplyMessage(command, textCommandReply(command, { sessionKey: key, clientId: sender.clientId }), runId, Date.now())
+          const reply = commandReplyMessage(
+            command,
+            textCommandReply(command, { sessionKey: key, clientId: sender.clientId }),
+            runId,
+            Date.now(),
+          )
           core.store.appendCommandReply(session, reply)
           core.broadcastChat(commandFinal(runId, key, reply))
         },

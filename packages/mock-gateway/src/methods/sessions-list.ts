@@ -10,7 +10,14 @@ import { checkParams, paramsOrEmpty, type MethodDefinition } from './method-type
 /** The filters of `sessions.list` the mock applies, before paging (like the real gateway). */
 function selected(
   all: SessionRecord[],
-  p: { search?: string; label?: string; agentId?: string; archived?: boolean | 'all'; creatorId?: string; ownerId?: string },
+  p: {
+    search?: string
+    label?: string
+    agentId?: string
+    archived?: boolean | 'all'
+    creatorId?: string
+    ownerId?: string
+  },
 ): SessionRecord[] {
   // The mock has no labels and never archives: a label or `archived: true` matches nothing.
   if (p.label !== undefined || p.archived === true) return []

@@ -1,4 +1,7 @@
-import { validateSessionsMessagesSubscribeParams, validateSessionsMessagesUnsubscribeParams } from '@openclaw/gateway-protocol'
+import {
+  validateSessionsMessagesSubscribeParams,
+  validateSessionsMessagesUnsubscribeParams,
+} from '@openclaw/gateway-protocol'
 import { Scopes } from '../scopes.js'
 import { lookupSessionKey } from '../session-keys.js'
 import { checkParams, type MethodDefinition } from './method-types.js'

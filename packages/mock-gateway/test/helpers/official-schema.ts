@@ -12,10 +12,20 @@ const requireHere = createRequire(import.meta.url)
 const protocolMain = realpathSync(requireHere.resolve('@openclaw/gateway-protocol'))
 const compileUrl = pathToFileURL(createRequire(protocolMain).resolve('typebox/compile')).href
 const { Compile } = (await import(compileUrl)) as {
-  Compile: (schema: unknown) => { Check(v: unknown): boolean; Errors(v: unknown): Iterable<{ instancePath: string; message: string; params?: unknown }> }
+  Compile: (schema: unknown) => {
+    Check(v: unknown): boolean
+    Errors(v: unknown): Iterable<{ instancePath: string; message: string; params?: unknown }>
+  }
 }
 
-export type SchemaName = 'HelloOkSchema' | 'ChatEventSchema' | 'AgentEventSchema' | 'EventFrameSchema' | 'ResponseFrameSchema' | 'TickEventSchema' | 'ShutdownEventSchema'
+export type SchemaName =
+  | 'HelloOkSchema'
+  | 'ChatEventSchema'
+  | 'AgentEventSchema'
+  | 'EventFrameSchema'
+  | 'ResponseFrameSchema'
+  | 'TickEventSchema'
+  | 'ShutdownEventSchema'
 
 const cache = new Map<SchemaName, ReturnType<typeof Compile>>()
 
@@ -27,5 +37,7 @@ export function officialErrors(name: SchemaName, value: unknown): string[] {
     cache.set(name, compiled)
   }
   if (compiled.Check(value)) return []
-  return [...compiled.Errors(value)].map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params ?? {})}`).sort()
+  return [...compiled.Errors(value)]
+    .map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params ?? {})}`)
+    .sort()
 }

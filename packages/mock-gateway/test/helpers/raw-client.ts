@@ -6,23 +6,35 @@ export interface CloseInfo {
   reason: string
 }
 
-type Waiter = { match: (f: any) => boolean; resolve: (f: any) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+type Waiter = {
+  match: (f: any) => boolean
+  resolve: (f: any) => void
+  reject: (e: Error) => void
+  timer: NodeJS.Timeout
+}
 
 /** Connect params as the reference's raw client sent them (`gateway-client`/`backend`, read+write). */
-export function connectParams(overrides: {
-  token?: string | null
-  clientId?: string
-  mode?: string
-  scopes?: string[]
-  device?: Record<string, unknown>
-  minProtocol?: number
-  maxProtocol?: number
-  extra?: Record<string, unknown>
-} = {}): Record<string, unknown> {
+export function connectParams(
+  overrides: {
+    token?: string | null
+    clientId?: string
+    mode?: string
+    scopes?: string[]
+    device?: Record<string, unknown>
+    minProtocol?: number
+    maxProtocol?: number
+    extra?: Record<string, unknown>
+  } = {},
+): Record<string, unknown> {
   const params: Record<string, unknown> = {
     minProtocol: overrides.minProtocol ?? 4,
     maxProtocol: overrides.maxProtocol ?? 4,
-    client: { id: overrides.clientId ?? 'gateway-client', version: '0.1.0', platform: 'linux', mode: overrides.mode ?? 'backend' },
+    client: {
+      id: overrides.clientId ?? 'gateway-client',
+      version: '0.1.0',
+      platform: 'linux',
+      mode: overrides.mode ?? 'backend',
+    },
     role: 'operator',
     scopes: overrides.scopes ?? ['operator.read', 'operator.write'],
     caps: ['tool-events'],

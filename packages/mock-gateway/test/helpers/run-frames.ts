@@ -3,7 +3,8 @@ export function kind(frame: any): string {
   const p = frame.payload
   if (frame.event === 'chat') return `chat:${p.state}${p.phase ? `:${p.phase}` : ''}${p.replace ? ':replace' : ''}`
   const phase = p.data?.phase ? `:${p.data.phase}` : ''
-  const provider = p.stream === 'lifecycle' && p.data?.phase === 'model' ? (p.data.provider === null ? ':released' : ':provider') : ''
+  const provider =
+    p.stream === 'lifecycle' && p.data?.phase === 'model' ? (p.data.provider === null ? ':released' : ':provider') : ''
   return `agent:${p.stream}${phase}${provider}`
 }
 
@@ -17,5 +18,7 @@ export function seqPattern(frames: any[]): string {
 
 /** The events of one run (by payload runId), in the order received. */
 export function runEvents(frames: any[], runId: string): any[] {
-  return frames.filter((f) => f.type === 'event' && (f.event === 'chat' || f.event === 'agent') && f.payload?.runId === runId)
+  return frames.filter(
+    (f) => f.type === 'event' && (f.event === 'chat' || f.event === 'agent') && f.payload?.runId === runId,
+  )
 }

@@ -83,7 +83,9 @@ function diff(actual: Shape, expected: Shape, path: string, opts: ShapeDiffOptio
       if (!actual.split('|').every((t) => allowed.includes(t))) out.push(`${path}: expected ${expected}, got ${actual}`)
       return
     }
-    out.push(`${path}: expected ${typeof expected === 'string' ? expected : '[]' in expected ? 'array' : 'object'}, got ${typeof actual === 'string' ? actual : '[]' in actual ? 'array' : 'object'}`)
+    out.push(
+      `${path}: expected ${typeof expected === 'string' ? expected : '[]' in expected ? 'array' : 'object'}, got ${typeof actual === 'string' ? actual : '[]' in actual ? 'array' : 'object'}`,
+    )
     return
   }
   if ('[]' in expected || '[]' in actual) {
@@ -100,12 +102,14 @@ function diff(actual: Shape, expected: Shape, path: string, opts: ShapeDiffOptio
     const k = bare(rawKey)
     const av = a[k] ?? a[OPTIONAL + k]
     if (av === undefined) {
-      if (!rawKey.startsWith(OPTIONAL) && !opts.ignore?.some((p) => matches(p, `${path}.${k}`))) out.push(`${path}.${k}: missing`)
+      if (!rawKey.startsWith(OPTIONAL) && !opts.ignore?.some((p) => matches(p, `${path}.${k}`)))
+        out.push(`${path}.${k}: missing`)
     } else diff(av, e[rawKey] as Shape, `${path}.${k}`, opts, out)
   }
   for (const rawKey of Object.keys(a)) {
     const k = bare(rawKey)
-    if (!(k in e) && !(OPTIONAL + k in e) && !opts.ignore?.some((p) => matches(p, `${path}.${k}`))) out.push(`${path}.${k}: unexpected`)
+    if (!(k in e) && !(OPTIONAL + k in e) && !opts.ignore?.some((p) => matches(p, `${path}.${k}`)))
+      out.push(`${path}.${k}: unexpected`)
   }
 }
 
@@ -142,7 +146,8 @@ export function pick(value: unknown, paths: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const p of paths) {
     let cur: unknown = value
-    for (const seg of p.split('.')) cur = cur === null || cur === undefined ? undefined : (cur as Record<string, unknown>)[seg]
+    for (const seg of p.split('.'))
+      cur = cur === null || cur === undefined ? undefined : (cur as Record<string, unknown>)[seg]
     out[p] = cur
   }
   return out

@@ -53,10 +53,19 @@ function parse(text: string): BusMessage | null {
   } catch {
     return null
   }
-  if (typeof m !== 'object' || m === null || m.v !== 1 || typeof m.from !== 'string' || typeof m.id !== 'string' || typeof m.at !== 'number') return null
+  if (
+    typeof m !== 'object' ||
+    m === null ||
+    m.v !== 1 ||
+    typeof m.from !== 'string' ||
+    typeof m.id !== 'string' ||
+    typeof m.at !== 'number'
+  )
+    return null
   const head = { v: 1 as const, id: m.id, at: m.at, from: m.from }
   const short = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= MAX_FIELD
-  if (m.kind === 'user' && short(m.user) && typeof m.reason === 'string' && m.reason.length <= MAX_FIELD) return { ...head, kind: 'user', user: m.user, reason: m.reason }
+  if (m.kind === 'user' && short(m.user) && typeof m.reason === 'string' && m.reason.length <= MAX_FIELD)
+    return { ...head, kind: 'user', user: m.user, reason: m.reason }
   if (m.kind === 'session' && short(m.session)) return { ...head, kind: 'session', session: m.session }
   return null
 }
@@ -107,9 +116,13 @@ export class ClusterBus {
       this.missed = true
       void this.catchUp()
     })
-    this.opts.subscriber.subscribe(this.opts.channel, (text) => this.receive(text)).catch((error: unknown) => {
-      this.opts.log.warn(`clawchat: coordination: could not subscribe to the control channel (${String(error)}); disconnects from other instances arrive only through the session check`)
-    })
+    this.opts.subscriber
+      .subscribe(this.opts.channel, (text) => this.receive(text))
+      .catch((error: unknown) => {
+        this.opts.log.warn(
+          `clawchat: coordination: could not subscribe to the control channel (${String(error)}); disconnects from other instances arrive only through the session check`,
+        )
+      })
   }
 
   /** Asks every other instance to close a user's sockets (those opened until now). */
@@ -155,7 +168,9 @@ export class ClusterBus {
     if (this.pending.length > MAX_PENDING) this.pending.shift()
     if (!this.warned) {
       this.warned = true
-      this.opts.log.warn('clawchat: coordination: a disconnect could not reach the other instances (Redis is down); it is sent when Redis is back (within a minute), and their session checks close logged-out sessions meanwhile')
+      this.opts.log.warn(
+        'clawchat: coordination: a disconnect could not reach the other instances (Redis is down); it is sent when Redis is back (within a minute), and their session checks close logged-out sessions meanwhile',
+      )
     }
   }
 
@@ -166,7 +181,12 @@ export class ClusterBus {
   async catchUp(): Promise<void> {
     if (!this.missed || !this.opts.health.isUp) return
     try {
-      const entries = await this.opts.redis.command(['ZRANGEBYSCORE', this.opts.logKey, String(Date.now() - RETRY_WINDOW_MS), '+inf'])
+      const entries = await this.opts.redis.command([
+        'ZRANGEBYSCORE',
+        this.opts.logKey,
+        String(Date.now() - RETRY_WINDOW_MS),
+        '+inf',
+      ])
       this.missed = false
       if (Array.isArray(entries)) for (const text of entries) this.receive(String(text))
     } catch {
@@ -184,10 +204,17 @@ export class ClusterBus {
       this.seen.delete(id)
     }
     try {
-      if (message.kind === 'user') this.opts.onUser(message.user, message.reason, now - message.at > LATE_MS ? message.at + CLOCK_ALLOWANCE_MS : Infinity)
+      if (message.kind === 'user')
+        this.opts.onUser(
+          message.user,
+          message.reason,
+          now - message.at > LATE_MS ? message.at + CLOCK_ALLOWANCE_MS : Infinity,
+        )
       else this.opts.onSession(message.session)
     } catch (error) {
-      this.opts.log.error(`clawchat: coordination: handling a disconnect from another instance failed: ${String(error)}`)
+      this.opts.log.error(
+        `clawchat: coordination: handling a disconnect from another instance failed: ${String(error)}`,
+      )
     }
   }
 }

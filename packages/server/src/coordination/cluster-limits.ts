@@ -239,7 +239,14 @@ export class ClusterConnections {
       const reply = await this.opts.redis.script(
         HEARTBEAT,
         [keys.instances, keys.conns(instanceId), keys.alive(instanceId)],
-        [instanceId, this.opts.ttlMs, JSON.stringify(this.opts.localTotals()), keys.prefix, resync ? '1' : '0', ...pairs],
+        [
+          instanceId,
+          this.opts.ttlMs,
+          JSON.stringify(this.opts.localTotals()),
+          keys.prefix,
+          resync ? '1' : '0',
+          ...pairs,
+        ],
       )
       this.opts.health.succeeded()
       this.others = parseInstances(reply, instanceId)
@@ -267,7 +274,9 @@ export class ClusterConnections {
   async unregister(): Promise<void> {
     if (!this.opts.redis.isReady()) return
     const { keys, instanceId } = this.opts
-    await this.opts.redis.script(UNREGISTER, [keys.instances, keys.conns(instanceId), keys.alive(instanceId)], [instanceId]).catch(() => undefined)
+    await this.opts.redis
+      .script(UNREGISTER, [keys.instances, keys.conns(instanceId), keys.alive(instanceId)], [instanceId])
+      .catch(() => undefined)
   }
 
   private hold(userId: string, delta: number): void {

@@ -29,7 +29,8 @@ export class RedisHealth {
 
   constructor(private readonly opts: RedisHealthOptions) {
     this.up = opts.redis.isReady()
-    if (!this.up) opts.log.warn('clawchat: coordination: the Redis client is not ready yet; limits hold per instance until it is')
+    if (!this.up)
+      opts.log.warn('clawchat: coordination: the Redis client is not ready yet; limits hold per instance until it is')
     opts.redis.onStateChange((reason) => {
       // A fresh connection: earlier failures belong to the old one.
       if (reason === 'ready') this.failing = null

@@ -99,7 +99,11 @@ export function startCoordination(options: ResolvedCoordination, ctx: Coordinati
     localTotals: () => hooks.localTotals(),
   })
   const rate = new ClusterRate({ redis, health, keys, perSecond: ctx.userMessagesPerSecond })
-  const subscriber = redis.createSubscriber((error) => log.debug(`clawchat: coordination: the pub/sub connection: ${error instanceof Error ? error.message : String(error)}`))
+  const subscriber = redis.createSubscriber((error) =>
+    log.debug(
+      `clawchat: coordination: the pub/sub connection: ${error instanceof Error ? error.message : String(error)}`,
+    ),
+  )
   const bus = new ClusterBus({
     redis,
     health,
@@ -115,7 +119,13 @@ export function startCoordination(options: ResolvedCoordination, ctx: Coordinati
   const watch =
     options.sessionKeyPrefix === false
       ? undefined
-      : new SessionKeyWatch({ redis, subscriber, keyPrefix: options.sessionKeyPrefix, log, onGone: (sid, event) => hooks.sessionGone(sid, event) })
+      : new SessionKeyWatch({
+          redis,
+          subscriber,
+          keyPrefix: options.sessionKeyPrefix,
+          log,
+          onGone: (sid, event) => hooks.sessionGone(sid, event),
+        })
   watch?.start()
 
   let beating: Promise<void> | null = null
@@ -141,7 +151,9 @@ export function startCoordination(options: ResolvedCoordination, ctx: Coordinati
     timer.unref?.()
   }
 
-  log.info(`clawchat: coordination through Redis (${options.kind}) as instance ${instanceId}, keys "${options.prefix}*"`)
+  log.info(
+    `clawchat: coordination through Redis (${options.kind}) as instance ${instanceId}, keys "${options.prefix}*"`,
+  )
   if (health.isUp) void beat()
   schedule()
 

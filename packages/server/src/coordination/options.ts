@@ -60,47 +60,70 @@ const KEYS = ['redis', 'prefix', 'sessionKeyPrefix', 'instanceId', 'heartbeatMs'
 
 function shown(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value)
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined)
+    return String(value)
   return typeof value === 'function' ? 'a function' : `a ${Array.isArray(value) ? 'array' : typeof value}`
 }
 
 function integer(name: string, option: string, value: unknown, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new TypeError(`${name}: option "coordination.${option}" must be an integer number of ms from ${min} to ${max}, got ${shown(value)}`)
+    throw new TypeError(
+      `${name}: option "coordination.${option}" must be an integer number of ms from ${min} to ${max}, got ${shown(value)}`,
+    )
   }
   return value
 }
 
 /** `<hostname>:<pid>:<random>`, within the characters an instance id may have. */
 function defaultInstanceId(): string {
-  const host = hostname().replace(/[^A-Za-z0-9.-]/g, '-').slice(0, 60) || 'host'
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9.-]/g, '-')
+      .slice(0, 60) || 'host'
   return `${host}:${process.pid}:${randomBytes(3).toString('hex')}`
 }
 
 /** Validates `coordination`; `undefined` when it is not given. Throws a `TypeError` naming the bad option. */
-export function resolveCoordination(value: unknown, namespace: string, name = 'clawchatProxy'): ResolvedCoordination | undefined {
+export function resolveCoordination(
+  value: unknown,
+  namespace: string,
+  name = 'clawchatProxy',
+): ResolvedCoordination | undefined {
   if (value === undefined) return undefined
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new TypeError(`${name}: option "coordination" must be an object like { redis }, got ${shown(value)}`)
   }
   const o = value as Record<string, unknown>
-  for (const key of Object.keys(o)) if (!KEYS.includes(key)) throw new TypeError(`${name}: unknown option "coordination.${key}"; known: ${KEYS.join(', ')}`)
+  for (const key of Object.keys(o))
+    if (!KEYS.includes(key))
+      throw new TypeError(`${name}: unknown option "coordination.${key}"; known: ${KEYS.join(', ')}`)
   const detected = detectRedisClient(o.redis)
   if ('problem' in detected) {
-    throw new TypeError(`${name}: option "coordination.redis" must be a node-redis or ioredis client (createClient() from "redis" v4+, or new Redis() from "ioredis"), got ${detected.problem}`)
+    throw new TypeError(
+      `${name}: option "coordination.redis" must be a node-redis or ioredis client (createClient() from "redis" v4+, or new Redis() from "ioredis"), got ${detected.problem}`,
+    )
   }
   const prefix = o.prefix === undefined ? `clawchat:${namespace}:` : o.prefix
   if (typeof prefix !== 'string' || prefix.length === 0 || prefix.length > 100 || /\s/.test(prefix)) {
-    throw new TypeError(`${name}: option "coordination.prefix" must be 1 to 100 characters without spaces, like "clawchat:app:", got ${shown(prefix)}`)
+    throw new TypeError(
+      `${name}: option "coordination.prefix" must be 1 to 100 characters without spaces, like "clawchat:app:", got ${shown(prefix)}`,
+    )
   }
   const sessionKeyPrefix = o.sessionKeyPrefix === undefined ? 'sess:' : o.sessionKeyPrefix
-  if (sessionKeyPrefix !== false && (typeof sessionKeyPrefix !== 'string' || sessionKeyPrefix.length === 0 || sessionKeyPrefix.length > 100)) {
-    throw new TypeError(`${name}: option "coordination.sessionKeyPrefix" must be the session store's key prefix (connect-redis: "sess:") or false, got ${shown(sessionKeyPrefix)}`)
+  if (
+    sessionKeyPrefix !== false &&
+    (typeof sessionKeyPrefix !== 'string' || sessionKeyPrefix.length === 0 || sessionKeyPrefix.length > 100)
+  ) {
+    throw new TypeError(
+      `${name}: option "coordination.sessionKeyPrefix" must be the session store's key prefix (connect-redis: "sess:") or false, got ${shown(sessionKeyPrefix)}`,
+    )
   }
   const instanceId = o.instanceId === undefined ? defaultInstanceId() : o.instanceId
   if (typeof instanceId !== 'string' || !/^[A-Za-z0-9._:-]{1,100}$/.test(instanceId)) {
-    throw new TypeError(`${name}: option "coordination.instanceId" must be 1 to 100 characters of A-Z, a-z, 0-9, ".", "_", ":" and "-", got ${shown(instanceId)}`)
+    throw new TypeError(
+      `${name}: option "coordination.instanceId" must be 1 to 100 characters of A-Z, a-z, 0-9, ".", "_", ":" and "-", got ${shown(instanceId)}`,
+    )
   }
   const heartbeatMs = integer(name, 'heartbeatMs', o.heartbeatMs, DEFAULT_HEARTBEAT_MS, 100, 60_000)
   const commandTimeoutMs = integer(name, 'commandTimeoutMs', o.commandTimeoutMs, DEFAULT_COMMAND_TIMEOUT_MS, 10, 10_000)

@@ -52,14 +52,24 @@ interface IORedisLike {
  * detectRedisClient({})                      // { problem: 'an object without ...' }
  */
 export function detectRedisClient(value: unknown): { kind: RedisKind } | { problem: string } {
-  if (typeof value !== 'object' || value === null) return { problem: value === null ? 'null' : typeof value === 'function' ? 'a function' : `a ${typeof value}` }
+  if (typeof value !== 'object' || value === null)
+    return { problem: value === null ? 'null' : typeof value === 'function' ? 'a function' : `a ${typeof value}` }
   const v = value as Record<string, unknown>
-  if ('masters' in v && 'slots' in v) return { problem: 'a node-redis cluster client (createCluster() is not supported: pass a client of one Redis server or Sentinel primary)' }
+  if ('masters' in v && 'slots' in v)
+    return {
+      problem:
+        'a node-redis cluster client (createCluster() is not supported: pass a client of one Redis server or Sentinel primary)',
+    }
   if (typeof v.duplicate === 'function' && typeof v.on === 'function') {
-    if (typeof v.call === 'function' && typeof v.status === 'string' && typeof v.psubscribe === 'function') return { kind: 'ioredis' }
-    if (typeof v.sendCommand === 'function' && typeof v.isReady === 'boolean' && typeof v.pSubscribe === 'function') return { kind: 'node-redis' }
+    if (typeof v.call === 'function' && typeof v.status === 'string' && typeof v.psubscribe === 'function')
+      return { kind: 'ioredis' }
+    if (typeof v.sendCommand === 'function' && typeof v.isReady === 'boolean' && typeof v.pSubscribe === 'function')
+      return { kind: 'node-redis' }
   }
-  return { problem: 'an object that has neither node-redis\'s sendCommand/isReady/pSubscribe nor ioredis\'s call/status/psubscribe' }
+  return {
+    problem:
+      "an object that has neither node-redis's sendCommand/isReady/pSubscribe nor ioredis's call/status/psubscribe",
+  }
 }
 
 /** A Lua script, sent by SHA once Redis has it. */
@@ -173,7 +183,10 @@ export function createRedisAdapter(client: unknown, timeoutMs: number): RedisAda
 }
 
 function removeListener(emitter: unknown, event: string, listener: Listener): void {
-  const e = emitter as { off?: (e: string, l: Listener) => unknown; removeListener?: (e: string, l: Listener) => unknown }
+  const e = emitter as {
+    off?: (e: string, l: Listener) => unknown
+    removeListener?: (e: string, l: Listener) => unknown
+  }
   if (typeof e.off === 'function') e.off(event, listener)
   else e.removeListener?.(event, listener)
 }
@@ -222,7 +235,8 @@ function ioredisSubscriber(client: IORedisLike, onError: (error: unknown) => voi
   if (sub.status === 'wait') sub.connect().catch(onError)
   // The first subscriptions wait for the connection (a client may have enableOfflineQueue: false);
   // ioredis renews them itself after a reconnect.
-  const ready = sub.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => sub.once('ready', () => resolve()))
+  const ready =
+    sub.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => sub.once('ready', () => resolve()))
   return {
     async subscribe(channel, listener) {
       channels.set(channel, listener)

@@ -34,7 +34,8 @@ export function keyspaceFlags(current: string): string | null {
 function configValue(reply: unknown): string {
   if (Array.isArray(reply)) return String(reply[1] ?? '')
   if (reply instanceof Map) return String(reply.get('notify-keyspace-events') ?? '')
-  if (typeof reply === 'object' && reply !== null) return String((reply as Record<string, unknown>)['notify-keyspace-events'] ?? '')
+  if (typeof reply === 'object' && reply !== null)
+    return String((reply as Record<string, unknown>)['notify-keyspace-events'] ?? '')
   return ''
 }
 
@@ -89,9 +90,15 @@ export class SessionKeyWatch {
 
   /** Subscribes to the session keys' notifications (kept by the client across reconnects). */
   start(): void {
-    this.opts.subscriber.pSubscribe(`__keyspace@*__:${globEscape(this.opts.keyPrefix)}*`, (event, channel) => this.receive(event, channel)).catch((error: unknown) => {
-      this.opts.log.warn(`clawchat: coordination: could not subscribe to session key events (${String(error)}); the session check closes logged-out sessions`)
-    })
+    this.opts.subscriber
+      .pSubscribe(`__keyspace@*__:${globEscape(this.opts.keyPrefix)}*`, (event, channel) =>
+        this.receive(event, channel),
+      )
+      .catch((error: unknown) => {
+        this.opts.log.warn(
+          `clawchat: coordination: could not subscribe to session key events (${String(error)}); the session check closes logged-out sessions`,
+        )
+      })
   }
 
   /** Redis was away: it may have restarted and forgotten a `CONFIG SET`; check again. */
@@ -111,7 +118,9 @@ export class SessionKeyWatch {
       const wanted = keyspaceFlags(current)
       if (wanted !== null) await this.opts.redis.command(['CONFIG', 'SET', 'notify-keyspace-events', wanted])
       this.current = 'on'
-      this.opts.log.info(`clawchat: coordination: Redis keyspace notifications are on (notify-keyspace-events "${wanted ?? current}"): a session destroyed or expired in the store closes its sockets on every instance at once`)
+      this.opts.log.info(
+        `clawchat: coordination: Redis keyspace notifications are on (notify-keyspace-events "${wanted ?? current}"): a session destroyed or expired in the store closes its sockets on every instance at once`,
+      )
     } catch (error) {
       if (!isRefusal(error)) return
       this.current = 'refused'

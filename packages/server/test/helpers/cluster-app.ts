@@ -32,14 +32,21 @@ export async function loadConnectRedis(): Promise<SessionStoreClass> {
  * 50–500 ms.
  */
 function createNodeRedis(url: string) {
-  return createClient({ url, disableOfflineQueue: true, socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 500) } })
+  return createClient({
+    url,
+    disableOfflineQueue: true,
+    socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 500) },
+  })
 }
 
 /** The node-redis client as the tests use it. */
 export type NodeRedisClient = ReturnType<typeof createNodeRedis>
 
 /** A connected {@link createNodeRedis} client; its errors go to `onError` (a client without an error listener crashes its process). */
-export async function nodeRedisClient(url: string, onError: (message: string) => void = () => {}): Promise<NodeRedisClient> {
+export async function nodeRedisClient(
+  url: string,
+  onError: (message: string) => void = () => {},
+): Promise<NodeRedisClient> {
   const client = createNodeRedis(url)
   client.on('error', (error: Error) => onError(error.message))
   await client.connect()
@@ -48,7 +55,11 @@ export async function nodeRedisClient(url: string, onError: (message: string) =>
 
 /** An ioredis client with the same habits. */
 export async function ioredisClient(url: string, onError: (message: string) => void = () => {}): Promise<Redis> {
-  const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: (times: number) => Math.min(50 * 2 ** times, 500) })
+  const client = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (times: number) => Math.min(50 * 2 ** times, 500),
+  })
   client.on('error', (error: Error) => onError(error.message))
   await new Promise<void>((resolve, reject) => {
     client.once('ready', () => resolve())
@@ -94,7 +105,8 @@ export interface ClusterApp {
 }
 
 function capturingLogger(into: string[]) {
-  const write = (level: string) => (fields: object, message?: string) => void into.push(`${level} ${message ?? ''} ${JSON.stringify(fields)}`)
+  const write = (level: string) => (fields: object, message?: string) =>
+    void into.push(`${level} ${message ?? ''} ${JSON.stringify(fields)}`)
   return { debug: () => {}, info: write('info'), warn: write('warn'), error: write('error') }
 }
 
@@ -114,16 +126,28 @@ export async function startClusterApp(options: ClusterAppOptions): Promise<Clust
         ? sessionClient
         : await nodeRedisClient(coordinationUrl, onRedisError)
   const store = new RedisStore({ client: sessionClient, prefix: 'sess:' })
-  const sessionMiddleware = session({ secret: options.secret, resave: false, saveUninitialized: false, store, name: 'app.sid' })
+  const sessionMiddleware = session({
+    secret: options.secret,
+    resave: false,
+    saveUninitialized: false,
+    store,
+    name: 'app.sid',
+  })
   const app = express()
   app.set('trust proxy', 'loopback')
   app.use(express.json())
   const proxy = clawchatProxy({
-    gateway: { url: `ws://127.0.0.1:${options.gateway.port}`, token: options.gateway.token, identityPath: join(tmp, 'identity.json') },
+    gateway: {
+      url: `ws://127.0.0.1:${options.gateway.port}`,
+      token: options.gateway.token,
+      identityPath: join(tmp, 'identity.json'),
+    },
     session: sessionMiddleware,
     logger: capturingLogger(logs),
     audit: { write: (line: string) => void audit.push(JSON.parse(line) as Record<string, unknown>) },
-    ...(options.coordination === false ? {} : { coordination: { redis: coordinationClient, instanceId: options.name, ...options.coordination } }),
+    ...(options.coordination === false
+      ? {}
+      : { coordination: { redis: coordinationClient, instanceId: options.name, ...options.coordination } }),
     ...options.proxy,
     limits: { messagesPerSecond: 500, userMessagesPerSecond: 1000, ...options.proxy?.limits },
   })
@@ -133,7 +157,11 @@ export async function startClusterApp(options: ClusterAppOptions): Promise<Clust
     req.session.regenerate((error) => {
       if (error) return void res.status(503).json({ error: 'the session store failed' })
       req.session.user = req.body
-      req.session.save((saveError) => (saveError ? res.status(503).json({ error: 'the session store failed' }) : res.json({ ok: true, instance: options.name })))
+      req.session.save((saveError) =>
+        saveError
+          ? res.status(503).json({ error: 'the session store failed' })
+          : res.json({ ok: true, instance: options.name }),
+      )
     })
   })
   app.post('/logout', (req, res) => {
@@ -175,8 +203,15 @@ export async function startClusterApp(options: ClusterAppOptions): Promise<Clust
 }
 
 /** Logs a user in through POST /login at `baseUrl`; returns the session cookie. */
-export async function login(baseUrl: string, user: { id: string; name?: string; role?: 'user' | 'admin' }): Promise<string> {
-  const res = await fetch(`${baseUrl}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(user) })
+export async function login(
+  baseUrl: string,
+  user: { id: string; name?: string; role?: 'user' | 'admin' },
+): Promise<string> {
+  const res = await fetch(`${baseUrl}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(user),
+  })
   if (!res.ok) throw new Error(`login failed: ${res.status}`)
   const cookie = res.headers.get('set-cookie')
   if (!cookie) throw new Error('login set no cookie')

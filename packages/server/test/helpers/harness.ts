@@ -38,7 +38,11 @@ export const testAgent: MockAgent = (message, { signal }) => {
 }
 
 /** Polls `check` until it is truthy or `timeoutMs` passes. */
-export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await check()
@@ -57,7 +61,8 @@ export interface Capture {
 }
 
 function capturingLogger(into: string[]) {
-  const write = (level: string) => (fields: object, message?: string) => void into.push(JSON.stringify({ level, message, ...fields }))
+  const write = (level: string) => (fields: object, message?: string) =>
+    void into.push(JSON.stringify({ level, message, ...fields }))
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') }
 }
 
@@ -97,7 +102,15 @@ export class TestClient {
     const seen = this.frames.find(match)
     if (seen) return Promise.resolve(seen)
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got ${JSON.stringify(this.frames.slice(-5))}`)), timeoutMs)
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `timed out after ${timeoutMs} ms waiting for ${what}; got ${JSON.stringify(this.frames.slice(-5))}`,
+            ),
+          ),
+        timeoutMs,
+      )
       this.waiters.push({ match, resolve: (f) => (clearTimeout(timer), resolve(f)) })
     })
   }
@@ -147,7 +160,11 @@ export class TestClient {
  * Opens a browser-like socket to `wsUrl` with these headers (a session cookie), adds it to `clients`
  * (for cleanup) and resolves once it is open; rejects with the status of a refused upgrade.
  */
-export function openTestClient(wsUrl: string, clients: TestClient[], headers: Record<string, string>): Promise<TestClient> {
+export function openTestClient(
+  wsUrl: string,
+  clients: TestClient[],
+  headers: Record<string, string>,
+): Promise<TestClient> {
   const ws = new WebSocket(wsUrl, { headers })
   const client = new TestClient(ws)
   clients.push(client)
@@ -210,7 +227,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const token = options.reuse?.token ?? `tok-${randomUUID()}`
   const tmp = mkdtempSync(join(tmpdir(), 'clawchat-server-test-'))
   const capture: Capture = { logs: [], audit: [] }
-  const gatewayOptions: MockGatewayOptions = { token, port: 0, host: '127.0.0.1', agent: testAgent, chunkDelayMs: 5, phaseDelayMs: 1, ...options.gateway }
+  const gatewayOptions: MockGatewayOptions = {
+    token,
+    port: 0,
+    host: '127.0.0.1',
+    agent: testAgent,
+    chunkDelayMs: 5,
+    phaseDelayMs: 1,
+    ...options.gateway,
+  }
   let gateway: MockGateway | null = null
   let gatewayPort = 0
   if (options.reuse?.gateway) {
@@ -230,7 +255,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let storeBroken = false
   const realGet = store.get.bind(store)
   store.get = (sid, callback) => (storeBroken ? callback(new Error('store is down')) : realGet(sid, callback))
-  const sessionMiddleware = session({ secret: `s-${randomUUID()}`, resave: false, saveUninitialized: false, store, name: 'app.sid', cookie: options.cookie })
+  const sessionMiddleware = session({
+    secret: `s-${randomUUID()}`,
+    resave: false,
+    saveUninitialized: false,
+    store,
+    name: 'app.sid',
+    cookie: options.cookie,
+  })
   const app = express()
   for (const [name, value] of Object.entries(options.appSettings ?? {})) app.set(name, value)
   app.use(express.json())
@@ -281,7 +313,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     clients,
     store,
     async login(user) {
-      const res = await fetch(`${baseUrl}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(user) })
+      const res = await fetch(`${baseUrl}/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(user),
+      })
       if (!res.ok) throw new Error(`login failed: ${res.status}`)
       const cookie = res.headers.get('set-cookie')
       if (!cookie) throw new Error('login set no cookie')
@@ -301,7 +337,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     upgradeStatus(cookie, headers = {}, path = '/clawchat') {
       return new Promise((resolve, reject) => {
-        const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers: { ...(cookie ? { Cookie: cookie } : {}), ...headers } })
+        const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, {
+          headers: { ...(cookie ? { Cookie: cookie } : {}), ...headers },
+        })
         ws.once('unexpected-response', (_req, res) => {
           resolve(res.statusCode ?? 0)
           res.resume()

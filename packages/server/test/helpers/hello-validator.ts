@@ -8,7 +8,9 @@ import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { HelloOkSchema, formatValidationErrors } from '@openclaw/gateway-protocol'
 
-const protocolDir = realpathSync(fileURLToPath(new URL('../../node_modules/@openclaw/gateway-protocol', import.meta.url)))
+const protocolDir = realpathSync(
+  fileURLToPath(new URL('../../node_modules/@openclaw/gateway-protocol', import.meta.url)),
+)
 const compileEntry = join(protocolDir, '..', '..', 'typebox', 'build', 'compile', 'index.mjs')
 const { Compile } = (await import(pathToFileURL(compileEntry).href)) as {
   Compile: (schema: unknown) => { Check(value: unknown): boolean; Errors(value: unknown): Iterable<unknown> }

@@ -43,13 +43,32 @@ process.once('exit', () => {
 })
 
 function spawnServer(port: number, dir: string, extraArgs: readonly string[]): Promise<ChildProcess> {
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'notice', ...extraArgs]
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+    '--daemonize',
+    'no',
+    '--loglevel',
+    'notice',
+    ...extraArgs,
+  ]
   const child = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   running.add(child)
   child.once('exit', () => running.delete(child))
   return new Promise((resolve, reject) => {
     let output = ''
-    const timer = setTimeout(() => fail(new Error(`redis-server did not start within 10 s on port ${port}: ${output.slice(-500)}`)), 10_000)
+    const timer = setTimeout(
+      () => fail(new Error(`redis-server did not start within 10 s on port ${port}: ${output.slice(-500)}`)),
+      10_000,
+    )
     const onData = (chunk: Buffer) => {
       output += chunk.toString()
       if (output.includes('Ready to accept connections')) {
@@ -67,7 +86,9 @@ function spawnServer(port: number, dir: string, extraArgs: readonly string[]): P
     }
     child.stdout?.on('data', onData)
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    child.once('exit', (code) => fail(new Error(`redis-server exited with code ${code} on port ${port}: ${output.slice(-500)}`)))
+    child.once('exit', (code) =>
+      fail(new Error(`redis-server exited with code ${code} on port ${port}: ${output.slice(-500)}`)),
+    )
     child.once('error', fail)
   })
 }

@@ -70,7 +70,13 @@ export async function startRoundRobin(backends: readonly Backend[]): Promise<Rou
   const server: Server = createServer((req, res) => {
     const backend = next('http')
     const upstream = request(
-      { host: '127.0.0.1', port: backend.port, method: req.method, path: req.url, headers: { ...req.headers, ...forwardedHeaders(req) } },
+      {
+        host: '127.0.0.1',
+        port: backend.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, ...forwardedHeaders(req) },
+      },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.rawHeaders)
         answer.pipe(res)

@@ -37,7 +37,8 @@ export async function startTcpRelay(targetPort: number): Promise<TcpRelay> {
       upstream.on('error', () => client.destroy())
       client.pipe(upstream).pipe(client)
     })
-  const listen = (s: Server, port: number) => new Promise<void>((resolve, reject) => s.once('error', reject).listen(port, '127.0.0.1', () => resolve()))
+  const listen = (s: Server, port: number) =>
+    new Promise<void>((resolve, reject) => s.once('error', reject).listen(port, '127.0.0.1', () => resolve()))
   let server: Server | null = makeServer()
   await listen(server, 0)
   const port = (server.address() as AddressInfo).port
