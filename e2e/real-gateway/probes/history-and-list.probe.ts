@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, it } from 'vitest'
-import { base32Encode } from '../../../packages/server/src/session-keys.js'
+import { base32Encode } from '../../../packages/server/src/isolation/session-keys.js'
 import { ensureRealGatewayInstalled } from '../ensure-installed.js'
 import { startFakeModel, type FakeModel } from '../fake-model.js'
 import { startRealGateway, type RealGateway } from '../gateway.js'

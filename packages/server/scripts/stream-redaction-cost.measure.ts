@@ -12,11 +12,11 @@
  */
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { createRedactor } from '../src/errors.js'
-import { ConnectionRegistry } from '../src/registry.js'
-import { EventRouter, type RoutableConnection } from '../src/router.js'
-import { gatewaySessionKey, upstreamRunId } from '../src/session-keys.js'
-import { StreamRedactor } from '../src/stream-redactor.js'
+import { createRedactor } from '../src/shared/errors.js'
+import { ConnectionRegistry } from '../src/connection/registry.js'
+import { EventRouter, type RoutableConnection } from '../src/isolation/router.js'
+import { gatewaySessionKey, upstreamRunId } from '../src/isolation/session-keys.js'
+import { StreamRedactor } from '../src/isolation/stream-redactor.js'
 
 const NAMESPACE = 'clawchat'
 const TOKEN = `tok-${randomUUID()}`

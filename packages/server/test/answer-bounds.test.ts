@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { gatewaySessionKey } from '../src/session-keys.js'
+import { gatewaySessionKey } from '../src/isolation/session-keys.js'
 import { startHarness, waitFor, type Harness, type TestClient } from './helpers/harness.js'
 
 /**

@@ -5,10 +5,10 @@ import {
   readBounds,
   sessionsListRequest,
   PREVIEW_MAX_CHARS,
-} from '../src/bounded-reads.js'
-import { DEFAULT_LIMITS, resolveLimits } from '../src/limits.js'
-import { DEFAULT_METHOD_POLICY, planRequest, type PlanContext, type UpstreamCall } from '../src/policy.js'
-import { gatewaySessionKey } from '../src/session-keys.js'
+} from '../src/isolation/bounded-reads.js'
+import { DEFAULT_LIMITS, resolveLimits } from '../src/limits/limits.js'
+import { DEFAULT_METHOD_POLICY, planRequest, type PlanContext, type UpstreamCall } from '../src/isolation/policy.js'
+import { gatewaySessionKey } from '../src/isolation/session-keys.js'
 
 /**
  * What one browser request may make the gateway send back (issue 16.1) and one user's list costing

@@ -4,8 +4,8 @@
  * that shared cache, and a re-send of an evicted key (a lost answer, retried) runs a second time.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { ChatSendBudget, DEDUPE_WINDOW_MS } from '../src/run-budget.js'
-import { resolveLimits } from '../src/limits.js'
+import { ChatSendBudget, DEDUPE_WINDOW_MS } from '../src/limits/run-budget.js'
+import { resolveLimits } from '../src/limits/limits.js'
 import { startHarness, type Harness } from './helpers/harness.js'
 
 describe('ChatSendBudget', () => {

@@ -5,9 +5,9 @@
  * browser can neither set nor clear it.
  */
 import { describe, expect, it } from 'vitest'
-import { commandTokens, mustSuppressCommands } from '../src/commands.js'
-import { resolveOptions } from '../src/options.js'
-import { DEFAULT_METHOD_POLICY, planRequest, type PlanContext, type UpstreamCall } from '../src/policy.js'
+import { commandTokens, mustSuppressCommands } from '../src/isolation/commands.js'
+import { resolveOptions } from '../src/gate/options.js'
+import { DEFAULT_METHOD_POLICY, planRequest, type PlanContext, type UpstreamCall } from '../src/isolation/policy.js'
 
 const user: PlanContext = { namespace: 'clawchat', userId: 'alice', role: 'user', newIdempotencyKey: () => 'k1' }
 

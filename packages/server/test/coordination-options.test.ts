@@ -9,8 +9,8 @@ import { createClient } from 'redis'
 import { describe, expect, it } from 'vitest'
 import { detectRedisClient } from '../src/coordination/redis-adapter.js'
 import { keyspaceFlags } from '../src/coordination/session-watch.js'
-import { RateMeter, takeBoth } from '../src/limits.js'
-import { resolveOptions } from '../src/options.js'
+import { RateMeter, takeBoth } from '../src/limits/limits.js'
+import { resolveOptions } from '../src/gate/options.js'
 
 const session = (_req: unknown, _res: unknown, next: () => void) => next()
 const TOKEN = 'tok-7d1e-SECRET'

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import type { MockAgent } from '@clawchat/mock-gateway'
-import { StreamRedactor } from '../src/stream-redactor.js'
+import { StreamRedactor } from '../src/isolation/stream-redactor.js'
 import { startHarness, waitFor, type Harness } from './helpers/harness.js'
 
 const MARK = '\n...(truncated)...'

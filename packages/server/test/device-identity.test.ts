@@ -8,7 +8,7 @@ import {
   loadOrCreateDeviceIdentity,
   publicKeyRawBase64UrlFromPem,
   signDevicePayload,
-} from '../src/device-identity.js'
+} from '../src/upstream/device-identity.js'
 
 let dir: string
 beforeEach(() => {

@@ -6,10 +6,10 @@
  */
 import { EventEmitter } from 'node:events'
 import { describe, expect, it } from 'vitest'
-import { ClientConnection, type ConnectionDeps } from '../src/client-connection.js'
-import { createRedactor } from '../src/errors.js'
-import { DEFAULT_LIMITS, RateMeter, type UserBudget } from '../src/limits.js'
-import { DEFAULT_METHOD_POLICY } from '../src/policy.js'
+import { ClientConnection, type ConnectionDeps } from '../src/connection/client-connection.js'
+import { createRedactor } from '../src/shared/errors.js'
+import { DEFAULT_LIMITS, RateMeter, type UserBudget } from '../src/limits/limits.js'
+import { DEFAULT_METHOD_POLICY } from '../src/isolation/policy.js'
 
 /** The part of a `ws` socket a connection uses; records what it sends. */
 class FakeSocket extends EventEmitter {

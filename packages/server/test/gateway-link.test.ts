@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { GatewayClientOptions } from '@openclaw/gateway-client'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { GatewayLink, LINK_SCOPES, type GatewayClientLike } from '../src/gateway-link.js'
-import type { ProxyLog } from '../src/log.js'
+import { GatewayLink, LINK_SCOPES, type GatewayClientLike } from '../src/upstream/gateway-link.js'
+import type { ProxyLog } from '../src/shared/log.js'
 import { startHarness, waitFor, type Harness } from './helpers/harness.js'
 
 let harnesses: Harness[] = []

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { BROWSER_EVENTS, USER_METHODS } from '@clawchat/protocol'
-import { buildHelloOk, buildSessionPayload } from '../src/hello.js'
-import { DEFAULT_LIMITS } from '../src/limits.js'
+import { buildHelloOk, buildSessionPayload } from '../src/connection/hello.js'
+import { DEFAULT_LIMITS } from '../src/limits/limits.js'
 import { helloOkProblem } from './helpers/hello-validator.js'
 
 const input = {

@@ -4,8 +4,8 @@
  * restart. Nobody else's run ids — upstream or another user's — ever show.
  */
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_METHOD_POLICY, planRequest, type PlanContext } from '../src/policy.js'
-import { gatewaySessionKey, upstreamRunId } from '../src/session-keys.js'
+import { DEFAULT_METHOD_POLICY, planRequest, type PlanContext } from '../src/isolation/policy.js'
+import { gatewaySessionKey, upstreamRunId } from '../src/isolation/session-keys.js'
 
 const NS = 'clawchat'
 const alice: PlanContext = { namespace: NS, userId: 'alice', role: 'user', newIdempotencyKey: () => 'generated-1' }

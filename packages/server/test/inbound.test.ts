@@ -3,7 +3,7 @@
  * wrong, under the id it can be answered with.
  */
 import { describe, expect, it } from 'vitest'
-import { MAX_METHOD, MAX_REQUEST_ID, parseInbound } from '../src/inbound.js'
+import { MAX_METHOD, MAX_REQUEST_ID, parseInbound } from '../src/connection/inbox.js'
 
 describe('parseInbound', () => {
   it('reads requests, with or without type and id', () => {

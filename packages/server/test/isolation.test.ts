@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseSessionKey } from '@clawchat/protocol'
-import { base32Encode, gatewaySessionKey, upstreamRunId } from '../src/session-keys.js'
+import { base32Encode, gatewaySessionKey, upstreamRunId } from '../src/isolation/session-keys.js'
 import { startHarness, waitFor, type Harness, type TestClient } from './helpers/harness.js'
 
 let harnesses: Harness[] = []

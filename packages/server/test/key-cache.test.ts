@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { KeyCache } from '../src/key-cache.js'
-import { eventOwner, sanitizeChatEvent } from '../src/sanitize.js'
-import { gatewaySessionKey, parseGatewaySessionKey, parseUpstreamRunId, upstreamRunId } from '../src/session-keys.js'
+import { KeyCache } from '../src/isolation/key-cache.js'
+import { eventOwner, sanitizeChatEvent } from '../src/isolation/sanitize.js'
+import { gatewaySessionKey, parseGatewaySessionKey, parseUpstreamRunId, upstreamRunId } from '../src/isolation/session-keys.js'
 
 const NS = 'clawchat'
 const aliceMain = `agent:main:${gatewaySessionKey(NS, 'alice', 'main')}`

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_LIMITS, RateMeter, publicLimits, resolveLimits, takeBoth } from '../src/limits.js'
+import { DEFAULT_LIMITS, RateMeter, publicLimits, resolveLimits, takeBoth } from '../src/limits/limits.js'
 
 describe('limits', () => {
   it('merge with the defaults', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { ADMIN_METHODS, USER_METHODS } from '@clawchat/protocol'
-import { DEFAULT_LIMITS } from '../src/limits.js'
-import { resolveOptions } from '../src/options.js'
-import { plainWsProblem } from '../src/plain-ws.js'
+import { DEFAULT_LIMITS } from '../src/limits/limits.js'
+import { resolveOptions } from '../src/gate/options.js'
+import { plainWsProblem } from '../src/upstream/plain-ws.js'
 
 const session = (_req: unknown, _res: unknown, next: () => void) => next()
 const TOKEN = 'tok-9f3c1e0b-SECRET'

@@ -8,8 +8,8 @@ import {
   planRequest,
   type PlanContext,
   type UpstreamCall,
-} from '../src/policy.js'
-import { gatewaySessionKey, upstreamRunId } from '../src/session-keys.js'
+} from '../src/isolation/policy.js'
+import { gatewaySessionKey, upstreamRunId } from '../src/isolation/session-keys.js'
 
 const NS = 'clawchat'
 const alice: PlanContext = { namespace: NS, userId: 'alice', role: 'user', newIdempotencyKey: () => 'generated-1' }

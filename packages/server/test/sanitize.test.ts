@@ -6,8 +6,8 @@ import {
   sanitizeGatewayError,
   sanitizeSessionRow,
   sanitizeSessionsChanged,
-} from '../src/sanitize.js'
-import { gatewaySessionKey, upstreamRunId } from '../src/session-keys.js'
+} from '../src/isolation/sanitize.js'
+import { gatewaySessionKey, upstreamRunId } from '../src/isolation/session-keys.js'
 
 const NS = 'clawchat'
 const ctx = { namespace: NS, userId: 'alice' }

@@ -3,7 +3,7 @@
  * bounded number in flight, a store that fails or hangs closes nothing, and the verdicts.
  */
 import { describe, expect, it } from 'vitest'
-import { SessionWatcher, sessionEnded, type SessionStoreLike, type WatchedSession } from '../src/session-check.js'
+import { SessionWatcher, sessionEnded, type SessionStoreLike, type WatchedSession } from '../src/gate/session-check.js'
 
 function scriptedStore(
   sessions: Map<string, unknown>,

@@ -9,7 +9,7 @@ import {
   parseUpstreamRunId,
   upstreamRunId,
   userIdProblem,
-} from '../src/session-keys.js'
+} from '../src/isolation/session-keys.js'
 
 const NS = 'clawchat'
 

@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import type { Duplex } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket, WebSocketServer } from 'ws'
-import { resolveOptions } from '../src/options.js'
+import { resolveOptions } from '../src/gate/options.js'
 import { startHarness, waitFor, type Harness } from './helpers/harness.js'
 
 let h: Harness | undefined

@@ -2,8 +2,8 @@
  * Issue 16.4: the bounds on bytes held toward the gateway — the budget itself and its options.
  */
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_LIMITS, resolveLimits } from '../src/limits.js'
-import { UpstreamBudget } from '../src/upstream-budget.js'
+import { DEFAULT_LIMITS, resolveLimits } from '../src/limits/limits.js'
+import { UpstreamBudget } from '../src/limits/upstream-budget.js'
 
 describe('UpstreamBudget', () => {
   it('holds bytes per user and in total until released, and refuses past either bound', () => {

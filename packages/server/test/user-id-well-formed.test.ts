@@ -5,7 +5,7 @@
  * with a log line that names the problem and not the id.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { base32Encode, gatewaySessionKey, userIdProblem } from '../src/session-keys.js'
+import { base32Encode, gatewaySessionKey, userIdProblem } from '../src/isolation/session-keys.js'
 import { startHarness, type Harness } from './helpers/harness.js'
 
 const NS = 'clawchat'

@@ -6,8 +6,8 @@
  * instance keeps its one upstream link. When Redis is unreachable nothing waits for it: limits hold
  * per instance (logged once), and everything is written back when it returns.
  */
-import type { RateMeter, UserBudget } from '../limits.js'
-import type { ProxyLog } from '../log.js'
+import type { RateMeter, UserBudget } from '../limits/limits.js'
+import type { ProxyLog } from '../shared/log.js'
 import { ClusterBus } from './cluster-bus.js'
 import { ClusterConnections, type ClusterView } from './cluster-limits.js'
 import { ClusterRate } from './cluster-rate.js'

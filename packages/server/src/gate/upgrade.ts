@@ -7,11 +7,11 @@
 import { ServerResponse, type IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { ClawChatUser } from '@clawchat/protocol'
-import { messageOf } from './errors.js'
+import { messageOf } from '../shared/errors.js'
 import type { AuthenticateRequest, ResolvedOptions } from './options.js'
 import { normalizeOrigin } from './options.js'
 import type { SessionStoreLike } from './session-check.js'
-import { userIdProblem } from './session-keys.js'
+import { userIdProblem } from '../isolation/session-keys.js'
 
 /** What the gate decided. */
 export type GateResult =

@@ -10,7 +10,7 @@ import {
   type ClawChatSessionPayload,
   type ClawChatUser,
 } from '@clawchat/protocol'
-import { publicLimits, type ProxyLimits } from './limits.js'
+import { publicLimits, type ProxyLimits } from '../limits/limits.js'
 
 /** The inputs of {@link buildHelloOk}. */
 export interface HelloInput {

@@ -18,7 +18,7 @@
  *   (base32 has no `:`), paged with `limit` (≤ `sessionsListMaxRows`) and `offset`. Rows that match
  *   for another reason (a label quoting the prefix) are dropped by the ownership check after.
  */
-import { DEFAULT_LIMITS, type ProxyLimits } from './limits.js'
+import { DEFAULT_LIMITS, type ProxyLimits } from '../limits/limits.js'
 import { base32Encode } from './session-keys.js'
 
 /** The limits that bound reads. */

@@ -5,11 +5,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { SESSION_ENDPOINT } from '@clawchat/protocol'
-import { buildSessionPayload } from './hello.js'
-import type { ProxyLimits } from './limits.js'
-import type { ProxyLog } from './log.js'
+import { buildSessionPayload } from '../connection/hello.js'
+import type { ProxyLimits } from '../limits/limits.js'
+import type { ProxyLog } from '../shared/log.js'
 import type { ResolvedOptions } from './options.js'
-import { allowedMethods, type MethodPolicy } from './policy.js'
+import { allowedMethods, type MethodPolicy } from '../isolation/policy.js'
 import { authenticateRequest } from './upgrade.js'
 
 /** What the session endpoint needs. */

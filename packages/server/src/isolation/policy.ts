@@ -19,7 +19,7 @@ import {
   wasTruncated,
   type ReadBounds,
 } from './bounded-reads.js'
-import { forbidden, invalidRequest } from './errors.js'
+import { forbidden, invalidRequest } from '../shared/errors.js'
 import {
   browserRunId,
   isRecord,

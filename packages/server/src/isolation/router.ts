@@ -9,7 +9,7 @@
  */
 import type { EventFrame } from '@clawchat/protocol'
 import { KeyCache } from './key-cache.js'
-import type { ConnectionRegistry, RegisteredConnection } from './registry.js'
+import type { ConnectionRegistry, RegisteredConnection } from '../connection/registry.js'
 import type { StreamRedactor } from './stream-redactor.js'
 import {
   eventOwner,

@@ -13,7 +13,7 @@
 import { EventEmitter } from 'node:events'
 import { GatewayClient, type GatewayClientOptions } from '@openclaw/gateway-client'
 import { PROTOCOL_VERSION, type EventFrame } from '@clawchat/protocol'
-import { createRedactor, messageOf, type SecretRedactor } from './errors.js'
+import { createRedactor, messageOf, type SecretRedactor } from '../shared/errors.js'
 import type { DeviceIdentity } from './device-identity.js'
 import {
   loadOrCreateDeviceIdentity,
@@ -21,8 +21,8 @@ import {
   publicKeyRawBase64UrlFromPem,
   signDevicePayload,
 } from './device-identity.js'
-import type { ProxyLog } from './log.js'
-import { CLAWCHAT_VERSION } from './version.js'
+import type { ProxyLog } from '../shared/log.js'
+import { CLAWCHAT_VERSION } from '../version.js'
 
 /**
  * Where the link stands: `misconfigured` when the gateway refused it for a reason that needs a

@@ -4,21 +4,21 @@
  */
 import type { IncomingMessage } from 'node:http'
 import { DEFAULT_PATH } from '@clawchat/protocol'
-import { resolveAuditOption, type AuditOption, type ResolvedAudit } from './audit-sink.js'
-import { resolveCoordination, type CoordinationOptions, type ResolvedCoordination } from './coordination/options.js'
-import { DEFAULT_IDENTITY_PATH } from './device-identity.js'
-import { resolveLimits, type LimitsOption, type ProxyLimits } from './limits.js'
-import { isLoggerLike, type LoggerLike } from './log.js'
-import { plainWsProblem } from './plain-ws.js'
+import { resolveAuditOption, type AuditOption, type ResolvedAudit } from '../audit/audit-sink.js'
+import { resolveCoordination, type CoordinationOptions, type ResolvedCoordination } from '../coordination/options.js'
+import { DEFAULT_IDENTITY_PATH } from '../upstream/device-identity.js'
+import { resolveLimits, type LimitsOption, type ProxyLimits } from '../limits/limits.js'
+import { isLoggerLike, type LoggerLike } from '../shared/log.js'
+import { plainWsProblem } from '../upstream/plain-ws.js'
 import {
   COMMAND_NAME_PATTERN,
   DEFAULT_COMMAND_POLICY,
   commandName,
   type CommandAllowance,
   type CommandPolicy,
-} from './commands.js'
-import { DEFAULT_METHOD_POLICY, RELAYABLE_METHODS, type MethodPolicy, type Role } from './policy.js'
-import { NAMESPACE_PATTERN } from './session-keys.js'
+} from '../isolation/commands.js'
+import { DEFAULT_METHOD_POLICY, RELAYABLE_METHODS, type MethodPolicy, type Role } from '../isolation/policy.js'
+import { NAMESPACE_PATTERN } from '../isolation/session-keys.js'
 import { compileTrust, type TrustFn, type TrustProxyOption } from './trust-proxy.js'
 
 /** The default gateway URL: a gateway on this machine, on its default port. */

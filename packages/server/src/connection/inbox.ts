@@ -4,8 +4,8 @@
  * or an `INVALID_REQUEST` that says what was wrong (and the id to answer it under).
  */
 import type { ErrorShape } from '@clawchat/protocol'
-import { invalidRequest } from './errors.js'
-import { isRecord } from './sanitize.js'
+import { invalidRequest } from '../shared/errors.js'
+import { isRecord } from '../isolation/sanitize.js'
 
 /** The longest request id the proxy takes (and echoes). */
 export const MAX_REQUEST_ID = 256
