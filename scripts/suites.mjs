@@ -21,6 +21,13 @@ const vitestJson = (file) => ['--reporter=default', '--reporter=json', `--output
 
 export const suites = [
   {
+    name: 'lint and format (eslint, prettier --check)',
+    command: 'node',
+    args: ['scripts/lint.mjs', '--json', '.test-results/lint.json'],
+    resultFile: '.test-results/lint.json',
+    counts: (json) => json,
+  },
+  {
     name: 'unit and integration (vitest, every package)',
     // The scaling-out tests start their own redis-server: Debian's package, installed when missing.
     before: { command: 'node', args: ['scripts/ensure-debian-package.mjs', 'redis-server', '/usr/bin/redis-server'] },

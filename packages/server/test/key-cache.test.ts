@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { KeyCache } from '../src/isolation/key-cache.js'
 import { eventOwner, sanitizeChatEvent } from '../src/isolation/sanitize.js'
-import { gatewaySessionKey, parseGatewaySessionKey, parseUpstreamRunId, upstreamRunId } from '../src/isolation/session-keys.js'
+import {
+  gatewaySessionKey,
+  parseGatewaySessionKey,
+  parseUpstreamRunId,
+  upstreamRunId,
+} from '../src/isolation/session-keys.js'
 
 const NS = 'clawchat'
 const aliceMain = `agent:main:${gatewaySessionKey(NS, 'alice', 'main')}`

@@ -21,7 +21,14 @@ import {
 } from '@clawchat/protocol'
 import type { Audit } from '../audit/audit.js'
 import type { CommandPolicy } from '../isolation/commands.js'
-import { closeReason, invalidRequest, misconfigured, rateLimited, unavailable, type Redactor } from '../shared/errors.js'
+import {
+  closeReason,
+  invalidRequest,
+  misconfigured,
+  rateLimited,
+  unavailable,
+  type Redactor,
+} from '../shared/errors.js'
 import { UpstreamError, type BrowserGatewayState } from '../upstream/gateway-link.js'
 import { buildHelloOk, buildSessionPayload } from './hello.js'
 import { parseInbound, type InboundFrame } from './inbox.js'
@@ -30,7 +37,8 @@ import type { ProxyLog } from '../shared/log.js'
 import { allowedMethods, effectiveScopes, planRequest, type MethodPolicy } from '../isolation/policy.js'
 import type { RoutableConnection } from '../isolation/router.js'
 import { chatSendKey, type ChatSendBudget } from '../limits/run-budget.js'
-import { isRecord, sanitizeGatewayError } from '../isolation/sanitize.js'
+import { sanitizeGatewayError } from '../isolation/sanitize.js'
+import { isRecord } from '../shared/records.js'
 import type { SessionStoreLike } from '../gate/session-check.js'
 import type { StreamRedactor } from '../isolation/stream-redactor.js'
 import type { UpstreamBudget, UpstreamRefusal } from '../limits/upstream-budget.js'

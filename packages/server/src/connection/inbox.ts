@@ -5,7 +5,7 @@
  */
 import type { ErrorShape } from '@clawchat/protocol'
 import { invalidRequest } from '../shared/errors.js'
-import { isRecord } from '../isolation/sanitize.js'
+import { isRecord } from '../shared/records.js'
 
 /** The longest request id the proxy takes (and echoes). */
 export const MAX_REQUEST_ID = 256

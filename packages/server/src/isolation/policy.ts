@@ -20,14 +20,8 @@ import {
   type ReadBounds,
 } from './bounded-reads.js'
 import { forbidden, invalidRequest } from '../shared/errors.js'
-import {
-  browserRunId,
-  isRecord,
-  pick,
-  sanitizeHistoryMessage,
-  sanitizeSessionRow,
-  type ViewContext,
-} from './sanitize.js'
+import { browserRunId, sanitizeHistoryMessage, sanitizeSessionRow, type ViewContext } from './sanitize.js'
+import { isRecord, pick } from '../shared/records.js'
 import { IDEMPOTENCY_KEY_PATTERN, gatewaySessionKey, parseUpstreamRunId, upstreamRunId } from './session-keys.js'
 
 /** A user's role as `authenticate` returned it. */

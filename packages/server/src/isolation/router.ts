@@ -13,12 +13,12 @@ import type { ConnectionRegistry, RegisteredConnection } from '../connection/reg
 import type { StreamRedactor } from './stream-redactor.js'
 import {
   eventOwner,
-  isRecord,
   sanitizeAgentEvent,
   sanitizeChatEvent,
   sanitizeSessionsChanged,
   type ViewContext,
 } from './sanitize.js'
+import { isRecord } from '../shared/records.js'
 
 /** What the router needs of a browser connection. */
 export interface RoutableConnection extends RegisteredConnection {

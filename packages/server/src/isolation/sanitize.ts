@@ -21,6 +21,7 @@ import {
   type ParsedRunId,
   type ParsedSessionKey,
 } from './session-keys.js'
+import { isRecord, pick, type Json } from '../shared/records.js'
 
 /** Who is looking: the namespace of the proxy and the user whose view is being built. */
 export interface ViewContext {
@@ -38,22 +39,6 @@ function ownerOfKey(namespace: string, key: unknown, keys: KeyParser | undefined
 /** `runId` taken apart, through `keys` when given (it must be for `namespace`). */
 function ownerOfRun(namespace: string, runId: unknown, keys: KeyParser | undefined): ParsedRunId | null {
   return keys && keys.namespace === namespace ? keys.runId(runId) : parseUpstreamRunId(namespace, runId)
-}
-
-type Json = Record<string, unknown>
-
-/** True for a plain object (not an array, not null). */
-export function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-/** A copy of `source` with only `fields`, skipping `undefined`. */
-export function pick(source: Json, fields: readonly string[]): Json {
-  const out: Json = {}
-  for (const field of fields) {
-    if (Object.prototype.hasOwnProperty.call(source, field) && source[field] !== undefined) out[field] = source[field]
-  }
-  return out
 }
 
 /**
