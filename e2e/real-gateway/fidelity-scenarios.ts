@@ -330,6 +330,7 @@ export async function runFidelityScenarios(target: FidelityTarget): Promise<Map<
     } catch (err) {
       throw new Error(
         `fidelity scenario "${s.name}" failed on the ${target.name} gateway: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
       )
     }
   }

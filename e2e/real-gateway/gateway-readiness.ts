@@ -150,7 +150,7 @@ export async function waitForGatewaySettled(opts: {
   timeoutMs: number
 }): Promise<Record<string, unknown>> {
   const deadline = Date.now() + opts.timeoutMs
-  let last = 'no attempt yet'
+  let last: string
   for (;;) {
     const r = await tryHandshake(opts.url, opts.token)
     if (r.ok) {

@@ -334,6 +334,7 @@ class RealGatewayProcess implements RealGateway {
       const message = this.redact(err instanceof Error ? err.message : String(err))
       throw new Error(
         `startRealGateway: ${message} after ${Date.now() - t0} ms on port ${this.port}.\n${this.logTail(40)}\n(temp folder kept for inspection: ${this.tempDir})`,
+        { cause: err },
       )
     }
     this.starts.push(Date.now() - t0)

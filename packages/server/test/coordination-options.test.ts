@@ -113,7 +113,7 @@ describe('keyspace notification flags', () => {
 
 describe('an asynchronous user budget', () => {
   it('answers later, and refunds the connection when the user is refused', async () => {
-    let now = 0
+    const now = 0
     const connection = new RateMeter(2, () => now)
     let clusterWait = 0
     const user = { take: () => Promise.resolve(clusterWait) }
