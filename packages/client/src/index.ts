@@ -32,6 +32,7 @@ export {
   type RunFailure,
 } from './errors.js'
 export { SDK_VERSION } from './version.js'
+export { messageText } from './message-text.js'
 export type {
   AgentEvent,
   ChatAbortResult,
