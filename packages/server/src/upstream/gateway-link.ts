@@ -23,6 +23,9 @@ import {
 } from './device-identity.js'
 import type { ProxyLog } from '../shared/log.js'
 import { CLAWCHAT_VERSION } from '../version.js'
+import { UpstreamError } from './upstream-error.js'
+
+export { UpstreamError } from './upstream-error.js'
 
 /**
  * Where the link stands: `misconfigured` when the gateway refused it for a reason that needs a
@@ -75,17 +78,6 @@ export interface GatewayLinkOptions {
   attemptTimeoutMs?: number
   /** Makes the client for one attempt (default: a real `GatewayClient`). */
   createClient?: (options: GatewayClientOptions) => GatewayClientLike
-}
-
-/** Why a request could not be relayed; `shape` is what the browser may be told (after sanitising). */
-export class UpstreamError extends Error {
-  constructor(
-    readonly kind: 'gateway' | 'unavailable' | 'timeout' | 'cancelled',
-    readonly shape: Record<string, unknown>,
-  ) {
-    super(typeof shape.message === 'string' ? shape.message : kind)
-    this.name = 'UpstreamError'
-  }
 }
 
 type Failure = 'unreachable' | 'auth' | 'pairing' | 'protocol' | 'config' | 'starting' | 'other'
