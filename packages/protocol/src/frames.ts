@@ -59,7 +59,12 @@ export type EventFrame = OpenClawEventFrame
  * OpenClaw's error object: `{code, message, details?, retryable?, retryAfterMs?}`.
  *
  * @example
- * const err: ErrorShape = { code: 'RATE_LIMITED', message: 'Too many messages; retry in 250 ms.', retryable: true, retryAfterMs: 250 }
+ * const err: ErrorShape = {
+ *   code: 'RATE_LIMITED',
+ *   message: 'Too many messages; retry in 250 ms.',
+ *   retryable: true,
+ *   retryAfterMs: 250,
+ * }
  */
 export type ErrorShape = OpenClawErrorShape
 

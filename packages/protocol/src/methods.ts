@@ -92,7 +92,10 @@ export interface SessionsListParams {
   includeDerivedTitles?: boolean
 }
 
-/** One session of the user's own, with only the fields of {@link SESSION_ROW_FIELDS} (and, in `sessions.list`, `lastMessagePreview`). */
+/**
+ * One session of the user's own, with only the fields of {@link SESSION_ROW_FIELDS} (and, in
+ * `sessions.list`, `lastMessagePreview`).
+ */
 export interface SessionSummary {
   key: string
   label?: string

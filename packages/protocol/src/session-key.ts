@@ -26,7 +26,9 @@ export function parseSessionKey(input: unknown): SessionKeyResult {
   const shown = input.length > 80 ? `${input.slice(0, 80)}…` : input
   return {
     ok: false,
-    message: `sessionKey "${shown}" is not valid: use 1 to 64 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit`,
+    message:
+      `sessionKey "${shown}" is not valid: ` +
+      'use 1 to 64 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit',
   }
 }
 
