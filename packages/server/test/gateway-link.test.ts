@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { GatewayClientOptions } from '@openclaw/gateway-client'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { GatewayLink, LINK_SCOPES, type GatewayClientLike } from '../src/upstream/gateway-link.js'
 import type { ProxyLog } from '../src/shared/log.js'
 import { startHarness, waitFor, type Harness } from './helpers/harness.js'
@@ -29,6 +29,23 @@ function memoryLog(): ProxyLog & { lines: Array<{ level: string; message: string
   const lines: Array<{ level: string; message: string; fields?: object }> = []
   const write = (level: string) => (message: string, fields?: object) => void lines.push({ level, message, fields })
   return { lines, debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') }
+}
+
+/** How many refused attempts the link has logged since log line `from` (a warning, then debug lines). */
+function unreachableSince(h: Harness, from: number): number {
+  const refused = /cannot reach the gateway|gateway still unreachable/
+  return h.capture.logs.slice(from).filter((l) => refused.test(l)).length
+}
+
+/**
+ * Advances the fake clock in small steps until `check` holds; fails after `maxMs` of fake time.
+ * The link takes its delays from the global timers, so the scripted tests run on a fake clock.
+ */
+async function advanceUntil(check: () => boolean, maxMs: number, what: string): Promise<void> {
+  for (let elapsed = 0; !check(); elapsed += 10) {
+    if (elapsed > maxMs) throw new Error(`not within ${maxMs} ms of fake time: ${what}`)
+    await vi.advanceTimersByTimeAsync(10)
+  }
 }
 
 /** A scripted stand-in for GatewayClient: each attempt's behaviour comes from `script`. */
@@ -81,9 +98,11 @@ describe('the link against the mock gateway', () => {
     harnesses.push(h)
     await h.waitForLinkUp()
     const deviceId = h.gateway!.connections()[0]?.deviceId
+    const before = h.capture.logs.length
     await h.gateway!.crash()
     await waitFor(() => h.proxy.stats().gateway !== 'up', 5000, 'the link to notice')
-    await new Promise((r) => setTimeout(r, 2000)) // long enough for the backoff to reach its cap
+    // Four refused attempts in a row: the backoff (100 ms doubling) has reached its 500 ms cap.
+    await waitFor(() => unreachableSince(h, before) >= 4, 10_000, 'four refused attempts')
     await h.gateway!.restart()
     const accepting = Date.now()
     await h.waitForLinkUp()
@@ -98,7 +117,8 @@ describe('the link against the mock gateway', () => {
     harnesses.push(h)
     expect(Date.now() - started).toBeLessThan(2000)
     await waitFor(() => h.capture.logs.some((l) => l.includes('cannot reach the gateway')), 5000, 'the outage log')
-    await new Promise((r) => setTimeout(r, 1500))
+    // Three more refused attempts, each of which could have warned again.
+    await waitFor(() => unreachableSince(h, 0) >= 4, 10_000, 'three more refused attempts')
     expect(
       h.capture.logs.filter((l) => l.includes('"level":"warn"') && l.includes('cannot reach the gateway')),
     ).toHaveLength(1)
@@ -106,6 +126,13 @@ describe('the link against the mock gateway', () => {
 })
 
 describe('the link with a scripted client', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
   it('logs NOT_PAIRED with the request id and the command that approves it, and retries', async () => {
     const log = memoryLog()
     const { made, createClient } = fakeClients((options) => {
@@ -129,7 +156,7 @@ describe('the link with a scripted client', () => {
     })
     links.push(link)
     link.start()
-    await waitFor(() => made.length >= 3, 5000, 'three attempts')
+    await advanceUntil(() => made.length >= 3, 5000, 'three attempts')
     const errors = log.lines.filter((l) => l.level === 'error')
     expect(errors).toHaveLength(1)
     expect(errors[0]?.message).toContain('requestId req-42')
@@ -177,7 +204,7 @@ describe('the link with a scripted client', () => {
     const told: string[] = []
     link.on('down', () => told.push(link.browserState))
     link.start()
-    await waitFor(() => at.length >= 5, 10_000, 'five attempts')
+    await advanceUntil(() => at.length >= 5, 10_000, 'five attempts')
     expect(link.state).toBe('misconfigured')
     expect(link.operatorReason).toContain('OpenClaw protocol 4')
     expect(link.downReason).toMatch(/another protocol version/)
@@ -211,8 +238,9 @@ describe('the link with a scripted client', () => {
     const down: string[] = []
     link.on('down', (why: string) => down.push(why))
     link.start()
-    await waitFor(() => link.state === 'failed', 5000, 'the link to fail')
-    await new Promise((r) => setTimeout(r, 300))
+    await advanceUntil(() => link.state === 'failed', 5000, 'the link to fail')
+    // A minute later (fake time), still the one attempt: nothing retries a refused ws:// URL.
+    await vi.advanceTimersByTimeAsync(60_000)
     expect(made).toHaveLength(1)
     expect(made[0]?.stopped).toBe(true)
     const error = log.lines.find((l) => l.level === 'error')?.message ?? ''
@@ -252,7 +280,7 @@ describe('the link with a scripted client', () => {
     link.on('down', (why: string) => events.push(`down: ${why}`))
     link.on('event', (frame: { event: string }) => events.push(`event ${frame.event}`))
     link.start()
-    await waitFor(() => events.length === 3, 5000, 'up, down, up')
+    await advanceUntil(() => events.length === 3, 5000, 'up, down, up')
     expect(events).toEqual(['up', 'down: The chat gateway is restarting; reconnecting.', 'up'])
     expect(made).toHaveLength(2)
     expect(made[0]?.stopped).toBe(true) // stopped at the shutdown event; its close never came
@@ -279,7 +307,7 @@ describe('the link with a scripted client', () => {
     })
     links.push(link)
     link.start()
-    await waitFor(() => made.length >= 7, 10_000, 'seven attempts')
+    await advanceUntil(() => made.length >= 7, 10_000, 'seven attempts')
     const gaps = times.slice(1).map((t, i) => t - (times[i] ?? t))
     expect(Math.max(...gaps)).toBeLessThan(800)
     expect(new Set(made.map((m) => m.options)).size).toBe(made.length)
