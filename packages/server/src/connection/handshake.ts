@@ -1,0 +1,46 @@
+/**
+ * The browser's `connect` — pure: its params are checked against OpenClaw's own `ConnectParams`
+ * schema after dropping whatever the browser claims about who it is, and its protocol range must
+ * include the proxy's. A bad `connect` is answered and its socket closed; a good one gets `hello-ok`.
+ */
+import { formatValidationErrors, validateConnectParams } from '@openclaw/gateway-protocol'
+import { CloseCodes, ErrorCodes, PROTOCOL_VERSION, type ErrorShape } from '@clawchat/protocol'
+import { invalidRequest } from '../shared/errors.js'
+import { isRecord } from '../shared/records.js'
+
+/** What became of a `connect`: accepted, or the answer to send and the close that follows it. */
+export type ConnectVerdict = { ok: true } | { ok: false; error: ErrorShape; close: { code: number; why: string } }
+
+const invalidParams = (message: string): ConnectVerdict => ({
+  ok: false,
+  error: invalidRequest(`invalid connect params: ${message}`),
+  close: { code: CloseCodes.POLICY_VIOLATION, why: 'invalid connect params' },
+})
+
+/**
+ * Checks a `connect` request's params.
+ *
+ * @example
+ * const verdict = checkConnect({ minProtocol: 4, maxProtocol: 4, client: { id: 'webchat-ui', ... } })
+ * if (!verdict.ok) { respondError(id, verdict.error); close(verdict.close.code, verdict.close.why) }
+ */
+export function checkConnect(params: unknown): ConnectVerdict {
+  if (!isRecord(params)) return invalidParams('params must be an object')
+  // The proxy decides who the browser is: whatever it claims about auth, device, role or
+  // scopes is dropped before validation.
+  const { auth: _auth, device: _device, role: _role, scopes: _scopes, ...rest } = params
+  if (!validateConnectParams(rest)) return invalidParams(formatValidationErrors(validateConnectParams.errors))
+  const { minProtocol, maxProtocol } = rest as { minProtocol: number; maxProtocol: number }
+  if (minProtocol > PROTOCOL_VERSION || maxProtocol < PROTOCOL_VERSION) {
+    return {
+      ok: false,
+      error: {
+        code: ErrorCodes.INVALID_REQUEST,
+        message: `protocol mismatch: this proxy speaks OpenClaw protocol ${PROTOCOL_VERSION}`,
+        details: { code: 'PROTOCOL_MISMATCH', expectedProtocol: PROTOCOL_VERSION },
+      },
+      close: { code: 1002, why: 'protocol mismatch' },
+    }
+  }
+  return { ok: true }
+}
