@@ -12,7 +12,7 @@ import { connect, type AddressInfo, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Duplex } from 'node:stream'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { WebSocket, WebSocketServer } from 'ws'
 import { resolveOptions } from '../src/gate/options.js'
 import { startHarness, waitFor, type Harness } from './helpers/harness.js'
@@ -21,6 +21,7 @@ let h: Harness | undefined
 const sockets: Socket[] = []
 const servers: WebSocketServer[] = []
 afterEach(async () => {
+  vi.useRealTimers()
   for (const socket of sockets.splice(0)) socket.destroy()
   for (const wss of servers.splice(0)) wss.close()
   await h?.close()
@@ -85,6 +86,17 @@ function otherWebSocketServer(
   if (prepend) harness.server.prependListener('upgrade', listener)
   else harness.server.on('upgrade', listener)
   return wss
+}
+
+/**
+ * Resolves once an upgrade to an unknown path, sent now, has been answered 404: by then the
+ * proxy's timeout has passed for every upgrade that reached the server before it (same timeout,
+ * armed earlier).
+ */
+async function timeoutPassed(harness: Harness): Promise<void> {
+  const raw = await rawUpgrade(portOf(harness), '/timeout-barrier')
+  await raw.closed
+  expect(raw.received()).toMatch(/^HTTP\/1\.1 404 /)
 }
 
 function openWs(url: string): Promise<WebSocket> {
@@ -159,7 +171,11 @@ describe('upgrades nobody handles', () => {
   it('answers one behind a slow request pipelined on the same connection (whose response writes later)', async () => {
     const { clawchatProxy } = await import('../src/index.js')
     const tmp = mkdtempSync(join(tmpdir(), 'clawchat-pipelined-'))
-    const server = createServer((_req, res) => void setTimeout(() => res.end('slow answer'), 400))
+    // The proxy's timeout runs on a fake clock; the sockets are real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    let answerSlow: (() => void) | undefined
+    const server = createServer((_req, res) => void (answerSlow = () => res.end('slow answer')))
+    const slowArrived = new Promise<void>((arrived) => server.once('request', () => arrived()))
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
     const proxy = clawchatProxy({
       gateway: { url: 'ws://127.0.0.1:9', token: 'tok-pipelined', identityPath: join(tmp, 'identity.json') },
@@ -167,15 +183,18 @@ describe('upgrades nobody handles', () => {
       destroyUpgradeTimeoutMs: 200,
       logger: { debug() {}, info() {}, warn() {}, error() {} },
     }).attach(server)
+    const upgradeArrived = new Promise<void>((arrived) => server.once('upgrade', () => arrived()))
     try {
       const port = (server.address() as AddressInfo).port
       const raw = await rawUpgrade(port, '/x', `GET /slow HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`)
-      await Promise.race([
-        raw.closed,
-        new Promise((_, reject) => setTimeout(() => reject(new Error('still open after 10 s')), 10_000)),
-      ])
+      await Promise.all([slowArrived, upgradeArrived])
+      // The timeout passes while the slow response is still unwritten; it is written only then.
+      await vi.advanceTimersByTimeAsync(200)
+      answerSlow?.()
+      await raw.closed
       expect(raw.received()).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*slow answer[\s\S]*HTTP\/1\.1 404 Not Found\r\n/)
     } finally {
+      vi.useRealTimers()
       await proxy.close()
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
@@ -185,14 +204,25 @@ describe('upgrades nobody handles', () => {
 
   it('leaves them alone with destroyUpgradeTimeoutMs: 0', async () => {
     h = await startHarness({ proxy: { destroyUpgradeTimeoutMs: 0 } })
+    // Whatever timer the proxy might arm runs on a fake clock, which the test moves well past the default.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
     const held: Duplex[] = []
-    h.server.on('upgrade', (_req, socket: Duplex) => held.push(socket))
+    const arrived = new Promise<void>((resolve) =>
+      h!.server.on('upgrade', (_req, socket: Duplex) => {
+        held.push(socket)
+        resolve()
+      }),
+    )
     const raw = await rawUpgrade(portOf(h), '/x')
-    const outcome = await Promise.race([
-      raw.closed.then(() => 'closed'),
-      new Promise((r) => setTimeout(() => r('open'), 1500)),
-    ])
-    expect(outcome).toBe('open')
+    await arrived
+    await vi.advanceTimersByTimeAsync(10_000)
+    // Nothing was written to the socket nor was it ended, on the server's side …
+    expect(held[0]?.destroyed).toBe(false)
+    expect(held[0]?.writableEnded).toBe(false)
+    expect((held[0] as Socket | undefined)?.bytesWritten).toBe(0)
+    vi.useRealTimers()
+    // … and the client's socket is still open, with nothing received.
+    expect(raw.closedAt).toBeUndefined()
     expect(raw.received()).toBe('')
     // Such a socket is the app's to end (a paused, unanswered socket would even hold up server.close()).
     for (const socket of held) socket.destroy()
@@ -208,23 +238,25 @@ describe('other upgrade handlers on the same server', () => {
     const after = await openWs(`${base}/after`)
     const before = await openWs(`${base}/before`)
     const clawchat = await h.connectAs({ id: 'alice' })
-    // Well past the timeout, everything still works.
-    await new Promise((r) => setTimeout(r, 800))
+    // Past the timeout (an unknown path on the same server is answered), everything still works.
+    await timeoutPassed(h)
     expect(await echo(after, 'a')).toBe('echo:a')
     expect(await echo(before, 'b')).toBe('echo:b')
     expect((await clawchat.request('chat.history', {})).ok).toBe(true)
     after.close()
     before.close()
-    // An unknown path on the same server is still answered.
-    const raw = await rawUpgrade(portOf(h), '/unknown')
-    await raw.closed
-    expect(raw.received()).toMatch(/^HTTP\/1\.1 404 /)
   })
 
   it('may take longer than the timeout once they hold the socket (an async verifyClient)', async () => {
     h = await startHarness({ proxy: { destroyUpgradeTimeoutMs: 150 } })
+    const harness = h
+    // The other server decides only once the proxy's timeout has passed for its upgrade.
     otherWebSocketServer(h, '/slow', {
-      verifyClient: (_info: unknown, done: (ok: boolean) => void) => void setTimeout(() => done(true), 700),
+      verifyClient: (_info: unknown, done: (ok: boolean) => void) =>
+        void timeoutPassed(harness).then(
+          () => done(true),
+          () => done(false),
+        ),
     })
     const ws = await openWs(`${h.baseUrl.replace('http', 'ws')}/slow`)
     expect(await echo(ws, 'late')).toBe('echo:late')
@@ -234,11 +266,15 @@ describe('other upgrade handlers on the same server', () => {
   it('a second ClawChat proxy on the same server keeps its slow upgrades', async () => {
     // The second proxy's session store answers after the first proxy's timeout.
     h = await startHarness({ proxy: { destroyUpgradeTimeoutMs: 150 } })
+    const harness = h
     const { clawchatProxy } = await import('../src/index.js')
     const second = clawchatProxy({
       gateway: { url: 'ws://127.0.0.1:9', token: 'tok-second-proxy', identityPath: `${h.tmp}/second/identity.json` },
       path: '/second',
-      authenticate: () => new Promise((resolve) => setTimeout(() => resolve({ id: 'bob' }), 600)),
+      authenticate: async () => {
+        await timeoutPassed(harness)
+        return { id: 'bob' }
+      },
       logger: { debug() {}, info() {}, warn() {}, error() {} },
     })
     try {
