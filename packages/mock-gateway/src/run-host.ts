@@ -1,0 +1,25 @@
+import type { MockAgent } from './agent.js'
+import type { ResolvedFailure } from './options.js'
+import type { RunBroadcast } from './run-emitter.js'
+import type { SessionsChangedCause } from './session-rows.js'
+import type { SessionRecord, SessionStore, StoredMessage } from './session-store.js'
+
+/** What a run needs from the gateway around it. */
+export interface RunHost extends RunBroadcast {
+  readonly store: SessionStore
+  /** Sends `session.message` to the connections subscribed to it. */
+  emitSessionMessage(session: SessionRecord, message: StoredMessage): void
+  /** Sends `sessions.changed` to `sessions.subscribe` subscribers. */
+  emitSessionsChanged(session: SessionRecord, cause: SessionsChangedCause): void
+  /** Called once when the run is over, whatever the outcome. */
+  runFinished(runId: string): void
+  log(line: string): void
+}
+
+/** The settings a run is started with (taken at `chat.send`, so runtime changes affect later runs). */
+export interface RunSettings {
+  agent: MockAgent
+  failure: ResolvedFailure
+  chunkDelayMs: number
+  phaseDelayMs: number
+}
