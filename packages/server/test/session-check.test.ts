@@ -2,8 +2,22 @@
  * The logout check on its own, with a scripted store: one read per distinct session per round, a
  * bounded number in flight, a store that fails or hangs closes nothing, and the verdicts.
  */
-import { describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { SessionWatcher, sessionEnded, type SessionStoreLike, type WatchedSession } from '../src/gate/session-check.js'
+
+// The watcher takes its delays and its clock from the global timers: every test runs on a fake clock.
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+/** Runs the fake clock until no timer is left, then resolves with what `round` resolved with. */
+async function settled<T>(round: Promise<T>): Promise<T> {
+  await vi.runAllTimersAsync()
+  return round
+}
 
 function scriptedStore(
   sessions: Map<string, unknown>,
@@ -61,7 +75,7 @@ describe('SessionWatcher', () => {
       belongsTo: (session, userId) => (session.user as { id: string }).id === userId,
       onEnded: (sid, users, why) => void ended.push([sid, users, why]),
     })
-    expect(await watcher.check()).toEqual({ reads: 3, ended: 2, errors: 0 })
+    expect(await settled(watcher.check())).toEqual({ reads: 3, ended: 2, errors: 0 })
     expect(reads.sort()).toEqual(['gone', 'live', 'switched'])
     expect(ended).toEqual(
       expect.arrayContaining([
@@ -85,7 +99,7 @@ describe('SessionWatcher', () => {
       onEnded: (sid) => void ended.push(sid),
       onStoreError: (error) => void errors.push(error),
     })
-    expect(await watcher.check()).toEqual({ reads: 1, ended: 1, errors: 0 })
+    expect(await settled(watcher.check())).toEqual({ reads: 1, ended: 1, errors: 0 })
     expect(ended).toEqual(['filed'])
     expect(errors).toEqual([])
   })
@@ -99,7 +113,7 @@ describe('SessionWatcher', () => {
       onEnded: () => undefined,
       concurrency: 4,
     })
-    const round = await watcher.check()
+    const round = await settled(watcher.check())
     expect(round).toEqual({ reads: 50, ended: 50, errors: 0 })
     expect(new Set(reads).size).toBe(50)
     expect(maxInFlight()).toBe(4)
@@ -117,7 +131,7 @@ describe('SessionWatcher', () => {
         onEnded: (sid) => void ended.push(sid),
         onStoreError: (error) => void errors.push(error),
       })
-      expect(await watcher.check()).toEqual({ reads: 3, ended: 0, errors: 3 })
+      expect(await settled(watcher.check())).toEqual({ reads: 3, ended: 0, errors: 3 })
       expect(ended).toEqual([])
       expect(errors).toHaveLength(1)
     }
@@ -146,13 +160,13 @@ describe('SessionWatcher', () => {
       onEnded: () => undefined,
     })
     watcher.start()
-    await new Promise((r) => setTimeout(r, 420))
+    await vi.advanceTimersByTimeAsync(420)
     watcher.stop()
     const seen = rounds
     expect(seen).toBeGreaterThanOrEqual(4)
     expect(seen).toBeLessThanOrEqual(9)
     expect(overlapped).toBe(false)
-    await new Promise((r) => setTimeout(r, 150))
+    await vi.advanceTimersByTimeAsync(1000)
     expect(rounds).toBe(seen)
   })
 
@@ -168,7 +182,7 @@ describe('SessionWatcher', () => {
         throw new Error('boom')
       },
     })
-    expect(await watcher.check()).toMatchObject({ reads: 2, ended: 2 })
+    expect(await settled(watcher.check())).toMatchObject({ reads: 2, ended: 2 })
     expect(seen).toEqual(['a', 'b'])
   })
 })
