@@ -64,13 +64,15 @@ function parse(text: string, path: string): DeviceIdentity {
     data = JSON.parse(text)
   } catch {
     throw new Error(
-      `clawchat: the device identity file ${path} is not valid JSON; move it away to create a new identity (the gateway will then see a new device)`,
+      `clawchat: the device identity file ${path} is not valid JSON; move it away to create a new identity` +
+        ' (the gateway will then see a new device)',
     )
   }
   const record = data as Partial<IdentityFile> | null
   if (!record || typeof record.publicKeyPem !== 'string' || typeof record.privateKeyPem !== 'string') {
     throw new Error(
-      `clawchat: the device identity file ${path} has no publicKeyPem/privateKeyPem; move it away to create a new identity`,
+      `clawchat: the device identity file ${path} has no publicKeyPem/privateKeyPem;` +
+        ' move it away to create a new identity',
     )
   }
   const deviceId = deviceIdFromPublicKey(record.publicKeyPem)

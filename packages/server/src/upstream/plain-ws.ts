@@ -60,8 +60,9 @@ export function plainWsProblem(url: string, env: NodeJS.ProcessEnv = process.env
   }
   if (!refused) return null
   return (
-    `plain ws:// to "${host}" is refused by @openclaw/gateway-client: the token and every chat would cross the network unencrypted. ` +
-    'Use a wss:// URL (TLS in front of the gateway), or keep the gateway on loopback and reach it through an SSH tunnel or Tailscale' +
+    `plain ws:// to "${host}" is refused by @openclaw/gateway-client: the token and every chat would cross` +
+    ' the network unencrypted. Use a wss:// URL (TLS in front of the gateway), or keep the gateway on' +
+    ' loopback and reach it through an SSH tunnel or Tailscale' +
     (kind === 0
       ? '; on a trusted private network only, set OPENCLAW_ALLOW_INSECURE_PRIVATE_WS=1 in the environment to allow it.'
       : '; a public IP address is never allowed over plain ws://.')

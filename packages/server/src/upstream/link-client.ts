@@ -1,0 +1,117 @@
+/**
+ * One connection attempt's `GatewayClient`, as the link sees it: the seam tests replace
+ * ({@link GatewayClientLike}), the handshake it makes (`gateway-client` in `backend` mode, role
+ * `operator`, the three scopes, the proxy's device identity), the host services it needs (signing,
+ * the device tokens the gateway hands out, kept in memory, the redaction of its log lines), and
+ * stopping it when the attempt is over.
+ */
+import type { GatewayClientOptions } from '@openclaw/gateway-client'
+import type { EventFrame } from '@clawchat/protocol'
+import type { SecretRedactor } from '../shared/errors.js'
+import type { ProxyLog } from '../shared/log.js'
+import { CLAWCHAT_VERSION } from '../version.js'
+import {
+  loadOrCreateDeviceIdentity,
+  privateKeySecrets,
+  publicKeyRawBase64UrlFromPem,
+  signDevicePayload,
+  type DeviceIdentity,
+} from './device-identity.js'
+
+/** The scopes the link asks for, explicitly (see docs/ARCHITECTURE.md: abort across reconnects, sessions.reset). */
+export const LINK_SCOPES = ['operator.read', 'operator.write', 'operator.admin'] as const
+
+/** The part of `GatewayClient` the link uses (a seam for tests). */
+export interface GatewayClientLike {
+  start(): void
+  stop(): void
+  stopAndWait(opts?: { timeoutMs?: number }): Promise<void>
+  request<T = unknown>(
+    method: string,
+    params?: unknown,
+    opts?: { timeoutMs?: number | null; signal?: AbortSignal },
+  ): Promise<T>
+}
+
+/** What one attempt's client reports back to the link. */
+export interface HandshakeCallbacks {
+  onHelloOk(hello: { server?: { version?: unknown } }): void
+  onEvent(frame: EventFrame): void
+  onConnectError(error: unknown): void
+  onClose(code: number, reason: string): void
+}
+
+/** What {@link linkClientOptions} needs besides the callbacks. */
+export interface HandshakeContext {
+  url: string
+  token: string
+  requestTimeoutMs: number
+  identity: DeviceIdentity
+  /** The device tokens the gateway issued, by `deviceId|role` (kept for the process's life). */
+  deviceTokens: Map<string, { token: string; scopes: string[] }>
+  redact: SecretRedactor
+  log: ProxyLog
+}
+
+/**
+ * The options of one attempt's `GatewayClient`.
+ *
+ * @example
+ * const client = new GatewayClient(linkClientOptions({ url, token, requestTimeoutMs, identity,
+ *   deviceTokens, redact, log }, { onHelloOk, onEvent, onConnectError, onClose }))
+ */
+export function linkClientOptions(ctx: HandshakeContext, on: HandshakeCallbacks): GatewayClientOptions {
+  const tokens = ctx.deviceTokens
+  return {
+    url: ctx.url,
+    token: ctx.token,
+    clientName: 'gateway-client',
+    mode: 'backend',
+    role: 'operator',
+    scopes: [...LINK_SCOPES],
+    caps: [],
+    clientVersion: CLAWCHAT_VERSION,
+    clientDisplayName: 'ClawChat proxy',
+    platform: process.platform,
+    deviceIdentity: ctx.identity,
+    requestTimeoutMs: ctx.requestTimeoutMs,
+    hostDeps: {
+      signDevicePayload,
+      publicKeyRawBase64UrlFromPem,
+      loadDeviceAuthToken: ({ deviceId, role }) => tokens.get(`${deviceId}|${role}`) ?? null,
+      storeDeviceAuthToken: ({ deviceId, role, token, scopes }) =>
+        void tokens.set(`${deviceId}|${role}`, { token, scopes }),
+      clearDeviceAuthToken: ({ deviceId, role }) => void tokens.delete(`${deviceId}|${role}`),
+      redactForLog: (message) => ctx.redact(message),
+      logDebug: (message) => ctx.log.debug(`clawchat: gateway client: ${message}`),
+      logError: (message) => ctx.log.debug(`clawchat: gateway client: ${message}`),
+    },
+    onHelloOk: (hello) => on.onHelloOk(hello as { server?: { version?: unknown } }),
+    onEvent: (frame) => on.onEvent(frame as EventFrame),
+    onConnectError: (error) => on.onConnectError(error),
+    onClose: (code, reason) => on.onClose(code, reason),
+  }
+}
+
+/**
+ * Loads (or creates) the proxy's device identity, teaches `redact` every form of its private key
+ * and logs where it is. Throws as `loadOrCreateDeviceIdentity` does (the link tells the operator).
+ *
+ * @example
+ * const identity = loadLinkIdentity('.clawchat/identity.json', redact, log)
+ */
+export function loadLinkIdentity(identityPath: string, redact: SecretRedactor, log: ProxyLog): DeviceIdentity {
+  const identity = loadOrCreateDeviceIdentity(identityPath)
+  redact.add(...privateKeySecrets(identity.privateKeyPem))
+  log.info('clawchat: device identity ready', { deviceId: identity.deviceId, identityPath })
+  return identity
+}
+
+/** Stops an attempt's client; one already stopped may throw, which changes nothing. */
+export function stopQuietly(client: GatewayClientLike): void {
+  try {
+    client.stop()
+  } catch {
+    // already stopped
+  }
+}
