@@ -3,6 +3,9 @@ import { byId, h } from './dom.js'
 /** The SDK's connection states. */
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'gateway-down' | 'misconfigured' | 'closed'
 
+/** The misconfigured banner's sentence when the proxy gives no reason. */
+const MISCONFIGURED = 'The assistant’s setup needs an administrator.'
+
 const LABELS: Record<ConnectionState, string> = {
   connecting: 'Connecting…',
   open: 'Connected',
@@ -51,7 +54,7 @@ export class ConnectionBanner {
     } else if (state === 'misconfigured') {
       this.banner.replaceChildren(
         h('span', {
-          text: `${detail ?? 'The assistant’s setup needs an administrator.'} Messages cannot be sent until it is fixed.`,
+          text: `${detail ?? MISCONFIGURED} Messages cannot be sent until it is fixed.`,
         }),
       )
     } else {

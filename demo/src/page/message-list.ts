@@ -1,6 +1,6 @@
 import { h, icon } from './dom.js'
 import { setMarkdown } from './render-markdown.js'
-import { messageText } from './message-text.js'
+import { messageText } from '@clawchat/client'
 import { decorateCodeBlocks, markOverflow, markScrolled, placeCursor } from './code-blocks.js'
 import { copyWithFeedback } from './copy.js'
 

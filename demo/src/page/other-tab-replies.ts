@@ -1,6 +1,5 @@
-import type { ClawChat } from '@clawchat/client'
+import { messageText, type ClawChat } from '@clawchat/client'
 import type { MessageList, ReplyHandle } from './message-list.js'
-import { messageText } from './message-text.js'
 import { localSessionKey } from './session-route.js'
 
 export interface OtherTabRepliesOptions {

@@ -1,4 +1,4 @@
-import { messageText } from './message-text.js'
+import { messageText } from '@clawchat/client'
 
 /** Turns a first message into a short title: its first line, at most 48 characters. */
 export function titleFromMessage(text: string): string {

@@ -52,7 +52,10 @@ export class StoppedReplies {
     this.storageKey = `clawchat.stopped.${userId}`
   }
 
-  /** Records (or corrects, for the same run) a stopped reply. An empty text is not kept: the history has no reply then. */
+  /**
+   * Records (or corrects, for the same run) a stopped reply. An empty text is not kept: the history
+   * has no reply then.
+   */
   remember(p: { sessionKey: string; runId: string; question: string; text: string; fromGateway: boolean }): void {
     const entries = this.read().filter((e) => !(e.s === p.sessionKey && e.r === p.runId))
     if (p.text !== '')
