@@ -10,7 +10,11 @@ import type { MockAgent } from './agent.js'
 import type { ResolvedFailure, ResolvedOptions } from './options.js'
 import { buildPresence } from './presence.js'
 import { canRead } from './scopes.js'
-import { buildSessionMessagePayload, buildSessionsChangedPayload, type SessionsChangedCause } from './session-rows.js'
+import {
+  buildSessionMessagePayload,
+  buildSessionsChangedPayload,
+  type SessionsChangedCause,
+} from './session-event-payloads.js'
 import { SessionStore, type SessionRecord, type StoredMessage } from './session-store.js'
 
 /**

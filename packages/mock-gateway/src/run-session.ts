@@ -1,4 +1,4 @@
-import type { SessionsChangedCause } from './session-rows.js'
+import type { SessionsChangedCause } from './session-event-payloads.js'
 import type { SessionRecord, SessionRunStatus } from './session-store.js'
 
 /*

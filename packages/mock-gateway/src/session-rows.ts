@@ -16,9 +16,11 @@ import { MAIN_SESSION_KEY } from './session-keys.js'
  * `createdActor`/`owner`, `lastMessagePreview`.
  */
 
-const OWNER_ACTOR = { type: 'human', id: OWNER_PROFILE_ID, identity: { type: 'profile', id: OWNER_PROFILE_ID } }
+/** The one gateway profile, as `createdActor` and `owner.actor` name it. */
+export const OWNER_ACTOR = { type: 'human', id: OWNER_PROFILE_ID, identity: { type: 'profile', id: OWNER_PROFILE_ID } }
 
-function participants(s: SessionRecord): Record<string, unknown>[] {
+/** `participants`: the token clients that wrote to the session. */
+export function participants(s: SessionRecord): Record<string, unknown>[] {
   return s.participantClientIds.map((id) => ({
     identity: { type: 'observation', pluginId: null, accountId: null, senderKind: 'unknown', id },
   }))
@@ -59,7 +61,7 @@ function placement(s: SessionRecord): Record<string, unknown> | undefined {
 }
 
 /** Adds `value` under `key` unless it is undefined (rows omit fields that are not set). */
-function put(row: Record<string, unknown>, key: string, value: unknown): void {
+export function put(row: Record<string, unknown>, key: string, value: unknown): void {
   if (value !== undefined) row[key] = value
 }
 
@@ -199,143 +201,6 @@ export function buildEmptySessionInfo(key: string, now = Date.now()): Record<str
     hasActiveRun: false,
     activeRunIds: [],
     activeLeafEntryId: null,
-  }
-}
-
-/**
- * The row fields `sessions.changed` and `session.message` repeat flattened at the top level of their
- * payload (MORE-BEHAVIOURS Q1, the full `session.message` frame).
- */
-function flattenedRowFields(
-  s: SessionRecord,
-  opts: { placement?: boolean; message?: boolean } = {},
-): Record<string, unknown> {
-  const f: Record<string, unknown> = {
-    updatedAt: s.updatedAt,
-    sessionId: s.sessionId,
-    createdActor: s.createdByDevice ? OWNER_ACTOR : null,
-    owner: s.createdByDevice ? { actor: OWNER_ACTOR } : null,
-  }
-  if (s.participantClientIds.length > 0) {
-    f.participants = participants(s)
-    f.participantCount = s.participantClientIds.length
-  }
-  Object.assign(f, {
-    kind: 'direct',
-    visibility: 'shared',
-    chatType: s.chatType ?? null,
-    archived: false,
-    archivedAt: null,
-    archivedBy: null,
-    archiveReason: null,
-    pinned: false,
-    pinnedAt: null,
-    unread: false,
-    markedUnreadAt: null,
-    agentStatus: null,
-    observerDigest: null,
-    activitySummary: { state: 'unavailable', canEnsure: true },
-    controlOwnerSessionKey: null,
-    swarm: null,
-    permissionMode: null,
-    permissionModePending: false,
-    createdVia: 'operator',
-    createdAt: s.createdAt,
-    label: null,
-    autoLabel: null,
-    icon: null,
-    color: null,
-    channelAvatarUrl: null,
-    category: null,
-    boardPresentation: null,
-    displayName: null,
-    thinkingLevel: null,
-    effectiveFastMode: false,
-    effectiveFastModeSource: 'default',
-    fastAutoOnSeconds: 60,
-    toolOverrides: null,
-    systemSent: s.systemSent,
-    abortedLastRun: s.abortedLastRun,
-    restartRecoveryStatus: null,
-  })
-  put(f, 'inputTokens', s.inputTokens)
-  put(f, 'outputTokens', s.outputTokens)
-  Object.assign(f, {
-    totalTokens: s.totalTokens,
-    totalTokensFresh: true,
-    goal: null,
-    contextTokens: MODEL.contextWindow,
-    // Recorded as null in every flattened copy, even when the embedded row carries the object.
-    contextBudgetStatus: null,
-  })
-  if (s.status === 'done') f.estimatedCostUsd = 0
-  Object.assign(f, {
-    effectiveResponseUsage: 'off',
-    modelProvider: MODEL.provider,
-    model: MODEL.id,
-    activeModelProvider: s.modelActive ? MODEL.provider : null,
-    activeModel: s.modelActive ? MODEL.id : null,
-    modelOverrideSource: null,
-    agentRuntime: { ...SESSION_AGENT_RUNTIME, devicePlacement: { ...SESSION_AGENT_RUNTIME.devicePlacement } },
-    runtimeSelectionLocked: false,
-  })
-  put(f, 'status', s.status)
-  Object.assign(f, {
-    lastRunError: null,
-    providerReview: null,
-    lastRunId: s.lastRunId ?? null,
-    hasAutomation: false,
-    hasActiveRun: s.activeRunIds.length > 0,
-    activeRunIds: opts.message && s.status === 'running' ? null : [...s.activeRunIds],
-  })
-  put(f, 'startedAt', s.startedAt)
-  Object.assign(f, {
-    endedAt: s.endedAt ?? null,
-    runtimeMs: s.startedAt !== undefined && s.endedAt !== undefined ? s.endedAt - s.startedAt : null,
-  })
-  if (opts.message && s.status === 'running' && s.startedAt !== undefined) f.runId = s.activeRunIds[0] ?? null
-  if (opts.placement) Object.assign(f, { placement: null, placementMove: null })
-  Object.assign(f, { ancestorSessions: [], sharingRole: 'owner' })
-  return f
-}
-
-/** What a `sessions.changed` event is about: a `reason`, or a run `phase` with its `runId`. */
-export type SessionsChangedCause =
-  | { reason: 'send' | 'participants' | 'agent.run.started' | 'agent.input.settled' | 'reset' }
-  | { phase: 'start' | 'model' | 'end'; runId: string }
-
-/** A `sessions.changed` payload: `{sessionKey, agentId, reason|phase+runId, ts, session, …flattened row}`. */
-export function buildSessionsChangedPayload(
-  s: SessionRecord,
-  cause: SessionsChangedCause,
-  now = Date.now(),
-): Record<string, unknown> {
-  const head: Record<string, unknown> = { sessionKey: s.key, agentId: MAIN_AGENT_ID, ...cause }
-  if ('reason' in cause && cause.reason === 'participants') {
-    head.label = null
-    head.displayName = null
-  }
-  head.ts = now
-  head.session = buildSessionRow(s, now, { event: true })
-  const withPlacement = 'reason' in cause && cause.reason !== 'participants' && cause.reason !== 'send'
-  return { ...head, ...flattenedRowFields(s, { placement: withPlacement }) }
-}
-
-/** A `session.message` payload: `{sessionKey, agentId, message, messageId, messageSeq, session, …flattened row}`. */
-export function buildSessionMessagePayload(
-  s: SessionRecord,
-  message: Record<string, unknown>,
-  now = Date.now(),
-): Record<string, unknown> {
-  const meta = (message.__openclaw ?? {}) as { id?: unknown; seq?: unknown }
-  return {
-    sessionKey: s.key,
-    agentId: MAIN_AGENT_ID,
-    message: structuredClone(message),
-    messageId: meta.id,
-    messageSeq: meta.seq,
-    session: buildSessionRow(s, now, { event: true, message: true }),
-    ...flattenedRowFields(s, { message: true }),
   }
 }
 
