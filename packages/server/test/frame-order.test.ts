@@ -2,7 +2,7 @@
  * Issue 10: with `coordination`, a user's message budget may answer asynchronously (Redis) for one
  * frame and at once for the next (Redis just went away). A socket's frames are still decided in
  * arrival order: `connect` before the request behind it, a `cancel` after its request. Tested on a
- * ClientConnection with a fake socket and a budget that answers the first frame late.
+ * ClientConnection with a fake socket and a budget that answers the first frame when the test says so.
  */
 import { EventEmitter } from 'node:events'
 import { describe, expect, it } from 'vitest'
@@ -10,6 +10,7 @@ import { ClientConnection, type ConnectionDeps } from '../src/connection/client-
 import { createRedactor } from '../src/shared/errors.js'
 import { DEFAULT_LIMITS, RateMeter, type UserBudget } from '../src/limits/limits.js'
 import { DEFAULT_METHOD_POLICY } from '../src/isolation/policy.js'
+import { waitFor } from './helpers/harness.js'
 
 /** The part of a `ws` socket a connection uses; records what it sends. */
 class FakeSocket extends EventEmitter {
@@ -68,18 +69,39 @@ function connection(budget: UserBudget, request: (method: string) => Promise<unk
   return { ws, conn }
 }
 
-/** A budget whose first answer comes after `ms`, and every later one at once. */
-function lateFirst(ms: number): UserBudget {
+/** A promise and the function that resolves it. */
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve: (value: T) => void = () => {}
+  const promise = new Promise<T>((r) => (resolve = r))
+  return { promise, resolve }
+}
+
+/** Lets every pending promise callback and `process.nextTick` run (one turn of the event loop). */
+const oneTurn = () => new Promise<void>((r) => setImmediate(r))
+
+/** A budget whose first answer comes when the test calls `answer()`, and every later one at once. */
+function lateFirst(): UserBudget & { answer: () => Promise<void> } {
   let calls = 0
-  return { take: () => (++calls === 1 ? new Promise<number>((r) => setTimeout(() => r(0), ms)) : 0) }
+  const first = deferred<number>()
+  return {
+    take: () => (++calls === 1 ? first.promise : 0),
+    answer: async () => {
+      first.resolve(0)
+      await oneTurn()
+    },
+  }
 }
 
 describe('frames decided in arrival order', () => {
   it('connect waits for its budget, and the request behind it waits for connect', async () => {
-    const { ws, conn } = connection(lateFirst(30), async () => ({ sessions: [] }))
+    const budget = lateFirst()
+    const { ws, conn } = connection(budget, async () => ({ sessions: [] }))
     ws.receive({ type: 'req', id: 'c1', method: 'connect', params: connectParams })
     ws.receive({ type: 'req', id: 'r1', method: 'sessions.list', params: {} })
-    await new Promise((r) => setTimeout(r, 100))
+    await oneTurn()
+    expect(ws.sent.filter((f) => f.type === 'res')).toEqual([])
+    await budget.answer()
+    await waitFor(() => ws.sent.filter((f) => f.type === 'res').length >= 2, 5000, 'two answers')
     const answers = ws.sent.filter((f) => f.type === 'res')
     expect(answers.map((f) => [f.id, f.ok])).toEqual([
       ['c1', true],
@@ -90,32 +112,42 @@ describe('frames decided in arrival order', () => {
   })
 
   it('a cancel does not overtake the request it cancels', async () => {
-    const slow = () =>
-      new Promise<unknown>((resolve) => {
-        setTimeout(() => resolve({ sessions: [] }), 200)
-      })
-    const { ws, conn } = connection(lateFirst(30), (method) => {
-      if (method === 'sessions.list') return slow()
-      return Promise.resolve({})
+    const budget = lateFirst()
+    const slow = deferred<unknown>()
+    const asked: string[] = []
+    const { ws, conn } = connection(budget, (method) => {
+      asked.push(method)
+      // The first sessions.list answers when the test says so; everything else at once.
+      if (method === 'sessions.list' && asked.length === 1) return slow.promise
+      return Promise.resolve({ sessions: [] })
     })
     // The cancel, decided first, would find nothing to cancel and the request would be answered.
     ws.receive({ type: 'req', id: 'r1', method: 'sessions.list', params: {} })
     ws.receive({ type: 'cancel', id: 'r1' })
-    await new Promise((r) => setTimeout(r, 400))
+    await budget.answer()
+    await waitFor(() => asked.length === 1, 5000, 'the request to go upstream')
+    slow.resolve({ sessions: [] })
+    await oneTurn()
+    // A request sent after it is answered; nothing for r1 came before (or with) that answer.
+    ws.receive({ type: 'req', id: 'r2', method: 'sessions.list', params: {} })
+    await waitFor(() => ws.sent.some((f) => f.type === 'res' && f.id === 'r2'), 5000, 'the answer to r2')
     // Cancelled: its answer is dropped.
     expect(ws.sent.filter((f) => f.type === 'res' && f.id === 'r1')).toEqual([])
     conn.close(1000, 'done')
   })
 
   it('frames that arrive after the socket closed while waiting are dropped', async () => {
+    const budget = lateFirst()
     const asked: string[] = []
-    const { ws, conn } = connection(lateFirst(30), async (method) => {
+    const { ws, conn } = connection(budget, async (method) => {
       asked.push(method)
       return { sessions: [] }
     })
     ws.receive({ type: 'req', id: 'r1', method: 'sessions.list', params: {} })
     conn.close(1000, 'bye')
-    await new Promise((r) => setTimeout(r, 100))
+    // The budget answers after the close; the connection must not go on with the frame.
+    await budget.answer()
+    await oneTurn()
     expect(asked).toEqual([])
     expect(ws.sent.filter((f) => f.type === 'res')).toEqual([])
   })
