@@ -11,7 +11,7 @@
  * await gateway.close()
  */
 export { startMockGateway } from './start-mock-gateway.js'
-export type { MockGateway, MockConnectionInfo, MockConnectionCount, MockRestartOptions } from './start-mock-gateway.js'
+export type { MockGateway, MockConnectionInfo, MockConnectionCount, MockRestartOptions } from './mock-gateway.js'
 export type { MockGatewayOptions, MockFailure } from './options.js'
 export type { MockAgent, MockAgentContext, MockAgentReply } from './agent.js'
 export type { RecordedRequest } from './gateway-core.js'
