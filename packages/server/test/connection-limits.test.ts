@@ -153,6 +153,8 @@ describe('dead and idle sockets', () => {
     h = await startHarness({ proxy: { limits: { pingIntervalMs: 200 } } })
     const cookie = await h.login({ id: 'alice' })
     const alive = await h.connectAs({ id: 'alice' })
+    let pings = 0
+    alive.ws.on('ping', () => (pings += 1))
     const dead = new WebSocket(h.wsUrl, { headers: { Cookie: cookie }, autoPong: false })
     const deadClosed = new Promise<{ code: number; at: number }>((resolve) =>
       dead.on('close', (code) => resolve({ code, at: Date.now() })),
@@ -162,9 +164,11 @@ describe('dead and idle sockets', () => {
     const closed = await deadClosed
     expect(closed.code).toBe(1006)
     expect(closed.at - openedAt).toBeLessThan(2000)
-    await new Promise((r) => setTimeout(r, 600)) // three more rounds
+    // Three more rounds, each of which checked the pong to the one before.
+    const pingsThen = pings
+    await waitFor(() => pings >= pingsThen + 3, 10_000, 'three more pings')
     expect(alive.closed).toBeNull()
-    expect((await alive.request('chat.history', {})).ok).toBeDefined()
+    expect((await alive.request('chat.history', {})).ok).toBe(true)
     const line = await waitFor(
       () => auditLines(h!).find((l) => l.event === 'connection.close' && l.code === 1006),
       5000,
@@ -186,9 +190,14 @@ describe('dead and idle sockets', () => {
     implicit.send({ method: 'chat.history' }) // implicit connect
     expect(await silent.closedPromise).toEqual({ code: 1008, reason: 'no connect or request within 300 ms' })
     expect((await garbage.closedPromise).code).toBe(1008)
-    await new Promise((r) => setTimeout(r, 400))
+    // A silent socket opened after the others is closed too: by then their handshake timeouts have passed.
+    const later = await h.open(cookie)
+    expect((await later.closedPromise).code).toBe(1008)
     expect(connected.closed).toBeNull()
     expect(implicit.closed).toBeNull()
+    // And they still work.
+    expect((await connected.request('chat.history', {})).ok).toBe(true)
+    expect((await implicit.request('chat.history', {})).ok).toBe(true)
   })
 })
 
