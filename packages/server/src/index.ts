@@ -9,7 +9,8 @@
  * app.use(proxy)
  * proxy.attach(app.listen(36006))
  */
-export { clawchatProxy, type ClawChatProxy, type ProxyStats } from './proxy.js'
+export { clawchatProxy, type ClawChatProxy } from './proxy.js'
+export type { ProxyStats } from './lifecycle.js'
 export {
   DEFAULT_GATEWAY_URL,
   DEFAULT_NAMESPACE,

@@ -39,14 +39,17 @@ export function compileTrust(value: unknown, option: string): TrustFn {
   const list = typeof value === 'string' ? value.split(',').map((s) => s.trim()) : value
   if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) {
     throw new TypeError(
-      `clawchatProxy: option "${option}" must be true, false, a number of hops, addresses or subnets ("loopback", "10.0.0.0/8") or a function, as Express's "trust proxy" takes`,
+      `clawchatProxy: option "${option}" must be true, false, a number of hops, addresses or subnets ` +
+        `("loopback", "10.0.0.0/8") or a function, as Express's "trust proxy" takes`,
     )
   }
   try {
     return proxyaddr.compile(list as string[])
   } catch (error) {
     throw new TypeError(
-      `clawchatProxy: option "${option}": ${(error as Error).message} (use addresses, subnets, or "loopback", "linklocal", "uniquelocal")`,
+      `clawchatProxy: option "${option}": ${(error as Error).message} ` +
+        '(use addresses, subnets, or "loopback", "linklocal", "uniquelocal")',
+      { cause: error },
     )
   }
 }
@@ -64,4 +67,44 @@ export function clientAddress(req: IncomingMessage, trust: TrustFn | undefined):
     address = req.socket.remoteAddress
   }
   return address ? address.slice(0, 64) : undefined
+}
+
+/**
+ * The trust the proxy judges `X-Forwarded-*` by: option `trustProxy` when given, else Express's own
+ * `trust proxy` setting, read off the first request the middleware sees in an Express app.
+ *
+ * @example
+ * const trust = new ProxyTrust(opts.trustProxy)
+ * trust.learnFrom(req) // in the middleware
+ * clientAddress(req, trust.fn) // in the upgrade
+ */
+export class ProxyTrust {
+  private learned: TrustFn | undefined
+
+  constructor(private readonly option: TrustFn | undefined) {}
+
+  /** The trust function in force, or `undefined`: no peer speaks for the browser. */
+  get fn(): TrustFn | undefined {
+    return this.option ?? this.learned
+  }
+
+  /** Learns Express's compiled `trust proxy` setting from a request of its app (once). */
+  learnFrom(req: IncomingMessage): void {
+    if (this.learned) return
+    const app = (req as { app?: { get?: (name: string) => unknown } }).app
+    if (typeof app?.get !== 'function') return
+    const fn = app.get('trust proxy fn')
+    if (typeof fn === 'function') this.learned = fn as TrustFn
+  }
+
+  /** Does the peer of `req` (hop 0) speak for the browser, by the option or by Express's setting? */
+  trustsPeer(req: IncomingMessage): boolean {
+    const trust = this.fn
+    if (!trust) return false
+    try {
+      return trust(req.socket.remoteAddress ?? '', 0)
+    } catch {
+      return false
+    }
+  }
 }

@@ -4,7 +4,7 @@
  * HTTP answer (401, 403, 429, 500, 503) and its socket destroyed; the browser only sees close 1006 and
  * asks `GET <path>/session` why.
  */
-import { ServerResponse, type IncomingMessage } from 'node:http'
+import { ServerResponse, STATUS_CODES, type IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { ClawChatUser } from '@clawchat/protocol'
 import { messageOf } from '../shared/errors.js'
@@ -154,15 +154,6 @@ export async function gateUpgrade(
   return result.ok ? { ...result, origin: origin.origin } : result
 }
 
-const STATUS_TEXT: Record<number, string> = {
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-}
-
 /** What a refused client is told (details stay in the server's log). */
 export const REFUSAL_TEXT: Record<number, string> = {
   401: 'Not logged in: log in to the app, then reconnect.',
@@ -182,7 +173,7 @@ export function refuseUpgrade(socket: Duplex, status: number): void {
   const text = `${REFUSAL_TEXT[status] ?? 'Refused.'}\n`
   socket.once('finish', () => socket.destroy())
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
       'Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\n' +
       `Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
   )

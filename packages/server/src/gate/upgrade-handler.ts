@@ -1,0 +1,149 @@
+/**
+ * The proxy's upgrades, from the request to the hand-over: an upgrade to the proxy's path is claimed,
+ * run through the gate (`upgrade.ts`: Origin, session, `authenticate`), then admitted within the
+ * connection limits — `connectionsPerUser` here and, with `coordination`, across instances — and
+ * handed over to become a browser connection. A refusal is a plain HTTP answer and an audit line.
+ */
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import type { Audit } from '../audit/audit.js'
+import type { Coordination } from '../coordination/index.js'
+import { messageOf } from '../shared/errors.js'
+import type { ProxyLog } from '../shared/log.js'
+import type { ResolvedOptions } from './options.js'
+import type { SessionStoreLike } from './session-check.js'
+import { requestPath } from './session-endpoint.js'
+import { clientAddress, type ProxyTrust } from './trust-proxy.js'
+import { claimUpgrade } from './unhandled-upgrade.js'
+import { gateUpgrade, refuseUpgrade, type GateResult } from './upgrade.js'
+
+/** An upgrade the gate and the limits admitted, ready to become a WebSocket. */
+export interface AdmittedUpgrade {
+  req: IncomingMessage
+  socket: Duplex
+  head: Buffer
+  gate: Extract<GateResult, { ok: true }>
+  /** The browser's address, for the audit trail. */
+  ip: string | undefined
+  /**
+   * Gives back the connection's place in the cluster-wide count (with `coordination`): call it once
+   * the socket ends, whatever way — even before it became a WebSocket. Calling it again does nothing.
+   */
+  release: () => void
+}
+
+/** What the upgrade handler needs. */
+export interface UpgradeHandlerDeps {
+  options: Pick<ResolvedOptions, 'path' | 'session' | 'authenticate' | 'namespace' | 'allowedOrigins' | 'limits'>
+  trust: ProxyTrust
+  audit: Audit
+  log: ProxyLog
+  /** This instance's open connections of a user. */
+  countForUser(userId: string): number
+  coordination: Pick<Coordination, 'reserveConnection' | 'releaseConnection'> | undefined
+  /** True once the proxy is closing: upgrades are refused with 503. */
+  isClosed(): boolean
+  /** The gate admitted an upgrade whose session lives in `store` (for the logout watch). */
+  sessionStoreSeen(store: SessionStoreLike | undefined): void
+  /** Completes an admitted upgrade. */
+  accept(upgrade: AdmittedUpgrade): void
+}
+
+/** Handles one upgrade: `false` when the path is not the proxy's, `true` when the proxy took it. */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean
+
+/** Audits and logs an upgrade the gate refused, and answers it. */
+function refuseGated(
+  deps: UpgradeHandlerDeps,
+  socket: Duplex,
+  result: Extract<GateResult, { ok: false }>,
+  ip?: string,
+) {
+  deps.audit.record({ event: 'upgrade.refused', status: result.status, reason: result.message, ip })
+  const line = `clawchat: refused an upgrade (${result.status}): ${result.message}`
+  if (result.status >= 500) deps.log.error(line)
+  else deps.log.debug(line)
+  refuseUpgrade(socket, result.status)
+}
+
+/**
+ * Takes the user's place in the cluster-wide count: its release, or `undefined` when the cluster
+ * is full for the user (429, audited) or the socket or the proxy closed meanwhile (503).
+ */
+async function reservePlace(
+  deps: UpgradeHandlerDeps,
+  coordination: NonNullable<UpgradeHandlerDeps['coordination']>,
+  socket: Duplex,
+  audited: { userId: string; origin: string | undefined; ip: string | undefined },
+): Promise<(() => void) | undefined> {
+  if (!(await coordination.reserveConnection(audited.userId))) {
+    const reason = 'too many connections (across instances)'
+    deps.audit.record({ event: 'upgrade.refused', status: 429, reason, ...audited })
+    refuseUpgrade(socket, 429)
+    return undefined
+  }
+  let released = false
+  const release = () => {
+    if (released) return
+    released = true
+    coordination.releaseConnection(audited.userId)
+  }
+  if (deps.isClosed() || socket.destroyed) {
+    release()
+    refuseUpgrade(socket, 503)
+    return undefined
+  }
+  return release
+}
+
+/** After the gate: the connection limits (across instances with `coordination`), then the hand-over. */
+async function admit(deps: UpgradeHandlerDeps, upgrade: Omit<AdmittedUpgrade, 'gate' | 'release'>, result: GateResult) {
+  const { socket, ip } = upgrade
+  if (!result.ok) return refuseGated(deps, socket, result, ip)
+  if (deps.isClosed()) return refuseUpgrade(socket, 503)
+  deps.sessionStoreSeen(result.sessionStore)
+  const audited = { userId: result.user.id, origin: result.origin, ip }
+  if (deps.countForUser(audited.userId) >= deps.options.limits.connectionsPerUser) {
+    deps.audit.record({ event: 'upgrade.refused', status: 429, reason: 'too many connections', ...audited })
+    return refuseUpgrade(socket, 429)
+  }
+  let release = () => {}
+  if (deps.coordination) {
+    const reserved = await reservePlace(deps, deps.coordination, socket, audited)
+    if (!reserved) return
+    release = reserved
+  }
+  deps.accept({ ...upgrade, gate: result, release })
+}
+
+/**
+ * Creates the proxy's upgrade handler.
+ *
+ * @example
+ * const handleUpgrade = createUpgradeHandler({ options: opts, trust, audit, log, ..., accept })
+ * server.on('upgrade', (req, socket, head) => handleUpgrade(req, socket, head) || socket.destroy())
+ */
+export function createUpgradeHandler(deps: UpgradeHandlerDeps): UpgradeHandler {
+  const { options, trust } = deps
+  const pathMatches = (req: IncomingMessage) => {
+    const path = requestPath(req)
+    return path === options.path || path === `${options.path}/`
+  }
+  return (req, socket, head) => {
+    if (!pathMatches(req)) return false
+    claimUpgrade(socket)
+    socket.on('error', () => undefined)
+    if (deps.isClosed()) {
+      refuseUpgrade(socket, 503)
+      return true
+    }
+    const ip = clientAddress(req, trust.fn)
+    gateUpgrade(req, options, trust.trustsPeer(req))
+      .then((result) => admit(deps, { req, socket, head, ip }, result))
+      .catch((error: unknown) => {
+        deps.log.error(`clawchat: the upgrade gate failed: ${messageOf(error)}`)
+        refuseUpgrade(socket, 500)
+      })
+    return true
+  }
+}
