@@ -1,0 +1,72 @@
+/**
+ * Option `policy`: which methods each role may call (only methods ClawChat can relay safely) and
+ * which gateway text commands it may run in `chat.send`.
+ */
+import {
+  COMMAND_NAME_PATTERN,
+  DEFAULT_COMMAND_POLICY,
+  commandName,
+  type CommandAllowance,
+  type CommandPolicy,
+} from '../isolation/commands.js'
+import { DEFAULT_METHOD_POLICY, RELAYABLE_METHODS, type MethodPolicy } from '../isolation/policy.js'
+import { bad, rejectUnknown } from './options-check.js'
+
+function methodList(option: string, value: unknown): readonly string[] {
+  if (!Array.isArray(value) || !value.every((m) => typeof m === 'string'))
+    throw bad(option, 'must be an array of method names', value)
+  for (const method of value as string[]) {
+    if (!RELAYABLE_METHODS.includes(method)) {
+      throw bad(option, `may only name methods ClawChat can relay safely (${RELAYABLE_METHODS.join(', ')})`, method)
+    }
+  }
+  return [...new Set(value as string[])]
+}
+
+function commandList(option: string, value: unknown): CommandAllowance {
+  if (value === '*') return '*'
+  if (!Array.isArray(value) || !value.every((c) => typeof c === 'string' && COMMAND_NAME_PATTERN.test(c))) {
+    throw bad(option, `must be '*' or an array of command names like ["status", "model"]`, value)
+  }
+  return [...new Set((value as string[]).map(commandName))]
+}
+
+/** One role group (`policy.methods`, `policy.commands`): an object with `user` and `admin` at most. */
+function roleGroup(option: string, value: unknown, like: string): { user?: unknown; admin?: unknown } {
+  if (typeof value !== 'object' || value === null) throw bad(option, `must be an object like ${like}`, value)
+  rejectUnknown(value, ['user', 'admin'], `${option}.`)
+  return value as { user?: unknown; admin?: unknown }
+}
+
+function resolveMethods(value: unknown): MethodPolicy {
+  if (value === undefined) return DEFAULT_METHOD_POLICY
+  const m = roleGroup('policy.methods', value, '{ user: [...], admin: [...] }')
+  return {
+    user: m.user === undefined ? DEFAULT_METHOD_POLICY.user : methodList('policy.methods.user', m.user),
+    admin: m.admin === undefined ? DEFAULT_METHOD_POLICY.admin : methodList('policy.methods.admin', m.admin),
+  }
+}
+
+function resolveCommands(value: unknown): CommandPolicy {
+  if (value === undefined) return DEFAULT_COMMAND_POLICY
+  const c = roleGroup('policy.commands', value, `{ admin: ['status'] }`)
+  return {
+    user: c.user === undefined ? DEFAULT_COMMAND_POLICY.user : commandList('policy.commands.user', c.user),
+    admin: c.admin === undefined ? DEFAULT_COMMAND_POLICY.admin : commandList('policy.commands.admin', c.admin),
+  }
+}
+
+/**
+ * Validates option `policy`; the defaults for what it leaves out. Throws naming the bad field.
+ *
+ * @example
+ * resolvePolicy({ commands: { admin: ['status'] } }).commands // { user: [], admin: ['status'] }
+ */
+export function resolvePolicy(value: unknown): { methods: MethodPolicy; commands: CommandPolicy } {
+  if (value === undefined) return { methods: DEFAULT_METHOD_POLICY, commands: DEFAULT_COMMAND_POLICY }
+  if (typeof value !== 'object' || value === null)
+    throw bad('policy', 'must be an object like { methods: { user, admin } }', value)
+  rejectUnknown(value, ['methods', 'commands'], 'policy.')
+  const p = value as { methods?: unknown; commands?: unknown }
+  return { methods: resolveMethods(p.methods), commands: resolveCommands(p.commands) }
+}
