@@ -76,14 +76,17 @@ describe('logout', () => {
       reads.set(sid, (reads.get(sid) ?? 0) + 1)
       realGet(sid, callback)
     }
-    await new Promise((r) => setTimeout(r, 800))
+    // Three rounds at least: both sessions read three times.
+    await waitFor(() => reads.size === 2 && Math.min(...reads.values()) >= 3, 10_000, 'three rounds')
     const counts = [...reads.values()]
     expect(counts).toHaveLength(2) // two distinct sessions, five sockets
     expect(Math.min(...counts)).toBeGreaterThanOrEqual(3)
     expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1)
 
     h.breakStore()
-    await new Promise((r) => setTimeout(r, 500))
+    // Three failed rounds (each logs once): a close decided in the first would have arrived long since.
+    const failedRounds = () => h!.capture.logs.filter((l) => l.includes('could not read the session store')).length
+    await waitFor(() => failedRounds() >= 3, 10_000, 'three failed rounds')
     for (const socket of sockets) expect(socket.closed).toBeNull()
     expect(h.capture.logs.some((l) => l.includes('could not read the session store'))).toBe(true)
   })
@@ -100,7 +103,8 @@ describe('logout', () => {
       reads.push(sid)
       realGet(sid, callback)
     }
-    await new Promise((r) => setTimeout(r, 300))
+    // A round trip to the app (without a cookie: no session read of its own) as the barrier.
+    expect((await fetch(`${h.baseUrl}/clawchat/session`)).status).toBe(401)
     expect(tab.closed).toBeNull()
     expect(reads).toEqual([])
     const sid =
