@@ -12,7 +12,8 @@ export const DEDUPE_MAX_ENTRIES = 1000
 
 /** The message of a reused `idempotencyKey` with different text (SESSIONS-AND-BROADCAST Q4, verbatim). */
 export const CHAT_REQUEST_CONFLICT_MESSAGE =
-  'This message ID was already used for different input. Check the conversation history and use a new message ID to send again.'
+  'This message ID was already used for different input. ' +
+  'Check the conversation history and use a new message ID to send again.'
 
 /** The part of a run the registry needs. */
 export interface RegisteredRun {

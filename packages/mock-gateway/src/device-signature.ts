@@ -40,7 +40,8 @@ export function normalizeDeviceMetadata(value: string | undefined): string {
  *
  * @example
  * deviceAuthPayloadV3({ deviceId: 'ab…', clientId: 'webchat-ui', clientMode: 'webchat', role: 'operator',
- *   scopes: ['operator.read'], signedAtMs: 1795534120237, token: 't', nonce: 'n', platform: 'Linux', deviceFamily: undefined })
+ *   scopes: ['operator.read'], signedAtMs: 1795534120237, token: 't', nonce: 'n', platform: 'Linux',
+ *   deviceFamily: undefined })
  * // 'v3|ab…|webchat-ui|webchat|operator|operator.read|1795534120237|t|n|linux|'
  */
 export function deviceAuthPayloadV3(p: {
@@ -113,14 +114,18 @@ export function verifyDeviceSignature(device: ConnectDevice, ctx: DeviceSignatur
     platform: ctx.platform,
     deviceFamily: ctx.deviceFamily,
   })
-  let valid = false
-  try {
-    const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' })
-    valid = verify(null, Buffer.from(payload, 'utf8'), key, Buffer.from(device.signature, 'base64url'))
-  } catch {
-    valid = false
-  }
-  return valid
+  return ed25519Valid(raw, payload, device.signature)
     ? { ok: true }
     : { ok: false, code: 'DEVICE_AUTH_SIGNATURE_INVALID', message: 'device signature invalid' }
+}
+
+/** Whether `signature` (base64url) is a valid Ed25519 signature of `payload` by the raw public key. */
+function ed25519Valid(rawPublicKey: Buffer, payload: string, signature: string): boolean {
+  try {
+    const jwk = { kty: 'OKP', crv: 'Ed25519', x: rawPublicKey.toString('base64url') }
+    const key = createPublicKey({ key: jwk, format: 'jwk' })
+    return verify(null, Buffer.from(payload, 'utf8'), key, Buffer.from(signature, 'base64url'))
+  } catch {
+    return false
+  }
 }

@@ -44,7 +44,10 @@ export interface RuntimeSettings {
   writeDelayMs: number
 }
 
-/** The request log keeps this many entries, dropping the oldest (a long demo or benchmark must not grow without end). */
+/**
+ * The request log keeps this many entries, dropping the oldest (a long demo or benchmark must not
+ * grow without end).
+ */
 export const REQUEST_LOG_LIMIT = 10_000
 
 type RequestWaiter = { match: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void }
@@ -80,7 +83,10 @@ export class GatewayCore implements RunHost {
    * `UNAVAILABLE` (the real gateway's drain), so no run can be accepted and then forgotten.
    */
   draining = false
-  /** Whether this boot has sent its one `chat.metadata.changed` (the real gateway sent one per boot, at the first chat). */
+  /**
+   * Whether this boot has sent its one `chat.metadata.changed` (the real gateway sent one per boot,
+   * at the first chat).
+   */
   metadataAnnounced = false
   /** Where the gateway listens (host and bound port), set once listening. */
   endpoint = { host: '127.0.0.1', port: 0 }

@@ -1,24 +1,30 @@
 import { timingSafeEqual, createHash } from 'node:crypto'
 import {
-  ErrorCodes,
   formatValidationErrors,
   validateConnectParams,
   validateRequestFrame,
+  type ConnectParams,
 } from '@openclaw/gateway-protocol'
-import {
-  GATEWAY_STARTUP_CLOSE_CODE,
-  GATEWAY_STARTUP_CLOSE_REASON,
-  GATEWAY_STARTUP_RETRY_AFTER_MS,
-  gatewayStartupUnavailableDetails,
-} from '@openclaw/gateway-protocol/startup-unavailable'
-import { MIN_PROBE_PROTOCOL_VERSION, PROTOCOL_VERSION } from '@openclaw/gateway-protocol/version'
+import { PROTOCOL_VERSION } from '@openclaw/gateway-protocol/version'
 import type { AuthFailureThrottle } from './auth-throttle.js'
+import {
+  controlUiDeviceRequired,
+  controlUiReload,
+  deviceIdentityRequired,
+  invalid,
+  originNotAllowed,
+  protocolMismatch,
+  startingRefusal,
+  tokenMismatch,
+  type HandshakeRefusal,
+} from './connect-refusals.js'
 import type { ConnectionIdentity } from './connection.js'
 import { verifyDeviceSignature } from './device-signature.js'
-import type { GatewayErrorShape } from './errors.js'
 import { GATEWAY_BUILD_ID } from './fixtures/gateway-identity.js'
 import { checkBrowserOrigin, isBrowserClient, isLoopbackAddress, requiresDeviceIdentity } from './origin-check.js'
 import { grantScopes } from './scopes.js'
+
+export type { HandshakeRefusal } from './connect-refusals.js'
 
 /** What the handshake needs to know about the socket it runs on. */
 export interface HandshakeSocket {
@@ -37,16 +43,6 @@ export interface HandshakeContext {
   starting: boolean
 }
 
-/** A refused `connect`: the error to answer with, then the close (after `delayMs`). */
-export interface HandshakeRefusal {
-  ok: false
-  requestId: unknown
-  error: GatewayErrorShape
-  closeCode: number
-  closeReason: string
-  delayMs: number
-}
-
 /** An accepted `connect`. */
 export interface HandshakeAcceptance {
   ok: true
@@ -59,21 +55,8 @@ export interface HandshakeAcceptance {
 /** The outcome of {@link evaluateConnect}. */
 export type HandshakeResult = HandshakeAcceptance | HandshakeRefusal
 
-const ORIGIN_NOT_ALLOWED =
-  'origin not allowed (open the Control UI from the gateway host or allow it in gateway.controlUi.allowedOrigins)'
-const TOKEN_MISMATCH = 'unauthorized: gateway token mismatch (provide gateway auth token)'
-
-function refuse(requestId: unknown, error: GatewayErrorShape, closeCode = 1008, delayMs = 0): HandshakeRefusal {
-  return { ok: false, requestId, error, closeCode, closeReason: error.message, delayMs }
-}
-
-function invalid(requestId: unknown, message: string, details?: unknown, closeCode = 1008): HandshakeRefusal {
-  return refuse(
-    requestId,
-    { code: ErrorCodes.INVALID_REQUEST, message, ...(details === undefined ? {} : { details }) },
-    closeCode,
-  )
-}
+/** One step of the checks: a refusal, or `undefined` to go on. */
+type Check = HandshakeRefusal | undefined
 
 function tokensEqual(a: string, b: string): boolean {
   const ha = createHash('sha256').update(a).digest()
@@ -89,6 +72,86 @@ function frameId(frame: unknown): unknown {
   return 'invalid'
 }
 
+/** The token the client sent, unless blank. */
+function sentToken(params: ConnectParams): string | undefined {
+  return params.auth?.token?.trim() ? params.auth.token : undefined
+}
+
+/** Protocol 4, the operator role, the browser Origin rules and the Control UI's device rule. */
+function checkClient(id: string, params: ConnectParams, socket: HandshakeSocket, ctx: HandshakeContext): Check {
+  if (params.minProtocol > PROTOCOL_VERSION || params.maxProtocol < PROTOCOL_VERSION) {
+    return protocolMismatch(id, params.minProtocol, params.maxProtocol)
+  }
+  const { client } = params
+  const role = params.role ?? 'operator'
+  if (role !== 'operator') {
+    // Not recorded: the mock only implements operator connections.
+    return invalid(id, `unsupported role: ${role} (the mock gateway only accepts operator connections)`)
+  }
+  if (isBrowserClient(client.id, client.mode)) {
+    const origin = checkBrowserOrigin(socket.origin, socket.remoteAddress, ctx.allowedOrigins)
+    if (!origin.ok) return originNotAllowed(id, origin.reason)
+  }
+  if (requiresDeviceIdentity(client.id) && !params.device) return controlUiDeviceRequired(id)
+  return undefined
+}
+
+/** The token (a wrong one answers after the growing delay), or else a signed device. */
+function checkCredentials(id: string, params: ConnectParams, socket: HandshakeSocket, ctx: HandshakeContext): Check {
+  const token = sentToken(params)
+  if (token !== undefined && !tokensEqual(token, ctx.token)) {
+    return tokenMismatch(id, ctx.throttle.nextDelay(socket.remoteAddress))
+  }
+  // Without a token a signed device is enough: loopback pairing is approved silently (GATEWAY.md).
+  if (token === undefined && !params.device) return deviceIdentityRequired(id)
+  return undefined
+}
+
+/** The device's signature over this connection's challenge, and the Control UI's build. */
+function checkDevice(id: string, params: ConnectParams, socket: HandshakeSocket, ctx: HandshakeContext): Check {
+  if (!params.device) return undefined
+  const { client } = params
+  const check = verifyDeviceSignature(params.device, {
+    challengeNonce: socket.challengeNonce,
+    clientId: client.id,
+    clientMode: client.mode,
+    role: params.role ?? 'operator',
+    scopes: params.scopes ?? [],
+    token: params.auth?.token,
+    platform: client.platform,
+    deviceFamily: client.deviceFamily,
+    now: ctx.now,
+  })
+  if (!check.ok) return invalid(id, check.message, { code: check.code })
+  // Recorded (matrix-origin-openclaw-control-ui-1.jsonl): a signed Control UI of another build is told to reload.
+  if (client.id === 'openclaw-control-ui' && client.buildId !== GATEWAY_BUILD_ID) return controlUiReload(id)
+  return undefined
+}
+
+/** The accepted connection's identity and granted scopes. */
+function accept(id: string, params: ConnectParams, socket: HandshakeSocket): HandshakeAcceptance {
+  const { client } = params
+  const deviceVerified = Boolean(params.device)
+  const scopes = grantScopes({
+    clientId: client.id,
+    clientMode: client.mode,
+    requested: params.scopes ?? [],
+    deviceVerified,
+    loopbackPeer: isLoopbackAddress(socket.remoteAddress),
+  })
+  const identity: ConnectionIdentity = {
+    clientId: client.id,
+    clientMode: client.mode,
+    clientVersion: client.version,
+    platform: client.platform,
+    role: params.role ?? 'operator',
+    scopes,
+    ...(deviceVerified && params.device ? { deviceId: params.device.id } : {}),
+  }
+  const trustedBackend = client.id === 'gateway-client' && client.mode === 'backend'
+  return { ok: true, requestId: id, identity, issueDeviceToken: deviceVerified && !trustedBackend }
+}
+
 /**
  * Decides the first frame of a connection like the real gateway (GATEWAY.md "Handshake" and
  * "Errors and closes", transcripts/step6-*, matrix-*): request-frame and `connect` checks with the
@@ -100,127 +163,17 @@ export function evaluateConnect(frame: unknown, socket: HandshakeSocket, ctx: Ha
     return invalid(frameId(frame), 'invalid handshake: first request must be connect')
   }
   const id = frame.id
+  // Recorded in transcripts/startup-early-connect.jsonl: retryable UNAVAILABLE, then close 1013.
+  if (ctx.starting) return startingRefusal(id)
   const params = frame.params
-  if (ctx.starting) {
-    // Recorded in transcripts/startup-early-connect.jsonl: retryable UNAVAILABLE, then close 1013.
-    return {
-      ok: false,
-      requestId: id,
-      error: {
-        code: ErrorCodes.UNAVAILABLE,
-        message: 'gateway starting; retry shortly',
-        retryable: true,
-        retryAfterMs: GATEWAY_STARTUP_RETRY_AFTER_MS,
-        details: gatewayStartupUnavailableDetails(),
-      },
-      closeCode: GATEWAY_STARTUP_CLOSE_CODE,
-      closeReason: GATEWAY_STARTUP_CLOSE_REASON,
-      delayMs: 0,
-    }
-  }
   if (!validateConnectParams(params)) {
     return invalid(id, `invalid connect params: ${formatValidationErrors(validateConnectParams.errors)}`)
   }
-  if (params.minProtocol > PROTOCOL_VERSION || params.maxProtocol < PROTOCOL_VERSION) {
-    return invalid(
-      id,
-      'protocol mismatch',
-      {
-        code: 'PROTOCOL_MISMATCH',
-        clientMinProtocol: params.minProtocol,
-        clientMaxProtocol: params.maxProtocol,
-        expectedProtocol: PROTOCOL_VERSION,
-        minimumProbeProtocol: MIN_PROBE_PROTOCOL_VERSION,
-      },
-      1002,
-    )
-  }
-  const client = params.client
-  const role = params.role ?? 'operator'
-  if (role !== 'operator') {
-    // Not recorded: the mock only implements operator connections.
-    return invalid(id, `unsupported role: ${role} (the mock gateway only accepts operator connections)`)
-  }
-  if (isBrowserClient(client.id, client.mode)) {
-    const origin = checkBrowserOrigin(socket.origin, socket.remoteAddress, ctx.allowedOrigins)
-    if (!origin.ok)
-      return invalid(id, ORIGIN_NOT_ALLOWED, { code: 'CONTROL_UI_ORIGIN_NOT_ALLOWED', reason: origin.reason })
-  }
-  if (requiresDeviceIdentity(client.id) && !params.device) {
-    return invalid(id, 'control ui requires device identity (use HTTPS or localhost secure context)', {
-      code: 'CONTROL_UI_DEVICE_IDENTITY_REQUIRED',
-    })
-  }
-  const token = params.auth?.token?.trim() ? params.auth.token : undefined
-  if (token !== undefined && !tokensEqual(token, ctx.token)) {
-    const delayMs = ctx.throttle.nextDelay(socket.remoteAddress)
-    return refuse(
-      id,
-      {
-        code: ErrorCodes.INVALID_REQUEST,
-        message: TOKEN_MISMATCH,
-        details: {
-          code: 'AUTH_TOKEN_MISMATCH',
-          authReason: 'token_mismatch',
-          canRetryWithDeviceToken: false,
-          recommendedNextStep: 'update_auth_credentials',
-        },
-      },
-      1008,
-      delayMs,
-    )
-  }
-  // Without a token a signed device is enough: loopback pairing is approved silently (GATEWAY.md).
-  if (token === undefined && !params.device) {
-    return refuse(id, {
-      code: ErrorCodes.NOT_PAIRED,
-      message: 'device identity required',
-      details: { code: 'DEVICE_IDENTITY_REQUIRED' },
-    })
-  }
-  const requested = params.scopes ?? []
-  let deviceVerified = false
-  if (params.device) {
-    const check = verifyDeviceSignature(params.device, {
-      challengeNonce: socket.challengeNonce,
-      clientId: client.id,
-      clientMode: client.mode,
-      role,
-      scopes: requested,
-      token: params.auth?.token,
-      platform: client.platform,
-      deviceFamily: client.deviceFamily,
-      now: ctx.now,
-    })
-    if (!check.ok) return invalid(id, check.message, { code: check.code })
-    deviceVerified = true
-    if (client.id === 'openclaw-control-ui' && client.buildId !== GATEWAY_BUILD_ID) {
-      // Recorded (matrix-origin-openclaw-control-ui-1.jsonl): a signed Control UI of another build is told to reload.
-      return refuse(id, {
-        code: ErrorCodes.UNAVAILABLE,
-        message: 'protocol mismatch: Control UI updated; reload this page to continue',
-        retryable: false,
-        details: { code: 'PROTOCOL_MISMATCH', gatewayBuildId: GATEWAY_BUILD_ID, reloadRequired: true },
-      })
-    }
-  }
+  const refusal =
+    checkClient(id, params, socket, ctx) ??
+    checkCredentials(id, params, socket, ctx) ??
+    checkDevice(id, params, socket, ctx)
+  if (refusal) return refusal
   ctx.throttle.reset(socket.remoteAddress)
-  const scopes = grantScopes({
-    clientId: client.id,
-    clientMode: client.mode,
-    requested,
-    deviceVerified,
-    loopbackPeer: isLoopbackAddress(socket.remoteAddress),
-  })
-  const identity: ConnectionIdentity = {
-    clientId: client.id,
-    clientMode: client.mode,
-    clientVersion: client.version,
-    platform: client.platform,
-    role,
-    scopes,
-    ...(deviceVerified && params.device ? { deviceId: params.device.id } : {}),
-  }
-  const trustedBackend = client.id === 'gateway-client' && client.mode === 'backend'
-  return { ok: true, requestId: id, identity, issueDeviceToken: deviceVerified && !trustedBackend }
+  return accept(id, params, socket)
 }

@@ -68,7 +68,10 @@ export interface MockGatewayOptions {
   phaseDelayMs?: number
   /** Delay before each frame the gateway writes, per connection, in ms; default 0 (see `setWriteDelay`). */
   writeDelayMs?: number
-  /** Answer delay for wrong tokens: `initialMs` doubling per try up to `maxMs`; default `{ initialMs: 250, maxMs: 5000 }`. */
+  /**
+   * Answer delay for wrong tokens: `initialMs` doubling per try up to `maxMs`; default
+   * `{ initialMs: 250, maxMs: 5000 }`.
+   */
   authFailureDelay?: AuthFailureDelay
   /** How long `close()`/`restart()` let running chats finish before the `shutdown` event; default 5000. */
   shutdownGraceMs?: number

@@ -45,9 +45,8 @@ function handleConnectFrame(core: GatewayCore, conn: GatewayConnection, frame: u
   conn.respond(result.requestId, core.helloOk(conn, deviceToken))
   core.sendHealthEvent(conn)
   if (result.identity.deviceId) core.broadcastPresence()
-  core.log(
-    `connection ${conn.id} connected as ${result.identity.clientId}/${result.identity.clientMode} scopes=[${result.identity.scopes.join(',')}]`,
-  )
+  const { clientId, clientMode, scopes } = result.identity
+  core.log(`connection ${conn.id} connected as ${clientId}/${clientMode} scopes=[${scopes.join(',')}]`)
 }
 
 /**

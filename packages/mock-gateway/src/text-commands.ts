@@ -26,7 +26,10 @@ export const TEXT_COMMANDS: readonly string[] = [
   'commands',
 ]
 
-/** Commands kept out of the model's context: their rows carry `excludeFromContext` (recorded: `/status` does, `/whoami` and `/model` do not). */
+/**
+ * Commands kept out of the model's context: their rows carry `excludeFromContext` (recorded:
+ * `/status` does, `/whoami` and `/model` do not).
+ */
 export const CONTEXT_FREE_COMMANDS: readonly string[] = ['status']
 
 /** The command a message starts with (its first word, lower-cased, without `/`), or `null`. */
@@ -40,11 +43,20 @@ export function leadingTextCommand(message: string): string | null {
 export function textCommandReply(name: string, facts: { sessionKey: string; clientId: string }): string {
   switch (name) {
     case 'status':
-      return `🦞 OpenClaw ${GATEWAY_VERSION} (mock)\n\n🧠 Model: ${MODEL.provider}/${MODEL.id}\n\n🧵 Session: ${facts.sessionKey}\n\n⚙️ Execution: direct`
+      return [
+        `🦞 OpenClaw ${GATEWAY_VERSION} (mock)`,
+        `🧠 Model: ${MODEL.provider}/${MODEL.id}`,
+        `🧵 Session: ${facts.sessionKey}`,
+        '⚙️ Execution: direct',
+      ].join('\n\n')
     case 'whoami':
       return `🧭 Identity\nChannel: webchat\nUser id: ${facts.clientId}\nAllowFrom: ${facts.clientId}`
     case 'model':
-      return `Current: ${MODEL.provider}/${MODEL.id}\nSession: /model <provider/model> -s\nGlobal default: /model <provider/model> -g`
+      return [
+        `Current: ${MODEL.provider}/${MODEL.id}`,
+        'Session: /model <provider/model> -s',
+        'Global default: /model <provider/model> -g',
+      ].join('\n')
     default:
       return `⚙️ /${name} was run by the gateway's command handler (the mock only acknowledges it).`
   }

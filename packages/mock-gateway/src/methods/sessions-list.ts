@@ -36,8 +36,9 @@ function selected(
  * `sessions.list`: every session of every client (no per-connection scoping, like the real one),
  * rows with all the upstream identifiers, top-level `path`, `owners`, paging fields
  * (SESSIONS-AND-BROADCAST Q1, MORE-BEHAVIOURS Q4). Applies `search` (session-search.ts), `label`,
- * `agentId`, `archived`, `creatorId` and `ownerId` before paging, then `limit`/`offset` (`totalCount` counts what matched),
- * `sortBy: "lastInteractionAt"` and `includeLastMessage`; other filters are accepted and ignored.
+ * `agentId`, `archived`, `creatorId` and `ownerId` before paging, then `limit`/`offset`
+ * (`totalCount` counts what matched), `sortBy: "lastInteractionAt"` and `includeLastMessage`; other
+ * filters are accepted and ignored.
  */
 export const sessionsList: MethodDefinition = {
   name: 'sessions.list',
