@@ -15,7 +15,7 @@ afterEach(async () => {
 
 /** The spec: the link is back within 2 s of the gateway accepting again. */
 const RECONNECT_BOUND_MS = 2000
-/** How long the gateway stays unreachable: long enough for any backoff to reach its cap. */
+/** How long the gateway stays unreachable in a graceful restart: long enough for any backoff to reach its cap. */
 const DOWN_MS = 1500
 
 function gatewayStates(client: TestClient): string[] {
@@ -92,8 +92,10 @@ describe('the gateway goes away mid-stream', () => {
     // A request the gateway has not answered when it dies.
     h.gateway!.stall()
     alice.send({ type: 'req', id: 'in-flight', method: 'chat.history', params: {} })
-    await new Promise((r) => setTimeout(r, 200))
+    // The proxy decides frames in order: once a later one is answered, 'in-flight' has gone upstream.
+    expect((await alice.request('no.such.method', {})).ok).toBe(false)
     expect(alice.frames.some((f) => f.id === 'in-flight')).toBe(false)
+    const logsBeforeCrash = h.capture.logs.length
     const crashedAt = Date.now()
     await h.gateway!.crash()
     h.gateway!.resume()
@@ -105,7 +107,10 @@ describe('the gateway goes away mid-stream', () => {
     const failed = await alice.request('chat.send', { message: 'while down', idempotencyKey: 'k-crash-down' })
     expect(failed.error).toMatchObject({ code: 'UNAVAILABLE', retryable: true })
 
-    await new Promise((r) => setTimeout(r, DOWN_MS))
+    // Four refused attempts in a row: the backoff (100 ms doubling) has reached its 500 ms cap.
+    const refused = () =>
+      h!.capture.logs.slice(logsBeforeCrash).filter((l) => /cannot reach the gateway|gateway still unreachable/.test(l))
+    await waitFor(() => refused().length >= 4, 10_000, 'four refused attempts')
     await h.gateway!.restart()
     const backMs = await linkBackAfter(Date.now())
     console.log(
