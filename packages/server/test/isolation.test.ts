@@ -54,6 +54,33 @@ function expectNoneOf(client: TestClient, needles: readonly string[]): void {
   expect(all.length).toBeGreaterThan(0)
 }
 
+/**
+ * The gateway emits a final chat event of `userId`'s main session (run id "marker"); resolves once
+ * `client` has it. Events go through the one link in order: what the gateway emitted before it
+ * had its chance to reach `client` first.
+ */
+async function markerReaches(h: Harness, client: TestClient, userId: string): Promise<void> {
+  h.gateway!.emitEvent('chat', {
+    runId: upstreamRunId('clawchat', userId, 'main', 'marker'),
+    sessionKey: `agent:main:${gatewaySessionKey('clawchat', userId, 'main')}`,
+    seq: 1,
+    state: 'final',
+  })
+  await client.waitForEvent('chat', (p) => p.runId === 'marker')
+}
+
+/**
+ * Sends an allowed request and waits until the gateway has it; answers its upstream id. Requests
+ * go through the one link in order: one the proxy had sent before would have arrived first.
+ */
+async function allowedRequestReachesGateway(h: Harness, client: TestClient): Promise<string> {
+  const before = h.gateway!.requests.length
+  expect((await client.request('chat.history', {})).ok).toBe(true)
+  const recorded = h.gateway!.requests.slice(before).find((r) => r.method === 'chat.history')
+  expect(recorded).toBeDefined()
+  return recorded!.id
+}
+
 function finals(client: TestClient): Array<Record<string, any>> {
   return client
     .events('chat')
@@ -127,8 +154,10 @@ describe('two users on one gateway', () => {
     await alice1.request('chat.send', { message: 'ALICE-SECRET two tabs', idempotencyKey: 'a-run-tabs' })
     await alice2.waitForEvent('chat', (p) => p.state === 'final' && p.runId === 'a-run-tabs')
     await alice1.waitForEvent('chat', (p) => p.state === 'final')
-    await new Promise((r) => setTimeout(r, 100))
-    expect(bob.events('chat')).toEqual([])
+    // A marker event for Bob, sent after Alice's run: the link relays in order, so anything of hers
+    // that was to reach him would have arrived before it.
+    await markerReaches(h, bob, 'bob')
+    expect(bob.events('chat').map((f) => f.payload.runId)).toEqual(['marker'])
     expect(bob.events('agent')).toEqual([])
     expect(bob.events('sessions.changed')).toEqual([])
   })
@@ -172,7 +201,6 @@ describe('two users on one gateway', () => {
       state: 'final',
     })
     await alice.waitForEvent('chat', (p) => p.runId === 'marker')
-    await new Promise((r) => setTimeout(r, 100))
     expect(alice.events('chat')).toHaveLength(1)
     for (const event of ['presence', 'health', 'session.message', 'exec.approval.requested']) {
       expect(alice.events(event)).toEqual([])
@@ -352,7 +380,7 @@ describe('user B, by any crafted frame, cannot reach user A', () => {
       expect(res.error.code, method).toBe('FORBIDDEN')
       expect(res.error.message).toMatch(/not available through ClawChat|not allowed for your role/)
     }
-    await new Promise((r) => setTimeout(r, 50))
+    await allowedRequestReachesGateway(h, bob)
     expect(h.gateway!.requests.filter((r) => methods.includes(r.method))).toEqual([])
   })
 
@@ -375,8 +403,8 @@ describe('user B, by any crafted frame, cannot reach user A', () => {
       expect(res.error.code, `${method} ${JSON.stringify(params)}`).toBe('INVALID_REQUEST')
       expect(res.error.message).toMatch(/unexpected property/)
     }
-    await new Promise((r) => setTimeout(r, 50))
-    expect(h.gateway!.requests.filter((r) => r.method !== 'sessions.subscribe')).toEqual([])
+    const barrier = await allowedRequestReachesGateway(h, bob)
+    expect(h.gateway!.requests.filter((r) => r.method !== 'sessions.subscribe' && r.id !== barrier)).toEqual([])
   })
 })
 
@@ -429,7 +457,8 @@ describe('upstream identifiers', () => {
     await admin.request('chat.abort', {})
     const models = await admin.request('models.list', {})
     expect(models.ok).toBe(true)
-    await new Promise((r) => setTimeout(r, 100))
+    // Whatever those requests made the gateway emit came before a marker sent now.
+    await markerReaches(h, admin, 'alice')
     expectNoneOf(admin, UPSTREAM_MARKERS)
     expectNoneOf(admin, [ALICE_ENC, '"idempotencyKey"', 'responseId', 'senderId', 'transcriptPosition'])
   })
