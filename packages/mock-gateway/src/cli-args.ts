@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util'
 import type { MockFailure, MockGatewayOptions } from './options.js'
 
 /** What the command line asked for. */
@@ -21,74 +22,108 @@ Options:
   --verbose                  log connections and runs to stderr
   --help                     show this text`
 
-function intArg(name: string, value: string | undefined): number | string {
-  if (value === undefined || !/^\d+$/.test(value))
-    return `${name} needs a whole number, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`
-  return Number(value)
+/** The flags, for `node:util` `parseArgs` (a flag's value is the next argument, whatever it is). */
+const FLAGS = {
+  token: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'tick-interval-ms': { type: 'string' },
+  'chunk-delay-ms': { type: 'string' },
+  'allowed-origin': { type: 'string', multiple: true },
+  failure: { type: 'string' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+const FAILURE_MODES: readonly string[] = ['none', 'model-error', 'cut-stream']
+
+/** A flag's value as `parseArgs` gives it: a string, `true` when the flag came without one, `undefined` if absent. */
+type FlagValue = string | boolean | undefined
+
+/** Thrown by the value checks below; becomes `{kind:'error'}`. */
+class CliArgError extends Error {}
+
+function text(value: FlagValue): string | undefined {
+  return typeof value === 'string' ? value : undefined
+}
+
+function required(flag: string, value: FlagValue): string {
+  const v = text(value)
+  if (!v) throw new CliArgError(`${flag} needs a value`)
+  return v
+}
+
+function wholeNumber(flag: string, value: FlagValue): number | undefined {
+  if (value === undefined) return undefined
+  const v = text(value)
+  if (v === undefined || !/^\d+$/.test(v)) {
+    throw new CliArgError(`${flag} needs a whole number, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`)
+  }
+  return Number(v)
+}
+
+function failureMode(value: FlagValue): MockFailure | undefined {
+  if (value === undefined) return undefined
+  const mode = text(value) ?? ''
+  if (!FAILURE_MODES.includes(mode)) {
+    throw new CliArgError(`--failure must be none, model-error or cut-stream, got ${JSON.stringify(mode)}`)
+  }
+  return mode as MockFailure
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({ args: [...argv], options: FLAGS, strict: false, allowPositionals: true, tokens: true })
+}
+
+type Token = ReturnType<typeof parse>['tokens'][number]
+type Values = ReturnType<typeof parse>['values']
+
+/** The argument as typed, if it is not one of {@link FLAGS} (a positional, `--`, an unknown flag). */
+function unknownArgument(token: Token): string | undefined {
+  if (token.kind === 'positional') return token.value
+  if (token.kind === 'option-terminator') return '--'
+  return Object.hasOwn(FLAGS, token.name) ? undefined : token.rawName
+}
+
+/** `--help` (or `-h`), unless an unknown argument comes first: then an error naming it. */
+function helpOrUnknown(tokens: Token[]): CliCommand | undefined {
+  for (const token of tokens) {
+    if (token.kind === 'option' && token.name === 'help') return { kind: 'help' }
+    const unknown = unknownArgument(token)
+    if (unknown !== undefined)
+      return { kind: 'error', message: `unknown argument ${JSON.stringify(unknown)} (see --help)` }
+  }
+  return undefined
+}
+
+/** The gateway options the flags ask for; throws {@link CliArgError} naming a flag with a bad value. */
+function runOptions(values: Values, token: string): MockGatewayOptions {
+  const options: MockGatewayOptions = { token, port: wholeNumber('--port', values.port) ?? 18789 }
+  if (values.host !== undefined) options.host = required('--host', values.host)
+  options.allowedOrigins = (values['allowed-origin'] ?? []).map((o) => required('--allowed-origin', o))
+  const tickIntervalMs = wholeNumber('--tick-interval-ms', values['tick-interval-ms'])
+  const chunkDelayMs = wholeNumber('--chunk-delay-ms', values['chunk-delay-ms'])
+  const failure = failureMode(values.failure)
+  if (tickIntervalMs !== undefined) options.tickIntervalMs = tickIntervalMs
+  if (chunkDelayMs !== undefined) options.chunkDelayMs = chunkDelayMs
+  if (failure !== undefined) options.failure = failure
+  if (values.verbose) options.log = (line: string) => process.stderr.write(`[mock-gateway] ${line}\n`)
+  return options
 }
 
 /** Parses `clawchat-mock-gateway` arguments (without `node` and the script). */
 export function parseCliArgs(argv: readonly string[], env: Record<string, string | undefined> = {}): CliCommand {
-  const options: Partial<MockGatewayOptions> & { allowedOrigins: string[] } = { port: 18789, allowedOrigins: [] }
-  let token = env.OPENCLAW_GATEWAY_TOKEN
-  let verbose = false
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i]
-    const next = () => argv[++i]
-    switch (arg) {
-      case '--help':
-      case '-h':
-        return { kind: 'help' }
-      case '--token':
-        token = next()
-        break
-      case '--host': {
-        const host = next()
-        if (!host) return { kind: 'error', message: '--host needs a value' }
-        options.host = host
-        break
-      }
-      case '--port':
-      case '--tick-interval-ms':
-      case '--chunk-delay-ms': {
-        const n = intArg(arg, next())
-        if (typeof n === 'string') return { kind: 'error', message: n }
-        if (arg === '--port') options.port = n
-        else if (arg === '--tick-interval-ms') options.tickIntervalMs = n
-        else options.chunkDelayMs = n
-        break
-      }
-      case '--allowed-origin': {
-        const origin = next()
-        if (!origin) return { kind: 'error', message: '--allowed-origin needs a value' }
-        options.allowedOrigins.push(origin)
-        break
-      }
-      case '--failure': {
-        const mode = next()
-        if (mode !== 'none' && mode !== 'model-error' && mode !== 'cut-stream') {
-          return {
-            kind: 'error',
-            message: `--failure must be none, model-error or cut-stream, got ${JSON.stringify(mode ?? '')}`,
-          }
-        }
-        options.failure = mode as MockFailure
-        break
-      }
-      case '--verbose':
-        verbose = true
-        break
-      default:
-        return { kind: 'error', message: `unknown argument ${JSON.stringify(arg)} (see --help)` }
-    }
-  }
-  if (!token) return { kind: 'error', message: '--token is required (or set OPENCLAW_GATEWAY_TOKEN)' }
-  return {
-    kind: 'run',
-    options: {
-      ...options,
-      token,
-      ...(verbose ? { log: (line: string) => process.stderr.write(`[mock-gateway] ${line}\n`) } : {}),
-    },
+  const { values, tokens } = parse(argv)
+  const early = helpOrUnknown(tokens)
+  if (early) return early
+  // `--token` without a value counts as no token, even with the environment variable set.
+  const token = values.token === undefined ? env.OPENCLAW_GATEWAY_TOKEN : text(values.token)
+  try {
+    const options = runOptions(values, token ?? '')
+    if (!token) return { kind: 'error', message: '--token is required (or set OPENCLAW_GATEWAY_TOKEN)' }
+    return { kind: 'run', options }
+  } catch (err) {
+    if (err instanceof CliArgError) return { kind: 'error', message: err.message }
+    throw err
   }
 }

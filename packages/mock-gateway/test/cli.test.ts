@@ -72,6 +72,30 @@ describe('parseCliArgs', () => {
     })
     expect(parseCliArgs(['--help'])).toEqual({ kind: 'help' })
   })
+
+  it('names the flag whose value is missing or wrong, and any argument it does not know', () => {
+    const error = (argv: string[]) => parseCliArgs(['--token', 'T', ...argv])
+    expect(error(['--port'])).toEqual({ kind: 'error', message: '--port needs a whole number, got nothing' })
+    expect(error(['--chunk-delay-ms', '-5'])).toEqual({
+      kind: 'error',
+      message: '--chunk-delay-ms needs a whole number, got "-5"',
+    })
+    expect(error(['--host'])).toEqual({ kind: 'error', message: '--host needs a value' })
+    expect(error(['--allowed-origin', ''])).toEqual({ kind: 'error', message: '--allowed-origin needs a value' })
+    expect(error(['--failure', 'sometimes'])).toEqual({
+      kind: 'error',
+      message: '--failure must be none, model-error or cut-stream, got "sometimes"',
+    })
+    expect(error(['stray'])).toEqual({ kind: 'error', message: 'unknown argument "stray" (see --help)' })
+    expect(error(['--nope', '--help'])).toMatchObject({ message: 'unknown argument "--nope" (see --help)' })
+    expect(error(['-h'])).toEqual({ kind: 'help' })
+    // `--token` without a value is no token, even with the environment variable set.
+    expect(parseCliArgs(['--token'], { OPENCLAW_GATEWAY_TOKEN: 'E' })).toMatchObject({ kind: 'error' })
+    expect(parseCliArgs(['--verbose', '--token', 'T'])).toMatchObject({
+      kind: 'run',
+      options: { token: 'T', log: expect.any(Function) },
+    })
+  })
 })
 
 describe('runCli', () => {
