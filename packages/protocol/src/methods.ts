@@ -130,6 +130,8 @@ export interface SessionsListResult {
 /** Params of `sessions.reset`. */
 export interface SessionsResetParams {
   key?: string
+  /** Why: `new` (start over) or `reset`. */
+  reason?: 'new' | 'reset'
 }
 
 /** Answer to `sessions.reset`. */

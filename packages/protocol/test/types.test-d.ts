@@ -11,6 +11,7 @@ import type {
   MethodResult,
   ServerFrame,
 } from '../src/index.js'
+import type { BROWSER_PARAMS } from '../src/index.js'
 
 describe('typed method map', () => {
   it('maps each method to its params and result', () => {
@@ -35,5 +36,12 @@ describe('typed method map', () => {
 
   it('the session payload names the user and their role', () => {
     expectTypeOf<ClawChatSessionPayload['user']['role']>().toEqualTypeOf<'user' | 'admin'>()
+  })
+})
+
+describe('BROWSER_PARAMS follows the params types', () => {
+  it('has exactly the fields of each params interface', () => {
+    expectTypeOf<keyof (typeof BROWSER_PARAMS)['chat.send']>().toEqualTypeOf<keyof ChatSendParams>()
+    expectTypeOf<keyof (typeof BROWSER_PARAMS)['sessions.reset']>().toEqualTypeOf<'key' | 'reason'>()
   })
 })

@@ -53,10 +53,6 @@ function integerProblem(name: string, value: unknown, min: number, max: number, 
   return `${name} must be an integer from ${min} to ${max}${hint}`
 }
 
-function flagProblem(name: string, value: unknown): string | null {
-  return value === undefined || typeof value === 'boolean' ? null : `${name} must be a boolean`
-}
-
 /**
  * The bounded upstream params of a browser's `chat.history` (`limit`, `offset`, `maxChars`; the
  * session key is the caller's business). `limit` defaults to `historyMaxMessages`.
@@ -96,7 +92,10 @@ export function historyPaging(source: Params): Params {
   return out
 }
 
-/** Whether the gateway shortened a history message (its text cut to `maxChars`, or the whole message omitted as too large). */
+/**
+ * Whether the gateway shortened a history message (its text cut to `maxChars`, or the whole
+ * message omitted as too large).
+ */
 export function wasTruncated(message: unknown): boolean {
   if (typeof message !== 'object' || message === null) return false
   const meta = (message as Params).__openclaw
@@ -117,11 +116,12 @@ export function ownSessionsSearch(namespace: string, userId: string): string {
 /**
  * The one upstream request of a browser's `sessions.list` (`limit`, `offset`, `includeLastMessage`,
  * `includeDerivedTitles`; both flags default to true: a chat list shows a title and the last
- * message).
+ * message). The bounds are checked here; the flags' types by the gateway's schema (`upstream-params.ts`).
  *
  * @example
  * sessionsListRequest({ limit: 20 }, readBounds(undefined), 'clawchat', 'alice')
- * // { ok: true, upstream: { search: ':clawchat:mfwgsy3f:', limit: 20, includeLastMessage: true, includeDerivedTitles: true } }
+ * // { ok: true, upstream: {
+ * //   search: ':clawchat:mfwgsy3f:', limit: 20, includeLastMessage: true, includeDerivedTitles: true } }
  */
 export function sessionsListRequest(
   params: Params,
@@ -131,9 +131,7 @@ export function sessionsListRequest(
 ): ReadRequest {
   const problem =
     integerProblem('limit', params.limit, 1, bounds.sessionsListMaxRows, ' (page with offset)') ??
-    integerProblem('offset', params.offset, 0, Number.MAX_SAFE_INTEGER) ??
-    flagProblem('includeLastMessage', params.includeLastMessage) ??
-    flagProblem('includeDerivedTitles', params.includeDerivedTitles)
+    integerProblem('offset', params.offset, 0, Number.MAX_SAFE_INTEGER)
   if (problem) return { ok: false, problem }
   const upstream: Params = {
     search: ownSessionsSearch(namespace, userId),
@@ -143,8 +141,9 @@ export function sessionsListRequest(
         : Math.min(SESSIONS_LIST_DEFAULT_ROWS, bounds.sessionsListMaxRows),
   }
   if (typeof params.offset === 'number' && params.offset > 0) upstream.offset = params.offset
-  upstream.includeLastMessage = params.includeLastMessage !== false
-  upstream.includeDerivedTitles = params.includeDerivedTitles !== false
+  // Passed as sent (the gateway's schema checks they are booleans before anything goes upstream).
+  upstream.includeLastMessage = params.includeLastMessage ?? true
+  upstream.includeDerivedTitles = params.includeDerivedTitles ?? true
   return { ok: true, upstream }
 }
 

@@ -105,12 +105,19 @@ export function userIdProblem(userId: unknown, namespace: string): string | null
   // keys of `eve\uFFFD`. Only the position is named: ids stay out of logs.
   const lone = LONE_SURROGATE.exec(userId)
   if (lone) {
-    return `the user's id is not well-formed UTF-16: it holds a lone surrogate at index ${lone.index} (of ${userId.length}), which UTF-8 cannot carry — two such ids could share gateway sessions. Make ids well-formed (String.prototype.toWellFormed()) or use a database id or UUID.`
+    return (
+      `the user's id is not well-formed UTF-16: it holds a lone surrogate at index ${lone.index} ` +
+      `(of ${userId.length}), which UTF-8 cannot carry — two such ids could share gateway sessions. ` +
+      'Make ids well-formed (String.prototype.toWellFormed()) or use a database id or UUID.'
+    )
   }
   const bytes = Buffer.byteLength(userId, 'utf8')
   const max = maxUserIdBytes(namespace)
   if (bytes > max) {
-    return `the user's id is ${bytes} UTF-8 bytes; at most ${max} fit in a gateway session key (512 characters). Use a shorter stable id (a database id or UUID).`
+    return (
+      `the user's id is ${bytes} UTF-8 bytes; at most ${max} fit in a gateway session key (512 characters). ` +
+      'Use a shorter stable id (a database id or UUID).'
+    )
   }
   return null
 }

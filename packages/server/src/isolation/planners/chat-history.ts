@@ -1,0 +1,52 @@
+/**
+ * `chat.history`: one bounded page of one of the caller's own sessions, its messages whitelisted
+ * and their run ids rewritten to the caller's own names.
+ */
+import { historyPaging, historyRequest, readBounds, wasTruncated } from '../bounded-reads.js'
+import {
+  invalidParams,
+  sessionKeyOf,
+  singleCall,
+  type Params,
+  type PlanContext,
+  type Planner,
+} from '../request-plan.js'
+import { isRecord } from '../../shared/records.js'
+import { sanitizeHistoryMessage } from '../sanitize.js'
+import { gatewaySessionKey } from '../session-keys.js'
+
+const METHOD = 'chat.history'
+
+/** The gateway's messages as the caller may see them (truncated ones marked). */
+function visibleMessages(ctx: PlanContext, source: Params): Params[] {
+  const messages: Params[] = []
+  for (const raw of Array.isArray(source.messages) ? source.messages : []) {
+    const message = sanitizeHistoryMessage(ctx, raw)
+    if (!message) continue
+    if (wasTruncated(raw)) message.truncated = true
+    messages.push(message)
+  }
+  return messages
+}
+
+/**
+ * Plans a `chat.history`, bounded in messages, characters and bytes on every call: no answer can
+ * close the shared link.
+ *
+ * @example
+ * planChatHistory({ limit: 50 }, ctx) // upstream: { limit: 50, maxChars: 8000, maxBytes: 1048576, sessionKey }
+ */
+export const planChatHistory: Planner = (params, ctx) => {
+  const session = sessionKeyOf(METHOD, params.sessionKey)
+  if (!session.ok) return session.result
+  const request = historyRequest(params, readBounds(ctx.limits))
+  if (!request.ok) return invalidParams(METHOD, request.problem)
+  const upstream: Params = {
+    ...request.upstream,
+    sessionKey: gatewaySessionKey(ctx.namespace, ctx.userId, session.key),
+  }
+  return singleCall(METHOD, session.key, upstream, (payload) => {
+    const source = isRecord(payload) ? payload : {}
+    return { sessionKey: session.key, messages: visibleMessages(ctx, source), ...historyPaging(source) }
+  })
+}
