@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { WebSocket } from 'ws'
 import { OWNER_PROFILE_ID } from './fixtures/gateway-identity.js'
 import type { GatewayErrorShape } from './errors.js'
@@ -128,7 +129,7 @@ export class GatewayConnection {
     }
     this.queued += 1
     this.tail = this.tail
-      .then(() => (delay > 0 ? new Promise<void>((resolve) => setTimeout(resolve, delay)) : undefined))
+      .then(() => (delay > 0 ? sleep(delay) : undefined))
       .then(() => {
         this.queued -= 1
         write()

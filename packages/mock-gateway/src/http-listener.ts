@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { Duplex } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { WebSocketServer, type WebSocket } from 'ws'
 
 /**
@@ -59,16 +60,14 @@ export class HttpListener {
   }
 
   /** Stops accepting connections; with `destroy`, also drops sockets still in HTTP (not upgraded). */
-  stop(destroy: boolean): Promise<void> {
+  async stop(destroy: boolean): Promise<void> {
     const server = this.server
     this.server = undefined
-    if (!server) return Promise.resolve()
-    return new Promise((resolve) => {
-      server.close(() => resolve())
-      if (destroy) server.closeAllConnections()
-      else server.closeIdleConnections()
-      // Upgraded sockets are closed by the caller; don't let a straggler hold the promise forever.
-      setTimeout(resolve, 1000).unref()
-    })
+    if (!server) return
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+    if (destroy) server.closeAllConnections()
+    else server.closeIdleConnections()
+    // Upgraded sockets are closed by the caller; don't let a straggler hold the promise forever.
+    await Promise.race([closed, sleep(1000, undefined, { ref: false })])
   }
 }
