@@ -383,13 +383,24 @@ describe('a fuzz run', () => {
       let batchNo = 0
       while (sent < FRAMES_EACH && Date.now() < deadline) {
         const ws = new WebSocket(h!.wsUrl, { headers: { Cookie: cookie } })
-        const answered = new Set<string>()
+        const syncWaiters = new Map<string, () => void>()
         ws.on('message', (data) => {
           stats.answers += 1
           const id = /^\{"type":"res","id":"(sync-\d+)"/.exec(data.toString().slice(0, 80))?.[1]
-          if (id) answered.add(id)
+          if (id) syncWaiters.get(id)?.()
         })
         const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)))
+        /** Resolves when `sync` is answered, the socket closes or the run's deadline passes. */
+        const answeredOrDone = async (sync: string) => {
+          let timer: NodeJS.Timeout | undefined
+          await Promise.race([
+            new Promise<void>((resolve) => syncWaiters.set(sync, resolve)),
+            closed,
+            new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now())))),
+          ])
+          clearTimeout(timer)
+          syncWaiters.delete(sync)
+        }
         ws.on('error', () => undefined)
         await new Promise((resolve) => ws.once('open', resolve).once('close', resolve))
         while (sent < FRAMES_EACH && ws.readyState === ws.OPEN && Date.now() < deadline) {
@@ -400,6 +411,7 @@ describe('a fuzz run', () => {
           }
           // A frame the proxy answers at once, after all the others: the batch has been read.
           const sync = `sync-${(batchNo += 1)}`
+          const synced = answeredOrDone(sync)
           ws.send(JSON.stringify({ type: 'req', id: sync }))
           const endsConnection = fuzz.random() < 0.15
           if (endsConnection) {
@@ -408,8 +420,7 @@ describe('a fuzz run', () => {
             sent += 1
           }
           stats.sent = stats.sent + BATCH + (endsConnection ? 1 : 0)
-          while (ws.readyState === ws.OPEN && !answered.has(sync) && Date.now() < deadline)
-            await new Promise((r) => setTimeout(r, 2))
+          await synced
           if (endsConnection) break
         }
         if (ws.readyState === ws.OPEN) ws.close()
