@@ -8,14 +8,15 @@
  */
 import type { RateMeter, UserBudget } from '../limits/limits.js'
 import type { ProxyLog } from '../shared/log.js'
-import { ClusterBus } from './cluster-bus.js'
+import { ClusterBus, type ClusterBusOptions } from './cluster-bus.js'
 import { ClusterConnections, type ClusterView } from './cluster-limits.js'
 import { ClusterRate } from './cluster-rate.js'
 import { RedisHealth } from './health.js'
+import { CoordinationHeartbeat } from './heartbeat.js'
 import { coordinationKeys } from './keys.js'
 import type { ResolvedCoordination } from './options.js'
 import { createRedisAdapter } from './redis-adapter.js'
-import { SessionKeyWatch } from './session-watch.js'
+import { SessionKeyWatch, type SessionKeyWatchOptions } from './session-watch.js'
 
 export { resolveCoordination, type CoordinationOptions, type ResolvedCoordination } from './options.js'
 export { sessionDigest } from './cluster-bus.js'
@@ -63,6 +64,37 @@ export interface CoordinationContext {
   hooks: CoordinationHooks
 }
 
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+/** The control channel, subscribed. */
+function startBus(parts: Omit<ClusterBusOptions, 'onUser' | 'onSession'>, hooks: CoordinationHooks): ClusterBus {
+  const bus = new ClusterBus({
+    ...parts,
+    onUser: (userId, reason, openedBy) => hooks.disconnectUser(userId, reason, openedBy),
+    onSession: (digest) => hooks.disconnectSessionDigest(digest),
+  })
+  bus.start()
+  return bus
+}
+
+/** The watch of the session store's keys, started; none with `sessionKeyPrefix: false`. */
+function startSessionWatch(
+  options: ResolvedCoordination,
+  parts: Pick<SessionKeyWatchOptions, 'redis' | 'subscriber' | 'log'>,
+  hooks: CoordinationHooks,
+): SessionKeyWatch | undefined {
+  if (options.sessionKeyPrefix === false) return undefined
+  const watch = new SessionKeyWatch({
+    ...parts,
+    keyPrefix: options.sessionKeyPrefix,
+    onGone: (sid, event) => hooks.sessionGone(sid, event),
+  })
+  watch.start()
+  return watch
+}
+
 /**
  * Starts coordinating through Redis: subscribes, registers the instance, and starts its heartbeat.
  * Returns at once; nothing here ever blocks the app's start or waits for an unreachable Redis.
@@ -78,85 +110,37 @@ export function startCoordination(options: ResolvedCoordination, ctx: Coordinati
   const { instanceId } = options
   const keys = coordinationKeys(options.prefix)
   const redis = createRedisAdapter(options.redis, options.commandTimeoutMs)
-  let closed = false
-  let timer: NodeJS.Timeout | null = null
-
-  const onUp = () => {
-    connections.markDirty()
-    watch?.reset()
-    void beat()
-    bus.retryPending()
-  }
   const health = new RedisHealth({ redis, log, onUp: () => onUp() })
   const connections = new ClusterConnections({
     redis,
     health,
     keys,
     instanceId,
+    log,
     limit: ctx.connectionsPerUser,
     ttlMs: options.instanceTtlMs,
-    log,
     localTotals: () => hooks.localTotals(),
   })
   const rate = new ClusterRate({ redis, health, keys, perSecond: ctx.userMessagesPerSecond })
   const subscriber = redis.createSubscriber((error) =>
-    log.debug(
-      `clawchat: coordination: the pub/sub connection: ${error instanceof Error ? error.message : String(error)}`,
-    ),
+    log.debug(`clawchat: coordination: the pub/sub connection: ${errorText(error)}`),
   )
-  const bus = new ClusterBus({
-    redis,
-    health,
-    subscriber,
-    channel: keys.control,
-    logKey: keys.controlLog,
-    instanceId,
-    log,
-    onUser: (userId, reason, openedBy) => hooks.disconnectUser(userId, reason, openedBy),
-    onSession: (digest) => hooks.disconnectSessionDigest(digest),
-  })
-  bus.start()
-  const watch =
-    options.sessionKeyPrefix === false
-      ? undefined
-      : new SessionKeyWatch({
-          redis,
-          subscriber,
-          keyPrefix: options.sessionKeyPrefix,
-          log,
-          onGone: (sid, event) => hooks.sessionGone(sid, event),
-        })
-  watch?.start()
-
-  let beating: Promise<void> | null = null
-  /**
-   * One heartbeat (never two at once); then, while Redis is up, (re)enables keyspace notifications
-   * until they are on, and reads the disconnects the pub/sub connection missed.
-   */
-  function beat(): Promise<void> {
-    beating ??= connections
-      .heartbeat()
-      .then(() => (health.isUp ? Promise.all([watch?.enable(), bus.catchUp()]) : undefined))
-      .then(() => undefined)
-      .finally(() => {
-        beating = null
-      })
-    return beating
-  }
-  function schedule(): void {
-    if (closed) return
-    timer = setTimeout(() => {
-      void beat().finally(schedule)
-    }, options.heartbeatMs)
-    timer.unref?.()
+  const channel = { channel: keys.control, logKey: keys.controlLog, instanceId }
+  const bus = startBus({ redis, health, subscriber, log, ...channel }, hooks)
+  const watch = startSessionWatch(options, { redis, subscriber, log }, hooks)
+  const heartbeat = new CoordinationHeartbeat({ intervalMs: options.heartbeatMs, connections, health, bus, watch })
+  function onUp(): void {
+    connections.markDirty()
+    watch?.reset()
+    void heartbeat.beat()
+    bus.retryPending()
   }
 
   log.info(
     `clawchat: coordination through Redis (${options.kind}) as instance ${instanceId}, keys "${options.prefix}*"`,
   )
-  if (health.isUp) void beat()
-  schedule()
-
+  heartbeat.start()
+  let closed = false
   return {
     instanceId,
     reserveConnection: (userId) => connections.reserve(userId),
@@ -168,9 +152,8 @@ export function startCoordination(options: ResolvedCoordination, ctx: Coordinati
     async close() {
       if (closed) return
       closed = true
-      if (timer) clearTimeout(timer)
       health.stop()
-      await beating
+      await heartbeat.stop()
       await connections.unregister()
       await subscriber.close()
       redis.detach()
