@@ -178,4 +178,23 @@ describe('the audit trail', () => {
       }),
     ).toThrow(/option "audit": cannot open the audit file ".*a-file\/audit.log"/)
   })
+
+  it("keeps the file system's error as the cause of that refusal, for the app's error reporting", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clawchat-audit-'))
+    dirs.push(dir)
+    const aFile = join(dir, 'a-file')
+    writeFileSync(aFile, 'x')
+    let thrown: unknown
+    try {
+      clawchatProxy({
+        gateway: { url: 'ws://127.0.0.1:1', token: 'tok-abcdef', identityPath: join(dir, 'id.json') },
+        authenticate: () => null,
+        audit: join(aFile, 'audit.log'),
+      })
+    } catch (error) {
+      thrown = error
+    }
+    expect(thrown).toBeInstanceOf(TypeError)
+    expect((thrown as Error).cause).toMatchObject({ code: expect.stringMatching(/^(ENOTDIR|EEXIST)$/) })
+  })
 })

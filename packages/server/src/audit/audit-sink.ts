@@ -54,9 +54,8 @@ function resolveSink(value: unknown, option: string, name: string): NonNullable<
   if (isLoggerLike(value)) return { kind: 'logger', logger: value }
   if (typeof value === 'object' && value !== null && typeof (value as { write?: unknown }).write === 'function')
     return { kind: 'stream', stream: value as AuditStream }
-  throw new TypeError(
-    `${name}: option "${option}" ${SHAPE}, got ${typeof value === 'function' ? 'a function' : value === null ? 'null' : typeof value}`,
-  )
+  const got = typeof value === 'function' ? 'a function' : value === null ? 'null' : typeof value
+  throw new TypeError(`${name}: option "${option}" ${SHAPE}, got ${got}`)
 }
 
 /** Validates the `audit` option; throws a `TypeError` naming it. Opens nothing. */
@@ -123,9 +122,8 @@ export function openAuditSink(
         mkdirSync(dirname(sink.path), { recursive: true })
         fd = openSync(sink.path, 'a', 0o600)
       } catch (error) {
-        throw new TypeError(
-          `${name}: option "audit": cannot open the audit file ${JSON.stringify(sink.path)}: ${(error as Error).message}`,
-        )
+        const why = `cannot open the audit file ${JSON.stringify(sink.path)}: ${(error as Error).message}`
+        throw new TypeError(`${name}: option "audit": ${why}`, { cause: error })
       }
       let destination: ReturnType<typeof pino.destination>
       try {

@@ -93,7 +93,9 @@ export interface ClusterBusOptions {
  * The control channel between instances.
  *
  * @example
- * const bus = new ClusterBus({ redis, health, subscriber, channel: keys.control, logKey: keys.controlLog, instanceId, log, onUser, onSession })
+ * const bus = new ClusterBus({
+ *   redis, health, subscriber, channel: keys.control, logKey: keys.controlLog, instanceId, log, onUser, onSession,
+ * })
  * bus.start()
  * bus.publishUser('u_42', 'account disabled')
  */
@@ -120,7 +122,8 @@ export class ClusterBus {
       .subscribe(this.opts.channel, (text) => this.receive(text))
       .catch((error: unknown) => {
         this.opts.log.warn(
-          `clawchat: coordination: could not subscribe to the control channel (${String(error)}); disconnects from other instances arrive only through the session check`,
+          `clawchat: coordination: could not subscribe to the control channel (${String(error)}); disconnects` +
+            ' from other instances arrive only through the session check',
         )
       })
   }
@@ -169,7 +172,8 @@ export class ClusterBus {
     if (!this.warned) {
       this.warned = true
       this.opts.log.warn(
-        'clawchat: coordination: a disconnect could not reach the other instances (Redis is down); it is sent when Redis is back (within a minute), and their session checks close logged-out sessions meanwhile',
+        'clawchat: coordination: a disconnect could not reach the other instances (Redis is down); it is' +
+          ' sent when Redis is back (within a minute), and their session checks close logged-out sessions meanwhile',
       )
     }
   }

@@ -17,7 +17,10 @@ import { luaScript, type RedisAdapter } from './redis-adapter.js'
 // The Lua below builds other instances' keys as prefix .. 'alive:' .. id and prefix .. 'conns:' .. id,
 // exactly as keys.ts does.
 
-/** KEYS: instances, own conns, own alive. ARGV: instance id, user id, limit, ttl ms, prefix. Answers {admitted 0/1, count}. */
+/**
+ * KEYS: instances, own conns, own alive. ARGV: instance id, user id, limit, ttl ms, prefix.
+ * Answers {admitted 0/1, count}.
+ */
 const RESERVE = luaScript(`
 local id, user, limit, ttl, prefix = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
 redis.call('SET', KEYS[3], '1', 'PX', ttl)
@@ -91,7 +94,7 @@ export interface InstanceStats {
  *
  * @example
  * const { cluster } = proxy.stats()
- * if (cluster) console.log(`${cluster.connections} sockets on ${cluster.instances.length} instances; Redis ${cluster.redis}`)
+ * if (cluster) console.log(`${cluster.connections} sockets on ${cluster.instances.length} instances`, cluster.redis)
  * // { instanceId: 'web-1', redis: 'up', connections: 1000, asOf: 1795537891598,
  * //   instances: [{ id: 'web-1', connections: 500, users: 50 }, { id: 'web-2', connections: 500, users: 50 }] }
  */

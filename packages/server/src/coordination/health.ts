@@ -71,7 +71,8 @@ export class RedisHealth {
       this.opts.onUp()
     } else {
       this.opts.log.warn(
-        `clawchat: coordination: Redis is unreachable (${reason ?? 'not ready'}); limits now hold per instance, and logouts reach other instances only through their session check, until it is back`,
+        `clawchat: coordination: Redis is unreachable (${reason ?? 'not ready'}); limits now hold per instance,` +
+          ' and logouts reach other instances only through their session check, until it is back',
       )
     }
   }

@@ -69,7 +69,8 @@ function integer(name: string, option: string, value: unknown, fallback: number,
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
     throw new TypeError(
-      `${name}: option "coordination.${option}" must be an integer number of ms from ${min} to ${max}, got ${shown(value)}`,
+      `${name}: option "coordination.${option}" must be an integer number of ms from ${min} to ${max},` +
+        ` got ${shown(value)}`,
     )
   }
   return value
@@ -101,13 +102,15 @@ export function resolveCoordination(
   const detected = detectRedisClient(o.redis)
   if ('problem' in detected) {
     throw new TypeError(
-      `${name}: option "coordination.redis" must be a node-redis or ioredis client (createClient() from "redis" v4+, or new Redis() from "ioredis"), got ${detected.problem}`,
+      `${name}: option "coordination.redis" must be a node-redis or ioredis client (createClient() from` +
+        ` "redis" v4+, or new Redis() from "ioredis"), got ${detected.problem}`,
     )
   }
   const prefix = o.prefix === undefined ? `clawchat:${namespace}:` : o.prefix
   if (typeof prefix !== 'string' || prefix.length === 0 || prefix.length > 100 || /\s/.test(prefix)) {
     throw new TypeError(
-      `${name}: option "coordination.prefix" must be 1 to 100 characters without spaces, like "clawchat:app:", got ${shown(prefix)}`,
+      `${name}: option "coordination.prefix" must be 1 to 100 characters without spaces, like "clawchat:app:",` +
+        ` got ${shown(prefix)}`,
     )
   }
   const sessionKeyPrefix = o.sessionKeyPrefix === undefined ? 'sess:' : o.sessionKeyPrefix
@@ -116,13 +119,15 @@ export function resolveCoordination(
     (typeof sessionKeyPrefix !== 'string' || sessionKeyPrefix.length === 0 || sessionKeyPrefix.length > 100)
   ) {
     throw new TypeError(
-      `${name}: option "coordination.sessionKeyPrefix" must be the session store's key prefix (connect-redis: "sess:") or false, got ${shown(sessionKeyPrefix)}`,
+      `${name}: option "coordination.sessionKeyPrefix" must be the session store's key prefix (connect-redis:` +
+        ` "sess:") or false, got ${shown(sessionKeyPrefix)}`,
     )
   }
   const instanceId = o.instanceId === undefined ? defaultInstanceId() : o.instanceId
   if (typeof instanceId !== 'string' || !/^[A-Za-z0-9._:-]{1,100}$/.test(instanceId)) {
     throw new TypeError(
-      `${name}: option "coordination.instanceId" must be 1 to 100 characters of A-Z, a-z, 0-9, ".", "_", ":" and "-", got ${shown(instanceId)}`,
+      `${name}: option "coordination.instanceId" must be 1 to 100 characters of A-Z, a-z, 0-9, ".", "_",` +
+        ` ":" and "-", got ${shown(instanceId)}`,
     )
   }
   const heartbeatMs = integer(name, 'heartbeatMs', o.heartbeatMs, DEFAULT_HEARTBEAT_MS, 100, 60_000)

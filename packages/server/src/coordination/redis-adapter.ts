@@ -10,7 +10,8 @@ import { createHash } from 'node:crypto'
 /** Which client library a value is. */
 export type RedisKind = 'node-redis' | 'ioredis'
 
-type Listener = (...args: any[]) => void
+/** An event listener: passed to the client, never called here (so it may take any arguments). */
+type Listener = (...args: never[]) => void
 
 /** The part of a node-redis (v4+) client the adapter uses. */
 interface NodeRedisLike {
@@ -58,7 +59,8 @@ export function detectRedisClient(value: unknown): { kind: RedisKind } | { probl
   if ('masters' in v && 'slots' in v)
     return {
       problem:
-        'a node-redis cluster client (createCluster() is not supported: pass a client of one Redis server or Sentinel primary)',
+        'a node-redis cluster client (createCluster() is not supported: pass a client of one Redis server' +
+        ' or Sentinel primary)',
     }
   if (typeof v.duplicate === 'function' && typeof v.on === 'function') {
     if (typeof v.call === 'function' && typeof v.status === 'string' && typeof v.psubscribe === 'function')

@@ -44,12 +44,16 @@ function globEscape(text: string): string {
   return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`)
 }
 
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
 /**
  * An error Redis itself answered for good (`ERR unknown command`, `NOPERM …`) — not a lost
  * connection, a timeout, or a Redis still loading its data (tried again later).
  */
 function isRefusal(error: unknown): boolean {
-  const message = error instanceof Error ? error.message : String(error)
+  const message = errorMessage(error)
   if (/^(LOADING|BUSY|TRYAGAIN|MASTERDOWN|CLUSTERDOWN) /.test(message)) return false
   return /^[A-Z]{2,}[A-Z_-]* /.test(message) || /unknown command|not allowed|permission/i.test(message)
 }
@@ -96,7 +100,8 @@ export class SessionKeyWatch {
       )
       .catch((error: unknown) => {
         this.opts.log.warn(
-          `clawchat: coordination: could not subscribe to session key events (${String(error)}); the session check closes logged-out sessions`,
+          `clawchat: coordination: could not subscribe to session key events (${String(error)}); the session` +
+            ' check closes logged-out sessions',
         )
       })
   }
@@ -119,7 +124,8 @@ export class SessionKeyWatch {
       if (wanted !== null) await this.opts.redis.command(['CONFIG', 'SET', 'notify-keyspace-events', wanted])
       this.current = 'on'
       this.opts.log.info(
-        `clawchat: coordination: Redis keyspace notifications are on (notify-keyspace-events "${wanted ?? current}"): a session destroyed or expired in the store closes its sockets on every instance at once`,
+        `clawchat: coordination: Redis keyspace notifications are on (notify-keyspace-events "${wanted ?? current}"):` +
+          ' a session destroyed or expired in the store closes its sockets on every instance at once',
       )
     } catch (error) {
       if (!isRefusal(error)) return
@@ -127,7 +133,10 @@ export class SessionKeyWatch {
       if (this.warned) return
       this.warned = true
       this.opts.log.warn(
-        `clawchat: coordination: Redis refused CONFIG for keyspace notifications (${error instanceof Error ? error.message : String(error)}); a session destroyed without proxy.disconnectSession() closes its sockets through the session check (sessionCheckIntervalMs) instead. Set notify-keyspace-events to "Kgxe" in your Redis settings to close them at once`,
+        `clawchat: coordination: Redis refused CONFIG for keyspace notifications (${errorMessage(error)});` +
+          ' a session destroyed without proxy.disconnectSession() closes its sockets through the session check' +
+          ' (sessionCheckIntervalMs) instead. Set notify-keyspace-events to "Kgxe" in your Redis settings to' +
+          ' close them at once',
       )
     }
   }

@@ -25,7 +25,10 @@ export interface ProxyLimits extends ClawChatLimits {
   upstreamBytesTotal: number
   /** Messages one `chat.history` answer carries at most (the browser's `limit`, 1 to this; older ones: `offset`). */
   historyMaxMessages: number
-  /** Characters of each text a `chat.history` answer keeps at most (the browser's `maxChars`, 1 to this; 8000 when not given). */
+  /**
+   * Characters of each text a `chat.history` answer keeps at most (the browser's `maxChars`, 1 to
+   * this; 8000 when not given).
+   */
   historyMaxChars: number
   /** Bytes (JSON) of the messages of one `chat.history` answer at most: older messages are left for the next page. */
   historyMaxBytes: number
@@ -144,14 +147,16 @@ function resolveUpstreamBytes(
     out.upstreamBytesPerUser = Math.max(out.upstreamBytesPerUser, out.maxPayload)
   else if (out.upstreamBytesPerUser < out.maxPayload) {
     throw new TypeError(
-      `${name}: option "limits.upstreamBytesPerUser" must be at least limits.maxPayload (${out.maxPayload}) so that one largest frame can go, got ${out.upstreamBytesPerUser}`,
+      `${name}: option "limits.upstreamBytesPerUser" must be at least limits.maxPayload (${out.maxPayload})` +
+        ` so that one largest frame can go, got ${out.upstreamBytesPerUser}`,
     )
   }
   if (given.upstreamBytesTotal === undefined)
     out.upstreamBytesTotal = Math.max(out.upstreamBytesTotal, out.upstreamBytesPerUser)
   else if (out.upstreamBytesTotal < out.upstreamBytesPerUser) {
     throw new TypeError(
-      `${name}: option "limits.upstreamBytesTotal" must be at least limits.upstreamBytesPerUser (${out.upstreamBytesPerUser}), got ${out.upstreamBytesTotal}`,
+      `${name}: option "limits.upstreamBytesTotal" must be at least limits.upstreamBytesPerUser` +
+        ` (${out.upstreamBytesPerUser}), got ${out.upstreamBytesTotal}`,
     )
   }
 }
