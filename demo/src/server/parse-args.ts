@@ -1,4 +1,5 @@
 import { resolve } from 'node:path'
+import { parseArgs as parseCommandLine, type ParseArgsConfig } from 'node:util'
 import { checkGatewayUrl } from './gateway-url.js'
 import { resolveUsers, type DemoUser } from './users.js'
 import { DEFAULT_DATA_DIR } from './paths.js'
@@ -68,65 +69,80 @@ Examples (from the repository root; give the token in the environment rather tha
   CLAWCHAT_SESSION_SECRET=... npx -y pnpm@12.4.2 demo --redis redis://127.0.0.1:6379 -p 36007
 `
 
-const VALUE_FLAGS: Record<string, keyof Flags> = {
+/** The flags, as node:util's `parseArgs` reads them (values are checked after, with messages that name the flag). */
+const OPTIONS = {
+  gateway: { type: 'string', short: 'g' },
+  token: { type: 'string', short: 't' },
+  mode: { type: 'string', short: 'm' },
+  port: { type: 'string', short: 'p' },
+  host: { type: 'string' },
+  users: { type: 'string' },
+  'data-dir': { type: 'string' },
+  redis: { type: 'string' },
+  'trust-proxy': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options']
+
+type Flags = Partial<Record<Exclude<keyof typeof OPTIONS, 'help'>, string>>
+
+/** One-dash spellings, and the flag each is: `-mode` and `-help` take one dash, unlike `parseArgs`' long flags. */
+const ONE_DASH: Record<string, keyof typeof OPTIONS> = {
   '-g': 'gateway',
-  '--gateway': 'gateway',
   '-t': 'token',
-  '--token': 'token',
-  '-mode': 'mode',
-  '--mode': 'mode',
   '-m': 'mode',
+  '-mode': 'mode',
   '-p': 'port',
-  '--port': 'port',
-  '--host': 'host',
-  '--users': 'users',
-  '--data-dir': 'dataDir',
-  '--redis': 'redis',
-  '--trust-proxy': 'trustProxy',
+  '-h': 'help',
+  '-help': 'help',
 }
 
-interface Flags {
-  gateway?: string
-  token?: string
-  mode?: string
-  port?: string
-  host?: string
-  users?: string
-  dataDir?: string
-  redis?: string
-  trustProxy?: string
-}
+/** Every way to write a flag (to tell a missing value from a value). */
+const SPELLINGS = new Set([...Object.keys(ONE_DASH), ...Object.keys(OPTIONS).map((long) => `--${long}`)])
 
 /**
  * Parses the command line; flags win over environment variables.
  * @throws UsageError for an unknown flag, a missing value or a bad value.
  */
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): CliCommand {
+  const flags = readFlags(argv)
+  return flags === 'help' ? { kind: 'help' } : { kind: 'run', options: resolveOptions(flags, env) }
+}
+
+/** The flags as given (`--` is ignored), or `help` when help was asked for before any mistake. */
+function readFlags(argv: readonly string[]): Flags | 'help' {
+  const typed = argv.filter((arg) => arg !== '--')
+  const { tokens } = parseCommandLine({
+    args: typed.map(spelledLong),
+    options: OPTIONS,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  })
   const flags: Flags = {}
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string
-    if (arg === '-h' || arg === '--help' || arg === '-help') return { kind: 'help' }
-    if (arg === '--') continue
-    const eq = arg.indexOf('=')
-    const name = eq > 0 && arg.startsWith('-') ? arg.slice(0, eq) : arg
-    const key = VALUE_FLAGS[name]
-    if (!key) {
-      throw new UsageError(
-        arg.startsWith('-') ? `unknown option ${name}; see --help` : `unexpected argument "${arg}"; see --help`,
-      )
-    }
-    let value: string | undefined
-    if (eq > 0 && arg.startsWith('-')) value = arg.slice(eq + 1)
-    else {
-      value = argv[i + 1]
-      if (value === undefined || isFlag(value)) throw new UsageError(`${name} needs a value; see --help`)
-      i++
-    }
-    if (value === '') throw new UsageError(`${name} needs a value; see --help`)
+  for (const token of tokens) {
+    if (token.kind === 'positional') throw new UsageError(`unexpected argument "${token.value}"; see --help`)
+    if (token.kind !== 'option') continue
+    // The flag as the user wrote it, for the messages.
+    const name = typed[token.index]!.split('=')[0]!
+    if (!Object.hasOwn(OPTIONS, token.name)) throw new UsageError(`unknown option ${name}; see --help`)
+    if (token.name === 'help') return 'help'
+    const { value } = token
+    // A value may start with "-", as tokens can; a known flag in its place means the value is missing.
+    if (value === undefined || value === '' || (!token.inlineValue && SPELLINGS.has(value.split('=')[0]!)))
+      throw new UsageError(`${name} needs a value; see --help`)
+    const key = token.name as keyof Flags
     if (flags[key] !== undefined) throw new UsageError(`${name} is given twice`)
     flags[key] = value
   }
-  return { kind: 'run', options: resolveOptions(flags, env) }
+  return flags
+}
+
+/** `-mode x`, `-help` and `-p=8080` as `parseArgs` reads them: `--mode x`, `--help`, `--port=8080`. */
+function spelledLong(arg: string): string {
+  const eq = arg.indexOf('=')
+  const long = ONE_DASH[eq > 0 ? arg.slice(0, eq) : arg]
+  if (!long || (eq < 0 && arg.length === 2)) return arg
+  return `--${long}${eq > 0 ? arg.slice(eq) : ''}`
 }
 
 function resolveOptions(flags: Flags, env: NodeJS.ProcessEnv): CliOptions {
@@ -149,7 +165,7 @@ function resolveOptions(flags: Flags, env: NodeJS.ProcessEnv): CliOptions {
     try {
       gateway = { url: checkGatewayUrl(url, env), token }
     } catch (err) {
-      throw new UsageError((err as Error).message)
+      throw new UsageError((err as Error).message, { cause: err })
     }
   }
 
@@ -158,7 +174,7 @@ function resolveOptions(flags: Flags, env: NodeJS.ProcessEnv): CliOptions {
   try {
     users = resolveUsers(usersValue)
   } catch (err) {
-    throw new UsageError((err as Error).message)
+    throw new UsageError((err as Error).message, { cause: err })
   }
 
   const options: CliOptions = {
@@ -167,7 +183,7 @@ function resolveOptions(flags: Flags, env: NodeJS.ProcessEnv): CliOptions {
     mode,
     users,
     defaultUsers: usersValue === undefined,
-    dataDir: resolve(flags.dataDir ?? nonEmpty(env.CLAWCHAT_DATA_DIR) ?? DEFAULT_DATA_DIR),
+    dataDir: resolve(flags['data-dir'] ?? nonEmpty(env.CLAWCHAT_DATA_DIR) ?? DEFAULT_DATA_DIR),
   }
   if (gateway) options.gateway = gateway
   const secret = nonEmpty(env.CLAWCHAT_SESSION_SECRET)
@@ -178,7 +194,7 @@ function resolveOptions(flags: Flags, env: NodeJS.ProcessEnv): CliOptions {
       throw new UsageError(`--redis must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379`)
     options.redisUrl = redisUrl
   }
-  const trustProxy = flags.trustProxy ?? nonEmpty(env.CLAWCHAT_TRUST_PROXY)
+  const trustProxy = flags['trust-proxy'] ?? nonEmpty(env.CLAWCHAT_TRUST_PROXY)
   if (trustProxy !== undefined) options.trustProxy = trustProxyValue(trustProxy)
   return options
 }
@@ -192,15 +208,9 @@ function trustProxyValue(text: string): boolean | number | string {
   try {
     setTrustProxy(express(), value)
   } catch (err) {
-    throw new UsageError(`--trust-proxy: ${(err as Error).message.replace(/^trustProxy /, '')}`)
+    throw new UsageError(`--trust-proxy: ${(err as Error).message.replace(/^trustProxy /, '')}`, { cause: err })
   }
   return value
-}
-
-/** A known flag where a value was expected (a value itself may start with "-", as tokens can). */
-function isFlag(value: string): boolean {
-  const name = value.split('=')[0] as string
-  return name in VALUE_FLAGS || name === '-h' || name === '--help' || name === '-help'
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
