@@ -1,37 +1,18 @@
 #!/usr/bin/env node
-import { parseArgs, USAGE, UsageError } from './parse-args.js'
+import { parseArgs, USAGE, UsageError, type CliCommand, type CliOptions } from './parse-args.js'
 import { startDemo, type RunningDemo } from './start-demo.js'
 
 /** The demo's command: parse flags, start the site, print where and how to log in, stop on a signal. */
 async function main(): Promise<void> {
-  let command
-  try {
-    command = parseArgs(process.argv.slice(2))
-  } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`clawchat-demo: ${err.message}`)
-      process.exit(2)
-    }
-    throw err
-  }
+  const command = parseCommandLine()
   if (command.kind === 'help') {
     process.stdout.write(USAGE)
     return
   }
   const o = command.options
   // Signals are taken from the start: a Ctrl+C while the site is starting stops it too, quietly.
-  let demo: RunningDemo | undefined
-  let stopping = false
-  const stop = (signal: string) => {
-    if (stopping) return
-    stopping = true
-    console.log(`\n[demo] ${signal}: stopping…`)
-    const force = setTimeout(() => process.exit(1), 5000)
-    force.unref()
-    if (demo) void demo.close().then(() => process.exit(0))
-  }
-  process.on('SIGINT', () => stop('SIGINT'))
-  process.on('SIGTERM', () => stop('SIGTERM'))
+  const signals = stopOnSignals()
+  let demo: RunningDemo
   try {
     demo = await startDemo({
       port: o.port,
@@ -46,43 +27,95 @@ async function main(): Promise<void> {
       log: (line) => console.log(`[demo] ${line}`),
     })
   } catch (err) {
-    if (stopping) process.exit(0)
+    if (signals.stopping()) process.exit(0)
     console.error(`clawchat-demo: could not start: ${redact((err as Error).message, o.gateway?.token)}`)
     process.exit(1)
   }
-  if (stopping) {
+  if (signals.stopping()) {
     await demo.close()
     process.exit(0)
   }
+  signals.started(demo)
+  console.log(startupLines(o, demo).join('\n'))
+}
 
-  const url =
-    o.host === '127.0.0.1' || o.host === '0.0.0.0' || o.host === '::' ? `http://localhost:${demo.port}` : demo.url
+/** The command line, or exit code 2 with the mistake on stderr. */
+function parseCommandLine(): CliCommand {
+  try {
+    return parseArgs(process.argv.slice(2))
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`clawchat-demo: ${err.message}`)
+      process.exit(2)
+    }
+    throw err
+  }
+}
+
+/**
+ * SIGINT and SIGTERM stop the demo once it has started (exit 0), or exit after it started when they
+ * came during the start; after 5 s of closing the process exits anyway (1).
+ */
+function stopOnSignals(): { started(demo: RunningDemo): void; stopping(): boolean } {
+  let demo: RunningDemo | undefined
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    console.log(`\n[demo] ${signal}: stopping…`)
+    const force = setTimeout(() => process.exit(1), 5000)
+    force.unref()
+    if (demo) void demo.close().then(() => process.exit(0))
+  }
+  process.on('SIGINT', () => stop('SIGINT'))
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  return { started: (running) => (demo = running), stopping: () => stopping }
+}
+
+/** What the console shows once the site runs: where, how, and who may sign in. */
+function startupLines(o: CliOptions, demo: RunningDemo): string[] {
+  const local = o.host === '127.0.0.1' || o.host === '0.0.0.0' || o.host === '::'
+  const url = local ? `http://localhost:${demo.port}` : demo.url
+  const mode =
+    demo.mode === 'proxy'
+      ? 'proxy (the gateway token stays on this server)'
+      : 'DIRECT (the browser holds the gateway token)'
+  const gateway = demo.usesMockGateway
+    ? `built-in mock gateway at ${demo.gatewayUrl} (token generated, not shown)`
+    : demo.gatewayUrl
+  const sessions =
+    demo.sessionBackend === 'redis'
+      ? 'Redis (connect-redis), coordinated with every instance on it'
+      : 'files in the data folder'
   const lines = [
     '',
     `  ClawChat demo is running: ${url}`,
-    `  mode:    ${demo.mode === 'proxy' ? 'proxy (the gateway token stays on this server)' : 'DIRECT (the browser holds the gateway token)'}`,
-    `  gateway: ${demo.usesMockGateway ? `built-in mock gateway at ${demo.gatewayUrl} (token generated, not shown)` : demo.gatewayUrl}`,
+    `  mode:    ${mode}`,
+    `  gateway: ${gateway}`,
     `  users:   ${o.users.map((u) => (o.defaultUsers ? `${u.id} / ${u.password}` : u.id)).join(',  ')}`,
     `  data:    ${o.dataDir}`,
-    `  sessions: ${demo.sessionBackend === 'redis' ? 'Redis (connect-redis), coordinated with every instance on it' : 'files in the data folder'}`,
+    `  sessions: ${sessions}`,
     '',
   ]
-  if (demo.mode === 'direct') {
+  if (demo.mode === 'direct') lines.push(...directModeWarning(url, demo.usesMockGateway))
+  return lines
+}
+
+function directModeWarning(url: string, usesMockGateway: boolean): string[] {
+  const lines = [
+    '  WARNING: direct mode gives the gateway token to every logged-in browser. Anyone who logs in,',
+    '  and any script that runs in the page, can read it and reach every session on the gateway.',
+    '  Use it for yourself only; use the default proxy mode for anyone else.',
+    '',
+  ]
+  if (!usesMockGateway) {
     lines.push(
-      '  WARNING: direct mode gives the gateway token to every logged-in browser. Anyone who logs in,',
-      '  and any script that runs in the page, can read it and reach every session on the gateway.',
-      '  Use it for yourself only; use the default proxy mode for anyone else.',
+      `  The gateway must accept this page's Origin (${url}): same machine on loopback, or listed in`,
+      "  the gateway's gateway.controlUi.allowedOrigins.",
       '',
     )
-    if (!demo.usesMockGateway) {
-      lines.push(
-        `  The gateway must accept this page's Origin (${url}): same machine on loopback, or listed in`,
-        "  the gateway's gateway.controlUi.allowedOrigins.",
-        '',
-      )
-    }
   }
-  console.log(lines.join('\n'))
+  return lines
 }
 
 function redact(text: string, token: string | undefined): string {

@@ -80,6 +80,59 @@ export interface RunningDemo {
  * await demo.close()
  */
 export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
+  const { mode, port, host, log, users } = checkOptions(opts)
+  assertPageBuilt()
+  const { sessions, redisClient } = await openSessions(opts, log)
+  const app = express()
+  app.disable('x-powered-by')
+  if (opts.trustProxy !== undefined) setTrustProxy(app, opts.trustProxy)
+  const server = createServer(app)
+  try {
+    await listen(server, port, host)
+  } catch (err) {
+    sessions.close()
+    throw err
+  }
+  const actualPort = (server.address() as AddressInfo).port
+  // Run in order at close: the proxy and the mock gateway (put first as they start), then the site and its sessions.
+  const cleanups: Array<() => Promise<void> | void> = [() => closeServer(server), () => sessions.close()]
+  try {
+    let gateway = opts.gateway
+    if (!gateway) {
+      const mock = await startOwnGateway(pageOrigins(host, actualPort), opts.mockOptions)
+      cleanups.unshift(() => mock.close())
+      gateway = mock.gateway
+    }
+    const proxy = mode === 'proxy' ? createProxy({ ...opts, gateway, sessions, redisClient, log }) : undefined
+    if (proxy) {
+      cleanups.unshift(() => proxy.close())
+      // Before the session middleware: the proxy runs it itself for its own route, so it can
+      // answer 503 (not an error page) when the session store fails.
+      app.use(proxy)
+      proxy.attach(server)
+    }
+    mountRoutes(app, { sessions, users, mode, log, proxy, gateway })
+    const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host
+    let closing: Promise<void> | undefined
+    return {
+      url: `http://${shown}:${actualPort}`,
+      port: actualPort,
+      mode,
+      gatewayUrl: gateway.url,
+      usesMockGateway: !opts.gateway,
+      proxy,
+      sessionStore: sessions.store,
+      sessionBackend: redisClient ? 'redis' : 'file',
+      close: () => (closing ??= runCleanups(cleanups)),
+    }
+  } catch (err) {
+    await runCleanups(cleanups)
+    throw err
+  }
+}
+
+/** The options with their defaults; throws an error naming the first bad option. */
+function checkOptions(opts: StartDemoOptions) {
   const mode = opts.mode ?? 'proxy'
   if (mode !== 'proxy' && mode !== 'direct') throw new Error(`mode must be "proxy" or "direct", got "${String(mode)}"`)
   const port = opts.port ?? 36006
@@ -93,105 +146,96 @@ export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
     if (!opts.gateway.token) throw new Error('gateway.token is required with gateway.url')
     checkGatewayUrl(opts.gateway.url)
   }
-  assertPageBuilt()
+  return { mode, port, host, log, users }
+}
 
+/** Sessions in Redis (`redisUrl`, with the client for coordination) or in files under `dataDir`. */
+async function openSessions(
+  opts: StartDemoOptions,
+  log: (line: string) => void,
+): Promise<{ sessions: DemoSessions; redisClient?: DemoRedisClient }> {
   const secret = loadOrCreateSessionSecret(opts.dataDir, opts.sessionSecret)
-  let redisClient: DemoRedisClient | undefined
-  let sessions: DemoSessions
-  if (opts.redisUrl) {
-    const redisSessions = await createRedisSessions(opts.redisUrl, secret, log)
-    redisClient = redisSessions.client
-    sessions = redisSessions
-    log(`sessions in Redis at ${redactRedisUrl(opts.redisUrl)}, coordinated with every instance on it`)
-  } else {
-    sessions = createSessions(opts.dataDir, secret)
-  }
-  const app = express()
-  app.disable('x-powered-by')
-  if (opts.trustProxy !== undefined) setTrustProxy(app, opts.trustProxy)
-  const server = createServer(app)
-  try {
-    await listen(server, port, host)
-  } catch (err) {
-    sessions.close()
-    throw err
-  }
-  const actualPort = (server.address() as AddressInfo).port
-  const origins = [`http://localhost:${actualPort}`, `http://127.0.0.1:${actualPort}`]
+  if (!opts.redisUrl) return { sessions: createSessions(opts.dataDir, secret) }
+  const sessions = await createRedisSessions(opts.redisUrl, secret, log)
+  log(`sessions in Redis at ${redactRedisUrl(opts.redisUrl)}, coordinated with every instance on it`)
+  return { sessions, redisClient: sessions.client }
+}
+
+/** The origins the page is served from (the mock gateway accepts them: direct mode connects from the page). */
+function pageOrigins(host: string, port: number): string[] {
+  const origins = [`http://localhost:${port}`, `http://127.0.0.1:${port}`]
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '0.0.0.0' && host !== '::')
-    origins.push(`http://${host}:${actualPort}`)
+    origins.push(`http://${host}:${port}`)
+  return origins
+}
 
-  const cleanups: Array<() => Promise<void> | void> = [() => closeServer(server), () => sessions.close()]
-  try {
-    let gateway = opts.gateway
-    if (!gateway) {
-      const token = randomBytes(24).toString('base64url')
-      const mock = await startMockGateway({
-        port: 0,
-        host: '127.0.0.1',
-        token,
-        allowedOrigins: origins,
-        agent: demoAgent,
-        chunkDelayMs: 35,
-        shutdownGraceMs: 1000,
-        ...opts.mockOptions,
-      })
-      cleanups.unshift(() => mock.close())
-      gateway = { url: mock.url, token }
-    }
+/** The built-in mock gateway with the demo's agent, on a free loopback port with a new token. */
+async function startOwnGateway(
+  allowedOrigins: string[],
+  mockOptions: Record<string, unknown> | undefined,
+): Promise<{ gateway: { url: string; token: string }; close(): Promise<void> }> {
+  const token = randomBytes(24).toString('base64url')
+  const mock = await startMockGateway({
+    port: 0,
+    host: '127.0.0.1',
+    token,
+    allowedOrigins,
+    agent: demoAgent,
+    chunkDelayMs: 35,
+    shutdownGraceMs: 1000,
+    ...mockOptions,
+  })
+  return { gateway: { url: mock.url, token }, close: () => mock.close() }
+}
 
-    let proxy: ReturnType<typeof clawchatProxy> | undefined
-    if (mode === 'proxy') {
-      proxy = clawchatProxy({
-        gateway: { url: gateway.url, token: gateway.token, identityPath: join(opts.dataDir, 'identity.json') },
-        session: sessions.middleware,
-        // The user the login route stored in the session (express-session ran on the upgrade request).
-        authenticate: (req) => (req.session as express.Request['session'] | undefined)?.user ?? null,
-        path: '/clawchat',
-        logger: proxyLogger(log),
-        // Which peers may set X-Forwarded-*: the same value as Express's `trust proxy` (set on the
-        // app above), so the proxy judges the very first upgrade by it too.
-        ...(opts.trustProxy !== undefined ? { trustProxy: opts.trustProxy } : {}),
-        // Several instances on one Redis: limits, logouts and disconnects hold across all of them.
-        ...(redisClient ? { coordination: { redis: redisClient } } : {}),
-        ...opts.proxyOptions,
-      })
-      const p = proxy
-      cleanups.unshift(() => p.close())
-      // Before the session middleware: the proxy runs it itself for its own route, so it can
-      // answer 503 (not an error page) when the session store fails.
-      app.use(proxy)
-      proxy.attach(server)
-    }
-    app.use(sessions.middleware)
-    const gatewayUrl = gateway.url
-    app.use(authRoutes({ users, mode, log, onLogout: (sid) => proxy?.disconnectSession(sid) }))
-    if (mode === 'direct') app.use(directConfigRoute({ browserUrl: gatewayUrl, token: gateway.token }))
-    app.use(
-      pageRoutes({
-        publicDir: PUBLIC_DIR,
-        bundleDir: BUNDLE_DIR,
-        connectSrc: mode === 'direct' ? [new URL(gatewayUrl).origin] : [],
-      }),
-    )
+/** `clawchatProxy` on `/clawchat`, on the demo's sessions and login, with the demo's data folder for its identity. */
+function createProxy(
+  o: Pick<StartDemoOptions, 'dataDir' | 'trustProxy' | 'proxyOptions'> & {
+    gateway: { url: string; token: string }
+    sessions: DemoSessions
+    redisClient: DemoRedisClient | undefined
+    log: (line: string) => void
+  },
+): ReturnType<typeof clawchatProxy> {
+  return clawchatProxy({
+    gateway: { url: o.gateway.url, token: o.gateway.token, identityPath: join(o.dataDir, 'identity.json') },
+    session: o.sessions.middleware,
+    // The user the login route stored in the session (express-session ran on the upgrade request).
+    authenticate: (req) => (req.session as express.Request['session'] | undefined)?.user ?? null,
+    path: '/clawchat',
+    logger: proxyLogger(o.log),
+    // Which peers may set X-Forwarded-*: the same value as Express's `trust proxy` (set on the
+    // app above), so the proxy judges the very first upgrade by it too.
+    ...(o.trustProxy !== undefined ? { trustProxy: o.trustProxy } : {}),
+    // Several instances on one Redis: limits, logouts and disconnects hold across all of them.
+    ...(o.redisClient ? { coordination: { redis: o.redisClient } } : {}),
+    ...o.proxyOptions,
+  })
+}
 
-    const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host
-    let closing: Promise<void> | undefined
-    return {
-      url: `http://${shown}:${actualPort}`,
-      port: actualPort,
-      mode,
-      gatewayUrl,
-      usesMockGateway: !opts.gateway,
-      proxy,
-      sessionStore: sessions.store,
-      sessionBackend: redisClient ? 'redis' : 'file',
-      close: () => (closing ??= runCleanups(cleanups)),
-    }
-  } catch (err) {
-    await runCleanups(cleanups)
-    throw err
-  }
+/** The session middleware, the login routes, direct mode's settings route, and the page. */
+function mountRoutes(
+  app: express.Express,
+  o: {
+    sessions: DemoSessions
+    users: DemoUser[]
+    mode: DemoMode
+    log: (line: string) => void
+    proxy: ReturnType<typeof clawchatProxy> | undefined
+    gateway: { url: string; token: string }
+  },
+): void {
+  const { mode, gateway, proxy } = o
+  app.use(o.sessions.middleware)
+  app.use(authRoutes({ users: o.users, mode, log: o.log, onLogout: (sid) => proxy?.disconnectSession(sid) }))
+  if (mode === 'direct') app.use(directConfigRoute({ browserUrl: gateway.url, token: gateway.token }))
+  app.use(
+    pageRoutes({
+      publicDir: PUBLIC_DIR,
+      bundleDir: BUNDLE_DIR,
+      connectSrc: mode === 'direct' ? [new URL(gateway.url).origin] : [],
+    }),
+  )
 }
 
 async function runCleanups(cleanups: Array<() => Promise<void> | void>): Promise<void> {
