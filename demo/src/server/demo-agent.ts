@@ -2,8 +2,10 @@
  * The demo's assistant on the mock gateway: a few canned markdown answers, streamed a couple of
  * words at a time so the page has something to render while it arrives. No model is involved.
  */
+import { setTimeout as delay } from 'node:timers/promises'
 
-const SHOWCASE = `Here is what replies can look like. Everything is **markdown**, rendered with *marked* and sanitised with DOMPurify before it reaches the page.
+const SHOWCASE = `Here is what replies can look like. Everything is **markdown**, rendered with *marked* and \
+sanitised with DOMPurify before it reaches the page.
 
 ### A list
 - Streaming, word by word
@@ -37,7 +39,8 @@ the queue keeps every word you told;
 reconnect, resend, and none is lost —
 exactly once, whatever the cost.`
 
-const PROXY = `A **reverse proxy** sits in front of a service and forwards requests to it, so that clients only ever talk to the proxy.
+const PROXY = `A **reverse proxy** sits in front of a service and forwards requests to it, so that clients only ever \
+talk to the proxy.
 
 1. It can **authenticate** each request with your app's own login.
 2. It keeps **secrets** (like a gateway token) on the server.
@@ -54,7 +57,9 @@ function replyFor(message: string): string {
   const quoted = oneLine.length > 80 ? `${oneLine.slice(0, 77)}…` : oneLine
   return `You said: “${quoted}”.
 
-I am the **mock gateway's** demo assistant, so I don't really think — but everything around me is real: your message went through \`clawchatProxy\`, which checked your session, mapped your chat to a gateway session only you can see, and is now streaming this reply back to you.
+I am the **mock gateway's** demo assistant, so I don't really think — but everything around me is real: your message \
+went through \`clawchatProxy\`, which checked your session, mapped your chat to a gateway session only you can see, \
+and is now streaming this reply back to you.
 
 Try asking for *markdown*, a *poem*, or what a *proxy* is.`
 }
@@ -67,23 +72,10 @@ export function chunk(text: string, words = 2): string[] {
   return out
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve()
-    const onAbort = () => {
-      clearTimeout(t)
-      resolve()
-    }
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-
 /** The agent function for `startMockGateway({ agent })` (the mock spaces the chunks by `chunkDelayMs`). */
 export async function* demoAgent(message: string, context: { signal: AbortSignal }): AsyncGenerator<string> {
-  await sleep(400, context.signal)
+  // A moment of "thinking"; a Stop during it ends the reply before its first word.
+  await delay(400, undefined, { signal: context.signal }).catch(() => undefined)
   for (const piece of chunk(replyFor(message))) {
     if (context.signal.aborted) return
     yield piece

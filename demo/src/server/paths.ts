@@ -12,7 +12,8 @@ export const DEFAULT_DATA_DIR = join(DEMO_ROOT, '.data')
 export function assertPageBuilt(): void {
   if (!existsSync(join(BUNDLE_DIR, 'main.js'))) {
     throw new Error(
-      `the page is not built (${join(BUNDLE_DIR, 'main.js')} is missing): run "pnpm --filter @clawchat/demo build" first`,
+      `the page is not built (${join(BUNDLE_DIR, 'main.js')} is missing): ` +
+        'run "pnpm --filter @clawchat/demo build" first',
     )
   }
 }

@@ -61,7 +61,7 @@ export async function createRedisSessions(
     ])
   } catch (err) {
     client.destroy()
-    throw new Error(`cannot reach Redis at ${shown}: ${(err as Error).message}`)
+    throw new Error(`cannot reach Redis at ${shown}: ${(err as Error).message}`, { cause: err })
   }
   const store = new RedisStore({ client, prefix: 'sess:', ttl: ttlSeconds })
   return {

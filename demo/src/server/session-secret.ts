@@ -17,7 +17,7 @@ export function loadOrCreateSessionSecret(dataDir: string, fromEnv?: string): st
     if (kept.length >= 16) return kept
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-      throw new Error(`cannot read ${file}: ${(err as Error).message}`)
+      throw new Error(`cannot read ${file}: ${(err as Error).message}`, { cause: err })
   }
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   const secret = randomBytes(32).toString('base64url')

@@ -12,7 +12,9 @@ export function setTrustProxy(app: express.Express, value: boolean | number | st
     app.set('trust proxy', value)
   } catch (err) {
     throw new Error(
-      `trustProxy "${String(value)}" is not a value Express takes (${(err as Error).message}): use true, false, a hop count, loopback, linklocal, uniquelocal, or IP addresses and subnets separated by commas`,
+      `trustProxy "${String(value)}" is not a value Express takes (${(err as Error).message}): use true, false, ` +
+        'a hop count, loopback, linklocal, uniquelocal, or IP addresses and subnets separated by commas',
+      { cause: err },
     )
   }
 }

@@ -50,7 +50,7 @@ export function loadUsersFile(path: string): DemoUser[] {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'))
   } catch (err) {
-    throw new Error(`demo users: cannot read ${path}: ${(err as Error).message}`)
+    throw new Error(`demo users: cannot read ${path}: ${(err as Error).message}`, { cause: err })
   }
   if (!Array.isArray(raw) || raw.length === 0)
     throw new Error(`demo users: ${path} must hold a non-empty JSON array of {id, password}`)
