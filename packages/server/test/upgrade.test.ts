@@ -165,7 +165,11 @@ describe('the upgrade gate', () => {
     const settled = await Promise.allSettled(Array.from({ length: 8 }, () => h!.open(cookie)))
     const opened = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
     const refused = settled.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []))
-    await new Promise((r) => setTimeout(r, 100))
+    // A socket accepted past the limit is closed at once, before it answers anything: each socket
+    // either closes or answers a request.
+    await Promise.all(
+      opened.map((c) => Promise.race([c.closedPromise, c.request('chat.history', {}).catch(() => undefined)])),
+    )
     const kept = opened.filter((c) => c.closed === null)
     expect(kept).toHaveLength(3)
     // Past the limit: HTTP 429 before the upgrade (or, should an upgrade complete late, close 4429).
