@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module'
 import { defineConfig } from 'vitest/config'
 import { workspaceAliases } from '../../vitest.shared.js'
 
@@ -6,14 +5,7 @@ export default defineConfig({
   resolve: {
     // An array: `workspaceAliases` is one (spread into an object it would silently alias nothing, and
     // the integration tests would run the mock and the proxy from a stale dist/).
-    alias: [
-      ...workspaceAliases,
-      // As the published build bundles it (tsup.config.ts): reconnecting-websocket from its TypeScript source.
-      {
-        find: /^reconnecting-websocket$/,
-        replacement: createRequire(import.meta.url).resolve('reconnecting-websocket/reconnecting-websocket.ts'),
-      },
-    ],
+    alias: workspaceAliases,
   },
   test: {
     name: 'client',

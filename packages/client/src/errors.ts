@@ -19,7 +19,10 @@ export type CloseReason = 'logged-out' | 'closed' | 'auth-failed'
  */
 export class ClawChatError extends Error {
   override name = 'ClawChatError'
-  /** A machine-readable code: the proxy's (`FORBIDDEN`, `RATE_LIMITED`, …) or the SDK's (`CLIENT_TIMEOUT`, `CLOSED`, …). */
+  /**
+   * A machine-readable code: the proxy's (`FORBIDDEN`, `RATE_LIMITED`, …) or the SDK's (`CLIENT_TIMEOUT`,
+   * `CLOSED`, …).
+   */
   readonly code: string
   /** True when trying the same thing again later may work. */
   readonly retryable: boolean

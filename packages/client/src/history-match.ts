@@ -1,25 +1,18 @@
 import type { ChatMessage } from '@clawchat/protocol'
+import { messageText } from './message-text.js'
 
 /**
- * The text of a chat message: a string `content`, or the `text` parts of a content array joined.
+ * The text of a chat message (or of a bare string): its `content` read by {@link messageText};
+ * `undefined` for anything that is not a message with a string or array `content`.
  *
  * @example
- * messageText({ role: 'assistant', content: [{ type: 'text', text: 'Hi' }] }) // 'Hi'
+ * textOfMessage({ role: 'assistant', content: [{ type: 'text', text: 'Hi' }] }) // 'Hi'
  */
-export function messageText(message: unknown): string | undefined {
+export function textOfMessage(message: unknown): string | undefined {
   if (typeof message === 'string') return message
   if (!message || typeof message !== 'object') return undefined
   const content = (message as { content?: unknown }).content
-  if (typeof content === 'string') return content
-  if (!Array.isArray(content)) return undefined
-  let text = ''
-  for (const part of content) {
-    if (part && typeof part === 'object' && (part as { type?: unknown }).type === 'text') {
-      const t = (part as { text?: unknown }).text
-      if (typeof t === 'string') text += t
-    }
-  }
-  return text
+  return typeof content === 'string' || Array.isArray(content) ? messageText(content) : undefined
 }
 
 /** What {@link findReply} found. */
@@ -55,7 +48,7 @@ export function findReply(messages: readonly ChatMessage[], text: string, runId:
     for (let i = messages.length - 1; i >= 0; i--) {
       const m = messages[i]!
       const own = runOf(m)
-      if (m.role === 'user' && (own === undefined || own === runId) && messageText(m) === text) {
+      if (m.role === 'user' && (own === undefined || own === runId) && textOfMessage(m) === text) {
         start = i
         break
       }

@@ -9,14 +9,8 @@
  * for await (const part of chat.stream('Hello')) console.log(part.deltaText)
  */
 export { ClawChat } from './clawchat.js'
-export type {
-  RequestOptions,
-  SendOptions,
-  HistoryOptions,
-  AbortRunOptions,
-  HelloPayload,
-  Challenge,
-} from './clawchat.js'
+export type { RequestOptions, SendOptions, HistoryOptions, AbortRunOptions } from './request-options.js'
+export type { HelloPayload, Challenge } from './handshake.js'
 export type { StreamPart, StreamOptions } from './stream.js'
 export type { ClawChatOptions, ReconnectOptions, WebSocketLike, WebSocketConstructor, FetchLike } from './options.js'
 export { RECONNECT_DEFAULTS } from './options.js'

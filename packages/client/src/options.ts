@@ -13,7 +13,7 @@ export interface WebSocketLike {
   readonly readyState: number
   send(data: string): void
   close(code?: number, reason?: string): void
-  addEventListener(type: string, listener: (event: any) => void): void
+  addEventListener(type: string, listener: (event: unknown) => void): void
 }
 
 /**
@@ -78,7 +78,10 @@ export interface ClawChatOptions {
   maxQueuedRequests?: number
   /** The WebSocket class. Default: the global `WebSocket`. In Node pass `ws`'s (a subclass can add a Cookie header). */
   WebSocket?: WebSocketConstructor
-  /** The `fetch` used for `GET <path>/session`. Default: the global `fetch`. In Node pass one that adds the Cookie header. */
+  /**
+   * The `fetch` used for `GET <path>/session`. Default: the global `fetch`. In Node pass one that adds the
+   * Cookie header.
+   */
   fetch?: FetchLike
 }
 
@@ -191,7 +194,8 @@ export function resolveOptions(options: ClawChatOptions, extraKeys: readonly str
   if (typeof WS !== 'function') {
     throw options.WebSocket === undefined
       ? new TypeError(
-          'ClawChat: option "WebSocket" is required where there is no global WebSocket (in Node pass the "ws" package\'s WebSocket)',
+          'ClawChat: option "WebSocket" is required where there is no global WebSocket ' +
+            '(in Node pass the "ws" package\'s WebSocket)',
         )
       : optionError('WebSocket', 'a WebSocket class', WS)
   }

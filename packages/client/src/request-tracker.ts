@@ -1,3 +1,5 @@
+import { encodeFrame } from '@clawchat/protocol'
+import { systemClock, type Clock } from './clock.js'
 import { ClawChatAbortError, ClawChatTimeoutError } from './errors.js'
 
 /** One request the SDK owes an answer for, queued or in flight. */
@@ -28,7 +30,7 @@ export interface TrackerHooks {
 }
 
 interface Entry extends Pending {
-  timer?: ReturnType<typeof setTimeout>
+  timer?: unknown
   done(error: unknown, value?: unknown): void
 }
 
@@ -49,11 +51,10 @@ export class RequestTracker {
   readonly #map = new Map<string, Entry>()
   #counter = 0
 
-  readonly #hooks: TrackerHooks
-
-  constructor(hooks: TrackerHooks) {
-    this.#hooks = hooks
-  }
+  constructor(
+    private readonly hooks: TrackerHooks,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   /** Creates a request and its promise. An already aborted signal rejects at once. */
   create(
@@ -68,7 +69,7 @@ export class RequestTracker {
     const promise = new Promise<unknown>((resolve, reject) => {
       const onAbort = () => {
         if (!this.#map.has(id)) return
-        this.#hooks.aborted(entry)
+        this.hooks.aborted(entry)
         this.settle(entry, new ClawChatAbortError(method, signal?.reason))
       }
       entry = {
@@ -76,7 +77,7 @@ export class RequestTracker {
         seq,
         method,
         params,
-        frame: JSON.stringify({ type: 'req', id, method, params }),
+        frame: encodeFrame({ type: 'req', id, method, params }),
         timeoutMs: opts.timeoutMs,
         resend: opts.resend === true,
         sent: false,
@@ -108,11 +109,11 @@ export class RequestTracker {
   sent(p: Pending): void {
     const e = p as Entry
     e.sent = true
-    clearTimeout(e.timer)
+    this.#stopTimer(e)
     if (e.timeoutMs <= MAX_TIMER) {
-      e.timer = setTimeout(() => {
+      e.timer = this.clock.setTimeout(() => {
         this.settle(e, new ClawChatTimeoutError(e.method, e.timeoutMs))
-        this.#hooks.timedOut(e)
+        this.hooks.timedOut(e)
       }, e.timeoutMs)
     }
   }
@@ -121,7 +122,7 @@ export class RequestTracker {
   unsent(p: Pending): void {
     const e = p as Entry
     e.sent = false
-    clearTimeout(e.timer)
+    this.#stopTimer(e)
   }
 
   /** Settles `p` once: with `error` when given, else with `value`. Later calls do nothing. */
@@ -129,7 +130,12 @@ export class RequestTracker {
     const e = p as Entry
     if (this.#map.get(e.id) !== e) return
     this.#map.delete(e.id)
-    clearTimeout(e.timer)
+    this.#stopTimer(e)
     e.done(error, value)
+  }
+
+  #stopTimer(e: Entry): void {
+    if (e.timer !== undefined) this.clock.clearTimeout(e.timer)
+    e.timer = undefined
   }
 }

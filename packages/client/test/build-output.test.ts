@@ -21,7 +21,7 @@ describe('built package (run `pnpm build` first; the test command does)', () => 
     }
   })
 
-  it('bundles reconnecting-websocket; the main entry imports nothing of the gateway client', () => {
+  it('imports no reconnect library at run time; the main entry imports nothing of the gateway client', () => {
     const esm = readFileSync(dist('index.js'), 'utf8') + readFileSync(dist('index.cjs'), 'utf8')
     expect(esm).not.toMatch(/reconnecting-websocket['"]/)
     expect(esm).not.toMatch(/@openclaw\/gateway-client/)

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest'
 import type { ChatMessage } from '@clawchat/protocol'
 import { backoffDelay } from '../src/backoff.js'
 import { Emitter } from '../src/events.js'
-import { findReply, messageText } from '../src/history-match.js'
+import { findReply, textOfMessage } from '../src/history-match.js'
 import { uuid } from '../src/ids.js'
 import { RECONNECT_DEFAULTS } from '../src/options.js'
 import { SendQueue } from '../src/send-queue.js'
@@ -36,16 +36,16 @@ describe('history-match', () => {
     ...extra,
   })
   const u = (text: string, extra: object = {}): ChatMessage => ({ role: 'user', content: text, ...extra })
-  it('messageText reads strings and text parts', () => {
-    expect(messageText(a('x'))).toBe('x')
+  it('textOfMessage reads strings and text parts', () => {
+    expect(textOfMessage(a('x'))).toBe('x')
     expect(
-      messageText({
+      textOfMessage({
         role: 'assistant',
         content: [{ type: 'text', text: 'a' }, { type: 'image' }, { type: 'text', text: 'b' }],
       }),
     ).toBe('ab')
-    expect(messageText(u('hi'))).toBe('hi')
-    expect(messageText(undefined)).toBeUndefined()
+    expect(textOfMessage(u('hi'))).toBe('hi')
+    expect(textOfMessage(undefined)).toBeUndefined()
   })
   it('by position: the last user message with the text, then the last assistant message before the next user message', () => {
     const m = [

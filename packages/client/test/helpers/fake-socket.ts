@@ -173,26 +173,7 @@ export class FakeServer {
     'chat.abort': (p) => ({ payload: { ok: true, aborted: true, runIds: p.runId ? [p.runId] : [] } }),
     'sessions.list': () => ({ payload: { count: 0, sessions: [] } }),
   }
-  readonly WebSocket: new (url: string) => FakeSocket
-
-  constructor() {
-    const server = this
-    this.WebSocket = class extends FakeSocket {
-      constructor(url: string) {
-        super(url, server)
-        server.sockets.push(this)
-        const mode = server.mode
-        setTimeout(() => {
-          if (this.readyState !== 0) return
-          if (mode === 'refuse') this.fail()
-          else if (mode === 'accept') {
-            this.open()
-            this.receive({ type: 'event', event: 'connect.challenge', payload: { nonce: 'n-1', ts: Date.now() } })
-          }
-        }, 2)
-      }
-    }
-  }
+  readonly WebSocket: new (url: string) => FakeSocket = socketClassOf(this)
 
   /** The newest socket. */
   get last(): FakeSocket {
@@ -229,6 +210,25 @@ export class FakeServer {
   /** Sends a chat event on the newest socket. */
   chat(payload: Record<string, unknown>): void {
     this.last.receive({ type: 'event', event: 'chat', payload: { sessionKey: 'main', seq: 1, ...payload } })
+  }
+}
+
+/** The WebSocket class whose sockets `server` accepts, refuses or leaves hanging (its `mode` at creation). */
+function socketClassOf(server: FakeServer): new (url: string) => FakeSocket {
+  return class extends FakeSocket {
+    constructor(url: string) {
+      super(url, server)
+      server.sockets.push(this)
+      const mode = server.mode
+      setTimeout(() => {
+        if (this.readyState !== 0) return
+        if (mode === 'refuse') this.fail()
+        else if (mode === 'accept') {
+          this.open()
+          this.receive({ type: 'event', event: 'connect.challenge', payload: { nonce: 'n-1', ts: Date.now() } })
+        }
+      }, 2)
+    }
   }
 }
 

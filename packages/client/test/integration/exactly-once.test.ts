@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ChatEvent, ClawChat } from '../../src/index.js'
-import { messageText } from '../../src/history-match.js'
+import { textOfMessage } from '../../src/history-match.js'
 import { replyTo, startStack, transcript, until, type Stack } from './harness.js'
 
 let stack: Stack | undefined
@@ -29,7 +29,7 @@ interface User {
   foreign: ChatEvent[]
 }
 
-const textOf = (e: ChatEvent) => messageText((e as { message?: unknown }).message) ?? ''
+const textOf = (e: ChatEvent) => textOfMessage((e as { message?: unknown }).message) ?? ''
 
 describe('exactly once across a graceful gateway restart', () => {
   it(`${USERS} users × ${MESSAGES} messages, the gateway restarted in the middle: every acknowledged message answered once, to its user`, async () => {

@@ -17,7 +17,7 @@ import { WebSocket } from 'ws'
 import { startMockGateway, chunkWords, type MockGateway, type MockGatewayOptions } from '@clawchat/mock-gateway'
 import { clawchatProxy, type ClawChatProxy, type LimitsOption } from '@clawchat/server'
 import { ClawChat, type ClawChatOptions, type ChatMessage } from '../../src/index.js'
-import { messageText } from '../../src/history-match.js'
+import { textOfMessage } from '../../src/history-match.js'
 
 declare module 'express-session' {
   interface SessionData {
@@ -213,7 +213,7 @@ export async function transcript(
       if (!(err as { retryable?: boolean }).retryable || attempt >= 5) throw err
     }
   }
-  const of = (role: string) => messages.filter((m: ChatMessage) => m.role === role).map((m) => messageText(m) ?? '')
+  const of = (role: string) => messages.filter((m: ChatMessage) => m.role === role).map((m) => textOfMessage(m) ?? '')
   return { user: of('user'), assistant: of('assistant') }
 }
 
