@@ -9,7 +9,7 @@
  */
 import type { EventFrame } from '@clawchat/protocol'
 import { KeyCache } from './key-cache.js'
-import type { ConnectionRegistry, RegisteredConnection } from '../connection/registry.js'
+import type { RegisteredConnection } from '../connection/registry.js'
 import type { StreamRedactor } from './stream-redactor.js'
 import {
   eventOwner,
@@ -25,6 +25,14 @@ export interface RoutableConnection extends RegisteredConnection {
   /** Sends an event to the browser (if it is ready), numbering its `seq`. */
   sendEvent(event: string, payload: unknown): void
 }
+
+/** What the router needs of the registry: a user's open connections. */
+export interface RoutingRegistry {
+  forUser(userId: string): RoutableConnection[]
+}
+
+/** What the router needs of the stream redactor: one gateway event in, the payloads to deliver out. */
+export type EventRedaction = Pick<StreamRedactor, 'redact'>
 
 /** The events that reach browsers, each with its sanitiser. */
 const SANITISERS: Record<
@@ -47,8 +55,8 @@ export class EventRouter {
    */
   constructor(
     private readonly namespace: string,
-    private readonly registry: ConnectionRegistry<RoutableConnection>,
-    private readonly streams?: StreamRedactor,
+    private readonly registry: RoutingRegistry,
+    private readonly streams?: EventRedaction,
   ) {
     this.keys = new KeyCache(namespace)
   }
