@@ -84,6 +84,15 @@ async function open(wsUrl: string, cookie: string): Promise<TestClient> {
   return client
 }
 
+/** The control channel of the default prefix. */
+const CONTROL = 'clawchat:clawchat:control'
+
+/** How many connections listen on the control channel. */
+async function controlSubscribers(): Promise<number> {
+  const reply = (await admin.sendCommand(['PUBSUB', 'NUMSUB', CONTROL])) as unknown[]
+  return Number(reply[1] ?? 0)
+}
+
 /** The app session id inside an express-session cookie (`app.sid=s%3A<id>.<signature>`). */
 function sessionIdOf(cookie: string): string {
   const value = decodeURIComponent(cookie.slice(cookie.indexOf('=') + 1))
@@ -147,7 +156,8 @@ describe('two instances behind a round-robin load balancer', () => {
     // machine so loaded that the ten took most of the second, the round is tried again.
     let refusedOnB: Array<Record<string, any>> = []
     for (let round = 0; round < 3; round += 1) {
-      await new Promise((r) => setTimeout(r, 1100)) // the previous window is over
+      // Alice has sent nothing yet; a round tried again waits for the window the last one opened.
+      if (round > 0) await new Promise((r) => setTimeout(r, 1100))
       const started = Date.now()
       const onAAnswers = await Promise.all(Array.from({ length: 10 }, () => onA.request('chat.history', {})))
       const onBAnswers = await Promise.all(Array.from({ length: 5 }, () => onB.request('chat.history', {})))
@@ -166,7 +176,8 @@ describe('two instances behind a round-robin load balancer', () => {
     }
     // Bob, on B, is not affected; alice's sockets stay open and work again after the window.
     expect((await bob.request('chat.history', {})).ok).toBe(true)
-    await new Promise((r) => setTimeout(r, 1100))
+    // The window is over when its counter in Redis has expired (B's own meter refunded the refusals).
+    await waitFor(async () => (await admin.keys('clawchat:clawchat:rate:*')).length === 0, 5000, 'the window to end')
     expect((await onB.request('chat.history', {})).ok).toBe(true)
     expect(onA.closed).toBeNull()
     expect(onB.closed).toBeNull()
@@ -216,8 +227,8 @@ describe('two instances behind a round-robin load balancer', () => {
     const bobOnA = await open(a.wsUrl, bobCookie)
     const bobOnB = await open(b.wsUrl, bobCookie)
     const carol = await open(b.wsUrl, await login(b.baseUrl, { id: 'carol' }))
-    // The subscriptions are in place once a message from the other side arrives; give them a moment.
-    await new Promise((r) => setTimeout(r, 200))
+    // Both instances listen on the control channel before anything is published.
+    await waitFor(async () => (await controlSubscribers()) >= 2, 5000, 'both subscriptions')
 
     let started = Date.now()
     expect(a.proxy.disconnectUser('alice', 'account disabled')).toBe(1) // this instance's sockets
@@ -257,8 +268,19 @@ describe('two instances behind a round-robin load balancer', () => {
       const bob = await open(b.wsUrl, await login(b.baseUrl, { id: 'bob' }))
       await relay.cut()
       await waitFor(() => b.logs.some((l) => l.includes('Redis is unreachable')), 5000, 'B to notice')
-      a.proxy.disconnectUser('alice', 'account disabled') // published while B hears nothing
-      await new Promise((r) => setTimeout(r, 300))
+      // A subscriber of our own sees the request delivered: B would have heard it too, were it not cut off.
+      const witness = await nodeRedisClient(redis.url)
+      try {
+        let deliver = () => {}
+        const delivered = new Promise<void>((resolve) => (deliver = resolve))
+        await witness.subscribe(CONTROL, () => deliver())
+        a.proxy.disconnectUser('alice', 'account disabled') // published while B hears nothing
+        await delivered
+      } finally {
+        witness.destroy()
+      }
+      // B still relays for alice (a close decided before this answer would have come first).
+      expect((await onB.request('chat.history', {})).ok).toBe(true)
       expect(onB.closed).toBeNull()
       await relay.restore()
       expect(await onB.closedPromise).toEqual({ code: 4401, reason: 'account disabled' })
