@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config'
 import { workspaceAliases } from '../../../vitest.shared.js'
 
-// Not a test project (the root config only picks up packages/*/vitest.config.ts): the measurement
-// of what coordination adds, run on demand with `pnpm --filter @clawchat/server measure:coordination`.
+// Not a test project (the root config only picks up packages/*/vitest.config.ts): the measurements
+// in scripts/, run on demand, e.g.
+// `npx vitest run --config packages/server/scripts/vitest.config.ts stream-redaction-cost`.
 export default defineConfig({
   resolve: { alias: workspaceAliases },
   test: {

@@ -1,7 +1,7 @@
 /**
  * What coordination adds, measured on this machine (README "Scaling out" quotes the output):
  *
- *   pnpm --filter @clawchat/server measure:coordination
+ *   npx -y pnpm@12.4.2 --filter @clawchat/bench measure:coordination
  *
  * Two app instances (connect-redis sessions, one mock gateway, a real redis-server on a free
  * loopback port) are measured three ways — without coordination, with it on node-redis, with it on
@@ -16,12 +16,16 @@
  * - at scale: 1000 sockets of 100 users opened through a round-robin balancer in front of both
  *   instances, one request each, and the cluster-wide count both instances report.
  * It prints the numbers and asserts only that everything was answered — no speed assertions.
+ *
+ * It lives in the bench (it starts the mock gateway) but reuses the server's test helpers by
+ * relative path (harness, cluster-app, redis-server, round-robin), and, like the server's tests,
+ * imports the workspace packages from their sources: no build needed; redis-server must be installed.
  */
 import { randomUUID } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startMockGateway, type MockGateway } from '@clawchat/mock-gateway'
-import { testAgent, waitFor, type TestClient } from '../test/helpers/harness.js'
+import { testAgent, waitFor, type TestClient } from '../../packages/server/test/helpers/harness.js'
 import {
   login,
   logout,
@@ -29,9 +33,9 @@ import {
   startClusterApp,
   type ClusterApp,
   type ClusterAppOptions,
-} from '../test/helpers/cluster-app.js'
-import { startRedisServer, type RedisServer } from '../test/helpers/redis-server.js'
-import { startRoundRobin } from '../test/helpers/round-robin.js'
+} from '../../packages/server/test/helpers/cluster-app.js'
+import { startRedisServer, type RedisServer } from '../../packages/server/test/helpers/redis-server.js'
+import { startRoundRobin } from '../../packages/server/test/helpers/round-robin.js'
 
 const MESSAGES = 3000
 const UPGRADES = 400
