@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { MockAgent } from '../src/index.js'
 import { Harness } from './helpers/harness.js'
@@ -152,7 +153,7 @@ describe('slow streams', () => {
   it('an agent may pace itself with an async iterable', async () => {
     const paced: MockAgent = async function* (_message, ctx) {
       for (const word of ['one ', 'two ', 'three']) {
-        await new Promise((r) => setTimeout(r, 30))
+        await sleep(30) // the agent's own pace, not the test waiting
         if (ctx.signal.aborted) return
         yield word
       }

@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { Harness, TOKEN, sleep } from './helpers/harness.js'
-import { connectParams } from './helpers/raw-client.js'
+import { once } from 'node:events'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { Harness, TOKEN } from './helpers/harness.js'
+import { connectParams, type RawClient } from './helpers/raw-client.js'
 import { loadJsonl, received, recordedClose } from './helpers/reference.js'
 import { expectSameShape } from './helpers/shape.js'
 
@@ -10,6 +11,15 @@ import { expectSameShape } from './helpers/shape.js'
  */
 const h = new Harness()
 afterEach(() => h.cleanup())
+
+/**
+ * Resolves once the gateway has answered a ping (or closed): a close frame sent before the pong
+ * would have arrived first.
+ */
+async function pingAnswered(c: RawClient): Promise<void> {
+  c.ws.ping()
+  await Promise.race([once(c.ws, 'pong'), c.closed])
+}
 
 /** The recorded response frame and close of a step6/matrix transcript. */
 function recorded(file: string) {
@@ -146,12 +156,21 @@ describe('errors and closes (GATEWAY.md table)', () => {
     expect(c.frames.map((f) => f.event)).toEqual(['connect.challenge'])
   })
 
-  it('the default handshake timeout is the real 15 s: nothing closes a quiet socket after 1 s', async () => {
-    const gw = await h.gateway()
-    const c = await h.client(gw)
-    await c.challenge()
-    await sleep(1000)
-    expect(c.ws.readyState).toBe(c.ws.OPEN)
+  it('the default handshake timeout is the real 15 s: a quiet socket stays open until then, and is closed at 15 s', async () => {
+    const ref = recorded('step6-no-frame.jsonl')
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      const gw = await h.gateway()
+      const c = await h.client(gw)
+      await c.challenge()
+      vi.advanceTimersByTime(14_999)
+      await pingAnswered(c)
+      expect(c.ws.readyState).toBe(c.ws.OPEN)
+      vi.advanceTimersByTime(1)
+      expect(await c.closed).toEqual(ref.close)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('shutdown: a `shutdown` event, then close 1012', async () => {
@@ -170,14 +189,22 @@ describe('errors and closes (GATEWAY.md table)', () => {
 
   it('gateway still starting (startupMs): retryable UNAVAILABLE "gateway starting; retry shortly", close 1013, then accepted', async () => {
     const ref = recorded('startup-early-connect.jsonl')
-    const gw = await h.gateway({ startupMs: 400 })
-    const c = await h.client(gw)
-    const res = await c.connect(connectParams({ token: TOKEN }), '1')
-    expect(res).toEqual(ref.response)
-    expect(await c.closed).toEqual(ref.close)
-    await sleep(450)
-    const later = await h.client(gw)
-    expect((await later.connect(connectParams({ token: TOKEN }))).ok).toBe(true)
+    vi.useFakeTimers({ toFake: ['Date'] }) // the gateway's clock stands still until advanced
+    try {
+      const gw = await h.gateway({ startupMs: 400 })
+      const c = await h.client(gw)
+      const res = await c.connect(connectParams({ token: TOKEN }), '1')
+      expect(res).toEqual(ref.response)
+      expect(await c.closed).toEqual(ref.close)
+      vi.advanceTimersByTime(399)
+      const early = await h.client(gw)
+      expect((await early.connect(connectParams({ token: TOKEN }), '1')).error.code).toBe('UNAVAILABLE')
+      vi.advanceTimersByTime(1)
+      const later = await h.client(gw)
+      expect((await later.connect(connectParams({ token: TOKEN }))).ok).toBe(true)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('missing scope: FORBIDDEN "missing scope: operator.read" with MISSING_SCOPE details (test/test has no scopes)', async () => {

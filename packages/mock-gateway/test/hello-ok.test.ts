@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Harness, TOKEN } from './helpers/harness.js'
 import { makeDevice, signedDevice } from './helpers/device.js'
 import { officialErrors } from './helpers/official-schema.js'
@@ -125,11 +125,19 @@ describe('after hello', () => {
     expect(seqs).toEqual(seqs.map((_, i) => i + 1))
   })
 
-  it('does not tick before the interval (default 30 s)', async () => {
-    const gw = await h.gateway()
-    const c = await h.connected(gw)
-    await c.event('health')
-    await new Promise((r) => setTimeout(r, 300))
-    expect(c.events('tick')).toEqual([])
+  it('does not tick before the interval (default 30 s), then ticks', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    try {
+      const gw = await h.gateway()
+      const c = await h.connected(gw)
+      await c.event('health')
+      vi.advanceTimersByTime(29_999)
+      await c.request('health', {}) // answered after any tick sent before it
+      expect(c.events('tick')).toEqual([])
+      vi.advanceTimersByTime(1)
+      expect((await c.event('tick')).payload.ts).toEqual(expect.any(Number))
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

@@ -1,6 +1,6 @@
 import { connect } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { Harness, TOKEN, sleep, until } from './helpers/harness.js'
+import { Harness, TOKEN, until } from './helpers/harness.js'
 import { connectParams, RawClient } from './helpers/raw-client.js'
 
 /** close(), restart(), crash(), stall()/resume(), write delay and the test hooks of the handle. */
@@ -71,10 +71,14 @@ describe('restart()', () => {
 
   it('can stay down for downMs, refusing connections meanwhile', async () => {
     const gw = await h.gateway()
-    const restarting = gw.restart({ downMs: 400 })
-    await sleep(150)
+    const downMs = 1000
+    const start = performance.now()
+    const restarting = gw.restart({ downMs })
+    await until(async () => !(await portAccepts(gw.port)), 5000, 'the port to refuse connections')
     expect(await portAccepts(gw.port)).toBe(false)
     await restarting
+    // Down for downMs at least (the timer may fire a millisecond early by this clock).
+    expect(performance.now() - start).toBeGreaterThanOrEqual(downMs - 5)
     expect(await portAccepts(gw.port)).toBe(true)
   })
 })
@@ -93,7 +97,10 @@ describe('crash()', () => {
     await expect(RawClient.open(gw.url)).rejects.toThrow(/ECONNREFUSED/)
     await gw.restart()
     const c = await h.connected(gw)
-    await sleep(300)
+    // A run with the same agent and timings, started after the lost one: had the lost run gone on,
+    // its events (earlier on every timer) would all be out before this one's final.
+    await c.request('chat.send', { sessionKey: 'main', message: 'm', idempotencyKey: 'after-crash' })
+    await c.event('chat', (p) => p.runId === 'after-crash' && p.state === 'final', 10_000)
     // The interrupted run is gone, and nothing of it reaches the new connection.
     expect(c.frames.filter((f) => f.payload?.runId === 'lost-run')).toEqual([])
     expect(gw.connectionCount()).toEqual({ open: 1, authenticated: 1 })
@@ -111,9 +118,15 @@ describe('backpressure hooks', () => {
     // 24 MB of requests (with small answers): more than the kernel buffers between the two ends hold.
     for (let i = 0; i < 24; i += 1)
       c.send({ type: 'req', id: `stalled-${i}`, method: 'chat.abort', params: { sessionKey: big } })
-    await sleep(300)
+    // Backed up: bytes wait in the client's buffer and have stopped draining for 100 ms.
+    let pending = -1
+    let since = performance.now()
+    const backedUp = () => {
+      if (c.ws.bufferedAmount !== pending) [pending, since] = [c.ws.bufferedAmount, performance.now()]
+      return pending > 0 && performance.now() - since >= 100
+    }
+    await until(backedUp, 10_000, 'the client buffer to back up')
     expect(answers()).toEqual([])
-    await until(() => c.ws.bufferedAmount > 0, 5000, 'the client buffer to back up')
     gw.resume()
     expect(gw.stalled).toBe(false)
     await c.waitFor((f) => f.type === 'res' && f.id === 'stalled-23', 15_000)

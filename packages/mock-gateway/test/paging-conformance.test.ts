@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { MockAgent } from '../src/index.js'
 import { Harness } from './helpers/harness.js'
@@ -254,7 +255,7 @@ describe('sessions.list: search and the other filters as recorded', () => {
     const slowAgent: MockAgent = (message, { signal }) =>
       (async function* () {
         for (let i = 0; i < 50 && !signal.aborted; i += 1) {
-          await new Promise((r) => setTimeout(r, 20))
+          await sleep(20) // a slow model
           yield `chunk${i} `
         }
       })()

@@ -6,6 +6,7 @@
  * `chat.send` is ever acknowledged and then forgotten (issue 16.10: 499 of 20,000 were).
  */
 import { readFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import type { MockAgent } from '../src/index.js'
@@ -20,7 +21,7 @@ afterEach(() => h.cleanup())
 const slowAgent = (ms: number): MockAgent =>
   async function* (message) {
     for (let i = 1; i <= 12; i++) {
-      await new Promise((r) => setTimeout(r, ms))
+      await sleep(ms)
       yield `chunk${String(i).padStart(2, '0')} `
     }
     yield `ECHO<<${message}>>`
@@ -135,7 +136,7 @@ describe('while the gateway drains for a stop or restart', () => {
     // Keep sending until the socket closes, as a busy proxy would.
     while (open) {
       send()
-      await Promise.race([c.closed, new Promise((r) => setTimeout(r, 2))])
+      await Promise.race([c.closed, sleep(2)])
     }
     await closing
     const settled = (await Promise.all(answers)).filter((a) => a !== undefined)

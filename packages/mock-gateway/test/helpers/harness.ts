@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { startMockGateway, type MockGateway, type MockGatewayOptions } from '../../src/index.js'
 import { connectParams, RawClient } from './raw-client.js'
 
@@ -54,16 +55,18 @@ export class Harness {
   }
 }
 
-/** Resolves after `ms`. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
-
-/** Waits until `check()` is true, polling every 10 ms. */
-export async function until(check: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const start = Date.now()
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`)
+/**
+ * Waits until `check()` is true, polling every 10 ms (with `node:timers/promises`, which a test's fake
+ * timers leave alone; so is `performance.now()`).
+ */
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<void> {
+  const start = performance.now()
+  while (!(await check())) {
+    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`)
     await sleep(10)
   }
 }
