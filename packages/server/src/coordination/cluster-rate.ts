@@ -6,7 +6,7 @@
  * Redis says, and alone while Redis is down. Windows start on Redis, so clocks of the instances
  * do not matter.
  */
-import type { RateMeter, UserBudget } from '../limits/limits.js'
+import type { RateMeter, UserBudget } from '../limits/rate-meters.js'
 import type { RedisHealth } from './health.js'
 import type { CoordinationKeys } from './keys.js'
 import { luaScript, type RedisAdapter } from './redis-adapter.js'

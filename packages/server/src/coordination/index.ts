@@ -6,7 +6,7 @@
  * instance keeps its one upstream link. When Redis is unreachable nothing waits for it: limits hold
  * per instance (logged once), and everything is written back when it returns.
  */
-import type { RateMeter, UserBudget } from '../limits/limits.js'
+import type { RateMeter, UserBudget } from '../limits/rate-meters.js'
 import type { ProxyLog } from '../shared/log.js'
 import { ClusterBus, type ClusterBusOptions } from './cluster-bus.js'
 import { ClusterConnections, type ClusterView } from './cluster-limits.js'
