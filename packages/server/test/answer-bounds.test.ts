@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { gatewaySessionKey } from '../src/isolation/session-keys.js'
-import { startHarness, waitFor, type Harness, type TestClient } from './helpers/harness.js'
+import { startHarness, type Harness, type TestClient } from './helpers/harness.js'
 
 /**
  * Nothing one user does can close the shared link or stall other users (issue 16.1), and a user's
