@@ -208,9 +208,13 @@ export class RequestManager {
   #write(p: Pending): void {
     const s = this.host.state()
     const maxPayload = s.phase === 'ready' ? s.link.maxPayload : 0
-    if (maxPayload && new TextEncoder().encode(p.frame).length > maxPayload) this.#tooBig(p)
-    else if (this.host.send(p.frame)) this.#tracker.sent(p)
-    else this.#queue.requeue(p)
+    if (maxPayload && new TextEncoder().encode(p.frame).length > maxPayload) return this.#tooBig(p)
+    // Marked sent before the write: an answer that comes back within send() (a socket that answers
+    // synchronously) finds the request in flight, and may send it back to the queue.
+    this.#tracker.sent(p)
+    if (this.host.send(p.frame)) return
+    this.#tracker.unsent(p)
+    this.#queue.requeue(p)
   }
 
   #tooBig(p: Pending): void {

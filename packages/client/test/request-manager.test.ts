@@ -143,6 +143,38 @@ describe('RequestManager', () => {
     expect(await list).toMatchObject({ error: { code: 'RATE_LIMITED', retryAfterMs: 250 } })
   })
 
+  it('a refusal that comes back within send() (a synchronous socket) leaves the send queued, its timeout stopped', async () => {
+    const clock = new FakeClock()
+    const state: ConnectionState = { phase: 'ready', link: newLink() }
+    const frames: Req[] = []
+    const requests: RequestManager = new RequestManager(
+      {
+        state: () => state,
+        send: (frame) => {
+          const req = JSON.parse(frame) as Req
+          frames.push(req)
+          requests.onResponse(
+            frames.length === 1
+              ? {
+                  type: 'res',
+                  id: req.id,
+                  ok: false,
+                  error: { code: 'UNAVAILABLE', message: 'away', retryAfterMs: 2000 },
+                }
+              : { type: 'res', id: req.id, ok: true, payload: { runId: 'k', status: 'started' } },
+          )
+          return true
+        },
+      },
+      { requestTimeoutMs: 1000, maxQueuedRequests: 10 },
+      clock,
+    )
+    const p = outcome(requests.call('chat.send', send('k'), {}, TRACKED_SEND))
+    clock.advance(2000)
+    expect(await p).toEqual({ value: { runId: 'k', status: 'started' } })
+    expect(frames.map((f) => f.id)).toEqual([frames[0]!.id, frames[0]!.id])
+  })
+
   it(`gives up on a chat.send after ${MAX_SEND_RETRIES} UNAVAILABLE retries`, async () => {
     const t = setup()
     t.ready()
