@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { runCli } from './run-cli.js'
+import { runCli } from './cli/run-cli.js'
 
 runCli({
   argv: process.argv.slice(2),

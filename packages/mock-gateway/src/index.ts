@@ -14,13 +14,13 @@ export { startMockGateway } from './start-mock-gateway.js'
 export type { MockGateway, MockConnectionInfo, MockConnectionCount, MockRestartOptions } from './mock-gateway.js'
 export type { MockGatewayOptions, MockFailure } from './options.js'
 export type { MockAgent, MockAgentContext, MockAgentReply } from './agent.js'
-export type { RecordedRequest } from './gateway-core.js'
-export type { AuthFailureDelay } from './auth-throttle.js'
+export type { RecordedRequest } from './gateway/gateway-core.js'
+export type { AuthFailureDelay } from './connection/auth-throttle.js'
 export { demoAgent, demoReply, echoAgent, chunkWords } from './demo-agent.js'
 export {
   canonicalSessionKey,
   MAIN_SESSION_KEY,
   MAX_SESSION_KEY_LENGTH,
   type CanonicalKeyResult,
-} from './session-keys.js'
-export { deviceAuthPayloadV3, deviceIdForPublicKey } from './device-signature.js'
+} from './sessions/session-keys.js'
+export { deviceAuthPayloadV3, deviceIdForPublicKey } from './connection/device-signature.js'

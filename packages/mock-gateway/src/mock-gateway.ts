@@ -1,5 +1,5 @@
 import type { MockAgent } from './agent.js'
-import type { RecordedRequest } from './gateway-core.js'
+import type { RecordedRequest } from './gateway/gateway-core.js'
 import type { MockFailure } from './options.js'
 
 /**

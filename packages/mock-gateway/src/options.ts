@@ -1,7 +1,7 @@
 import type { MockAgent } from './agent.js'
-import type { AuthFailureDelay } from './auth-throttle.js'
+import type { AuthFailureDelay } from './connection/auth-throttle.js'
 import { demoAgent } from './demo-agent.js'
-import type { ModelFailureDetail } from './run-event-types.js'
+import type { ModelFailureDetail } from './runs/run-event-types.js'
 
 /**
  * How runs fail, for testing error paths:

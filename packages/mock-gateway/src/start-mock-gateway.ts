@@ -1,6 +1,6 @@
-import { GatewayCore } from './gateway-core.js'
+import { GatewayCore } from './gateway/gateway-core.js'
 import type { MockGateway } from './mock-gateway.js'
-import { MockGatewayServer } from './mock-gateway-server.js'
+import { MockGatewayServer } from './gateway/mock-gateway-server.js'
 import { resolveOptions, type MockGatewayOptions } from './options.js'
 
 /**

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { afterEach, describe, expect, it } from 'vitest'
-import { parseCliArgs } from '../src/cli-args.js'
-import { runCli, type CliHost, type CliRun } from '../src/run-cli.js'
+import { parseCliArgs } from '../src/cli/cli-args.js'
+import { runCli, type CliHost, type CliRun } from '../src/cli/run-cli.js'
 import { RawClient, connectParams } from './helpers/raw-client.js'
 
 /** `clawchat-mock-gateway`: arguments, the printed URL and a clean stop on SIGINT/SIGTERM. */

@@ -1,8 +1,8 @@
 import { buildDeviceAuthPayloadV3 } from '@openclaw/gateway-client'
 import { describe, expect, it } from 'vitest'
-import { deviceAuthPayloadV3, verifyDeviceSignature } from '../src/device-signature.js'
-import { checkBrowserOrigin, isLoopbackAddress } from '../src/origin-check.js'
-import { grantScopes } from '../src/scopes.js'
+import { deviceAuthPayloadV3, verifyDeviceSignature } from '../src/connection/device-signature.js'
+import { checkBrowserOrigin, isLoopbackAddress } from '../src/connection/origin-check.js'
+import { grantScopes } from '../src/connection/scopes.js'
 import { makeDevice, signPayload } from './helpers/device.js'
 
 /** Unit checks of the pure handshake pieces: the v3 payload, the signature check, Origin rules, scope grants. */

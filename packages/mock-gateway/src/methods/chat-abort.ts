@@ -1,7 +1,7 @@
 import { validateChatAbortParams } from '@openclaw/gateway-protocol'
-import { invalidRequest, mutationTargetRequired } from '../errors.js'
-import { Scopes } from '../scopes.js'
-import { lookupSessionKey } from '../session-keys.js'
+import { invalidRequest, mutationTargetRequired } from '../gateway/errors.js'
+import { Scopes } from '../connection/scopes.js'
+import { lookupSessionKey } from '../sessions/session-keys.js'
 import { checkParams, isRecord, type MethodDefinition } from './method-types.js'
 
 /**

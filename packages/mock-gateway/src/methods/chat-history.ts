@@ -1,11 +1,11 @@
 import { validateChatHistoryParams } from '@openclaw/gateway-protocol'
-import { invalidRequest } from '../errors.js'
+import { invalidRequest } from '../gateway/errors.js'
 import { MAIN_AGENT_ID } from '../fixtures/gateway-identity.js'
 import { buildHistoryDefaults } from '../fixtures/model-catalog.js'
-import { readHistoryPage } from '../history-page.js'
-import { Scopes } from '../scopes.js'
-import { lookupSessionKey } from '../session-keys.js'
-import { buildEmptySessionInfo, buildSessionInfo } from '../session-rows.js'
+import { readHistoryPage } from '../sessions/history-page.js'
+import { Scopes } from '../connection/scopes.js'
+import { lookupSessionKey } from '../sessions/session-keys.js'
+import { buildEmptySessionInfo, buildSessionInfo } from '../sessions/session-rows.js'
 import { checkParams, isRecord, paramsOrEmpty, type MethodDefinition } from './method-types.js'
 
 /**

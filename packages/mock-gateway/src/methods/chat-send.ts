@@ -1,17 +1,17 @@
 import { validateChatSendParams } from '@openclaw/gateway-protocol'
-import { ChatRun } from '../chat-run.js'
-import { CHAT_REQUEST_CONFLICT_MESSAGE } from '../chat-runs.js'
-import { invalidRequest, mutationTargetRequired } from '../errors.js'
-import { Scopes } from '../scopes.js'
-import { requireCanonicalSessionKey } from '../session-keys.js'
-import type { SenderInfo } from '../session-store.js'
+import { ChatRun } from '../runs/chat-run.js'
+import { CHAT_REQUEST_CONFLICT_MESSAGE } from '../runs/chat-runs.js'
+import { invalidRequest, mutationTargetRequired } from '../gateway/errors.js'
+import { Scopes } from '../connection/scopes.js'
+import { requireCanonicalSessionKey } from '../sessions/session-keys.js'
+import type { SenderInfo } from '../sessions/session-store.js'
 import {
   CONTEXT_FREE_COMMANDS,
   commandFinal,
   commandReplyMessage,
   leadingTextCommand,
   textCommandReply,
-} from '../text-commands.js'
+} from '../runs/text-commands.js'
 import { checkParams, isRecord, type MethodDefinition } from './method-types.js'
 
 /**

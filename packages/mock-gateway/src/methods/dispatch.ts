@@ -1,8 +1,8 @@
 import { ErrorCodes, formatValidationErrors, validateRequestFrame } from '@openclaw/gateway-protocol'
-import type { GatewayConnection } from '../connection.js'
-import { GatewayRequestError, gatewayRestarting, invalidRequest, missingScope } from '../errors.js'
-import type { GatewayCore } from '../gateway-core.js'
-import { hasScope, Scopes } from '../scopes.js'
+import type { GatewayConnection } from '../connection/connection.js'
+import { GatewayRequestError, gatewayRestarting, invalidRequest, missingScope } from '../gateway/errors.js'
+import type { GatewayCore } from '../gateway/gateway-core.js'
+import { hasScope, Scopes } from '../connection/scopes.js'
 import { METHODS } from './registry.js'
 
 /** The `id` a response to an invalid request frame echoes: as sent, or `"invalid"` when null/absent. */

@@ -1,4 +1,4 @@
-import { Scopes } from '../scopes.js'
+import { Scopes } from '../connection/scopes.js'
 import { type MethodDefinition } from './method-types.js'
 
 /**

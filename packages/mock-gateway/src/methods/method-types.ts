@@ -1,8 +1,8 @@
 import { formatValidationErrors } from '@openclaw/gateway-protocol'
-import type { GatewayConnection } from '../connection.js'
-import { invalidRequest } from '../errors.js'
-import type { GatewayCore } from '../gateway-core.js'
-import type { OperatorScope } from '../scopes.js'
+import type { GatewayConnection } from '../connection/connection.js'
+import { invalidRequest } from '../gateway/errors.js'
+import type { GatewayCore } from '../gateway/gateway-core.js'
+import type { OperatorScope } from '../connection/scopes.js'
 
 /** What a method handler works with. */
 export interface MethodContext {

@@ -1,6 +1,6 @@
 import { validateModelsListParams } from '@openclaw/gateway-protocol'
 import { buildModelsListPayload } from '../fixtures/model-catalog.js'
-import { Scopes } from '../scopes.js'
+import { Scopes } from '../connection/scopes.js'
 import { checkParams, paramsOrEmpty, type MethodDefinition } from './method-types.js'
 
 /** `models.list {}` (read): one row per configured model (MORE-BEHAVIOURS Q1). */

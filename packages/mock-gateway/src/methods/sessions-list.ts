@@ -1,10 +1,10 @@
 import { validateSessionsListParams } from '@openclaw/gateway-protocol'
 import { OWNER_PROFILE_ID, SESSIONS_PATH } from '../fixtures/gateway-identity.js'
 import { buildSessionsListDefaults } from '../fixtures/model-catalog.js'
-import { Scopes } from '../scopes.js'
-import { buildSessionRow } from '../session-rows.js'
-import { matchesSessionSearch } from '../session-search.js'
-import type { SessionRecord } from '../session-store.js'
+import { Scopes } from '../connection/scopes.js'
+import { buildSessionRow } from '../sessions/session-rows.js'
+import { matchesSessionSearch } from '../sessions/session-search.js'
+import type { SessionRecord } from '../sessions/session-store.js'
 import { checkParams, paramsOrEmpty, type MethodDefinition } from './method-types.js'
 
 /** The filters of `sessions.list` the mock applies, before paging (like the real gateway). */

@@ -2,8 +2,8 @@ import {
   validateSessionsMessagesSubscribeParams,
   validateSessionsMessagesUnsubscribeParams,
 } from '@openclaw/gateway-protocol'
-import { Scopes } from '../scopes.js'
-import { lookupSessionKey } from '../session-keys.js'
+import { Scopes } from '../connection/scopes.js'
+import { lookupSessionKey } from '../sessions/session-keys.js'
 import { checkParams, type MethodDefinition } from './method-types.js'
 
 /**

@@ -1,8 +1,8 @@
 import { validateSessionsResetParams } from '@openclaw/gateway-protocol'
 import { MODEL } from '../fixtures/gateway-identity.js'
-import { Scopes } from '../scopes.js'
-import { requireCanonicalSessionKey } from '../session-keys.js'
-import { buildResetEntry } from '../session-rows.js'
+import { Scopes } from '../connection/scopes.js'
+import { requireCanonicalSessionKey } from '../sessions/session-keys.js'
+import { buildResetEntry } from '../sessions/session-rows.js'
 import { checkParams, type MethodDefinition } from './method-types.js'
 
 /**

@@ -1,5 +1,5 @@
 import { buildStatusPayload } from '../fixtures/status.js'
-import { Scopes } from '../scopes.js'
+import { Scopes } from '../connection/scopes.js'
 import { type MethodDefinition } from './method-types.js'
 
 /**

@@ -1,4 +1,4 @@
-import { GATEWAY_VERSION, MODEL } from './fixtures/gateway-identity.js'
+import { GATEWAY_VERSION, MODEL } from '../fixtures/gateway-identity.js'
 
 /*
  * Gateway text commands in `chat.send`, as recorded on openclaw@2026.9.6 on 2026-12-03

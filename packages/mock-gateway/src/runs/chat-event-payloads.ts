@@ -1,4 +1,4 @@
-import { MAIN_AGENT_ID } from './fixtures/gateway-identity.js'
+import { MAIN_AGENT_ID } from '../fixtures/gateway-identity.js'
 import { modelObservation, type ModelFailureDetail, type RunPhase, type RunRef } from './run-event-types.js'
 
 /*

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { WebSocket } from 'ws'
-import { OWNER_PROFILE_ID } from './fixtures/gateway-identity.js'
-import type { GatewayErrorShape } from './errors.js'
+import { OWNER_PROFILE_ID } from '../fixtures/gateway-identity.js'
+import type { GatewayErrorShape } from '../gateway/errors.js'
 
 /** Who a connection is after a successful `connect`. */
 export interface ConnectionIdentity {

@@ -1,4 +1,4 @@
-import { MAIN_AGENT_ID, MODEL, SESSION_AGENT_RUNTIME } from './fixtures/gateway-identity.js'
+import { MAIN_AGENT_ID, MODEL, SESSION_AGENT_RUNTIME } from '../fixtures/gateway-identity.js'
 import { buildSessionRow, OWNER_ACTOR, participants, put } from './session-rows.js'
 import type { SessionRecord } from './session-store.js'
 

@@ -1,21 +1,21 @@
 import { randomBytes, randomUUID } from 'node:crypto'
-import { AuthFailureThrottle } from './auth-throttle.js'
-import { RunRegistry } from './chat-runs.js'
-import type { ChatRun } from './chat-run.js'
-import type { RunHost } from './run-host.js'
-import type { GatewayConnection } from './connection.js'
-import { buildHealthPayload, type HealthForm } from './fixtures/health.js'
-import { buildHelloOk } from './hello-ok.js'
-import type { MockAgent } from './agent.js'
-import type { ResolvedFailure, ResolvedOptions } from './options.js'
-import { buildPresence } from './presence.js'
-import { canRead } from './scopes.js'
+import { AuthFailureThrottle } from '../connection/auth-throttle.js'
+import { RunRegistry } from '../runs/chat-runs.js'
+import type { ChatRun } from '../runs/chat-run.js'
+import type { RunHost } from '../runs/run-host.js'
+import type { GatewayConnection } from '../connection/connection.js'
+import { buildHealthPayload, type HealthForm } from '../fixtures/health.js'
+import { buildHelloOk } from '../connection/hello-ok.js'
+import type { MockAgent } from '../agent.js'
+import type { ResolvedFailure, ResolvedOptions } from '../options.js'
+import { buildPresence } from '../connection/presence.js'
+import { canRead } from '../connection/scopes.js'
 import {
   buildSessionMessagePayload,
   buildSessionsChangedPayload,
   type SessionsChangedCause,
-} from './session-event-payloads.js'
-import { SessionStore, type SessionRecord, type StoredMessage } from './session-store.js'
+} from '../sessions/session-event-payloads.js'
+import { SessionStore, type SessionRecord, type StoredMessage } from '../sessions/session-store.js'
 
 /**
  * One request frame the gateway received, as the request log keeps it.

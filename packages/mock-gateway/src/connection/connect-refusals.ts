@@ -6,8 +6,8 @@ import {
   gatewayStartupUnavailableDetails,
 } from '@openclaw/gateway-protocol/startup-unavailable'
 import { MIN_PROBE_PROTOCOL_VERSION, PROTOCOL_VERSION } from '@openclaw/gateway-protocol/version'
-import type { GatewayErrorShape } from './errors.js'
-import { GATEWAY_BUILD_ID } from './fixtures/gateway-identity.js'
+import type { GatewayErrorShape } from '../gateway/errors.js'
+import { GATEWAY_BUILD_ID } from '../fixtures/gateway-identity.js'
 
 /*
  * The answers to a refused `connect`, verbatim as the real gateway gives them (GATEWAY.md "Errors

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import type { MockFailure, MockGatewayOptions } from './options.js'
+import type { MockFailure, MockGatewayOptions } from '../options.js'
 
 /** What the command line asked for. */
 export type CliCommand =

@@ -1,4 +1,4 @@
-import { MODEL } from './fixtures/gateway-identity.js'
+import { MODEL } from '../fixtures/gateway-identity.js'
 import { modelObservation, type ModelFailureDetail, type RunRef } from './run-event-types.js'
 
 /*

@@ -2,10 +2,10 @@ import type { IncomingMessage } from 'node:http'
 import { validateRequestFrame } from '@openclaw/gateway-protocol'
 import type { RawData, WebSocket } from 'ws'
 import { GatewayConnection } from './connection.js'
-import { CHALLENGE_CAPABILITIES } from './fixtures/gateway-identity.js'
-import type { GatewayCore } from './gateway-core.js'
+import { CHALLENGE_CAPABILITIES } from '../fixtures/gateway-identity.js'
+import type { GatewayCore } from '../gateway/gateway-core.js'
 import { evaluateConnect } from './handshake.js'
-import { dispatchRequest } from './methods/dispatch.js'
+import { dispatchRequest } from '../methods/dispatch.js'
 
 function rawText(data: RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8')

@@ -5,7 +5,7 @@ import {
   OWNER_PROFILE_ID,
   SESSION_AGENT_RUNTIME,
   THINKING_LEVELS,
-} from './fixtures/gateway-identity.js'
+} from '../fixtures/gateway-identity.js'
 import type { SessionRecord } from './session-store.js'
 import { MAIN_SESSION_KEY } from './session-keys.js'
 

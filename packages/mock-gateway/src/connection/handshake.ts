@@ -20,7 +20,7 @@ import {
 } from './connect-refusals.js'
 import type { ConnectionIdentity } from './connection.js'
 import { verifyDeviceSignature } from './device-signature.js'
-import { GATEWAY_BUILD_ID } from './fixtures/gateway-identity.js'
+import { GATEWAY_BUILD_ID } from '../fixtures/gateway-identity.js'
 import { checkBrowserOrigin, isBrowserClient, isLoopbackAddress, requiresDeviceIdentity } from './origin-check.js'
 import { grantScopes } from './scopes.js'
 

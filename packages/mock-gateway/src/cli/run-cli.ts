@@ -1,6 +1,6 @@
 import { CLI_USAGE, parseCliArgs } from './cli-args.js'
-import type { MockGateway } from './mock-gateway.js'
-import { startMockGateway } from './start-mock-gateway.js'
+import type { MockGateway } from '../mock-gateway.js'
+import { startMockGateway } from '../start-mock-gateway.js'
 
 /** Where the CLI writes and which signals it listens to (the real `process` in the bin). */
 export interface CliHost {

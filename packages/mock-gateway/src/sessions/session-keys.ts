@@ -1,5 +1,5 @@
-import { MAIN_AGENT_ID } from './fixtures/gateway-identity.js'
-import { invalidRequest } from './errors.js'
+import { MAIN_AGENT_ID } from '../fixtures/gateway-identity.js'
+import { invalidRequest } from '../gateway/errors.js'
 
 /**
  * The longest `sessionKey` `chat.send` accepts (its schema's `maxLength`); the canonical key may be longer.

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
-import { MODEL, OWNER_PROFILE_ID } from './fixtures/gateway-identity.js'
+import { MODEL, OWNER_PROFILE_ID } from '../fixtures/gateway-identity.js'
 import { MAIN_SESSION_KEY } from './session-keys.js'
 
 /** A message as `chat.history` and `session.message` return it (plain JSON). */

@@ -1,8 +1,8 @@
-import type { MockAgent } from './agent.js'
-import type { ResolvedFailure } from './options.js'
+import type { MockAgent } from '../agent.js'
+import type { ResolvedFailure } from '../options.js'
 import type { RunBroadcast } from './run-emitter.js'
-import type { SessionsChangedCause } from './session-event-payloads.js'
-import type { SessionRecord, SessionStore, StoredMessage } from './session-store.js'
+import type { SessionsChangedCause } from '../sessions/session-event-payloads.js'
+import type { SessionRecord, SessionStore, StoredMessage } from '../sessions/session-store.js'
 
 /** What a run needs from the gateway around it. */
 export interface RunHost extends RunBroadcast {

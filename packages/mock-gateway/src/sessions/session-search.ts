@@ -1,4 +1,4 @@
-import { MODEL } from './fixtures/gateway-identity.js'
+import { MODEL } from '../fixtures/gateway-identity.js'
 import type { SessionRecord } from './session-store.js'
 
 /*

@@ -1,4 +1,4 @@
-import type { MockAgentReply } from './agent.js'
+import type { MockAgentReply } from '../agent.js'
 
 /** The words of a text: the mock's token count for usage figures. */
 export function countWords(text: string): number {

@@ -1,6 +1,6 @@
 import { hostname, release } from 'node:os'
 import type { GatewayConnection } from './connection.js'
-import { GATEWAY_VERSION, OWNER_PROFILE_ID } from './fixtures/gateway-identity.js'
+import { GATEWAY_VERSION, OWNER_PROFILE_ID } from '../fixtures/gateway-identity.js'
 
 /**
  * The presence list (`hello-ok.snapshot.presence`, the `presence` event) in the recorded shape

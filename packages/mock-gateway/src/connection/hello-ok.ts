@@ -7,14 +7,14 @@ import {
   GATEWAY_VERSION,
   MAIN_AGENT_ID,
   STATE_DIR,
-} from './fixtures/gateway-identity.js'
+} from '../fixtures/gateway-identity.js'
 import {
   ADVERTISED_CAPABILITIES,
   ADVERTISED_EVENTS,
   CONTROL_UI_LINK_READERS,
   CONTROL_UI_WIDGET_KINDS,
-} from './fixtures/hello-features.js'
-import { MAIN_SESSION_KEY } from './session-keys.js'
+} from '../fixtures/hello-features.js'
+import { MAIN_SESSION_KEY } from '../sessions/session-keys.js'
 import { Scopes } from './scopes.js'
 
 /** The limits `hello-ok.policy` announces besides `maxPayload` and `tickIntervalMs` (recorded values). */

@@ -4,7 +4,7 @@ import { countWords, replyIterator } from './agent-reply.js'
 import { RunEmitter, type ModelFailure } from './run-emitter.js'
 import type { RunHost, RunSettings } from './run-host.js'
 import { modelStarted, replyCompleted, runAccepted, runSettled, runStepCauses, type RunStep } from './run-session.js'
-import type { SessionRecord, StoredMessage } from './session-store.js'
+import type { SessionRecord, StoredMessage } from '../sessions/session-store.js'
 
 /** How a run ended. */
 export type RunState = 'running' | 'done' | 'aborted' | 'failed'

@@ -1,4 +1,4 @@
-import { MODEL } from './fixtures/gateway-identity.js'
+import { MODEL } from '../fixtures/gateway-identity.js'
 
 /*
  * The vocabulary of one run's `chat` and `agent` events (transcripts/chat-and-agent-frames.txt,

@@ -1,5 +1,5 @@
-import type { SessionsChangedCause } from './session-event-payloads.js'
-import type { SessionRecord, SessionRunStatus } from './session-store.js'
+import type { SessionsChangedCause } from '../sessions/session-event-payloads.js'
+import type { SessionRecord, SessionRunStatus } from '../sessions/session-store.js'
 
 /*
  * What a run does to its session record, step by step, so that rows, `sessions.changed` and

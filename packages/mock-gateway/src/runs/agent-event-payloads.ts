@@ -1,4 +1,4 @@
-import { MAIN_AGENT_ID } from './fixtures/gateway-identity.js'
+import { MAIN_AGENT_ID } from '../fixtures/gateway-identity.js'
 import type { RunRef } from './run-event-types.js'
 
 /*
