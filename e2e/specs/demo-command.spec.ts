@@ -80,7 +80,8 @@ test('the demo command starts a working chat on its mock gateway (screenshots: l
   await keepScreenshot(page, 'chat-mobile-light')
   await page.click('#menu')
   await expect(page.locator('#sidebar')).toBeInViewport()
-  await page.waitForTimeout(300)
+  // The drawer slides in (a CSS transition): the picture waits for it to end.
+  await page.locator('#sidebar').evaluate((el) => Promise.all(el.getAnimations().map((a) => a.finished)))
   await keepScreenshot(page, 'chat-mobile-sessions')
   // Choosing a chat closes the drawer.
   await page.locator('#session-list .session-item').first().click()
