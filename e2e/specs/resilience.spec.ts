@@ -37,7 +37,7 @@ test('the proxy restarts, then the gateway: banners show, the page recovers, mes
   // A message sent while it is away waits in the page…
   await send(page, 'sent while the proxy was down')
   await expect(page.locator('.msg-user').last()).toHaveAttribute('data-status', 'queued')
-  await page.waitForTimeout(500)
+  // The proxy is stopped: nothing of it can reach the gateway until it is back (and then once).
   expect(stack.agent.count('sent while the proxy was down')).toBe(0)
 
   // …and goes out once the proxy is back (same port, same session store: still signed in).
@@ -54,7 +54,7 @@ test('the proxy restarts, then the gateway: banners show, the page recovers, mes
   await expect(banner).toHaveAttribute('data-kind', 'gateway-down')
   await keepScreenshot(page, 'banner-gateway-down')
   await send(page, 'sent while the gateway was down')
-  await page.waitForTimeout(500)
+  // The gateway (and its agent) is down: nothing can run it until it is back (and then once).
   expect(stack.agent.count('sent while the gateway was down')).toBe(0)
 
   await stack.mock.restart()
