@@ -7,6 +7,7 @@ import {
   type KeyValueStorage,
 } from '../src/direct.js'
 import { createFakeServer, FAST, helloOk, type FakeServer, type Frame } from './helpers/fake-socket.js'
+import { elapse, useFakeTime } from './helpers/chat.js'
 
 const URL_ = 'ws://127.0.0.1:18789'
 const open: ClawChat[] = []
@@ -169,6 +170,7 @@ describe('direct mode ClawChat', () => {
   })
 
   it('stops for good (auth-failed) when the gateway refuses the token', async () => {
+    useFakeTime()
     const server = createFakeServer()
     const orig = server.onFrame.bind(server)
     server.onFrame = (socket, frame) => {
@@ -191,7 +193,7 @@ describe('direct mode ClawChat', () => {
     await expect(chat.ready).rejects.toMatchObject({ reason: 'auth-failed' })
     expect(chat.closeReason).toBe('auth-failed')
     expect(errors[0]?.message).toMatch(/token mismatch/)
-    await new Promise((r) => setTimeout(r, 100))
+    await elapse(60_000)
     expect(server.sockets).toHaveLength(1)
   })
 

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import type { ResyncInfo } from '../src/index.js'
 import { createFakeServer } from './helpers/fake-socket.js'
-import { newChat, next, sleep } from './helpers/chat.js'
+import { elapse, newChat, next, useFakeTime } from './helpers/chat.js'
 
 const unavailable = {
   error: { code: 'UNAVAILABLE', message: 'The gateway is unreachable; retry shortly.', retryable: true },
@@ -9,6 +9,7 @@ const unavailable = {
 
 describe('gateway down and up (clawchat.gateway)', () => {
   it('state gateway-down: chat.sends wait in the queue, other requests fail fast; on up they go out and resync follows', async () => {
+    useFakeTime()
     const server = createFakeServer()
     const { chat } = newChat(server)
     await chat.ready
@@ -23,7 +24,7 @@ describe('gateway down and up (clawchat.gateway)', () => {
 
     const send = chat.send('queued while down')
     await expect(chat.request('sessions.list', {})).rejects.toMatchObject({ code: 'UNAVAILABLE', retryable: true })
-    await sleep(30)
+    await elapse(60_000)
     expect(server.last.requests('chat.send')).toHaveLength(0)
 
     const resync = next<ResyncInfo>(chat, 'resync')
@@ -36,6 +37,7 @@ describe('gateway down and up (clawchat.gateway)', () => {
   })
 
   it('a chat.send answered UNAVAILABLE (the gateway went down on its way) waits for up and goes again with the same key', async () => {
+    useFakeTime()
     const server = createFakeServer()
     const { chat } = newChat(server)
     await chat.ready
@@ -44,7 +46,8 @@ describe('gateway down and up (clawchat.gateway)', () => {
     await vi.waitFor(() => expect(server.last.requests('chat.send')).toHaveLength(1))
     server.last.receive({ type: 'event', event: 'clawchat.gateway', payload: { state: 'down' } })
     server.handlers['chat.send'] = (p) => ({ payload: { runId: p.idempotencyKey, status: 'started' } })
-    await sleep(30)
+    await elapse(60_000)
+    expect(server.last.requests('chat.send')).toHaveLength(1)
     server.last.receive({ type: 'event', event: 'clawchat.gateway', payload: { state: 'up' } })
     const { runId } = await send
     const sends = server.last.requests('chat.send')
@@ -93,6 +96,7 @@ describe('gateway down and up (clawchat.gateway)', () => {
   })
 
   it('a gateway that is down at connect time: the SDK is ready but in gateway-down, and sends wait', async () => {
+    useFakeTime()
     const server = createFakeServer()
     const orig = server.onFrame.bind(server)
     server.onFrame = (socket, frame) => {
@@ -104,13 +108,14 @@ describe('gateway down and up (clawchat.gateway)', () => {
     await chat.ready
     expect(chat.state).toBe('gateway-down')
     const send = chat.send('waits')
-    await sleep(30)
+    await elapse(60_000)
     expect(server.last.requests('chat.send')).toHaveLength(0)
     server.last.receive({ type: 'event', event: 'clawchat.gateway', payload: { state: 'up' } })
     await send
   })
 
   it('misconfigured: queued chat.sends fail at once, not retryable; new ones fail without waiting; up brings back open', async () => {
+    useFakeTime()
     const server = createFakeServer()
     const { chat } = newChat(server)
     await chat.ready
@@ -120,7 +125,7 @@ describe('gateway down and up (clawchat.gateway)', () => {
       payload: { state: 'down', reason: 'The chat gateway cannot be reached; reconnecting.' },
     })
     const queued = chat.send('queued while down')
-    await sleep(20)
+    await elapse(20)
     const reason = 'The chat gateway refused this server; an administrator must fix its configuration.'
     server.last.receive({ type: 'event', event: 'clawchat.gateway', payload: { state: 'misconfigured', reason } })
     expect(chat.state).toBe('misconfigured')
@@ -141,6 +146,7 @@ describe('gateway down and up (clawchat.gateway)', () => {
   })
 
   it('a chat.send answered "misconfigured" (the link was refused meanwhile) is not sent again', async () => {
+    useFakeTime()
     const server = createFakeServer()
     server.handlers['chat.send'] = () => ({
       error: {
@@ -156,7 +162,7 @@ describe('gateway down and up (clawchat.gateway)', () => {
       retryable: false,
       details: { reason: 'misconfigured' },
     })
-    await sleep(30)
+    await elapse(60_000)
     expect(server.last.requests('chat.send')).toHaveLength(1)
   })
 })

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { ClawChatClosedError } from '../src/index.js'
-import { createFakeServer, SESSION } from './helpers/fake-socket.js'
-import { newChat, sleep } from './helpers/chat.js'
+import { createFakeServer, FAST, SESSION } from './helpers/fake-socket.js'
+import { elapse, newChat, settle, useFakeTime } from './helpers/chat.js'
 
 describe('handshake with the proxy', () => {
   it('waits for connect.challenge, connects as webchat-ui/webchat, and is ready after clawchat.session', async () => {
@@ -28,13 +28,15 @@ describe('handshake with the proxy', () => {
   })
 
   it('is not ready at hello-ok alone: it waits for clawchat.session', async () => {
+    useFakeTime()
     const server = createFakeServer()
     server.sendSession = false
     const { chat } = newChat(server)
     const ready = vi.fn()
     void chat.ready.then(ready)
-    await vi.waitFor(() => expect(server.last.requests('connect')).toHaveLength(1))
-    await sleep(30)
+    await elapse(0)
+    expect(server.last.requests('connect')).toHaveLength(1)
+    await elapse(FAST.connectTimeoutMs - 1)
     expect(ready).not.toHaveBeenCalled()
     expect(chat.state).toBe('connecting')
     server.last.receive({ type: 'event', event: 'clawchat.session', payload: SESSION })
@@ -94,14 +96,18 @@ describe('handshake with the proxy', () => {
   })
 
   it('gives up on a socket whose handshake does not finish within connectTimeoutMs, then connects again', async () => {
+    useFakeTime()
     const server = createFakeServer()
     server.answerConnect = false
     const { chat } = newChat(server, { reconnect: { initialDelayMs: 10, jitter: 0, connectTimeoutMs: 150 } })
-    await vi.waitFor(() => expect(server.sockets.length).toBe(2), { timeout: 3000 })
+    await elapse(149)
+    expect(server.sockets.length).toBe(1)
+    await elapse(1 + 10)
+    expect(server.sockets.length).toBe(2)
     expect(server.sockets[0]!.clientClose).toBeDefined()
     server.answerConnect = true
     server.last.serverClose(1012)
-    await chat.ready
+    await settle(chat.ready)
     expect(chat.state).toBe('open')
   })
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ClawChatClosedError, type ResyncInfo } from '../src/index.js'
-import { createFakeServer, type FakeServer } from './helpers/fake-socket.js'
-import { newChat, next, sleep } from './helpers/chat.js'
+import { createFakeServer, FAST, type FakeServer } from './helpers/fake-socket.js'
+import { elapse, newChat, next, useFakeTime } from './helpers/chat.js'
 
 /** Times at which the server saw each new socket. */
 function socketTimes(server: FakeServer): number[] {
@@ -69,6 +69,7 @@ describe('reconnect: nothing lost, nothing twice', () => {
   })
 
   it('4401 (logged out): stops, state closed with reason logged-out, rejects waiting requests, never reconnects', async () => {
+    useFakeTime()
     const server = createFakeServer()
     server.handlers['chat.send'] = () => undefined
     const { chat } = newChat(server)
@@ -81,32 +82,36 @@ describe('reconnect: nothing lost, nothing twice', () => {
     await expect(send).rejects.toMatchObject({ reason: 'logged-out' })
     expect(await stateEvent).toEqual({ state: 'closed', previous: 'open', reason: 'logged-out' })
     expect(chat.closeReason).toBe('logged-out')
-    await sleep(150)
+    await elapse(60_000)
     expect(server.sockets).toHaveLength(1)
   })
 
   it('4408 (maximum lifetime): reconnects at once, not after the backoff', async () => {
+    useFakeTime()
     const server = createFakeServer()
     const times = socketTimes(server)
     const { chat } = newChat(server, { reconnect: { initialDelayMs: 2000, jitter: 0 } })
     await chat.ready
     const closedAt = Date.now()
     server.last.serverClose(4408)
-    await vi.waitFor(() => expect(times).toHaveLength(2), { timeout: 1500 })
+    await elapse(0)
+    expect(times).toHaveLength(2)
     expect(times[1]! - closedAt).toBeLessThan(1000)
     await vi.waitFor(() => expect(chat.state).toBe('open'))
   })
 
   it('4429 (too many connections): backs off longer (longDelayMs)', async () => {
+    useFakeTime()
     const server = createFakeServer()
     const times = socketTimes(server)
     const { chat } = newChat(server, { reconnect: { initialDelayMs: 10, jitter: 0, longDelayMs: 400 } })
     await chat.ready
     const closedAt = Date.now()
     server.last.serverClose(4429)
-    await sleep(200)
+    await elapse(399)
     expect(times).toHaveLength(1)
-    await vi.waitFor(() => expect(times).toHaveLength(2), { timeout: 3000 })
+    await elapse(1)
+    expect(times).toHaveLength(2)
     expect(times[1]! - closedAt).toBeGreaterThanOrEqual(390)
   })
 
@@ -147,13 +152,15 @@ describe('reconnect: nothing lost, nothing twice', () => {
   })
 
   it('backs off exponentially while the server refuses, with the configured steps', async () => {
+    useFakeTime()
     const server = createFakeServer()
     const times = socketTimes(server)
     server.mode = 'refuse'
     const { chat } = newChat(server, { reconnect: { initialDelayMs: 40, factor: 2, maxDelayMs: 160, jitter: 0 } })
-    await vi.waitFor(() => expect(times.length).toBeGreaterThanOrEqual(5), { timeout: 5000 })
+    await elapse(40 + 80 + 160 + 160)
+    expect(times.length).toBeGreaterThanOrEqual(5)
     const gaps = times.slice(1).map((t, i) => t - times[i]!)
-    // 40, 80, 160, 160 (never less; timers may be late on a loaded machine)
+    // 40, 80, 160, 160 (exactly, on fake time)
     expect(gaps[0]).toBeGreaterThanOrEqual(38)
     expect(gaps[1]).toBeGreaterThanOrEqual(78)
     expect(gaps[2]).toBeGreaterThanOrEqual(158)
@@ -163,11 +170,12 @@ describe('reconnect: nothing lost, nothing twice', () => {
   })
 
   it('never reconnects after close()', async () => {
+    useFakeTime()
     const server = createFakeServer()
     const { chat } = newChat(server)
     await chat.ready
     chat.close()
-    await sleep(150)
+    await elapse(60_000)
     expect(server.sockets).toHaveLength(1)
     expect(chat.state).toBe('closed')
   })
@@ -185,6 +193,7 @@ describe('reconnect: nothing lost, nothing twice', () => {
 
 describe('GET <path>/session after a failed reconnect', () => {
   it('401: stops as logged out', async () => {
+    useFakeTime()
     const server = createFakeServer()
     const { chat, fetch } = newChat(server)
     await chat.ready
@@ -195,7 +204,7 @@ describe('GET <path>/session after a failed reconnect', () => {
     expect(chat.closeReason).toBe('logged-out')
     expect(fetch.calls[0]).toBe('http://127.0.0.1:1/clawchat/session')
     const count = server.sockets.length
-    await sleep(150)
+    await elapse(60_000)
     expect(server.sockets).toHaveLength(count)
   })
 
@@ -240,20 +249,23 @@ describe('early retry and heartbeat', () => {
   })
 
   it('retries at once on "online" when the socket is dead', async () => {
+    useFakeTime()
     g.window = new EventTarget()
     const server = createFakeServer()
     const times = socketTimes(server)
     const { chat } = newChat(server, { reconnect: { initialDelayMs: 5000, jitter: 0 } })
     await chat.ready
     server.last.serverClose(1006)
-    await sleep(50)
+    await elapse(4000)
     expect(times).toHaveLength(1)
     ;(g.window as EventTarget).dispatchEvent(new Event('online'))
-    await vi.waitFor(() => expect(chat.state).toBe('open'), { timeout: 2000 })
+    await elapse(0)
+    expect(chat.state).toBe('open')
     expect(times).toHaveLength(2)
   })
 
   it('retries at once when the page becomes visible again', async () => {
+    useFakeTime()
     const doc = Object.assign(new EventTarget(), { visibilityState: 'hidden' })
     g.document = doc
     const server = createFakeServer()
@@ -261,11 +273,12 @@ describe('early retry and heartbeat', () => {
     await chat.ready
     server.last.serverClose(1006)
     doc.dispatchEvent(new Event('visibilitychange'))
-    await sleep(50)
+    await elapse(4000)
     expect(server.sockets).toHaveLength(1)
     doc.visibilityState = 'visible'
     doc.dispatchEvent(new Event('visibilitychange'))
-    await vi.waitFor(() => expect(chat.state).toBe('open'), { timeout: 2000 })
+    await elapse(0)
+    expect(chat.state).toBe('open')
   })
 
   it('page listeners are removed by close()', async () => {
@@ -279,16 +292,21 @@ describe('early retry and heartbeat', () => {
   })
 
   it('drops a socket that stays silent for 2.5 ticks and connects again', async () => {
+    useFakeTime()
     const server = createFakeServer()
     server.policy = { tickIntervalMs: 60 }
     const { chat } = newChat(server)
     await chat.ready
-    await vi.waitFor(() => expect(server.sockets.length).toBe(2), { timeout: 3000 })
+    await elapse(149)
+    expect(server.sockets).toHaveLength(1)
+    await elapse(1 + FAST.initialDelayMs)
+    expect(server.sockets.length).toBe(2)
     expect(server.sockets[0]!.clientClose).toBeDefined()
     await vi.waitFor(() => expect(chat.state).toBe('open'))
   })
 
   it('keeps a socket that ticks', async () => {
+    useFakeTime()
     const server = createFakeServer()
     server.policy = { tickIntervalMs: 60 }
     const { chat } = newChat(server)
@@ -297,7 +315,7 @@ describe('early retry and heartbeat', () => {
       () => server.last.receive({ type: 'event', event: 'tick', payload: { ts: Date.now() } }),
       40,
     )
-    await sleep(500)
+    await elapse(500)
     clearInterval(timer)
     expect(server.sockets).toHaveLength(1)
     expect(chat.state).toBe('open')

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { ClawChatAbortError, ClawChatClosedError, ClawChatRequestError, ClawChatTimeoutError } from '../src/index.js'
-import { createFakeServer } from './helpers/fake-socket.js'
-import { newChat, sleep } from './helpers/chat.js'
+import { createFakeServer, FAST } from './helpers/fake-socket.js'
+import { elapse, newChat, useFakeTime } from './helpers/chat.js'
 
 describe('requests', () => {
   it('gives every request a unique id and resolves each with its own answer', async () => {
@@ -71,12 +71,17 @@ describe('requests', () => {
   })
 
   it('times out with ClawChatTimeoutError and sends a cancel frame', async () => {
+    useFakeTime()
     const server = createFakeServer()
     server.handlers['sessions.list'] = () => undefined
     const { chat } = newChat(server)
     await chat.ready
     const started = Date.now()
-    const err = await chat.request('sessions.list', {}, { timeoutMs: 100 }).catch((e) => e)
+    const answer = chat.request('sessions.list', {}, { timeoutMs: 100 }).catch((e) => e)
+    await elapse(99)
+    expect(server.last.sent).not.toContainEqual(expect.objectContaining({ type: 'cancel' }))
+    await elapse(1)
+    const err = await answer
     expect(err).toBeInstanceOf(ClawChatTimeoutError)
     expect(err).toMatchObject({ code: 'CLIENT_TIMEOUT', method: 'sessions.list', timeoutMs: 100, retryable: true })
     expect(Date.now() - started).toBeGreaterThanOrEqual(95)
@@ -93,17 +98,21 @@ describe('requests', () => {
   })
 
   it('the timeout clock starts when the request is written, not while it waits in the queue', async () => {
+    useFakeTime()
     const server = createFakeServer()
     server.mode = 'hang'
     server.handlers['sessions.list'] = () => undefined
     const { chat } = newChat(server, { requestTimeoutMs: 100 })
     const outcome = vi.fn()
     chat.request('sessions.list', {}).then(outcome, outcome)
-    await sleep(250)
+    await elapse(1000)
     expect(outcome).not.toHaveBeenCalled()
     server.mode = 'accept'
     server.last.fail()
-    await vi.waitFor(() => expect(outcome).toHaveBeenCalledWith(expect.any(ClawChatTimeoutError)), { timeout: 3000 })
+    await elapse(FAST.initialDelayMs + 99)
+    expect(outcome).not.toHaveBeenCalled()
+    await elapse(1)
+    expect(outcome).toHaveBeenCalledWith(expect.any(ClawChatTimeoutError))
   })
 
   it('an AbortSignal rejects with an AbortError and sends {type:"cancel",id} for an ordinary request', async () => {

@@ -4,8 +4,8 @@
  * never sent twice; an acknowledged one that is not stored is sent again with its own key, once.
  */
 import { describe, expect, it, vi } from 'vitest'
-import { createFakeServer, type FakeServer } from './helpers/fake-socket.js'
-import { newChat, sleep } from './helpers/chat.js'
+import { createFakeServer, FAST, type FakeServer } from './helpers/fake-socket.js'
+import { elapse, newChat, settle, useFakeTime } from './helpers/chat.js'
 
 const started = (p: { idempotencyKey: string }) => ({ payload: { runId: p.idempotencyKey, status: 'started' } })
 
@@ -26,14 +26,16 @@ function order(server: FakeServer): string[] {
 
 describe('recovery of acknowledged runs after a reconnect', () => {
   it('an acknowledged send whose message is not in the history is sent again with the same key, after the check, once', async () => {
+    useFakeTime()
     const server = createFakeServer()
     const { chat } = newChat(server)
     await chat.ready
     const { runId } = await chat.send('Hello', { sessionKey: 'work' })
     const history = historyOf(server, () => [])
     server.last.serverClose(1012) // a gateway restart that lost the run before it was stored
-    await vi.waitFor(() => expect(server.requests('chat.send')).toHaveLength(2))
-    await sleep(50)
+    await elapse(FAST.initialDelayMs)
+    expect(server.requests('chat.send')).toHaveLength(2)
+    await elapse(60_000)
     const sends = server.requests('chat.send')
     expect(sends).toHaveLength(2)
     expect(sends[1]!.params).toEqual(sends[0]!.params)
@@ -79,6 +81,7 @@ describe('recovery of acknowledged runs after a reconnect', () => {
   })
 
   it('sends made while the check runs wait for it, and everything keeps its call order', async () => {
+    useFakeTime()
     const server = createFakeServer()
     server.handlers['chat.send'] = () => undefined
     const { chat } = newChat(server)
@@ -94,10 +97,11 @@ describe('recovery of acknowledged runs after a reconnect', () => {
       return undefined
     }
     server.last.serverClose(1012)
-    await vi.waitFor(() => expect(answerHistory).toBeDefined())
+    await elapse(FAST.initialDelayMs)
+    expect(answerHistory).toBeDefined()
     server.handlers['chat.send'] = started
     const b = chat.send('b')
-    await sleep(30)
+    await elapse(FAST.connectTimeoutMs)
     expect(server.last.requests('chat.send')).toHaveLength(0)
     answerHistory!()
     await Promise.all([a, b])
@@ -182,6 +186,7 @@ describe('a gateway draining for a restart', () => {
   })
 
   it('waits longer after each drain refusal (×2 up to ×8 retryAfterMs, jittered), so many clients do not hammer a draining gateway', async () => {
+    useFakeTime()
     const server = createFakeServer()
     const at: number[] = []
     server.handlers['chat.send'] = (p) => {
@@ -199,9 +204,9 @@ describe('a gateway draining for a restart', () => {
         : started(p)
     }
     const { chat } = newChat(server)
-    await chat.send('Hello')
+    await settle(chat.send('Hello'), 60_000, 1)
     const gaps = at.slice(1).map((t, i) => t - at[i]!)
-    // Lower bounds only (a loaded machine makes timers later, never earlier): 40 ms × 2^n × at least 0.5.
+    // 40 ms × 2^n × at least 0.5 (on fake time, so exact to the ms step).
     expect(gaps[0]).toBeGreaterThanOrEqual(19)
     expect(gaps[1]).toBeGreaterThanOrEqual(39)
     expect(gaps[2]).toBeGreaterThanOrEqual(79)

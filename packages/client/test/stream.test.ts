@@ -1,18 +1,26 @@
 import { describe, expect, it, vi } from 'vitest'
 import { ClawChatRunError, type StreamPart } from '../src/index.js'
 import { createFakeServer, type FakeServer } from './helpers/fake-socket.js'
-import { newChat, sleep } from './helpers/chat.js'
+import { elapse, newChat, nextTurn, settle, useFakeTime } from './helpers/chat.js'
 
 const msg = (text: string) => ({ role: 'assistant', content: [{ type: 'text', text }] })
 
-/** A chat.send handler that answers, then plays `events` (each a partial chat payload) for the run. */
-function playRun(server: FakeServer, events: Array<Record<string, unknown>>, gapMs = 2) {
+/**
+ * A chat.send handler that answers, then plays `events` (each a partial chat payload) for the run,
+ * one per later turn of the event loop, once `start` resolved.
+ */
+function playRun(
+  server: FakeServer,
+  events: Array<Record<string, unknown>>,
+  start: Promise<unknown> = Promise.resolve(),
+) {
   const runs: string[] = []
   server.handlers['chat.send'] = (p, _f, socket) => {
     runs.push(p.idempotencyKey)
     void (async () => {
+      await start
       for (const e of events) {
-        await sleep(gapMs)
+        await nextTurn()
         socket.receive({
           type: 'event',
           event: 'chat',
@@ -104,13 +112,14 @@ describe('stream()', () => {
 
   it('only the events of its own run count', async () => {
     const server = createFakeServer()
+    let othersSent!: () => void
     const runs = playRun(
       server,
       [
         { state: 'delta', deltaText: 'mine', message: msg('mine') },
         { state: 'final', message: msg('mine') },
       ],
-      20,
+      new Promise<void>((resolve) => (othersSent = resolve)),
     )
     const { chat } = newChat(server)
     const iter = chat.stream('x')
@@ -118,6 +127,7 @@ describe('stream()', () => {
     await vi.waitFor(() => expect(runs).toHaveLength(1))
     server.chat({ runId: 'someone-else', state: 'delta', deltaText: 'NOT MINE', message: msg('NOT MINE') })
     server.chat({ runId: 'someone-else', state: 'final', message: msg('NOT MINE') })
+    othersSent()
     const parts = await done
     expect(parts.at(-1)!.text).toBe('mine')
   })
@@ -202,19 +212,19 @@ describe('stream()', () => {
   })
 
   it('aborting while the send still waits in the queue sends nothing at all', async () => {
+    useFakeTime()
     const server = createFakeServer()
     server.mode = 'hang'
     const { chat } = newChat(server)
     const ac = new AbortController()
     const done = collect(chat.stream('x', { signal: ac.signal })).catch((e) => e)
-    await sleep(20)
+    await elapse(20)
     ac.abort()
     expect((await done).name).toBe('AbortError')
     server.mode = 'accept'
-    await vi.waitFor(() => server.last)
     server.last.fail()
-    await chat.ready
-    await sleep(30)
+    await settle(chat.ready)
+    await elapse(60_000)
     expect(server.requests('chat.send')).toHaveLength(0)
     expect(server.requests('chat.abort')).toHaveLength(0)
   })
@@ -246,14 +256,16 @@ describe('stream()', () => {
   })
 
   it('a stream started while disconnected waits, then runs', async () => {
+    useFakeTime()
     const server = createFakeServer()
     playRun(server, [{ state: 'final', message: msg('late but fine') }])
     server.mode = 'refuse'
     const { chat } = newChat(server)
     const done = collect(chat.stream('x'))
-    await sleep(60)
+    await elapse(60)
+    expect(server.requests('chat.send')).toHaveLength(0)
     server.mode = 'accept'
-    const parts = await done
+    const parts = await settle(done)
     expect(parts.at(-1)!.text).toBe('late but fine')
   })
 })
@@ -266,7 +278,7 @@ describe('stream() across a reconnect', () => {
       runs.push(p.idempotencyKey)
       if (runs.length === 1) {
         void (async () => {
-          await sleep(5)
+          await nextTurn()
           socket.receive({
             type: 'event',
             event: 'chat',
@@ -279,7 +291,7 @@ describe('stream() across a reconnect', () => {
               message: msg('Hello'),
             },
           })
-          await sleep(5)
+          await nextTurn()
           socket.receive({
             type: 'event',
             event: 'chat',
@@ -292,7 +304,7 @@ describe('stream() across a reconnect', () => {
               message: msg('Hello wor'),
             },
           })
-          await sleep(5)
+          await nextTurn()
           socket.serverClose(1012)
         })()
       }

@@ -1,10 +1,11 @@
-import { afterEach } from 'vitest'
+import { afterEach, vi } from 'vitest'
 import { ClawChat, type ClawChatOptions } from '../../src/index.js'
 import { FAST, URL_, fakeFetch, type FakeServer } from './fake-socket.js'
 
 const open: ClawChat[] = []
 afterEach(() => {
   for (const c of open.splice(0)) c.close()
+  vi.useRealTimers()
 })
 
 /** A ClawChat on a fake server, closed after the test. */
@@ -35,4 +36,29 @@ export function next<T = unknown>(chat: ClawChat, name: string): Promise<T> {
   })
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/**
+ * Runs the rest of the test on fake time: `setTimeout`, `setInterval` and `Date` (the SDK's clock
+ * reads them at each call); the fake server needs none. Real timers come back after the test.
+ */
+export function useFakeTime(): void {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] })
+}
+
+/** Moves fake time on by `ms`: what falls due runs, with the promise jobs that follow each timer. */
+export async function elapse(ms: number): Promise<void> {
+  await vi.advanceTimersByTimeAsync(ms)
+}
+
+/** Moves fake time on in steps of `stepMs` until `promise` settles (at most `maxMs` of fake time); returns it. */
+export async function settle<T>(promise: Promise<T>, maxMs = 60_000, stepMs = 10): Promise<T> {
+  let settled = false
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  )
+  for (let t = 0; !settled && t < maxMs; t += stepMs) await vi.advanceTimersByTimeAsync(stepMs)
+  return promise
+}
+
+/** Waits for a later turn of the event loop (a scripted server's next frame); no time passes. */
+export const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))

@@ -1,5 +1,6 @@
 /**
- * A fake browser WebSocket for unit tests, and a scripted fake proxy behind it.
+ * A fake browser WebSocket for unit tests, and a scripted fake proxy behind it. It uses no timers
+ * (sockets open and close in microtasks), so tests can run the SDK on `vi.useFakeTimers()`.
  * `createFakeServer()` gives a WebSocket class to inject (`new ClawChat({ WebSocket })`); every
  * socket the SDK opens is "accepted" by a tiny proxy that sends `connect.challenge`, answers
  * `connect` with `hello-ok` + `clawchat.session`, and answers requests with scripted handlers.
@@ -64,7 +65,7 @@ export class FakeSocket {
     this.clientClose = { code, reason }
     const wasOpen = this.readyState === 1
     this.readyState = 2
-    setTimeout(() => this.finish(wasOpen ? (code ?? 1005) : 1006, wasOpen ? (reason ?? '') : ''), 1)
+    queueMicrotask(() => this.finish(wasOpen ? (code ?? 1005) : 1006, wasOpen ? (reason ?? '') : ''))
   }
 
   // ---- the server side ----
@@ -220,14 +221,16 @@ function socketClassOf(server: FakeServer): new (url: string) => FakeSocket {
       super(url, server)
       server.sockets.push(this)
       const mode = server.mode
-      setTimeout(() => {
+      // Later than the constructor (as a browser's socket), but in a microtask: no timer, so a test on
+      // fake timers connects without moving the clock.
+      queueMicrotask(() => {
         if (this.readyState !== 0) return
         if (mode === 'refuse') this.fail()
         else if (mode === 'accept') {
           this.open()
           this.receive({ type: 'event', event: 'connect.challenge', payload: { nonce: 'n-1', ts: Date.now() } })
         }
-      }, 2)
+      })
     }
   }
 }
