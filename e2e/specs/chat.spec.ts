@@ -81,8 +81,20 @@ test('a reply carrying script is rendered as inert markdown', async ({ page }) =
   await expect(reply).toContainText('Here comes trouble')
   await expect(reply.locator('strong')).toHaveText('XSS-END')
 
-  // Nothing ran, and nothing that could run is left in the DOM.
-  await page.waitForTimeout(300)
+  // Nothing ran, and nothing that could run is left in the DOM. An image's error handler runs when
+  // its load fails: wait for every image to settle (a handler added now runs after any inline one).
+  await reply.evaluate((root) =>
+    Promise.all(
+      [...root.querySelectorAll('img')].map((img) =>
+        img.complete
+          ? undefined
+          : new Promise((settled) => {
+              img.addEventListener('error', settled, { once: true })
+              img.addEventListener('load', settled, { once: true })
+            }),
+      ),
+    ),
+  )
   expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined()
   expect(dialogs).toEqual([])
   expect(await reply.locator('script, iframe, object, embed, form').count()).toBe(0)
