@@ -45,6 +45,18 @@ describe('requests', () => {
     expect(server.last.requests('chat.send')).toHaveLength(0)
   })
 
+  it('an error answer without a message still rejects its request at once (not at its timeout)', async () => {
+    const server = createFakeServer()
+    server.handlers['sessions.list'] = () => ({ error: { code: 'BOOM' } as never })
+    const { chat } = newChat(server)
+    const errors: Error[] = []
+    chat.on('error', (e) => errors.push(e))
+    const err = await chat.request('sessions.list', {}, { timeoutMs: 60_000 }).catch((e) => e)
+    expect(err).toBeInstanceOf(ClawChatRequestError)
+    expect(err).toMatchObject({ code: 'BOOM', method: 'sessions.list' })
+    expect(errors).toEqual([])
+  })
+
   it('an error answer rejects with ClawChatRequestError carrying code, details, retryable and retryAfterMs', async () => {
     const server = createFakeServer()
     server.handlers['sessions.list'] = () => ({
