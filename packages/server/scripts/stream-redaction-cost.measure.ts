@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { createRedactor } from '../src/shared/errors.js'
+import { createRedactor } from '../src/common/errors.js'
 import { ConnectionRegistry } from '../src/connection/registry.js'
 import { EventRouter, type RoutableConnection } from '../src/isolation/router.js'
 import { gatewaySessionKey, upstreamRunId } from '../src/isolation/session-keys.js'

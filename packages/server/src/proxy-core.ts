@@ -14,8 +14,8 @@ import { StreamRedactor } from './isolation/stream-redactor.js'
 import { UserMeters } from './limits/limits.js'
 import { ChatSendBudget } from './limits/run-budget.js'
 import { UpstreamBudget } from './limits/upstream-budget.js'
-import { createRedactor, messageOf } from './shared/errors.js'
-import { createLog, defaultLogger, type ProxyLog } from './shared/log.js'
+import { createRedactor, messageOf } from './common/errors.js'
+import { createLog, defaultLogger, type ProxyLog } from './common/log.js'
 import { GatewayLink } from './upstream/gateway-link.js'
 
 /** What the parts of one proxy share, built from its resolved options. */

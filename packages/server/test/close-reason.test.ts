@@ -4,7 +4,7 @@
  * `ws` throw a RangeError into the app and left the socket half-closed.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { closeReason } from '../src/shared/errors.js'
+import { closeReason } from '../src/common/errors.js'
 import { startHarness, waitFor, type Harness } from './helpers/harness.js'
 
 let h: Harness | undefined

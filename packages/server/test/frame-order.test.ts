@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events'
 import { describe, expect, it } from 'vitest'
 import { ClientConnection, type ConnectionDeps } from '../src/connection/client-connection.js'
-import { createRedactor } from '../src/shared/errors.js'
+import { createRedactor } from '../src/common/errors.js'
 import { DEFAULT_LIMITS, RateMeter, type UserBudget } from '../src/limits/limits.js'
 import { DEFAULT_METHOD_POLICY } from '../src/isolation/policy.js'
 import { waitFor } from './helpers/harness.js'

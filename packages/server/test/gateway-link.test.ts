@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import type { GatewayClientOptions } from '@openclaw/gateway-client'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { GatewayLink, LINK_SCOPES, type GatewayClientLike } from '../src/upstream/gateway-link.js'
-import type { ProxyLog } from '../src/shared/log.js'
+import type { ProxyLog } from '../src/common/log.js'
 import { startHarness, waitFor, type Harness } from './helpers/harness.js'
 
 let harnesses: Harness[] = []

@@ -6,7 +6,7 @@
 import { Duplex } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { corkable, Outbox } from '../src/connection/outbox.js'
-import { createRedactor } from '../src/shared/errors.js'
+import { createRedactor } from '../src/common/errors.js'
 
 const TOKEN = 'gw-token-0123456789abcdef'
 

@@ -4,7 +4,7 @@
  * (`message`, `text`) — with `[redacted]` where the secret was and nothing else changed.
  */
 import { describe, expect, it } from 'vitest'
-import { createRedactor } from '../src/shared/errors.js'
+import { createRedactor } from '../src/common/errors.js'
 import { REDACTED, StreamRedactor } from '../src/isolation/stream-redactor.js'
 
 const TOKEN = 'tok-3f9a2c71-0b8e-4d5a-9c1e-77ab12cd34ef'

@@ -6,7 +6,7 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { pino } from 'pino'
-import { isLoggerLike, type LoggerLike } from '../shared/log.js'
+import { isLoggerLike, type LoggerLike } from '../common/log.js'
 
 /** Anything with `write(line)`: a file stream, `process.stderr`, a test's collector. */
 export interface AuditStream {

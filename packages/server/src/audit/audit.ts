@@ -5,8 +5,8 @@
  * users and browser session keys — never the gateway token, the device key, an app session id or an
  * upstream identifier, and message text only when `audit.bodies` is on.
  */
-import type { Redactor } from '../shared/errors.js'
-import type { LoggerLike } from '../shared/log.js'
+import type { Redactor } from '../common/errors.js'
+import type { LoggerLike } from '../common/log.js'
 
 /** One audit entry (the `event` field says which). */
 export type AuditEntry =

@@ -5,8 +5,8 @@
  */
 import { formatValidationErrors, validateConnectParams } from '@openclaw/gateway-protocol'
 import { CloseCodes, ErrorCodes, PROTOCOL_VERSION, type ErrorShape } from '@clawchat/protocol'
-import { invalidRequest } from '../shared/errors.js'
-import { isRecord } from '../shared/records.js'
+import { invalidRequest } from '../common/errors.js'
+import { isRecord } from '../common/records.js'
 
 /** What became of a `connect`: accepted, or the answer to send and the close that follows it. */
 export type ConnectVerdict = { ok: true } | { ok: false; error: ErrorShape; close: { code: number; why: string } }

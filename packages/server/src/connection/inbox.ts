@@ -9,7 +9,7 @@ import type { RawData } from 'ws'
 import { CloseCodes, parseClientFrame, type ClientFrameRead, type ErrorShape } from '@clawchat/protocol'
 import type { Audit } from '../audit/audit.js'
 import { takeBoth, type RateMeter, type RateVerdict, type UserBudget } from '../limits/limits.js'
-import { invalidRequest, rateLimited } from '../shared/errors.js'
+import { invalidRequest, rateLimited } from '../common/errors.js'
 
 export { MAX_METHOD, MAX_REQUEST_ID } from '@clawchat/protocol'
 

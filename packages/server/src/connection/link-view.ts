@@ -3,7 +3,7 @@
  * `request`. The connection knows the link only through this view (the proxy passes the link itself,
  * which fits it structurally), so the browser side never depends on how the upstream is built.
  */
-import { isRecord } from '../shared/records.js'
+import { isRecord } from '../common/records.js'
 
 /** The gateway's state as browsers are told it (`clawchat.gateway`). */
 export type BrowserGatewayState = 'up' | 'down' | 'misconfigured'

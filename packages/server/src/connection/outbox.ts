@@ -5,7 +5,7 @@
  */
 import type { Duplex } from 'node:stream'
 import type { ErrorShape } from '@clawchat/protocol'
-import type { Redactor } from '../shared/errors.js'
+import type { Redactor } from '../common/errors.js'
 
 /** The part of a `ws` socket the outbox writes to. */
 export interface OutboxSocket {

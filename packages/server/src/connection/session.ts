@@ -6,7 +6,7 @@
  */
 import { CLAWCHAT_GATEWAY_EVENT, CLAWCHAT_SESSION_EVENT, CloseCodes, type ClawChatUser } from '@clawchat/protocol'
 import { allowedMethods, effectiveScopes } from '../isolation/policy.js'
-import { invalidRequest } from '../shared/errors.js'
+import { invalidRequest } from '../common/errors.js'
 import type { ConnectionDeps } from './connection-deps.js'
 import { GatewayNotice } from './gateway-notice.js'
 import { checkConnect } from './handshake.js'

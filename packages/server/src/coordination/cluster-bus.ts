@@ -13,7 +13,7 @@
  * opened since.
  */
 import { createHash, randomUUID } from 'node:crypto'
-import type { ProxyLog } from '../shared/log.js'
+import type { ProxyLog } from '../common/log.js'
 import type { RedisHealth } from './health.js'
 import { luaScript, type RedisAdapter, type RedisSubscriber } from './redis-adapter.js'
 

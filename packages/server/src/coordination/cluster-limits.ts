@@ -9,7 +9,7 @@
  * upgrades still in progress): they enforce the limit per instance while Redis is down, and they are
  * written back whole (a resync) after any write that may have been lost, once Redis is back.
  */
-import type { ProxyLog } from '../shared/log.js'
+import type { ProxyLog } from '../common/log.js'
 import type { RedisHealth } from './health.js'
 import type { CoordinationKeys } from './keys.js'
 import { luaScript, type RedisAdapter } from './redis-adapter.js'

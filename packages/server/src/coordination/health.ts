@@ -4,7 +4,7 @@
  * one succeeds (the heartbeat probes every `heartbeatMs`). While it is down nothing waits for Redis:
  * limits hold per instance, and the change is logged once each way.
  */
-import type { ProxyLog } from '../shared/log.js'
+import type { ProxyLog } from '../common/log.js'
 import type { RedisAdapter } from './redis-adapter.js'
 
 /** Options of {@link RedisHealth}. */

@@ -7,7 +7,7 @@
  * per instance (logged once), and everything is written back when it returns.
  */
 import type { RateMeter, UserBudget } from '../limits/rate-meters.js'
-import type { ProxyLog } from '../shared/log.js'
+import type { ProxyLog } from '../common/log.js'
 import { ClusterBus, type ClusterBusOptions } from './cluster-bus.js'
 import { ClusterConnections, type ClusterView } from './cluster-limits.js'
 import { ClusterRate } from './cluster-rate.js'

@@ -9,7 +9,7 @@
  * closes those sockets instead — unless the operator enabled the notifications in the service's own
  * settings, in which case they work anyway (the proxy subscribes regardless).
  */
-import type { ProxyLog } from '../shared/log.js'
+import type { ProxyLog } from '../common/log.js'
 import type { RedisAdapter, RedisSubscriber } from './redis-adapter.js'
 
 /** The keyspace events that mean a session is gone. */

@@ -7,9 +7,9 @@
  * `regenerate` would cost each of them a digest of every session it holds.)
  */
 import type { ConnectionRegistry } from '../connection/registry.js'
-import { messageOf } from '../shared/errors.js'
-import type { ProxyLog } from '../shared/log.js'
-import { isRecord } from '../shared/records.js'
+import { messageOf } from '../common/errors.js'
+import type { ProxyLog } from '../common/log.js'
+import { isRecord } from '../common/records.js'
 import type { ResolvedOptions } from './options.js'
 import { defaultAuthenticate } from './options.js'
 import { SessionWatcher, type SessionStoreLike, type WatchedSession } from './session-check.js'

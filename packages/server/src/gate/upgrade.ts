@@ -7,7 +7,7 @@
 import { ServerResponse, STATUS_CODES, type IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { ClawChatUser } from '@clawchat/protocol'
-import { messageOf } from '../shared/errors.js'
+import { messageOf } from '../common/errors.js'
 import type { AuthenticateRequest, ResolvedOptions } from './options.js'
 import { normalizeOrigin } from './options.js'
 import type { SessionStoreLike } from './session-check.js'

@@ -3,7 +3,7 @@
  * types, go upstream — never a `__proto__`, `constructor` or nested object from a browser. (The
  * gateway's own schema takes any extra field and any `content`, so this stays the proxy's check.)
  */
-import { isRecord } from '../shared/records.js'
+import { isRecord } from '../common/records.js'
 
 /** The fields of an attachment (OpenClaw's `chat.send` shape) and the type each must have. */
 export const ATTACHMENT_FIELDS: Readonly<Record<string, 'string' | 'number'>> = {

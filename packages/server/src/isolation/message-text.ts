@@ -2,7 +2,7 @@
  * The text of a chat message as a browser reads it (a string content, or its text parts joined,
  * like the SDK's `messageText`), rewritten for redaction — pure.
  */
-import { isRecord, type Json } from '../shared/records.js'
+import { isRecord, type Json } from '../common/records.js'
 import { REDACTED, type Secrets } from './secret-scan.js'
 
 /**

@@ -3,7 +3,7 @@
  * has through the proxy, and the `FORBIDDEN` answer for everything else.
  */
 import { ADMIN_METHODS, METHOD_NAMES, USER_METHODS, type ErrorShape } from '@clawchat/protocol'
-import { forbidden } from '../shared/errors.js'
+import { forbidden } from '../common/errors.js'
 
 /** A user's role as `authenticate` returned it. */
 export type Role = 'user' | 'admin'

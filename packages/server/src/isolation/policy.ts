@@ -10,14 +10,14 @@
  * whitelists.
  */
 import { unexpectedParam, type MethodName } from '@clawchat/protocol'
-import { forbidden } from '../shared/errors.js'
+import { forbidden } from '../common/errors.js'
 import { mayCall, type MethodPolicy } from './method-policy.js'
 import { planChatAbort } from './planners/chat-abort.js'
 import { planChatHistory } from './planners/chat-history.js'
 import { planChatSend } from './planners/chat-send.js'
 import { planModelsList } from './planners/models-list.js'
 import { planSessionsList, planSessionsReset } from './planners/sessions.js'
-import { isRecord } from '../shared/records.js'
+import { isRecord } from '../common/records.js'
 import { invalidParams, type PlanContext, type PlanResult, type Planner } from './request-plan.js'
 
 export {

@@ -5,7 +5,7 @@
 import { parseSessionKey, type ErrorShape, type MethodName } from '@clawchat/protocol'
 import type { CommandAllowance } from './commands.js'
 import type { ReadBounds } from './bounded-reads.js'
-import { invalidRequest } from '../shared/errors.js'
+import { invalidRequest } from '../common/errors.js'
 import type { Role } from './method-policy.js'
 import type { ViewContext } from './sanitize.js'
 import { upstreamParamsProblem } from './upstream-params.js'

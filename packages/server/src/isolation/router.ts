@@ -18,7 +18,7 @@ import {
   sanitizeSessionsChanged,
   type ViewContext,
 } from './sanitize.js'
-import { isRecord } from '../shared/records.js'
+import { isRecord } from '../common/records.js'
 
 /** What the router needs of a browser connection. */
 export interface RoutableConnection extends RegisteredConnection {

@@ -21,7 +21,7 @@ import {
   type ParsedRunId,
   type ParsedSessionKey,
 } from './session-keys.js'
-import { isRecord, pick, type Json } from '../shared/records.js'
+import { isRecord, pick, type Json } from '../common/records.js'
 
 /** Who is looking: the namespace of the proxy and the user whose view is being built. */
 export interface ViewContext {

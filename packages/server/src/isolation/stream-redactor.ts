@@ -18,7 +18,7 @@
  * `message-text.ts` reads and rewrites a message's text; this file ties them to the gateway's events.
  */
 
-import { isRecord, type Json } from '../shared/records.js'
+import { isRecord, type Json } from '../common/records.js'
 import { redactAcrossParts, textOf, withText } from './message-text.js'
 import { REDACTED, Secrets } from './secret-scan.js'
 import { advanceStream, type TextStream } from './text-stream.js'

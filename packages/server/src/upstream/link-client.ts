@@ -7,8 +7,8 @@
  */
 import type { GatewayClientOptions } from '@openclaw/gateway-client'
 import type { EventFrame } from '@clawchat/protocol'
-import type { SecretRedactor } from '../shared/errors.js'
-import type { ProxyLog } from '../shared/log.js'
+import type { SecretRedactor } from '../common/errors.js'
+import type { ProxyLog } from '../common/log.js'
 import { CLAWCHAT_VERSION } from '../version.js'
 import {
   loadOrCreateDeviceIdentity,

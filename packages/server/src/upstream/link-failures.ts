@@ -2,7 +2,7 @@
  * Why a connection attempt of the link failed, read from what `@openclaw/gateway-client` reports,
  * and the sentence browsers are told for each reason (no host, no token: any user may read it).
  */
-import { messageOf } from '../shared/errors.js'
+import { messageOf } from '../common/errors.js'
 
 /** The reasons an attempt fails, as the link tells them apart. */
 export type Failure = 'unreachable' | 'auth' | 'pairing' | 'protocol' | 'config' | 'starting' | 'other'

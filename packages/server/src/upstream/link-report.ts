@@ -3,8 +3,8 @@
  * administrator when it is refused, and the operational log — one warning per outage and one error
  * per refusal, `debug` while they repeat. It never sees the token unredacted.
  */
-import type { Redactor } from '../shared/errors.js'
-import type { ProxyLog } from '../shared/log.js'
+import type { Redactor } from '../common/errors.js'
+import type { ProxyLog } from '../common/log.js'
 import { REASONS, type Failure } from './link-failures.js'
 import type { Refusal } from './link-refusals.js'
 

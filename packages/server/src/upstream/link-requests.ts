@@ -3,7 +3,7 @@
  * `shape` the browser may be told — the gateway's own error (redacted), a timeout, a cancellation,
  * or the link being unavailable. Nothing is queued while the link is down.
  */
-import { messageOf, type Redactor } from '../shared/errors.js'
+import { messageOf, type Redactor } from '../common/errors.js'
 import type { GatewayClientLike } from './link-client.js'
 import { UpstreamError } from './upstream-error.js'
 

@@ -10,7 +10,7 @@ import {
   type PlanContext,
   type Planner,
 } from '../request-plan.js'
-import { isRecord } from '../../shared/records.js'
+import { isRecord } from '../../common/records.js'
 import { browserRunId } from '../sanitize.js'
 import { IDEMPOTENCY_KEY_PATTERN, gatewaySessionKey, parseUpstreamRunId, upstreamRunId } from '../session-keys.js'
 

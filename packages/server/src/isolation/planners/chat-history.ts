@@ -11,7 +11,7 @@ import {
   type PlanContext,
   type Planner,
 } from '../request-plan.js'
-import { isRecord } from '../../shared/records.js'
+import { isRecord } from '../../common/records.js'
 import { sanitizeHistoryMessage } from '../sanitize.js'
 import { gatewaySessionKey } from '../session-keys.js'
 

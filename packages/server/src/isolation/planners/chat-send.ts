@@ -13,7 +13,7 @@ import {
   type PlanContext,
   type Planner,
 } from '../request-plan.js'
-import { isRecord } from '../../shared/records.js'
+import { isRecord } from '../../common/records.js'
 import { IDEMPOTENCY_KEY_PATTERN, gatewaySessionKey, upstreamRunId } from '../session-keys.js'
 
 const METHOD = 'chat.send'

@@ -1,6 +1,6 @@
 /** `models.list`: the gateway's models, each with only the fields a browser may see. */
 import { singleCall, type Planner } from '../request-plan.js'
-import { isRecord, pick } from '../../shared/records.js'
+import { isRecord, pick } from '../../common/records.js'
 
 /**
  * Plans a `models.list` (it takes no params).
