@@ -7,16 +7,17 @@ import type { RunRef } from './run-event-types.js'
  * the payload `seq`.
  */
 
-/** `agent` `run_status` (a phase, or `retrying` with its counters). */
-export function agentRunStatus(
+/** An `agent` event in the key order `run_status` and `assistant` share: `{runId, stream, data, sessionKey, …}`. */
+function agentStreamEvent(
   run: RunRef,
+  stream: string,
   seq: number,
   data: Record<string, unknown>,
   now: number,
 ): Record<string, unknown> {
   return {
     runId: run.runId,
-    stream: 'run_status',
+    stream,
     data,
     sessionKey: run.sessionKey,
     agentId: MAIN_AGENT_ID,
@@ -24,6 +25,16 @@ export function agentRunStatus(
     ts: now,
     isHeartbeat: false,
   }
+}
+
+/** `agent` `run_status` (a phase, or `retrying` with its counters). */
+export function agentRunStatus(
+  run: RunRef,
+  seq: number,
+  data: Record<string, unknown>,
+  now: number,
+): Record<string, unknown> {
+  return agentStreamEvent(run, 'run_status', seq, data, now)
 }
 
 /** The `message` of `run_status` `retrying`: the delay in whole seconds (at least 1), the attempt of 8. */
@@ -124,16 +135,7 @@ export function agentAssistant(
   data: Record<string, unknown>,
   now: number,
 ): Record<string, unknown> {
-  return {
-    runId: run.runId,
-    stream: 'assistant',
-    data,
-    sessionKey: run.sessionKey,
-    agentId: MAIN_AGENT_ID,
-    seq,
-    ts: now,
-    isHeartbeat: false,
-  }
+  return agentStreamEvent(run, 'assistant', seq, data, now)
 }
 
 /** `agent` `usage` `{outputTokens}`. */
