@@ -82,7 +82,12 @@ export interface ClawChatGatewayPayload {
  */
 export type ChatEvent = OpenClawChatEvent
 
-/** An `agent` event as the browser receives it (lifecycle, assistant text, usage, ...). */
+/**
+ * An `agent` event as the browser receives it: lifecycle, assistant text, usage, and the agent's
+ * work — `tool` (start / update / result, only to connections with the `tool-events` cap), `item`
+ * (one per tool call: title, status), `command_output` (a command's output), `approval`, and
+ * lifecycle `waiting-approval` / `approval-resolved`. `data` has the fields of `AGENT_DATA_FIELDS`.
+ */
 export interface AgentEvent {
   runId: string
   sessionKey: string
@@ -97,6 +102,12 @@ export const BROWSER_EVENTS = [
   'chat',
   'agent',
   'sessions.changed',
+  'exec.approval.requested',
+  'exec.approval.resolved',
+  'plugin.approval.requested',
+  'plugin.approval.resolved',
+  'question.requested',
+  'question.resolved',
   'tick',
   CLAWCHAT_SESSION_EVENT,
   CLAWCHAT_GATEWAY_EVENT,

@@ -1,4 +1,19 @@
+import type {
+  AnyApprovalResolveParams,
+  ApprovalGetParams,
+  ApprovalItem,
+  ApprovalResolvedEvent,
+  ApprovalResolveParams,
+  ApprovalResolveResult,
+} from './approvals.js'
 import type { ChatEvent } from './events.js'
+import type {
+  QuestionItem,
+  QuestionListResult,
+  QuestionResolvedEvent,
+  QuestionResolveParams,
+  QuestionResolveResult,
+} from './questions.js'
 
 /** An attachment sent with a chat message (OpenClaw's shape). */
 export interface ChatAttachment {
@@ -47,6 +62,12 @@ export interface ChatMessage {
   content: string | Array<{ type: string; text?: string; [key: string]: unknown }>
   timestamp?: number
   stopReason?: string
+  /** `toolResult` rows: the tool call this is the result of (matches a `toolCall` content part's `id`). */
+  toolCallId?: string
+  /** `toolResult` rows: the tool's name. */
+  toolName?: string
+  /** `toolResult` rows: the tool failed (or was denied). */
+  isError?: boolean
   /** The gateway shortened this message: its text cut to `maxChars`, or the whole message omitted as too large. */
   truncated?: boolean
   /**
@@ -56,10 +77,24 @@ export interface ChatMessage {
   runId?: string
 }
 
+/** One tool call of a history message, as the gateway summarises it (`chat.history`'s `activity`). */
+export interface ActivityItem {
+  itemId?: string
+  toolCallId?: string
+  name?: string
+  kind?: string
+  phase?: string
+  title?: string
+  status?: string
+  commandBearing?: boolean
+}
+
 /** Answer to `chat.history`. */
 export interface ChatHistoryResult {
   sessionKey: string
   messages: ChatMessage[]
+  /** The tool calls of the page's messages, per message (OpenClaw's `activity`). */
+  activity?: Array<{ messageId?: string; items: ActivityItem[] }>
   /** Older messages exist: ask again with `offset: nextOffset`. */
   hasMore?: boolean
   totalMessages?: number
@@ -166,6 +201,13 @@ export interface ClawChatMethods {
   'sessions.list': { params: SessionsListParams; result: SessionsListResult }
   'sessions.reset': { params: SessionsResetParams; result: SessionsResetResult }
   'models.list': { params: Record<string, never>; result: ModelsListResult }
+  'exec.approval.list': { params: Record<string, never>; result: ApprovalItem[] }
+  'exec.approval.get': { params: ApprovalGetParams; result: ApprovalItem }
+  'exec.approval.resolve': { params: ApprovalResolveParams; result: ApprovalResolveResult }
+  'approval.get': { params: ApprovalGetParams; result: ApprovalItem }
+  'approval.resolve': { params: AnyApprovalResolveParams; result: ApprovalResolveResult }
+  'question.list': { params: Record<string, never>; result: QuestionListResult }
+  'question.resolve': { params: QuestionResolveParams; result: QuestionResolveResult }
 }
 
 /** A method of {@link ClawChatMethods}. */
@@ -178,15 +220,32 @@ export type MethodResult<M extends MethodName> = ClawChatMethods[M]['result']
 /** The typed events: event name → payload. Other gateway events arrive as `unknown`. */
 export interface ClawChatEvents {
   chat: ChatEvent
+  'exec.approval.requested': ApprovalItem
+  'exec.approval.resolved': ApprovalResolvedEvent
+  'plugin.approval.requested': ApprovalItem
+  'plugin.approval.resolved': ApprovalResolvedEvent
+  'question.requested': QuestionItem
+  'question.resolved': QuestionResolvedEvent
 }
 
-/** What an ordinary user may call by default: chat and their own sessions. */
+/**
+ * What an ordinary user may call by default: chat, their own sessions, and the approvals and
+ * questions of their own runs (whether they may *answer* an approval is the proxy's
+ * `policy.approvals`; by default only admins may).
+ */
 export const USER_METHODS = [
   'chat.send',
   'chat.history',
   'chat.abort',
   'sessions.list',
   'sessions.reset',
+  'exec.approval.list',
+  'exec.approval.get',
+  'exec.approval.resolve',
+  'approval.get',
+  'approval.resolve',
+  'question.list',
+  'question.resolve',
 ] as const satisfies readonly MethodName[]
 
 /** What an admin may call by default (configurable in the proxy). */

@@ -7,7 +7,7 @@
 import type { MethodName, MethodParams } from './methods.js'
 
 /** The JSON type of a browser param. */
-export type ParamType = 'string' | 'integer' | 'boolean' | 'array'
+export type ParamType = 'string' | 'integer' | 'boolean' | 'array' | 'object'
 
 /** One param a browser method may carry. */
 export interface ParamSpec {
@@ -51,6 +51,24 @@ export const BROWSER_PARAMS: { readonly [M in MethodName]: ParamsSchema<MethodPa
   },
   'sessions.reset': { key: { type: 'string' }, reason: { type: 'string', values: ['new', 'reset'] } },
   'models.list': {},
+  'exec.approval.list': {},
+  'exec.approval.get': { id: { type: 'string', about: 'the approval id' } },
+  'exec.approval.resolve': {
+    id: { type: 'string', about: 'the approval id' },
+    decision: { type: 'string', values: ['allow-once', 'allow-always', 'deny'] },
+  },
+  'approval.get': { id: { type: 'string', about: 'the approval id' } },
+  'approval.resolve': {
+    id: { type: 'string', about: 'the approval id' },
+    kind: { type: 'string', values: ['exec', 'plugin'] },
+    decision: { type: 'string', values: ['allow-once', 'allow-always', 'deny'] },
+  },
+  'question.list': {},
+  'question.resolve': {
+    id: { type: 'string', about: 'the question id' },
+    answers: { type: 'object', about: '{ answers: { <questionId>: [<label>, …] } }' },
+    cancel: { type: 'boolean' },
+  },
 }
 
 /** The spec of `method`'s field `name`, if it has one (own properties only: no `__proto__`). */
@@ -81,6 +99,7 @@ const ARTICLES: Record<ParamType, string> = {
   integer: 'an integer',
   boolean: 'a boolean',
   array: 'an array',
+  object: 'an object',
 }
 
 /**

@@ -18,8 +18,21 @@ import {
 import { PROTOCOL_VERSION as OPENCLAW_PROTOCOL_VERSION } from '@openclaw/gateway-protocol'
 
 describe('method map and defaults', () => {
-  it('ordinary users may call chat and their own sessions, nothing else', () => {
-    expect([...USER_METHODS]).toEqual(['chat.send', 'chat.history', 'chat.abort', 'sessions.list', 'sessions.reset'])
+  it("ordinary users may call chat, their own sessions and their own runs' approvals and questions, nothing else", () => {
+    expect([...USER_METHODS]).toEqual([
+      'chat.send',
+      'chat.history',
+      'chat.abort',
+      'sessions.list',
+      'sessions.reset',
+      'exec.approval.list',
+      'exec.approval.get',
+      'exec.approval.resolve',
+      'approval.get',
+      'approval.resolve',
+      'question.list',
+      'question.resolve',
+    ])
   })
 
   it('admins get the user methods plus models.list by default', () => {
@@ -57,8 +70,12 @@ describe('field whitelists hide the identifiers a multi-user proxy must not leak
   })
   it('agent event data carries no upstream run, session or turn id', () => {
     for (const fields of Object.values(AGENT_DATA_FIELDS)) {
-      for (const f of ['terminalReceipt', 'runId', 'sessionId', 'turnId', 'sessionKey', 'itemId', 'idempotencyKey'])
+      for (const f of ['terminalReceipt', 'runId', 'sessionId', 'turnId', 'sessionKey', 'idempotencyKey', 'cwd', 'pid'])
         expect(fields).not.toContain(f)
+    }
+    // itemId is "tool:<toolCallId>" / "command:<toolCallId>" only on the tool-work streams
+    for (const [stream, fields] of Object.entries(AGENT_DATA_FIELDS)) {
+      if (!['item', 'command_output', 'approval'].includes(stream)) expect(fields).not.toContain('itemId')
     }
     expect(AGENT_DATA_FIELDS.assistant).toEqual(['text', 'delta', 'replace'])
   })

@@ -20,7 +20,19 @@ describe('typed method map', () => {
     expectTypeOf<MethodResult<'chat.history'>>().toEqualTypeOf<ChatHistoryResult>()
     expectTypeOf<MethodResult<'chat.abort'>>().toEqualTypeOf<ChatAbortResult>()
     expectTypeOf<MethodName>().toEqualTypeOf<
-      'chat.send' | 'chat.history' | 'chat.abort' | 'sessions.list' | 'sessions.reset' | 'models.list'
+      | 'chat.send'
+      | 'chat.history'
+      | 'chat.abort'
+      | 'sessions.list'
+      | 'sessions.reset'
+      | 'models.list'
+      | 'exec.approval.list'
+      | 'exec.approval.get'
+      | 'exec.approval.resolve'
+      | 'approval.get'
+      | 'approval.resolve'
+      | 'question.list'
+      | 'question.resolve'
     >()
   })
 
