@@ -12,8 +12,8 @@
  */
 export { startMockGateway } from './start-mock-gateway.js'
 export type { MockGateway, MockConnectionInfo, MockConnectionCount, MockRestartOptions } from './mock-gateway.js'
-export type { MockGatewayOptions, MockFailure } from './options.js'
-export type { MockAgent, MockAgentContext, MockAgentReply } from './agent.js'
+export type { MockGatewayOptions, MockFailure, ExecMode } from './options.js'
+export type { MockAgent, MockAgentContext, MockAgentReply, MockToolCall, MockToolResult } from './agent.js'
 export type { RecordedRequest } from './gateway/gateway-core.js'
 export type { AuthFailureDelay } from './connection/auth-throttle.js'
 export { demoAgent, demoReply, echoAgent, chunkWords } from './demo-agent.js'

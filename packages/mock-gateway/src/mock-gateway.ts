@@ -1,6 +1,6 @@
 import type { MockAgent } from './agent.js'
 import type { RecordedRequest } from './gateway/gateway-core.js'
-import type { MockFailure } from './options.js'
+import type { ExecMode, MockFailure } from './options.js'
 
 /**
  * A connection as {@link MockGateway.connections} describes it.
@@ -93,6 +93,8 @@ export interface MockGateway {
   setFailure(failure: MockFailure): void
   /** Changes the pause between reply chunks for runs started from now on. */
   setChunkDelay(ms: number): void
+  /** Changes the exec policy (`'full'` or `'ask'`, see the `exec` option) for runs started from now on. */
+  setExecMode(mode: ExecMode): void
   /** Open sockets and authenticated connections right now. */
   connectionCount(): MockConnectionCount
   /** Every open socket. */

@@ -90,7 +90,23 @@ export interface MockGatewayOptions {
   strictHelloOk?: boolean
   /** Receives one line per notable thing (connections, closes, runs). Default: silent. */
   log?: (line: string) => void
+  /**
+   * The gateway's exec policy: `'full'` (default, the real default config) runs every `exec` at once;
+   * `'ask'` is `tools.exec.mode: "ask"` (security allowlist, ask on-miss, askFallback deny): every
+   * `exec` waits for an approval client to answer, or is refused at once when none can see it.
+   */
+  exec?: { mode: ExecMode }
+  /** How long an exec approval waits before `askFallback` denies it; default 1800000 (the real 30 min). */
+  approvalTimeoutMs?: number
+  /**
+   * Multiplies the `ask_user` waits (`timeoutSeconds`, and the ~5 s before `question.resolved`
+   * `expired`), so tests can let a question expire quickly: `0.001` turns 30 s into 30 ms. Default 1.
+   */
+  timeScale?: number
 }
+
+/** The gateway's exec policy (see {@link MockGatewayOptions.exec}). */
+export type ExecMode = 'full' | 'ask'
 
 /** {@link MockGatewayOptions} with every default filled in. */
 export interface ResolvedOptions {
@@ -111,6 +127,9 @@ export interface ResolvedOptions {
   startupMs: number
   strictHelloOk: boolean
   log: (line: string) => void
+  execMode: ExecMode
+  approvalTimeoutMs: number
+  timeScale: number
 }
 
 const DEFAULT_MODEL_ERROR = 'LLM request failed: provider rejected the request schema or tool payload.'
@@ -168,6 +187,29 @@ export function resolveFailure(value: unknown, label = 'startMockGateway: option
   )
 }
 
+/** Checks an exec mode; `label` starts the error message. */
+export function resolveExecMode(value: unknown, label = 'startMockGateway: option "exec.mode"'): ExecMode {
+  if (value === 'full' || value === 'ask') return value
+  throw new TypeError(`${label} must be "full" or "ask", got ${JSON.stringify(value)}`)
+}
+
+/** The tool options: `exec`, `approvalTimeoutMs`, `timeScale`. */
+function resolveToolOptions(
+  o: Record<string, unknown>,
+): Pick<ResolvedOptions, 'execMode' | 'approvalTimeoutMs' | 'timeScale'> {
+  if (o.exec !== undefined && (typeof o.exec !== 'object' || o.exec === null))
+    fail('option "exec" must be an object { mode: "full" | "ask" }')
+  const execMode = o.exec === undefined ? 'full' : resolveExecMode((o.exec as { mode?: unknown }).mode ?? 'full')
+  const timeScale = o.timeScale ?? 1
+  if (typeof timeScale !== 'number' || !Number.isFinite(timeScale) || timeScale <= 0)
+    fail(`option "timeScale" must be a positive number, got ${JSON.stringify(o.timeScale)}`)
+  return {
+    execMode,
+    approvalTimeoutMs: nonNegativeInt('approvalTimeoutMs', o.approvalTimeoutMs, 1_800_000, 1),
+    timeScale: timeScale as number,
+  }
+}
+
 /**
  * Checks the options of `startMockGateway` and fills in defaults. Throws a `TypeError` naming the
  * bad option (never echoing the token).
@@ -201,7 +243,9 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   if (o.strictHelloOk !== undefined && typeof o.strictHelloOk !== 'boolean')
     fail('option "strictHelloOk" must be a boolean')
   if (o.log !== undefined && typeof o.log !== 'function') fail('option "log" must be a function (line) => void')
+  const tools = resolveToolOptions(o)
   return {
+    ...tools,
     token: o.token,
     port,
     host: (o.host as string | undefined) ?? '127.0.0.1',

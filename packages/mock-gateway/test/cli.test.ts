@@ -86,6 +86,11 @@ describe('parseCliArgs', () => {
       kind: 'error',
       message: '--failure must be none, model-error or cut-stream, got "sometimes"',
     })
+    expect(error(['--exec-mode', 'maybe'])).toEqual({
+      kind: 'error',
+      message: '--exec-mode must be full or ask, got "maybe"',
+    })
+    expect(error(['--exec-mode', 'ask'])).toMatchObject({ kind: 'run', options: { exec: { mode: 'ask' } } })
     expect(error(['stray'])).toEqual({ kind: 'error', message: 'unknown argument "stray" (see --help)' })
     expect(error(['--nope', '--help'])).toMatchObject({ message: 'unknown argument "--nope" (see --help)' })
     expect(error(['-h'])).toEqual({ kind: 'help' })

@@ -25,6 +25,10 @@ describe('startMockGateway options', () => {
     [{ token: 't', authFailureDelay: { initialMs: 0 } }, 'option "authFailureDelay.initialMs"'],
     [{ token: 't', chunkDelayMs: 1.5 }, 'option "chunkDelayMs"'],
     [{ token: 't', strictHelloOk: 'yes' }, 'option "strictHelloOk" must be a boolean'],
+    [{ token: 't', exec: 'ask' }, 'option "exec" must be an object { mode: "full" | "ask" }'],
+    [{ token: 't', exec: { mode: 'sometimes' } }, 'option "exec.mode" must be "full" or "ask", got "sometimes"'],
+    [{ token: 't', approvalTimeoutMs: 0 }, 'option "approvalTimeoutMs" must be an integer of at least 1'],
+    [{ token: 't', timeScale: 0 }, 'option "timeScale" must be a positive number, got 0'],
   ])('%j is refused: %s', async (options, message) => {
     await expect(startMockGateway(options as never)).rejects.toThrow(message)
   })

@@ -19,6 +19,7 @@ Options:
   --chunk-delay-ms <n>       pause between reply chunks (default 25)
   --allowed-origin <origin>  browser Origin to accept besides loopback (repeatable)
   --failure <mode>           none | model-error | cut-stream (default none)
+  --exec-mode <mode>         full | ask (default full; ask: every exec waits for an approval)
   --verbose                  log connections and runs to stderr
   --help                     show this text`
 
@@ -31,11 +32,20 @@ const FLAGS = {
   'chunk-delay-ms': { type: 'string' },
   'allowed-origin': { type: 'string', multiple: true },
   failure: { type: 'string' },
+  'exec-mode': { type: 'string' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
 const FAILURE_MODES: readonly string[] = ['none', 'model-error', 'cut-stream']
+
+function execMode(value: FlagValue): 'full' | 'ask' | undefined {
+  if (value === undefined) return undefined
+  const mode = text(value) ?? ''
+  if (mode !== 'full' && mode !== 'ask')
+    throw new CliArgError(`--exec-mode must be full or ask, got ${JSON.stringify(mode)}`)
+  return mode
+}
 
 /** A flag's value as `parseArgs` gives it: a string, `true` when the flag came without one, `undefined` if absent. */
 type FlagValue = string | boolean | undefined
@@ -107,6 +117,8 @@ function runOptions(values: Values, token: string): MockGatewayOptions {
   if (tickIntervalMs !== undefined) options.tickIntervalMs = tickIntervalMs
   if (chunkDelayMs !== undefined) options.chunkDelayMs = chunkDelayMs
   if (failure !== undefined) options.failure = failure
+  const mode = execMode(values['exec-mode'])
+  if (mode !== undefined) options.exec = { mode }
   if (values.verbose) options.log = (line: string) => process.stderr.write(`[mock-gateway] ${line}\n`)
   return options
 }

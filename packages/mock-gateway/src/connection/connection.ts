@@ -14,6 +14,8 @@ export interface ConnectionIdentity {
   scopes: string[]
   /** Set when the connect carried a valid signed device identity. */
   deviceId?: string
+  /** `connect.caps` as sent (`tool-events`, `exec-approvals`, `approvals`, …). */
+  caps: string[]
 }
 
 /** Where a connection is in its life. */
@@ -66,6 +68,11 @@ export class GatewayConnection {
 
   get isConnected(): boolean {
     return this.phase === 'connected'
+  }
+
+  /** The caps sent at `connect` (empty before it). */
+  get caps(): readonly string[] {
+    return this.identity?.caps ?? []
   }
 
   /** The scopes granted at `connect` (empty before it). */

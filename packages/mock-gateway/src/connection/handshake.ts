@@ -147,6 +147,7 @@ function accept(id: string, params: ConnectParams, socket: HandshakeSocket): Han
     role: params.role ?? 'operator',
     scopes,
     ...(deviceVerified && params.device ? { deviceId: params.device.id } : {}),
+    caps: (params.caps ?? []).filter((c): c is string => typeof c === 'string'),
   }
   const trustedBackend = client.id === 'gateway-client' && client.mode === 'backend'
   return { ok: true, requestId: id, identity, issueDeviceToken: deviceVerified && !trustedBackend }

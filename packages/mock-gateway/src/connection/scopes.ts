@@ -3,6 +3,10 @@ export const Scopes = {
   READ: 'operator.read',
   WRITE: 'operator.write',
   ADMIN: 'operator.admin',
+  /** Exec/plugin approvals: `exec.approval.*`, `approval.*` and their events (TOOLS-AND-APPROVALS). */
+  APPROVALS: 'operator.approvals',
+  /** `ask_user` questions: `question.*` and their events. */
+  QUESTIONS: 'operator.questions',
 } as const
 
 /** One of {@link Scopes}. */

@@ -16,6 +16,9 @@ import {
   type SessionsChangedCause,
 } from '../sessions/session-event-payloads.js'
 import { SessionStore, type SessionRecord, type StoredMessage } from '../sessions/session-store.js'
+import { ApprovalRegistry } from '../approvals/approval-registry.js'
+import { QuestionRegistry } from '../questions/question-registry.js'
+import type { ExecMode } from '../options.js'
 
 /**
  * One request frame the gateway received, as the request log keeps it.
@@ -42,6 +45,7 @@ export interface RuntimeSettings {
   chunkDelayMs: number
   phaseDelayMs: number
   writeDelayMs: number
+  execMode: ExecMode
 }
 
 /**
@@ -72,6 +76,10 @@ export class GatewayCore implements RunHost {
   readonly requests: RecordedRequest[] = []
   readonly settings: RuntimeSettings
   readonly throttle: AuthFailureThrottle
+  /** Exec approvals (see approvals/approval-registry.ts). */
+  readonly approvals: ApprovalRegistry
+  /** `ask_user` questions (see questions/question-registry.ts). */
+  readonly questions: QuestionRegistry
   bootId = randomUUID()
   startedAt = Date.now()
   /** Until then connects get the startup `UNAVAILABLE` (see the `startupMs` option). */
@@ -99,8 +107,17 @@ export class GatewayCore implements RunHost {
       chunkDelayMs: options.chunkDelayMs,
       phaseDelayMs: options.phaseDelayMs,
       writeDelayMs: options.writeDelayMs,
+      execMode: options.execMode,
     }
     this.throttle = new AuthFailureThrottle(options.authFailureDelay)
+    this.approvals = new ApprovalRegistry(
+      () => this.connected(),
+      () => options.approvalTimeoutMs,
+    )
+    this.questions = new QuestionRegistry(
+      () => this.connected(),
+      () => options.timeScale,
+    )
   }
 
   log(line: string): void {
@@ -123,6 +140,15 @@ export class GatewayCore implements RunHost {
 
   broadcastAgent(payload: Record<string, unknown>): void {
     for (const c of this.readers()) c.sendEvent('agent', payload)
+  }
+
+  /**
+   * Sends an `agent` `tool` event to the run's `chat.send` connection, only if it asked for
+   * `caps:["tool-events"]` (TOOLS-AND-APPROVALS: nobody else gets them).
+   */
+  sendToolEvent(connectionId: string, payload: Record<string, unknown>): void {
+    const conn = this.connected().find((c) => c.id === connectionId)
+    if (conn && canRead(conn.scopes) && conn.caps.includes('tool-events')) conn.sendEvent('agent', payload)
   }
 
   /** Sends an event to every connected client (used for `tick`, `chat.metadata.changed`, custom events). */
@@ -260,6 +286,8 @@ export class GatewayCore implements RunHost {
     this.draining = false
     for (const run of this.runs.activeRuns()) run.silence()
     this.runs.clear()
+    this.approvals.clear()
+    this.questions.clear()
     this.bootId = randomUUID()
     this.startedAt = Date.now()
     this.metadataAnnounced = false

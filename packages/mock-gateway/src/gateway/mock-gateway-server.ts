@@ -6,7 +6,7 @@ import type { GatewayCore, RecordedRequest } from './gateway-core.js'
 import { HttpListener } from './http-listener.js'
 import { METHODS } from '../methods/registry.js'
 import type { MockConnectionCount, MockConnectionInfo, MockGateway, MockRestartOptions } from '../mock-gateway.js'
-import { resolveFailure, type MockFailure } from '../options.js'
+import { resolveExecMode, resolveFailure, type ExecMode, type MockFailure } from '../options.js'
 import { acceptSocket } from '../connection/socket-session.js'
 
 type Phase = 'up' | 'stopping' | 'closed' | 'crashed'
@@ -204,6 +204,10 @@ export class MockGatewayServer implements MockGateway {
 
   setChunkDelay(ms: number): void {
     this.core.settings.chunkDelayMs = nonNegative('setChunkDelay', ms)
+  }
+
+  setExecMode(mode: ExecMode): void {
+    this.core.settings.execMode = resolveExecMode(mode, 'MockGateway.setExecMode: mode')
   }
 
   connectionCount(): MockConnectionCount {

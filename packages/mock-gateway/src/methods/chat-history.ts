@@ -7,6 +7,17 @@ import { Scopes } from '../connection/scopes.js'
 import { lookupSessionKey } from '../sessions/session-keys.js'
 import { buildEmptySessionInfo, buildSessionInfo } from '../sessions/session-rows.js'
 import { checkParams, isRecord, paramsOrEmpty, type MethodDefinition } from './method-types.js'
+import { historyActivity } from '../sessions/tool-messages.js'
+
+/**
+ * `inFlightRun` while messages are queued behind a waiting run: the id of the newest queued run,
+ * not of the blocked one (t2 phase 3).
+ */
+function inFlight(queue: Array<Record<string, unknown>>): Record<string, unknown> {
+  const last = queue.at(-1)
+  if (!last) return {}
+  return { inFlightRun: { runId: last.runId, text: '', startedAt: last.acceptedAt } }
+}
 
 /**
  * `maxBytes` is taken by the real gateway 2026.9.6 (an integer, at least 1024) but missing from
@@ -52,6 +63,8 @@ export const chatHistory: MethodDefinition = {
       }
     }
     const page = readHistoryPage(session.messages, { limit: p.limit, offset: p.offset, maxChars: p.maxChars, maxBytes })
+    const activity = historyActivity(session, page.messages)
+    const queue = core.runs.activeInSession(key).flatMap((r) => r.tools.pendingInputs())
     const cursor = {
       agentId: MAIN_AGENT_ID,
       generation: session.generation,
@@ -64,7 +77,8 @@ export const chatHistory: MethodDefinition = {
         sessionKey: p.sessionKey,
         sessionId: session.sessionId,
         messages: page.messages,
-        ...base,
+        ...(activity.length > 0 ? { activity } : {}),
+        pendingInputs: { items: queue, total: queue.length },
         ...((p.offset ?? 0) === 0 ? { deltaCursor: Buffer.from(JSON.stringify(cursor)).toString('base64') } : {}),
         ...(p.offset !== undefined ? { offset: p.offset } : {}),
         ...(page.nextOffset !== undefined ? { nextOffset: page.nextOffset } : {}),
@@ -72,6 +86,7 @@ export const chatHistory: MethodDefinition = {
         totalMessages: page.totalMessages,
         defaults: buildHistoryDefaults(),
         sessionInfo: buildSessionInfo(session),
+        ...inFlight(queue),
       },
     }
   },

@@ -4,6 +4,7 @@ import { CHAT_REQUEST_CONFLICT_MESSAGE } from '../runs/chat-runs.js'
 import { invalidRequest, mutationTargetRequired } from '../gateway/errors.js'
 import { Scopes } from '../connection/scopes.js'
 import { requireCanonicalSessionKey } from '../sessions/session-keys.js'
+import { assertExpectedPermissionMode, sessionExecMode } from '../sessions/session-permissions.js'
 import type { SenderInfo } from '../sessions/session-store.js'
 import {
   CONTEXT_FREE_COMMANDS,
@@ -13,6 +14,28 @@ import {
   textCommandReply,
 } from '../runs/text-commands.js'
 import { checkParams, isRecord, type MethodDefinition } from './method-types.js'
+import { newPendingId } from '../runs/tool-turns.js'
+import type { GatewayCore } from '../gateway/gateway-core.js'
+
+/**
+ * When a run of this session waits for an approval or a question, a new message (not a text command)
+ * is queued and steered into it; its own run id only gets a bare `final` (TOOLS-AND-APPROVALS, t2
+ * phase 3). True when it was.
+ */
+function steeredIntoWaitingRun(
+  core: GatewayCore,
+  key: string,
+  p: { message: string; idempotencyKey: string; suppressCommandInterpretation?: boolean },
+  sender: SenderInfo,
+): boolean {
+  const waiting = core.runs.activeInSession(key).find((r) => r.state === 'running' && r.tools.isWaiting)
+  if (!waiting) return false
+  if (p.suppressCommandInterpretation !== true && leadingTextCommand(p.message) !== null) return false
+  core.runs.remember(p.idempotencyKey, p.message, 'in_flight')
+  const acceptedAt = Date.now()
+  waiting.tools.steer({ runId: p.idempotencyKey, message: p.message, sender, acceptedAt, pendingId: newPendingId() })
+  return true
+}
 
 /**
  * `chat.send {sessionKey, message, idempotencyKey}` (all required, strict): acks
@@ -30,6 +53,7 @@ export const chatSend: MethodDefinition = {
     if (p.message.trim() === '' && !(Array.isArray(p.attachments) && p.attachments.length > 0)) {
       throw invalidRequest('message or attachment required')
     }
+    assertExpectedPermissionMode(core.store, key, p.expectedPermissionMode)
     const admission = core.runs.admit(p.idempotencyKey, p.message)
     if (admission.kind === 'conflict')
       throw invalidRequest(CHAT_REQUEST_CONFLICT_MESSAGE, { reason: 'chat-request-conflict' })
@@ -43,6 +67,9 @@ export const chatSend: MethodDefinition = {
     }
     const { session, created } = core.store.ensure(key, { via: 'chat', sender })
     core.store.noteSender(session, sender)
+    if (steeredIntoWaitingRun(core, key, p, sender)) {
+      return { payload: { runId: p.idempotencyKey, status: 'started' } }
+    }
     const command = p.suppressCommandInterpretation === true ? null : leadingTextCommand(p.message)
     const userMessage = core.store.appendUserMessage(session, {
       text: p.message,
@@ -74,11 +101,13 @@ export const chatSend: MethodDefinition = {
       userMessage,
       ownerId: conn.ownerId,
       connectionId: conn.id,
+      ...(identity?.deviceId !== undefined ? { deviceId: identity.deviceId } : {}),
       settings: {
         agent: core.settings.agent,
         failure: core.settings.failure,
         chunkDelayMs: core.settings.chunkDelayMs,
         phaseDelayMs: core.settings.phaseDelayMs,
+        execMode: sessionExecMode(core.store, key, core.settings.execMode),
       },
     })
     core.runs.register(run, p.message)

@@ -7,9 +7,18 @@ import type { MethodDefinition } from './method-types.js'
 import { modelsList } from './models-list.js'
 import { sessionsList } from './sessions-list.js'
 import { sessionsMessagesSubscribe, sessionsMessagesUnsubscribe } from './sessions-messages-subscribe.js'
+import { sessionsCreate, sessionsPatch } from './sessions-create-patch.js'
 import { sessionsReset } from './sessions-reset.js'
 import { sessionsSubscribe } from './sessions-subscribe.js'
 import { status } from './status.js'
+import {
+  approvalGet,
+  approvalResolve,
+  execApprovalGet,
+  execApprovalList,
+  execApprovalResolve,
+} from './exec-approval.js'
+import { questionList, questionResolve } from './questions.js'
 
 /** Every method the mock implements, by name. Anything else is an unknown method. */
 export const METHODS: ReadonlyMap<string, MethodDefinition> = new Map(
@@ -21,10 +30,19 @@ export const METHODS: ReadonlyMap<string, MethodDefinition> = new Map(
     chatHistory,
     sessionsList,
     sessionsReset,
+    sessionsCreate,
+    sessionsPatch,
     sessionsSubscribe,
     sessionsMessagesSubscribe,
     sessionsMessagesUnsubscribe,
     modelsList,
     agentsList,
+    execApprovalList,
+    execApprovalGet,
+    execApprovalResolve,
+    approvalGet,
+    approvalResolve,
+    questionList,
+    questionResolve,
   ].map((m) => [m.name, m]),
 )

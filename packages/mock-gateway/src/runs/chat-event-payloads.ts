@@ -62,7 +62,7 @@ export function chatFinal(run: RunRef, seq: number, text: string, now: number): 
   }
 }
 
-/** `chat` `state:"aborted"` (`stopReason:"rpc"`, the partial text). */
+/** `chat` `state:"aborted"` (`stopReason:"rpc"`, the partial text; no `message` before any text, t2 phase 4). */
 export function chatAborted(run: RunRef, seq: number, text: string, now: number): Record<string, unknown> {
   return {
     runId: run.runId,
@@ -71,7 +71,7 @@ export function chatAborted(run: RunRef, seq: number, text: string, now: number)
     seq,
     state: 'aborted',
     stopReason: 'rpc',
-    message: message(text, now),
+    ...(text === '' ? {} : { message: message(text, now) }),
   }
 }
 

@@ -1,69 +1,67 @@
 import { randomUUID } from 'node:crypto'
-import { setTimeout as sleep } from 'node:timers/promises'
-import { countWords, replyIterator } from './agent-reply.js'
+import { countWords, replyIterator, type ReplyIterator } from './agent-reply.js'
+import { RunBase } from './run-base.js'
 import { RunEmitter, type ModelFailure } from './run-emitter.js'
+import { ToolTurns } from './tool-turns.js'
+import { parseToolMarkers } from '../tools/markers.js'
+import { isToolCall } from '../tools/tool-runner.js'
 import type { RunHost, RunSettings } from './run-host.js'
-import { modelStarted, replyCompleted, runAccepted, runSettled, runStepCauses, type RunStep } from './run-session.js'
+import { modelStarted, replyCompleted, runAccepted } from './run-session.js'
 import type { SessionRecord, StoredMessage } from '../sessions/session-store.js'
 
-/** How a run ended. */
-export type RunState = 'running' | 'done' | 'aborted' | 'failed'
+export type { RunState } from './run-base.js'
 
 /** What a cut model stream reports before it is retried. */
 const CUT: Omit<ModelFailure, 'failureDetail'> = {
   message: 'LLM request timed out.',
   detail: { failoverReason: 'timeout', providerRuntimeFailureKind: 'timeout' },
 }
-const AGENT_ERROR_DETAIL = { failoverReason: 'unknown', providerRuntimeFailureKind: 'unknown' }
 
 /**
  * One `chat.send` run: emits the real gateway's event sequence to every operator connection
  * (transcripts/chat-and-agent-frames.txt): `chat` status ×3 with their `agent` `run_status`,
  * `lifecycle` start/model, per chunk `agent` `assistant` + `chat` `delta`, `usage`, `lifecycle`
  * finishing/model/end and `chat` `final` — the payload `seq` per run and shared by both streams.
- * Also the abort (`state:"aborted"`, `stopReason:"rpc"`), model-error and cut-stream variants.
+ * Also the abort (`state:"aborted"`, `stopReason:"rpc"`), cut-stream and tool-call variants
+ * (transcripts-tools: tool turns, approvals, questions, steered messages; see {@link ToolTurns}).
  * The events themselves are {@link RunEmitter}'s; this class drives the run and its session.
  */
-export class ChatRun {
-  readonly runId: string
-  readonly sessionKey: string
+export class ChatRun extends RunBase {
   readonly ownerId: string
   readonly connectionId: string
-  state: RunState = 'running'
-  /** Settles when the run has emitted its last event (never rejects). */
-  done: Promise<void> = Promise.resolve()
-
-  private readonly controller = new AbortController()
-  /** Rejects once the run is stopped (aborted or silenced); see {@link ChatRun.race}. */
-  private readonly stopped: Promise<never>
-  private readonly events: RunEmitter
+  /** The run's tool turns; `chat.send` steers messages into it while a tool waits. */
+  readonly tools: ToolTurns
   private readonly acceptedAt = Date.now()
-  private lifecycleStartedAt = Date.now()
   private reply = ''
   private itemId = `${randomUUID()}:1`
-  private silenced = false
 
   constructor(
-    private readonly host: RunHost,
-    private readonly session: SessionRecord,
+    host: RunHost,
+    session: SessionRecord,
     private readonly p: {
       runId: string
       message: string
       userMessage: StoredMessage
       ownerId: string
       connectionId: string
+      /** The sender's device: approvals go to approval clients of the same device. */
+      deviceId?: string
       settings: RunSettings
     },
   ) {
-    this.runId = p.runId
-    this.sessionKey = session.key
+    const ref = { runId: p.runId, sessionKey: session.key, sessionId: session.sessionId }
+    super(host, session, new RunEmitter(host, ref), p.runId)
     this.ownerId = p.ownerId
     this.connectionId = p.connectionId
-    this.events = new RunEmitter(host, { runId: p.runId, sessionKey: session.key, sessionId: session.sessionId })
-    this.stopped = new Promise<never>((_resolve, reject) => {
-      this.signal.addEventListener('abort', () => reject(this.signal.reason), { once: true })
-    })
-    this.stopped.catch(() => {})
+    const toolContext = {
+      ref,
+      senderConnectionId: p.connectionId,
+      senderDeviceId: p.deviceId,
+      signal: this.signal,
+      execMode: p.settings.execMode,
+      pause: (ms: number) => this.pause(ms),
+    }
+    this.tools = new ToolTurns(host, session, this.events, toolContext, () => this.inputTokens())
     runAccepted(session, p.runId)
   }
 
@@ -83,7 +81,8 @@ export class ChatRun {
     if (this.state !== 'running') return false
     this.state = 'aborted'
     const now = Date.now()
-    this.events.aborted(this.reply, this.acceptedAt, now)
+    if (this.tools.isWaiting) this.events.abortedWhileWaiting(this.reply, this.acceptedAt, now)
+    else this.events.aborted(this.reply, this.acceptedAt, now)
     if (this.reply !== '') {
       this.host.store.appendAssistantMessage(this.session, {
         text: this.reply,
@@ -95,40 +94,13 @@ export class ChatRun {
     this.settle('killed', now)
     this.session.abortedLastRun = true
     this.controller.abort()
+    // Not recorded: messages queued behind the aborted run end like steered ones.
+    this.tools.takeSteered()
     return true
-  }
-
-  /** Stops the run without emitting anything more (the gateway crashed or is shutting down). */
-  silence(): void {
-    if (this.state === 'running') {
-      this.state = 'aborted'
-      this.settle('killed', Date.now())
-    }
-    this.silenced = true
-    this.controller.abort()
   }
 
   private inputTokens(): number {
     return countWords(this.p.message) + 8
-  }
-
-  private settle(status: 'done' | 'killed' | 'failed', now: number): void {
-    runSettled(this.session, this.runId, status, now)
-    this.host.runFinished(this.runId)
-  }
-
-  private get signal(): AbortSignal {
-    return this.controller.signal
-  }
-
-  /** Waits `ms`, or rejects as soon as the run is stopped. */
-  private pause(ms: number): Promise<void> {
-    return sleep(Math.max(0, ms), undefined, { signal: this.signal })
-  }
-
-  /** Resolves with `promise`, or rejects as soon as the run is stopped (a stop that came first wins). */
-  private race<T>(promise: Promise<T>): Promise<T> {
-    return Promise.race([this.stopped, promise])
   }
 
   private startModel(): void {
@@ -169,23 +141,11 @@ export class ChatRun {
     }
   }
 
-  /** After the run threw: the abort tail if it was aborted, nothing if silenced, else a failure. */
-  private async stoppedOrFailed(err: unknown): Promise<void> {
-    if (this.silenced) return
-    if (this.state === 'aborted') {
-      await this.emitAbortTail()
-      return
-    }
-    if (this.state !== 'running') return
-    const message = err instanceof Error && err.message ? err.message : 'agent failed'
-    await this.fail({ message, detail: AGENT_ERROR_DETAIL, failureDetail: message })
-  }
-
   /** Streams the agent's reply chunk by chunk, cutting and retrying it as the failure mode says. */
   private async stream(settings: RunSettings): Promise<void> {
-    const context = { sessionKey: this.sessionKey, runId: this.runId, signal: this.signal }
-    const reply = await this.race(Promise.resolve().then(() => settings.agent(this.p.message, context)))
-    const iterator = replyIterator(reply)
+    const markers = parseToolMarkers(this.p.message)
+    for (const call of markers.calls) this.tools.add(call)
+    let iterator = await this.replyTo(markers.text, settings)
     const cut = settings.failure.kind === 'cut-stream' ? settings.failure : undefined
     let cutsDone = 0
     let chunksThisAttempt = 0
@@ -193,9 +153,19 @@ export class ChatRun {
     try {
       for (;;) {
         const next = await this.race(Promise.resolve(iterator.next()))
+        if (!next.done && isToolCall(next.value)) {
+          this.tools.add(next.value)
+          continue
+        }
+        const chunk = next.done ? '' : String(next.value ?? '')
+        if (chunk === '' && !next.done) continue
+        const steered = await this.toolTurn()
+        if (steered !== undefined) {
+          void Promise.resolve(iterator.return?.()).catch(() => {})
+          iterator = await this.replyTo(steered, settings)
+          continue
+        }
         if (next.done) break
-        const chunk = String(next.value ?? '')
-        if (chunk === '') continue
         if (!first) await this.pause(settings.chunkDelayMs)
         first = false
         this.emitChunk(chunk)
@@ -213,6 +183,21 @@ export class ChatRun {
     } finally {
       if (this.signal.aborted) void Promise.resolve(iterator.return?.()).catch(() => {})
     }
+  }
+
+  /** The agent's reply to a message (the user's, without tool markers, or one steered in). */
+  private async replyTo(message: string, settings: RunSettings): Promise<ReplyIterator> {
+    const { sessionKey, runId, signal } = this
+    const context = { sessionKey, runId, signal, toolResults: this.tools.results }
+    return replyIterator(await this.race(Promise.resolve().then(() => settings.agent(message, context))))
+  }
+
+  /** Runs the pending tool calls (if any); the next assistant text gets the next turn's item id. */
+  private async toolTurn(): Promise<string | undefined> {
+    const used = this.tools.used
+    const steered = await this.race(this.tools.flush())
+    if (this.tools.used && !used) this.itemId = this.itemId.replace(/:\d+$/, ':2')
+    return steered
   }
 
   /** A cut model stream retried (transcripts-more/q2-failures-CUT_OK_CUTEND_OK.txt). */
@@ -241,37 +226,10 @@ export class ChatRun {
       outputTokens,
     })
     this.host.emitSessionMessage(this.session, assistant)
-    const endedAt = this.events.finished(this.reply, this.lifecycleStartedAt, now)
+    const endedAt = this.events.finished(this.reply, this.lifecycleStartedAt, now, this.tools.summary())
     this.state = 'done'
     replyCompleted(this.session, this.inputTokens(), outputTokens)
     this.settle('done', endedAt)
     this.emitRunSessionsChanged(['agent.run.started', 'start', 'model', 'model', 'end', 'agent.input.settled'])
-  }
-
-  /** The model-error ending (transcripts-more/q2-failures-ERR400.txt). */
-  private async fail(failure: ModelFailure): Promise<void> {
-    if (this.state !== 'running') return
-    const now = Date.now()
-    this.events.failed(failure, this.lifecycleStartedAt, now)
-    this.state = 'failed'
-    this.session.systemSent = true
-    this.settle('failed', now)
-    // The second error event arrives 15–30 ms after the first on the real gateway.
-    await sleep(20)
-    if (this.silenced) return
-    this.events.replyError(failure.message)
-    this.emitRunSessionsChanged(['agent.run.started', 'start', 'end', 'agent.input.settled'])
-  }
-
-  /** What follows an abort after its response: the released model and the `error` lifecycle. */
-  private async emitAbortTail(): Promise<void> {
-    await sleep(5)
-    if (this.silenced) return
-    this.events.abortTail(this.lifecycleStartedAt, Date.now())
-    this.emitRunSessionsChanged(['end', 'agent.input.settled'])
-  }
-
-  private emitRunSessionsChanged(steps: RunStep[]): void {
-    for (const cause of runStepCauses(steps, this.runId)) this.host.emitSessionsChanged(this.session, cause)
   }
 }

@@ -19,9 +19,21 @@ export function modelData(): Record<string, unknown> {
   return { phase: 'model', provider: MODEL.provider, model: MODEL.id }
 }
 
-/** `finishing` of a reply that streamed to its end. */
-export function finishingData(now: number): Record<string, unknown> {
-  return { phase: 'finishing', stopReason: 'stop', aborted: false, livenessState: 'working', endedAt: now }
+/** What a run's end says about its tools: the names that succeeded, and whether one had side effects. */
+export interface RunToolSummary {
+  /** `terminalReceipt.successfulToolNames`. */
+  names: string[]
+  /** A tool other than `read` ran (exec, ask_user…): the run cannot be replayed (transcripts-tools). */
+  replayInvalid: boolean
+}
+
+/**
+ * `finishing` of a reply that streamed to its end; after a tool with side effects it also says
+ * `replayInvalid:true` (transcripts-tools/t1 exec; a `read` leaves it out).
+ */
+export function finishingData(now: number, tools?: RunToolSummary): Record<string, unknown> {
+  const replay = tools?.replayInvalid ? { replayInvalid: true } : {}
+  return { phase: 'finishing', stopReason: 'stop', aborted: false, livenessState: 'working', ...replay, endedAt: now }
 }
 
 /** The cancelled `end` an abort emits at once (before the abort's response). */
@@ -42,16 +54,27 @@ export function abortErrorData(startedAt: number, now: number): Record<string, u
   }
 }
 
-/** The `data` of the successful `lifecycle` `end`. */
-export function endData(run: RunRef, text: string, startedAt: number, now: number): Record<string, unknown> {
+/**
+ * The `data` of the successful `lifecycle` `end`; after a tool with side effects `replayInvalid:true`
+ * moves up, and `successfulToolNames` lists the tools that succeeded (transcripts-tools/t1).
+ */
+export function endData(
+  run: RunRef,
+  text: string,
+  startedAt: number,
+  now: number,
+  tools?: RunToolSummary,
+): Record<string, unknown> {
+  const invalid = tools?.replayInvalid === true
   return {
     stopReason: 'stop',
     aborted: false,
     livenessState: 'working',
+    ...(invalid ? { replayInvalid: true } : {}),
     phase: 'end',
     endedAt: now,
     startedAt,
-    replayInvalid: false,
+    ...(invalid ? {} : { replayInvalid: false }),
     terminalReply: { disposition: 'visible', text },
     terminalReceipt: {
       runId: run.runId,
@@ -59,7 +82,7 @@ export function endData(run: RunRef, text: string, startedAt: number, now: numbe
       turnId: run.runId,
       requested: { provider: MODEL.provider, model: MODEL.id },
       effective: { provider: MODEL.provider, model: MODEL.id, responseModel: MODEL.id },
-      successfulToolNames: [],
+      successfulToolNames: tools?.names ?? [],
       rerouted: false,
       terminalDisposition: 'visible',
     },

@@ -26,6 +26,7 @@ import {
   finishingData,
   modelData,
   startData,
+  type RunToolSummary,
 } from './lifecycle-data.js'
 import type { ModelFailureDetail, RunPhase, RunRef } from './run-event-types.js'
 
@@ -58,7 +59,8 @@ export class RunEmitter {
     private readonly ref: RunRef,
   ) {}
 
-  private next(): number {
+  /** The next payload `seq` of the run. */
+  next(): number {
     this.seq += 1
     return this.seq
   }
@@ -103,6 +105,11 @@ export class RunEmitter {
     this.to.broadcastChat(chatReplace(this.ref, seq, now))
   }
 
+  /** `lifecycle` `model` of the next model call (after a tool turn). */
+  modelTurn(): void {
+    this.to.broadcastAgent(agentLifecycle(this.ref, this.next(), modelData(), Date.now()))
+  }
+
   /** `agent` `usage`. */
   usage(outputTokens: number, now: number): void {
     this.to.broadcastAgent(agentUsage(this.ref, this.next(), outputTokens, now))
@@ -112,14 +119,24 @@ export class RunEmitter {
    * The end of a reply: `finishing` (at `finishedAt`), the released model, then `end` with `chat`
    * `final`. Returns the time of the last two.
    */
-  finished(reply: string, startedAt: number, finishedAt: number): number {
-    this.to.broadcastAgent(agentLifecycle(this.ref, this.next(), finishingData(finishedAt), finishedAt))
+  finished(reply: string, startedAt: number, finishedAt: number, tools?: RunToolSummary): number {
+    this.to.broadcastAgent(agentLifecycle(this.ref, this.next(), finishingData(finishedAt, tools), finishedAt))
     this.to.broadcastAgent(agentModelReleased(this.ref, this.next(), finishedAt))
     const now = Date.now()
     const seq = this.next()
-    this.to.broadcastAgent(agentLifecycleTail(this.ref, seq, endData(this.ref, reply, startedAt, now), now))
+    this.to.broadcastAgent(agentLifecycleTail(this.ref, seq, endData(this.ref, reply, startedAt, now, tools), now))
     this.to.broadcastChat(chatFinal(this.ref, seq, reply, now))
     return now
+  }
+
+  /**
+   * An abort while a tool waited (t2 phase 4): `chat` `aborted` and the cancelled `end` (same seq),
+   * without the `model` event of an abort mid-stream.
+   */
+  abortedWhileWaiting(partialText: string, acceptedAt: number, now: number): void {
+    const seq = this.next()
+    this.to.broadcastChat(chatAborted(this.ref, seq, partialText, now))
+    this.to.broadcastAgent(agentLifecycle(this.ref, seq, cancelledEndData(acceptedAt, now), now))
   }
 
   /** A failed model call: `finishing`, released model, `fallback_step`, `error`, then the first `chat` error. */

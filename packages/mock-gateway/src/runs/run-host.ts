@@ -1,11 +1,13 @@
 import type { MockAgent } from '../agent.js'
 import type { ResolvedFailure } from '../options.js'
+import type { RunExecMode } from '../sessions/session-permissions.js'
+import type { ToolHost } from '../tools/tool-context.js'
 import type { RunBroadcast } from './run-emitter.js'
 import type { SessionsChangedCause } from '../sessions/session-event-payloads.js'
 import type { SessionRecord, SessionStore, StoredMessage } from '../sessions/session-store.js'
 
 /** What a run needs from the gateway around it. */
-export interface RunHost extends RunBroadcast {
+export interface RunHost extends RunBroadcast, ToolHost {
   readonly store: SessionStore
   /** Sends `session.message` to the connections subscribed to it. */
   emitSessionMessage(session: SessionRecord, message: StoredMessage): void
@@ -22,4 +24,6 @@ export interface RunSettings {
   failure: ResolvedFailure
   chunkDelayMs: number
   phaseDelayMs: number
+  /** The exec policy (`'ask'`: every exec waits for an approval). */
+  execMode: RunExecMode
 }
