@@ -1,4 +1,6 @@
 import type {
+  ApprovalDecision,
+  ApprovalItem,
   ChatAbortResult,
   ChatHistoryResult,
   ChatSendResult,
@@ -7,16 +9,20 @@ import type {
   MethodName,
   MethodParams,
   MethodResult,
+  QuestionAnswers,
+  QuestionItem,
 } from '@clawchat/protocol'
+import { agentWorkOf, type AgentWork } from './agent-work.js'
 import { Connection } from './connection.js'
 import { ClawChatRequestError, type CloseReason } from './errors.js'
 import type { ClawChatEventMap, ClawChatState } from './events.js'
 import { HANDSHAKE, proxyHandshake, type ModeOptions } from './handshake.js'
 import { uuid } from './ids.js'
 import { resolveOptions, type ClawChatOptions } from './options.js'
-import { PLAIN, STREAM_SEND, TRACKED_SEND } from './request-manager.js'
+import { PLAIN, TRACKED_SEND } from './request-manager.js'
 import type { AbortRunOptions, HistoryOptions, RequestOptions, SendOptions } from './request-options.js'
-import { chatStream, type StreamHost, type StreamOptions, type StreamPart } from './stream.js'
+import { chatStream, type StreamOptions, type StreamPart } from './stream.js'
+import { streamHost } from './stream-host.js'
 
 /** Methods whose params carry a `sessionKey` the SDK fills in and checks. */
 const SESSION_METHODS = ['chat.send', 'chat.history', 'chat.abort']
@@ -42,6 +48,8 @@ export class ClawChat {
    */
   readonly ready: Promise<void>
   readonly #conn: Connection
+  /** Tool calls, pending approvals and questions. */
+  readonly #work: AgentWork
   /** How long a stream in recovery waits for a sign of its run before it looks in the history again. */
   readonly #quietMs: number
 
@@ -57,6 +65,7 @@ export class ClawChat {
     this.#conn = new Connection(resolved, (options as ModeOptions)[HANDSHAKE] ?? proxyHandshake())
     this.ready = this.#conn.ready
     this.#quietMs = resolved.requestTimeoutMs
+    this.#work = agentWorkOf(this.#conn)
   }
 
   /**
@@ -124,8 +133,9 @@ export class ClawChat {
 
   /**
    * Subscribes to an event; returns the function that unsubscribes. Typed: `chat`, `agent`, `state`,
-   * `session`, `resync`, `error`, `clawchat.session`, `clawchat.gateway`, `tick`; any other gateway
-   * event name works too, with an `unknown` payload.
+   * `session`, `resync`, `error`, `clawchat.session`, `clawchat.gateway`, `tick`, `tool`, `approvals`,
+   * `questions`, `exec.approval.*`, `plugin.approval.*`, `question.*`; any other gateway event name
+   * works too, with an `unknown` payload.
    *
    * @example
    * const off = chat.on('chat', (e) => { if (e.state === 'delta') append(e.deltaText) })
@@ -165,34 +175,13 @@ export class ClawChat {
    * }
    */
   stream(message: string, options: StreamOptions = {}): AsyncGenerator<StreamPart, void, undefined> {
-    let key: string
+    let key: string | Error
     try {
       key = this.#key('chat.send', options.sessionKey)
     } catch (err) {
-      // eslint-disable-next-line require-yield
-      return (async function* () {
-        throw err
-      })()
+      key = err as Error
     }
-    const requests = this.#conn.requests
-    const host: StreamHost = {
-      events: this.#conn.events,
-      quietMs: this.#quietMs,
-      startSend: (params, signal) => {
-        const promise = requests.call('chat.send', params, { signal }, STREAM_SEND) as Promise<ChatSendResult>
-        promise.then(
-          () => {
-            const abort = () => requests.abortRun(params.sessionKey, params.idempotencyKey)
-            if (signal.aborted) abort()
-            else signal.addEventListener('abort', abort, { once: true })
-          },
-          () => {},
-        )
-        return promise
-      },
-      history: (sessionKey) => this.request('chat.history', { sessionKey, limit: 100 }),
-    }
-    return chatStream(host, message, key, options)
+    return chatStream(streamHost(this.#conn, this.#work, this.#quietMs), message, key, options)
   }
 
   /**
@@ -216,6 +205,48 @@ export class ClawChat {
   abort(options: AbortRunOptions = {}): Promise<ChatAbortResult> {
     const { signal, timeoutMs, sessionKey, runId } = options
     return this.request('chat.abort', { sessionKey, ...(runId ? { runId } : {}) }, { signal, timeoutMs })
+  }
+
+  /**
+   * The approvals waiting for a decision that this user sees, kept from events and listed again after
+   * every reconnect; `on('approvals')` says when they change.
+   * @example for (const a of chat.pendingApprovals()) show(a.request.command, a.request.allowedDecisions)
+   */
+  pendingApprovals(): ApprovalItem[] {
+    return this.#work.approvals.items
+  }
+
+  /**
+   * The questions of this user's runs waiting for an answer; `on('questions')` says when they change.
+   * @example for (const q of chat.pendingQuestions()) ask(q.questions[0]?.question)
+   */
+  pendingQuestions(): QuestionItem[] {
+    return this.#work.questions.items
+  }
+
+  /**
+   * Sends a decision (one of `request.allowedDecisions`) for approval `id`. A refusal (`FORBIDDEN`,
+   * `INVALID_REQUEST` with `details.reason: "APPROVAL_NOT_FOUND"`, …) rejects with a {@link ClawChatRequestError}.
+   * @example await chat.resolveApproval(approval.id, 'allow-once')
+   */
+  resolveApproval(id: string, decision: ApprovalDecision, options: RequestOptions = {}): Promise<void> {
+    return this.#work.resolveApproval(id, decision, options)
+  }
+
+  /**
+   * Answers question `id`: question id → the chosen labels (or the user's own words).
+   * @example await chat.answerQuestion(q.id, { color: ['blue'] })
+   */
+  answerQuestion(id: string, answers: QuestionAnswers, options: RequestOptions = {}): Promise<void> {
+    return this.#work.answerQuestion(id, answers, options)
+  }
+
+  /**
+   * Cancels question `id`: the agent goes on without an answer.
+   * @example await chat.cancelQuestion(q.id)
+   */
+  cancelQuestion(id: string, options: RequestOptions = {}): Promise<void> {
+    return this.#work.cancelQuestion(id, options)
   }
 
   /**

@@ -1,5 +1,14 @@
-import type { AgentEvent, ChatEvent, ClawChatGatewayPayload, ClawChatSessionPayload } from '@clawchat/protocol'
+import type {
+  AgentEvent,
+  ApprovalItem,
+  ChatEvent,
+  ClawChatEvents,
+  ClawChatGatewayPayload,
+  ClawChatSessionPayload,
+  QuestionItem,
+} from '@clawchat/protocol'
 import type { CloseReason } from './errors.js'
+import type { ToolCall } from './tool-calls.js'
 
 /**
  * The connection state (`chat.state`, and the `state` event):
@@ -45,13 +54,15 @@ export interface ResyncInfo {
 }
 
 /**
- * The typed events of {@link ClawChat.on}. Any other gateway event name can be subscribed to as well;
- * its payload is then `unknown`.
+ * The typed events of {@link ClawChat.on}: the gateway's (`chat`, `agent`, `exec.approval.requested`
+ * / `.resolved`, `plugin.approval.*`, `question.requested` / `.resolved`, …) and the SDK's own
+ * (`state`, `resync`, `tool`, `approvals`, `questions`, …). Any other gateway event name can be
+ * subscribed to as well; its payload is then `unknown`.
  *
  * @example
  * const onChat = (e: ClawChatEventMap['chat']) => console.log(e.state)
  */
-export interface ClawChatEventMap {
+export interface ClawChatEventMap extends ClawChatEvents {
   /** A `chat` event: status, delta (`deltaText`, `message`, `replace`), final, error, aborted. */
   chat: ChatEvent
   /** An `agent` event: lifecycle, assistant text, usage, … */
@@ -70,6 +81,12 @@ export interface ClawChatEventMap {
   'clawchat.gateway': ClawChatGatewayPayload
   /** The heartbeat of the proxy (or gateway). */
   tick: { ts: number }
+  /** A tool call of one of the user's runs started or changed (built from `agent` events). */
+  tool: ToolCall
+  /** The pending approvals changed (a request, a decision, a list after a reconnect): all of them. */
+  approvals: ApprovalItem[]
+  /** The pending questions changed: all of them. */
+  questions: QuestionItem[]
 }
 
 /**

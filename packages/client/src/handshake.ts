@@ -2,6 +2,7 @@ import {
   BROWSER_CLIENT,
   DEFAULT_SESSION_KEY,
   PROTOCOL_VERSION,
+  SDK_CAPS,
   parseSessionKey,
   type ClawChatSessionPayload,
   type ClawChatUser,
@@ -94,8 +95,8 @@ export function identityOfSession(s: ClawChatSessionPayload): Identity {
 
 /**
  * The handshake with the ClawChat proxy: `connect` as the web chat client with no credentials (the
- * page's login cookie went with the upgrade), ready at `clawchat.session`; session keys checked and
- * lower-cased as the proxy wants them.
+ * page's login cookie went with the upgrade) and the `caps` of `SDK_CAPS` (live tool events and
+ * approvals), ready at `clawchat.session`; session keys checked and lower-cased as the proxy wants them.
  *
  * @example
  * new Connection(options, proxyHandshake())
@@ -107,6 +108,7 @@ export function proxyHandshake(): HandshakeStrategy {
       minProtocol: PROTOCOL_VERSION,
       maxProtocol: PROTOCOL_VERSION,
       client: { id: BROWSER_CLIENT.id, version: SDK_VERSION, platform: 'web', mode: BROWSER_CLIENT.mode },
+      caps: [...SDK_CAPS],
     }),
     helloReceived: () => undefined,
     sessionKeyFor: (key, fallback) => {

@@ -12,6 +12,9 @@ export { ClawChat } from './clawchat.js'
 export type { RequestOptions, SendOptions, HistoryOptions, AbortRunOptions } from './request-options.js'
 export type { HelloPayload, Challenge } from './handshake.js'
 export type { StreamPart, StreamOptions } from './stream.js'
+export type { ToolCall } from './tool-calls.js'
+export type { Waiting } from './pending-work.js'
+export { toolCallsFromHistory } from './tool-history.js'
 export type { ClawChatOptions, ReconnectOptions, WebSocketLike, WebSocketConstructor, FetchLike } from './options.js'
 export { RECONNECT_DEFAULTS } from './options.js'
 export type { ClawChatState, ClawChatEventMap, StateChange, ResyncInfo } from './events.js'
@@ -28,7 +31,12 @@ export {
 export { SDK_VERSION } from './version.js'
 export { messageText } from './message-text.js'
 export type {
+  ActivityItem,
   AgentEvent,
+  ApprovalDecision,
+  ApprovalItem,
+  ApprovalRequest,
+  ApprovalResolvedEvent,
   ChatAbortResult,
   ChatAttachment,
   ChatEvent,
@@ -42,4 +50,8 @@ export type {
   MethodName,
   MethodParams,
   MethodResult,
+  Question,
+  QuestionAnswers,
+  QuestionItem,
+  QuestionResolvedEvent,
 } from '@clawchat/protocol'

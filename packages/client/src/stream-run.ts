@@ -3,10 +3,18 @@ import { Alarm, systemClock } from './clock.js'
 import { ClawChatClosedError, ClawChatRunError } from './errors.js'
 import { findReply, textOfMessage } from './history-match.js'
 import { uuid } from './ids.js'
+import type { Waiting } from './pending-work.js'
 import type { StreamHost, StreamPart } from './stream.js'
+import type { ToolCall } from './tool-calls.js'
 
-/** What a stream waits for: its run's `chat` events, a `resync`, or a quiet check of the history. */
-export type StreamItem = ChatEvent | 'resync' | 'check'
+/** A change of the run's work: a tool call, or what it waits for. */
+export type WorkItem = { tool: ToolCall } | { waiting: Waiting | null }
+
+/** What a stream waits for: its run's `chat` events and work, a `resync`, or a quiet check of the history. */
+export type StreamItem = ChatEvent | WorkItem | 'resync' | 'check'
+
+/** The key of what a run waits for (`''`: nothing). */
+const waitingKey = (w: Waiting | null) => (w ? `${w.on}:${w.on === 'approval' ? w.approval.id : w.question.id}` : '')
 
 /**
  * A one-reader queue that can be failed (the failure overtakes whatever still waits).
@@ -67,6 +75,8 @@ export class StreamRun {
   #restarted = false
   #quietChecks = 0
   #lastRecovered: string | undefined
+  /** What the run waits for ({@link waitingKey}); while it waits, quiet history checks do not count. */
+  #waiting = ''
 
   constructor(
     private readonly host: StreamHost,
@@ -86,10 +96,21 @@ export class StreamRun {
     const offState = this.host.events.on('state', (s) => {
       if (s.state === 'closed') this.inbox.fail(new ClawChatClosedError(s.reason ?? 'closed'))
     })
+    const offTool = this.host.events.on('tool', (tool) => {
+      if (tool.runId !== this.runId) return
+      this.inbox.push({ tool })
+      this.#armQuiet()
+    })
+    const onPending = () => {
+      const waiting = this.host.waitingOf(this.runId)
+      if (waitingKey(waiting) === this.#waiting) return
+      this.#waiting = waitingKey(waiting)
+      this.inbox.push({ waiting })
+    }
+    const offApprovals = this.host.events.on('approvals', onPending)
+    const offQuestions = this.host.events.on('questions', onPending)
     return () => {
-      offChat()
-      offResync()
-      offState()
+      for (const off of [offChat, offResync, offState, offTool, offApprovals, offQuestions]) off()
       this.#quiet.clear()
     }
   }
@@ -108,6 +129,13 @@ export class StreamRun {
   /** The stream stopped before the run ended: abort it upstream. */
   abort(reason: unknown): void {
     this.#ac.abort(reason)
+  }
+
+  /** A `chat` event or a change of the run's work: the part it makes, if any (see {@link StreamRun.fromEvent}). */
+  fromItem(item: ChatEvent | WorkItem): StreamPart | undefined {
+    if ('tool' in item) return { ...this.#part('', false, 'delta', false), tool: item.tool }
+    if ('waiting' in item) return { ...this.#part('', false, 'delta', false), waiting: item.waiting }
+    return this.fromEvent(item)
   }
 
   /** A `chat` event of the run: the part it makes, if any; throws {@link ClawChatRunError} on `error`/`aborted`. */
@@ -168,7 +196,7 @@ export class StreamRun {
       this.#restarted = true
       this.#accepted = false
       this.send()
-    } else if (item === 'check' && ++this.#quietChecks >= MAX_QUIET_CHECKS) {
+    } else if (item === 'check' && !this.#waiting && ++this.#quietChecks >= MAX_QUIET_CHECKS) {
       this.ended = true
       const message = `run ${this.runId} was lost while the connection was down; send the message again`
       throw new ClawChatRunError('lost', this.runId, message)

@@ -95,6 +95,7 @@ describe('direct mode ClawChat', () => {
       client: { id: 'webchat-ui', mode: 'webchat', platform: 'web', version: '0.1.0' },
       role: 'operator',
       scopes: ['operator.read', 'operator.write'],
+      caps: ['tool-events', 'approvals'],
       auth: { token: 'secret123' },
       device: { nonce: 'n-1' },
     })

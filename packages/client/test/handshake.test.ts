@@ -4,7 +4,7 @@ import { createFakeServer, FAST, SESSION } from './helpers/fake-socket.js'
 import { elapse, newChat, settle, useFakeTime } from './helpers/chat.js'
 
 describe('handshake with the proxy', () => {
-  it('waits for connect.challenge, connects as webchat-ui/webchat, and is ready after clawchat.session', async () => {
+  it('waits for connect.challenge, connects as webchat-ui/webchat with SDK_CAPS, ready after clawchat.session', async () => {
     const server = createFakeServer()
     const { chat } = newChat(server)
     expect(chat.state).toBe('connecting')
@@ -17,6 +17,7 @@ describe('handshake with the proxy', () => {
       minProtocol: 4,
       maxProtocol: 4,
       client: { id: 'webchat-ui', version: '0.1.0', platform: 'web', mode: 'webchat' },
+      caps: ['tool-events', 'approvals'],
     })
     expect(connect[0]!.params).not.toHaveProperty('auth')
     expect(chat.state).toBe('open')

@@ -1,6 +1,8 @@
 import { describe, expectTypeOf, it } from 'vitest'
 import WebSocket from 'ws'
 import type {
+  ApprovalItem,
+  ApprovalResolvedEvent,
   ChatAbortResult,
   ChatEvent,
   ChatHistoryResult,
@@ -8,6 +10,8 @@ import type {
   ClawChatGatewayPayload,
   ClawChatSessionPayload,
   ClawChatUser,
+  QuestionItem,
+  QuestionResolvedEvent,
   SessionsListResult,
   SessionsResetResult,
 } from '@clawchat/protocol'
@@ -23,6 +27,9 @@ import {
   type ResyncInfo,
   type StateChange,
   type StreamPart,
+  type ToolCall,
+  type Waiting,
+  toolCallsFromHistory,
 } from '../src/index.js'
 import { ClawChat as DirectClawChat } from '../src/direct.js'
 
@@ -67,6 +74,29 @@ describe('ClawChat typed API', () => {
     chat.on('clawchat.gateway', (g) => expectTypeOf(g).toEqualTypeOf<ClawChatGatewayPayload>())
     chat.on('sessions.changed', (p) => expectTypeOf(p).toEqualTypeOf<unknown>())
     expectTypeOf<ResyncInfo['reason']>().toEqualTypeOf<'reconnect' | 'slow-consumer' | 'gateway-up' | 'gap'>()
+  })
+
+  it("types the agent's work: tool calls, approvals, questions, and the stream parts that carry them", () => {
+    chat.on('tool', (c) => expectTypeOf(c).toEqualTypeOf<ToolCall>())
+    chat.on('approvals', (items) => expectTypeOf(items).toEqualTypeOf<ApprovalItem[]>())
+    chat.on('questions', (items) => expectTypeOf(items).toEqualTypeOf<QuestionItem[]>())
+    chat.on('exec.approval.requested', (a) => expectTypeOf(a).toEqualTypeOf<ApprovalItem>())
+    chat.on('plugin.approval.resolved', (r) => expectTypeOf(r).toEqualTypeOf<ApprovalResolvedEvent>())
+    chat.on('question.requested', (q) => expectTypeOf(q).toEqualTypeOf<QuestionItem>())
+    chat.on('question.resolved', (r) => expectTypeOf(r).toEqualTypeOf<QuestionResolvedEvent>())
+    expectTypeOf(chat.pendingApprovals()).toEqualTypeOf<ApprovalItem[]>()
+    expectTypeOf(chat.pendingQuestions()).toEqualTypeOf<QuestionItem[]>()
+    expectTypeOf(chat.resolveApproval('id', 'allow-once')).toEqualTypeOf<Promise<void>>()
+    expectTypeOf(chat.answerQuestion('id', { color: ['blue'] })).toEqualTypeOf<Promise<void>>()
+    expectTypeOf(chat.cancelQuestion('id')).toEqualTypeOf<Promise<void>>()
+    // @ts-expect-error not one of OpenClaw's decisions
+    void chat.resolveApproval('id', 'yes')
+    // @ts-expect-error answers are lists of labels
+    void chat.answerQuestion('id', { color: 'blue' })
+    expectTypeOf<StreamPart['tool']>().toEqualTypeOf<ToolCall | undefined>()
+    expectTypeOf<StreamPart['waiting']>().toEqualTypeOf<Waiting | null | undefined>()
+    expectTypeOf<ToolCall['status']>().toEqualTypeOf<'running' | 'done' | 'failed'>()
+    expectTypeOf(toolCallsFromHistory).returns.toEqualTypeOf<ToolCall[]>()
   })
 
   it('exposes state, closeReason and the session facts', () => {

@@ -15,7 +15,7 @@ import express from 'express'
 import session from 'express-session'
 import { WebSocket } from 'ws'
 import { startMockGateway, chunkWords, type MockGateway, type MockGatewayOptions } from '@clawchat/mock-gateway'
-import { clawchatProxy, type ClawChatProxy, type LimitsOption } from '@clawchat/server'
+import { clawchatProxy, type ClawChatProxy, type ClawChatProxyOptions, type LimitsOption } from '@clawchat/server'
 import { ClawChat, type ClawChatOptions, type ChatMessage } from '../../src/index.js'
 import { textOfMessage } from '../../src/history-match.js'
 
@@ -68,8 +68,8 @@ export interface Stack {
   /** `ws://127.0.0.1:<port>/clawchat` */
   wsUrl: string
   proxy(): ClawChatProxy
-  /** Logs a user in; answers the session cookie. */
-  login(id: string, name?: string): Promise<string>
+  /** Logs a user in (an ordinary user unless `role` says `admin`); answers the session cookie. */
+  login(id: string, name?: string, role?: 'user' | 'admin'): Promise<string>
   /** Logs the session of `cookie` out (destroys it and closes its sockets). */
   logout(cookie: string): Promise<void>
   /** A ClawChat for the user of `cookie`, closed by `close()`. */
@@ -83,7 +83,12 @@ export interface Stack {
 }
 
 export async function startStack(
-  opts: { gateway?: Partial<MockGatewayOptions>; limits?: LimitsOption } = {},
+  opts: {
+    gateway?: Partial<MockGatewayOptions>
+    limits?: LimitsOption
+    /** More options of the proxy (e.g. `approvals`, `policy`). */
+    proxy?: Partial<ClawChatProxyOptions>
+  } = {},
 ): Promise<Stack> {
   const gateway = await startMockGateway({
     token: TOKEN,
@@ -107,13 +112,18 @@ export async function startStack(
       limits: { tickIntervalMs: 1000, ...opts.limits },
       logger: quiet,
       audit: false,
+      ...opts.proxy,
     })
     const e = express()
     e.use(express.json())
     e.use(proxy)
     e.use(sessionMiddleware)
     e.post('/login', (req, res) => {
-      req.session.user = { id: String(req.body.id), name: req.body.name }
+      req.session.user = {
+        id: String(req.body.id),
+        name: req.body.name,
+        ...(req.body.role ? { role: req.body.role } : {}),
+      }
       res.json({ ok: true })
     })
     e.post('/logout', (req, res) => {
@@ -153,11 +163,11 @@ export async function startStack(
       return `ws://127.0.0.1:${port}/clawchat`
     },
     proxy: () => app!.proxy,
-    async login(id, name) {
+    async login(id, name, role) {
       const res = await fetch(`${http()}/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ id, name }),
+        body: JSON.stringify({ id, name, role }),
       })
       const cookie = res.headers.get('set-cookie')?.split(';')[0]
       if (!res.ok || !cookie) throw new Error(`login failed: ${res.status}`)
