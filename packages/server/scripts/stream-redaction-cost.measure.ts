@@ -28,6 +28,7 @@ const ROUNDS = 15
 class WireConnection implements RoutableConnection {
   readonly connId = randomUUID()
   readonly sessionId = undefined
+  readonly caps: readonly string[] = []
   bytes = 0
   private seq = 0
   private readonly redact = createRedactor([TOKEN])

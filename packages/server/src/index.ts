@@ -29,6 +29,19 @@ export { DEFAULT_IDENTITY_PATH } from './upstream/device-identity.js'
 export { DEFAULT_LIMITS, type LimitsOption, type ProxyLimits } from './limits/limits.js'
 export { DEFAULT_METHOD_POLICY, type MethodPolicy, type Role } from './isolation/policy.js'
 export { DEFAULT_COMMAND_POLICY, type CommandAllowance, type CommandPolicy } from './isolation/commands.js'
+export {
+  DEFAULT_APPROVAL_POLICY,
+  type AdminApprovalPolicy,
+  type ApprovalPolicy,
+  type UserApprovalPolicy,
+} from './isolation/approvals/approval-policy.js'
+export {
+  DEFAULT_UNATTENDED_DENY_MS,
+  type ApprovalPolicyOption,
+  type ApprovalsOption,
+} from './gate/options-approvals.js'
+export { PERMISSION_MODES, type PermissionMode } from './isolation/permissions.js'
+export type { PermissionProfileOption, PermissionsOption } from './gate/options-permissions.js'
 export type { LoggerLike } from './common/log.js'
 export type { AuditEntry } from './audit/audit.js'
 export type { AuditOption, AuditOptions, AuditSink, AuditStream } from './audit/audit-sink.js'

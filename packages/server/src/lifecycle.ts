@@ -54,6 +54,8 @@ export interface LifecycleParts {
   servers: AttachedServers
   wss: WebSocketServer
   auditSink: { close(): Promise<void> } | undefined
+  /** The unattended-deny watch of the approvals. */
+  work?: { stop(): void }
 }
 
 /**
@@ -85,6 +87,7 @@ export function proxyStats(parts: LifecycleParts): ProxyStats {
 export async function shutdownProxy(parts: LifecycleParts): Promise<void> {
   parts.logouts.stop()
   parts.heartbeat.stop()
+  parts.work?.stop()
   parts.servers.detachAll()
   const conns = parts.registry.list()
   for (const conn of conns) conn.close(CloseCodes.SERVICE_RESTART, 'proxy shutting down')

@@ -9,6 +9,8 @@ import type { SharedConnectionDeps } from './connection/accept.js'
 import type { ClientConnection } from './connection/client-connection.js'
 import { ConnectionRegistry } from './connection/registry.js'
 import type { ResolvedOptions } from './gate/options.js'
+import { AgentWork } from './isolation/approvals/agent-work.js'
+import { SessionPermissions } from './isolation/permissions.js'
 import { EventRouter } from './isolation/router.js'
 import { StreamRedactor } from './isolation/stream-redactor.js'
 import { UserMeters } from './limits/limits.js'
@@ -29,6 +31,8 @@ export interface ProxyCore {
   link: GatewayLink
   upstream: UpstreamBudget
   streams: StreamRedactor
+  /** Approvals and questions: their events, methods and the unattended deny. */
+  work: AgentWork
   /** What every browser connection is given. */
   shared: SharedConnectionDeps
 }
@@ -56,6 +60,7 @@ export function buildCore(opts: ResolvedOptions): ProxyCore {
     token: opts.gateway.token,
     identityPath: opts.gateway.identityPath,
     requestTimeoutMs: opts.gateway.requestTimeoutMs,
+    approvalRoute: opts.approvals.route,
     log,
     redact: redactSecrets,
   })
@@ -67,6 +72,15 @@ export function buildCore(opts: ResolvedOptions): ProxyCore {
   )
   // A token split across a run's deltas is redacted in the stream, once per event (issue 16.5).
   const streams = new StreamRedactor([opts.gateway.token])
+  const work = new AgentWork({
+    namespace: opts.namespace,
+    policy: opts.approvalPolicy,
+    unattendedDenyMs: opts.approvals.unattendedDenyMs,
+    connections: registry,
+    audit,
+    link,
+    log,
+  })
   const shared: SharedConnectionDeps = {
     link,
     methods: opts.methods,
@@ -80,20 +94,22 @@ export function buildCore(opts: ResolvedOptions): ProxyCore {
     upstream,
     chatSends,
     streams,
+    work,
+    permissions: new SessionPermissions(opts.permissions, log),
   }
-  return { opts, log, audit, auditSink, registry, userMeters, link, upstream, streams, shared }
+  return { opts, log, audit, auditSink, registry, userMeters, link, upstream, streams, work, shared }
 }
 
 /**
  * Routes the link's events to the browsers (through the isolation router), tells them of its state,
- * and starts it in the background.
+ * and starts it in the background. Answers the router (coordination forwards tool events through it).
  *
  * @example
- * startLink(core) // returns at once; `core.link` connects and retries by itself
+ * const router = startLink(core) // returns at once; `core.link` connects and retries by itself
  */
-export function startLink(core: ProxyCore): void {
-  const { opts, link, registry, audit, log } = core
-  const router = new EventRouter(opts.namespace, registry, core.streams)
+export function startLink(core: ProxyCore): EventRouter {
+  const { opts, link, registry, audit, log, work } = core
+  const router = new EventRouter(opts.namespace, registry, core.streams, work)
   link.on('event', (frame) => {
     try {
       router.route(frame)
@@ -103,6 +119,7 @@ export function startLink(core: ProxyCore): void {
   })
   link.on('up', () => {
     audit.record({ event: 'gateway.state', state: 'up', gatewayVersion: link.gatewayVersion })
+    void work.linkUp()
     for (const conn of registry.list()) conn.gatewayChanged()
   })
   link.on('down', (why: string) => {
@@ -112,4 +129,6 @@ export function startLink(core: ProxyCore): void {
   })
   log.info(`clawchat: relay on ${opts.path}, gateway ${opts.gateway.url} (connecting in the background)`)
   link.start()
+  work.start()
+  return router
 }

@@ -21,6 +21,7 @@ import { resolveOptions, type ClawChatProxyOptions } from './gate/options.js'
 import { ProxyTrust } from './gate/trust-proxy.js'
 import { createUpgradeHandler, type UpgradeHandler } from './gate/upgrade-handler.js'
 import { proxyStats, shutdownProxy, type LifecycleParts, type ProxyStats } from './lifecycle.js'
+import type { EventRouter } from './isolation/router.js'
 import { buildCore, startLink, type ProxyCore } from './proxy-core.js'
 
 /**
@@ -75,15 +76,20 @@ export interface ClawChatProxy {
   stats(): ProxyStats
 }
 
-/** With option `coordination`: the instances share limits and disconnects through Redis. */
-function startCluster(core: ProxyCore, disconnects: Disconnects): Coordination | undefined {
+/**
+ * With option `coordination`: the instances share limits and disconnects through Redis, and the
+ * live tool events only one instance's link receives.
+ */
+function startCluster(core: ProxyCore, disconnects: Disconnects, router: EventRouter): Coordination | undefined {
   const { opts, registry } = core
   if (!opts.coordination) return undefined
-  return startCoordination(opts.coordination, {
+  const coordination = startCoordination(opts.coordination, {
     connectionsPerUser: opts.limits.connectionsPerUser,
     userMessagesPerSecond: opts.limits.userMessagesPerSecond,
     log: core.log,
+    redact: core.shared.redact,
     hooks: {
+      toolEvent: (userId, payload) => void router.deliverToolEvent(userId, payload),
       localTotals: () => ({ connections: registry.size, users: registry.userCount }),
       disconnectUser: (userId, why, openedBy) => void disconnects.closeUser(userId, why, openedBy),
       disconnectSessionDigest(digest) {
@@ -99,6 +105,8 @@ function startCluster(core: ProxyCore, disconnects: Disconnects): Coordination |
       },
     },
   })
+  router.forwardToolEvents({ forward: (userId, payload) => coordination.publishToolEvent(userId, payload) })
+  return coordination
 }
 
 /** The WebSocket side of a proxy, started. */
@@ -164,6 +172,7 @@ function startSockets(
     servers,
     wss,
     auditSink,
+    work: core.work,
   }
   return { trust, handleUpgrade, servers, lifecycle }
 }
@@ -194,8 +203,8 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
   const { opts, log } = core
   let closed = false
   const disconnects = new Disconnects(core.registry, core.audit)
-  startLink(core)
-  const coordination = startCluster(core, disconnects)
+  const router = startLink(core)
+  const coordination = startCluster(core, disconnects, router)
   const sockets = startSockets(core, coordination, disconnects, () => closed)
   const endpoint = { options: opts, methods: opts.methods, limits: opts.limits, log }
   const proxy: ClawChatProxy = Object.assign(createMiddleware(endpoint, sockets.trust), {

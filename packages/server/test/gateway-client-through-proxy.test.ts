@@ -153,7 +153,10 @@ describe('an unmodified GatewayClient through the proxy', () => {
     clients.push(client)
     client.start()
     await waitFor(() => hello, 10_000, 'hello-ok')
-    expect(hello.auth).toEqual({ role: 'operator', scopes: ['operator.read', 'operator.write'] })
+    expect(hello.auth).toEqual({
+      role: 'operator',
+      scopes: ['operator.read', 'operator.write', 'operator.approvals', 'operator.questions'],
+    })
     expect(hello.snapshot.sessionDefaults.mainSessionKey).toBe('main')
 
     const sent = await client.request<{ runId: string; status: string }>('chat.send', {

@@ -147,7 +147,7 @@ describe('hostile frames, one by one', () => {
       'valueOf',
       '__defineGetter__',
       'config.set',
-      'exec.approval.resolve',
+      'exec.approvals.set',
       'CHAT.SEND',
       'chat.send\u0000',
     ])

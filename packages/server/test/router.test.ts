@@ -19,6 +19,7 @@ function connection(userId: string, connId: string) {
     connId,
     userId,
     sessionId: undefined,
+    caps: [],
     sendEvent: (event, payload) => void sent.push({ event, payload }),
   }
   return { conn, sent }

@@ -104,7 +104,10 @@ describe('agent event data', () => {
       sanitizeAgentEvent(ctx, 'main', { stream: 'assistant', data: { text: 'Hi', delta: 'Hi', itemId: 'e078e3b0:1' } })
         .data,
     ).toEqual({ text: 'Hi', delta: 'Hi' })
-    expect(sanitizeAgentEvent(ctx, 'main', { stream: 'tool', data: { name: 'exec', path: '/srv' } }).data).toEqual({})
+    expect(sanitizeAgentEvent(ctx, 'main', { stream: 'tool', data: { name: 'exec', path: '/srv' } }).data).toEqual({
+      name: 'exec',
+    })
+    expect(sanitizeAgentEvent(ctx, 'main', { stream: 'no-such-stream', data: { name: 'x' } }).data).toEqual({})
   })
 })
 

@@ -36,7 +36,10 @@ describe('handshake', () => {
     })
     expect(hello.ok).toBe(true)
     expect(helloOkProblem(hello.payload)).toBeNull()
-    expect(hello.payload.auth).toEqual({ role: 'operator', scopes: ['operator.read', 'operator.write'] })
+    expect(hello.payload.auth).toEqual({
+      role: 'operator',
+      scopes: ['operator.read', 'operator.write', 'operator.approvals', 'operator.questions'],
+    })
     expect(hello.payload.features.methods).toEqual([...USER_METHODS])
     expect(hello.payload.features.events).toEqual([...BROWSER_EVENTS])
     expect(hello.payload.snapshot.sessionDefaults).toMatchObject({ mainKey: 'main', mainSessionKey: 'main' })

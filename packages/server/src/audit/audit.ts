@@ -1,7 +1,8 @@
 /**
  * The audit trail: one JSON line (pino) per connection opened or closed, request (user,
  * connection, method, browser session key, request id, bytes, outcome, duration), denial,
- * rate-limit episode, ended session, refused upgrade and change of the upstream link. Lines name
+ * rate-limit episode, ended session, refused upgrade, change of the upstream link, decision on an
+ * approval and answer to a question (with the user who made it). Lines name
  * users and browser session keys — never the gateway token, the device key, an app session id or an
  * upstream identifier, and message text only when `audit.bodies` is on.
  */
@@ -53,6 +54,32 @@ export type AuditEntry =
   | { event: 'request.denied'; userId: string; connId: string; id: string; method: string; code: string; bytes: number }
   | { event: 'rate.limited'; userId: string; connId: string; scope: 'connection' | 'user'; retryAfterMs: number }
   | { event: 'session.ended'; userId: string; reason: string; connections: number }
+  | {
+      /** A decision on an approval, sent upstream by the proxy (issue 18). */
+      event: 'approval.decision'
+      /** Who decided: the user's id, or `clawchat` for the proxy's own unattended deny. */
+      userId: string
+      role?: 'user' | 'admin'
+      approvalId: string
+      kind: 'exec' | 'plugin'
+      decision: string
+      /** Whose run waited for it; absent for a run started outside ClawChat (`external`). */
+      ownerUserId?: string
+      external?: boolean
+      outcome: 'ok' | 'error'
+      code?: string
+      /** For the proxy's own decision: why. */
+      reason?: string
+    }
+  | {
+      /** An answer to (or the cancelling of) a question of the agent, sent upstream by the proxy. */
+      event: 'question.answer'
+      userId: string
+      questionId: string
+      status: 'answered' | 'cancelled'
+      outcome: 'ok' | 'error'
+      code?: string
+    }
   | {
       event: 'gateway.state'
       state: 'up' | 'down' | 'misconfigured' | 'failed'

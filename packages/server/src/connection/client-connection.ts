@@ -111,6 +111,15 @@ export class ClientConnection implements RoutableConnection {
     this.ws.terminate()
   }
 
+  /**
+   * The known `caps` the browser named in `connect` (`tool-events`, `exec-approvals`,
+   * `plugin-approvals`, `approvals`): which of its user's tool and approval events it receives.
+   * Empty before `connect`, and for a client that skipped it.
+   */
+  get caps(): readonly string[] {
+    return this.session.caps
+  }
+
   /** Sends an event, numbering its `seq`; events before the handshake are dropped. */
   sendEvent(event: string, payload: unknown): void {
     this.session.sendEvent(event, payload)

@@ -1,15 +1,37 @@
 /**
  * The browser's `connect` — pure: its params are checked against OpenClaw's own `ConnectParams`
  * schema after dropping whatever the browser claims about who it is, and its protocol range must
- * include the proxy's. A bad `connect` is answered and its socket closed; a good one gets `hello-ok`.
+ * include the proxy's. A bad `connect` is answered and its socket closed; a good one gets `hello-ok`,
+ * and the known `caps` it names are kept for the routing (the live `tool` stream, approvals).
  */
 import { formatValidationErrors, validateConnectParams } from '@openclaw/gateway-protocol'
-import { CloseCodes, ErrorCodes, PROTOCOL_VERSION, type ErrorShape } from '@clawchat/protocol'
+import { CloseCodes, ErrorCodes, KNOWN_CAPS, PROTOCOL_VERSION, type ErrorShape } from '@clawchat/protocol'
 import { invalidRequest } from '../common/errors.js'
 import { isRecord } from '../common/records.js'
 
-/** What became of a `connect`: accepted, or the answer to send and the close that follows it. */
-export type ConnectVerdict = { ok: true } | { ok: false; error: ErrorShape; close: { code: number; why: string } }
+/**
+ * What became of a `connect`: accepted (with the known caps it named), or the answer to send and
+ * the close that follows it.
+ */
+export type ConnectVerdict =
+  { ok: true; caps: readonly string[] } | { ok: false; error: ErrorShape; close: { code: number; why: string } }
+
+const KNOWN: ReadonlySet<string> = new Set(KNOWN_CAPS)
+
+/**
+ * The caps of a `connect` the proxy understands, each once, in the order named; unknown ones (and
+ * anything that is not a string) are ignored, as the gateway ignores caps it does not know.
+ *
+ * @example
+ * knownCaps(['tool-events', 'thinking', 'tool-events']) // ['tool-events']
+ * knownCaps(undefined) // []
+ */
+export function knownCaps(caps: unknown): readonly string[] {
+  if (!Array.isArray(caps)) return []
+  const out: string[] = []
+  for (const cap of caps) if (typeof cap === 'string' && KNOWN.has(cap) && !out.includes(cap)) out.push(cap)
+  return Object.freeze(out)
+}
 
 const invalidParams = (message: string): ConnectVerdict => ({
   ok: false,
@@ -21,8 +43,10 @@ const invalidParams = (message: string): ConnectVerdict => ({
  * Checks a `connect` request's params.
  *
  * @example
- * const verdict = checkConnect({ minProtocol: 4, maxProtocol: 4, client: { id: 'webchat-ui', ... } })
+ * const verdict = checkConnect({ minProtocol: 4, maxProtocol: 4, client: { id: 'webchat-ui', ... },
+ *   caps: ['tool-events'] })
  * if (!verdict.ok) { respondError(id, verdict.error); close(verdict.close.code, verdict.close.why) }
+ * else caps = verdict.caps // ['tool-events']
  */
 export function checkConnect(params: unknown): ConnectVerdict {
   if (!isRecord(params)) return invalidParams('params must be an object')
@@ -42,5 +66,5 @@ export function checkConnect(params: unknown): ConnectVerdict {
       close: { code: 1002, why: 'protocol mismatch' },
     }
   }
-  return { ok: true }
+  return { ok: true, caps: knownCaps(rest.caps) }
 }

@@ -113,6 +113,8 @@ export class RequestRelay {
       commands: deps.commands?.[user.role] ?? [],
       limits: deps.limits,
       newIdempotencyKey: () => randomUUID(),
+      ...(deps.work ? { work: deps.work } : {}),
+      ...(deps.permissions ? { permissions: deps.permissions } : {}),
     })
     if (planned.ok) return planned.plan
     const { code } = planned.error

@@ -33,6 +33,8 @@ export class BrowserSession {
   /** What this user may call. */
   private readonly methods: string[]
   private readonly requests: RequestRelay
+  /** The known caps the browser named in `connect` (none without it). */
+  private named: readonly string[] = []
 
   constructor(
     private readonly connId: string,
@@ -56,6 +58,11 @@ export class BrowserSession {
   /** True once `hello-ok` (or the implicit connect) has happened. */
   get isReady(): boolean {
     return this.state === 'ready'
+  }
+
+  /** The known `caps` of the browser's `connect`; a client that skipped `connect` has none. */
+  get caps(): readonly string[] {
+    return this.named
   }
 
   /** True once the connection closed. */
@@ -121,13 +128,14 @@ export class BrowserSession {
       this.close(verdict.close.code, verdict.close.why)
       return
     }
+    this.named = verdict.caps
     this.outbox.respond(
       id,
       buildHelloOk({
         gatewayVersion: this.deps.link.gatewayVersion,
         connId: this.connId,
         methods: this.methods,
-        scopes: effectiveScopes(this.user.role),
+        scopes: effectiveScopes(this.user.role, this.methods),
         uptimeMs: Date.now() - this.deps.startedAt,
         limits: this.deps.limits,
       }),

@@ -3,11 +3,13 @@
  * already runs for its sessions (`coordination: { redis }`): connection and message limits per
  * user count across instances, `disconnectUser`/`disconnectSession` and sessions destroyed in the
  * store close sockets on every instance, and `proxy.stats().cluster` sums the instances. Each
- * instance keeps its one upstream link. When Redis is unreachable nothing waits for it: limits hold
- * per instance (logged once), and everything is written back when it returns.
+ * instance keeps its one upstream link; the live `tool` events only the sending link receives are
+ * forwarded to the other instances (`tool-events.ts`). When Redis is unreachable nothing waits for
+ * it: limits hold per instance (logged once), and everything is written back when it returns.
  */
 import type { RateMeter, UserBudget } from '../limits/rate-meters.js'
 import type { ProxyLog } from '../common/log.js'
+import type { Json } from '../common/records.js'
 import { ClusterBus, type ClusterBusOptions } from './cluster-bus.js'
 import { ClusterConnections, type ClusterView } from './cluster-limits.js'
 import { ClusterRate } from './cluster-rate.js'
@@ -17,6 +19,7 @@ import { coordinationKeys } from './keys.js'
 import type { ResolvedCoordination } from './options.js'
 import { createRedisAdapter } from './redis-adapter.js'
 import { SessionKeyWatch, type SessionKeyWatchOptions } from './session-watch.js'
+import { ToolEventBus } from './tool-events.js'
 
 export { resolveCoordination, type CoordinationOptions, type ResolvedCoordination } from './options.js'
 export { sessionDigest } from './cluster-bus.js'
@@ -35,6 +38,8 @@ export interface CoordinationHooks {
   disconnectSessionDigest(digest: string): void
   /** The session's key was deleted, expired or evicted in the Redis session store. */
   sessionGone(sessionId: string, event: string): void
+  /** Another instance received a live `tool` event of `userId`'s run (as that user sees it). */
+  toolEvent?(userId: string, payload: Json): void
 }
 
 /** The coordination of one proxy instance. */
@@ -50,6 +55,8 @@ export interface Coordination {
   publishDisconnectUser(userId: string, reason: string): void
   /** Tells the other instances to close an app session's sockets. */
   publishDisconnectSession(sessionId: string): void
+  /** Sends a live `tool` event of `userId`'s run (as that user sees it) to the other instances. */
+  publishToolEvent(userId: string, payload: Json): void
   /** The cluster as this instance sees it. */
   view(): ClusterView
   /** Stops the heartbeat, removes this instance's keys, closes the pub/sub connection. */
@@ -62,6 +69,8 @@ export interface CoordinationContext {
   userMessagesPerSecond: number
   log: ProxyLog
   hooks: CoordinationHooks
+  /** The redaction of the gateway token, for what goes to Redis (default: none). */
+  redact?: (text: string) => string
 }
 
 function errorText(error: unknown): string {
@@ -128,6 +137,12 @@ export function startCoordination(options: ResolvedCoordination, ctx: Coordinati
   const channel = { channel: keys.control, logKey: keys.controlLog, instanceId }
   const bus = startBus({ redis, health, subscriber, log, ...channel }, hooks)
   const watch = startSessionWatch(options, { redis, subscriber, log }, hooks)
+  const tools = new ToolEventBus({
+    ...{ redis, health, subscriber, channel: keys.toolEvents, instanceId, log },
+    redact: ctx.redact ?? ((text) => text),
+    onEvent: (userId, payload) => hooks.toolEvent?.(userId, payload),
+  })
+  tools.start()
   const heartbeat = new CoordinationHeartbeat({ intervalMs: options.heartbeatMs, connections, health, bus, watch })
   function onUp(): void {
     connections.markDirty()
@@ -148,6 +163,7 @@ export function startCoordination(options: ResolvedCoordination, ctx: Coordinati
     userBudget: (userId, local) => rate.budget(userId, local),
     publishDisconnectUser: (userId, reason) => bus.publishUser(userId, reason),
     publishDisconnectSession: (sessionId) => bus.publishSession(sessionId),
+    publishToolEvent: (userId, payload) => tools.publish(userId, payload),
     view: () => connections.view(),
     async close() {
       if (closed) return

@@ -2,6 +2,8 @@
  * Every Redis key and channel coordination uses, in one place. All start with the configured
  * prefix (default `clawchat:<namespace>:`), so two apps on one Redis never meet, and none holds a
  * secret: user ids, instance ids, counts, disconnect reasons — app session ids only as SHA-256 digests.
+ * (The `tool-events` channel carries a user's live tool calls as that user sees them, token
+ * redacted; pub/sub keeps nothing.)
  */
 
 /** The keys of one prefix. */
@@ -19,6 +21,8 @@ export interface CoordinationKeys {
   readonly control: string
   /** Sorted set: the last minute of disconnect requests, for an instance that missed some. */
   readonly controlLog: string
+  /** Pub/sub channel: live `tool` events, forwarded from the instance whose link received them. */
+  readonly toolEvents: string
 }
 
 /**
@@ -36,5 +40,6 @@ export function coordinationKeys(prefix: string): CoordinationKeys {
     rate: (userId) => `${prefix}rate:${userId}`,
     control: `${prefix}control`,
     controlLog: `${prefix}control-log`,
+    toolEvents: `${prefix}tool-events`,
   }
 }

@@ -9,7 +9,11 @@ import {
   type CommandAllowance,
   type CommandPolicy,
 } from '../isolation/commands.js'
+import type { ApprovalPolicy } from '../isolation/approvals/approval-policy.js'
 import { DEFAULT_METHOD_POLICY, RELAYABLE_METHODS, type MethodPolicy } from '../isolation/policy.js'
+import type { PermissionPolicy } from '../isolation/permissions.js'
+import { resolveApprovalPolicy } from './options-approvals.js'
+import { resolvePermissions } from './options-permissions.js'
 import { bad, rejectUnknown } from './options-check.js'
 
 function methodList(option: string, value: unknown): readonly string[] {
@@ -62,11 +66,28 @@ function resolveCommands(value: unknown): CommandPolicy {
  * @example
  * resolvePolicy({ commands: { admin: ['status'] } }).commands // { user: [], admin: ['status'] }
  */
-export function resolvePolicy(value: unknown): { methods: MethodPolicy; commands: CommandPolicy } {
-  if (value === undefined) return { methods: DEFAULT_METHOD_POLICY, commands: DEFAULT_COMMAND_POLICY }
+export function resolvePolicy(value: unknown): {
+  methods: MethodPolicy
+  commands: CommandPolicy
+  approvals: ApprovalPolicy
+  permissions: PermissionPolicy
+} {
+  if (value === undefined) {
+    return {
+      methods: DEFAULT_METHOD_POLICY,
+      commands: DEFAULT_COMMAND_POLICY,
+      approvals: resolveApprovalPolicy(undefined),
+      permissions: {},
+    }
+  }
   if (typeof value !== 'object' || value === null)
     throw bad('policy', 'must be an object like { methods: { user, admin } }', value)
-  rejectUnknown(value, ['methods', 'commands'], 'policy.')
-  const p = value as { methods?: unknown; commands?: unknown }
-  return { methods: resolveMethods(p.methods), commands: resolveCommands(p.commands) }
+  rejectUnknown(value, ['methods', 'commands', 'approvals', 'permissions'], 'policy.')
+  const p = value as { methods?: unknown; commands?: unknown; approvals?: unknown; permissions?: unknown }
+  return {
+    methods: resolveMethods(p.methods),
+    commands: resolveCommands(p.commands),
+    approvals: resolveApprovalPolicy(p.approvals),
+    permissions: resolvePermissions(p.permissions),
+  }
 }

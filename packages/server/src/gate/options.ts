@@ -11,12 +11,21 @@ import { resolveCoordination, type CoordinationOptions, type ResolvedCoordinatio
 import { resolveLimits, type LimitsOption, type ProxyLimits } from '../limits/limits.js'
 import { isLoggerLike, type LoggerLike } from '../common/log.js'
 import type { CommandAllowance, CommandPolicy } from '../isolation/commands.js'
+import type { ApprovalPolicy } from '../isolation/approvals/approval-policy.js'
+import type { PermissionPolicy } from '../isolation/permissions.js'
 import type { MethodPolicy, Role } from '../isolation/policy.js'
 import { NAMESPACE_PATTERN } from '../isolation/session-keys.js'
 import { resolveAccess } from './options-access.js'
+import {
+  resolveApprovals,
+  type ApprovalPolicyOption,
+  type ApprovalsOption,
+  type ResolvedApprovals,
+} from './options-approvals.js'
 import { NAME, bad, integerOption, rejectUnknown } from './options-check.js'
 import { resolveGateway, type ResolvedGateway } from './options-gateway.js'
 import { resolvePolicy } from './options-policy.js'
+import type { PermissionsOption } from './options-permissions.js'
 import type { TrustFn, TrustProxyOption } from './trust-proxy.js'
 
 export { defaultAuthenticate, normalizeOrigin } from './options-access.js'
@@ -100,6 +109,10 @@ export interface PolicyOptions {
     user?: CommandAllowance
     admin?: CommandAllowance
   }
+  /** Who may answer approvals: default `{ user: 'none', admin: 'any' }` (README "Tools, approvals and questions"). */
+  approvals?: ApprovalPolicyOption
+  /** What each role's agent may do (session `permissionMode`, folder); default none: unsafe multi-user. */
+  permissions?: PermissionsOption
 }
 
 /**
@@ -173,6 +186,8 @@ export interface ClawChatProxyOptions {
    * instance (see README "Scaling out"). Default: off — one process, nothing shared.
    */
   coordination?: CoordinationOptions
+  /** Approvals: `{ route, unattendedDenyMs }`, default `{ route: false, unattendedDenyMs: 120000 }`. */
+  approvals?: ApprovalsOption
 }
 
 /** Options after validation, with every default filled in. */
@@ -186,6 +201,10 @@ export interface ResolvedOptions {
   namespace: string
   methods: MethodPolicy
   commands: CommandPolicy
+  approvalPolicy: ApprovalPolicy
+  /** `policy.permissions`: the profile of each role that has one. */
+  permissions: PermissionPolicy
+  approvals: ResolvedApprovals
   limits: ProxyLimits
   sessionCheckIntervalMs: number
   destroyUpgradeTimeoutMs: number
@@ -210,6 +229,7 @@ const KNOWN_OPTIONS = [
   'audit',
   'logger',
   'coordination',
+  'approvals',
 ]
 
 function resolveNamespace(value: unknown): string {
@@ -236,7 +256,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   const gateway = resolveGateway(o.gateway)
   const access = resolveAccess(o)
   const namespace = resolveNamespace(o.namespace)
-  const { methods, commands } = resolvePolicy(o.policy)
+  const { methods, commands, approvals: approvalPolicy, permissions } = resolvePolicy(o.policy)
   const limits = resolveLimits(o.limits, NAME)
   const sessionCheckIntervalMs = integerOption(
     'sessionCheckIntervalMs',
@@ -262,6 +282,9 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     namespace,
     methods,
     commands,
+    approvalPolicy,
+    permissions,
+    approvals: resolveApprovals(o.approvals),
     limits,
     sessionCheckIntervalMs,
     destroyUpgradeTimeoutMs,

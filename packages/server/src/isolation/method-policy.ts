@@ -25,9 +25,24 @@ export function allowedMethods(policy: MethodPolicy, role: Role): string[] {
   return [...(role === 'admin' ? policy.admin : policy.user)]
 }
 
-/** The OpenClaw scopes a role effectively has through the proxy (shown in `hello-ok`). */
-export function effectiveScopes(role: Role): string[] {
-  return role === 'admin' ? ['operator.read', 'operator.write', 'operator.admin'] : ['operator.read', 'operator.write']
+/**
+ * The OpenClaw scopes a role effectively has through the proxy (shown in `hello-ok`):
+ * `operator.approvals` when it may call the approval methods, `operator.questions` when it may call
+ * the question methods (`methods`: the role's allowed methods; without it, the scopes of reading
+ * and writing only). What an approval lets the role *answer* is `policy.approvals`.
+ *
+ * @example
+ * effectiveScopes('user', USER_METHODS)
+ * // ['operator.read', 'operator.write', 'operator.approvals', 'operator.questions']
+ */
+export function effectiveScopes(role: Role, methods: readonly string[] = []): string[] {
+  const scopes = ['operator.read', 'operator.write']
+  if (role === 'admin') scopes.push('operator.admin')
+  if (methods.some((m) => m === 'exec.approval.list' || m === 'exec.approval.get' || m === 'approval.get')) {
+    scopes.push('operator.approvals')
+  }
+  if (methods.includes('question.list') || methods.includes('question.resolve')) scopes.push('operator.questions')
+  return scopes
 }
 
 /**

@@ -12,10 +12,18 @@
 import { unexpectedParam, type MethodName } from '@clawchat/protocol'
 import { forbidden } from '../common/errors.js'
 import { mayCall, type MethodPolicy } from './method-policy.js'
+import {
+  planAnyApprovalGet,
+  planAnyApprovalResolve,
+  planApprovalGet,
+  planApprovalList,
+  planApprovalResolve,
+} from './planners/approvals.js'
 import { planChatAbort } from './planners/chat-abort.js'
 import { planChatHistory } from './planners/chat-history.js'
 import { planChatSend } from './planners/chat-send.js'
 import { planModelsList } from './planners/models-list.js'
+import { planQuestionList, planQuestionResolve } from './planners/questions.js'
 import { planSessionsList, planSessionsReset } from './planners/sessions.js'
 import { isRecord } from '../common/records.js'
 import { invalidParams, type PlanContext, type PlanResult, type Planner } from './request-plan.js'
@@ -31,14 +39,20 @@ export {
 } from './method-policy.js'
 export type { PlanContext, PlanResult, RequestPlan, UpstreamCall } from './request-plan.js'
 
-// TODO(issue 18): the approval and question planners; Partial until they land.
-const PLANNERS: Readonly<Partial<Record<MethodName, Planner>>> = {
+const PLANNERS: Readonly<Record<MethodName, Planner>> = {
   'chat.send': planChatSend,
   'chat.history': planChatHistory,
   'chat.abort': planChatAbort,
   'sessions.list': planSessionsList,
   'sessions.reset': planSessionsReset,
   'models.list': planModelsList,
+  'exec.approval.list': planApprovalList,
+  'exec.approval.get': planApprovalGet,
+  'exec.approval.resolve': planApprovalResolve,
+  'approval.get': planAnyApprovalGet,
+  'approval.resolve': planAnyApprovalResolve,
+  'question.list': planQuestionList,
+  'question.resolve': planQuestionResolve,
 }
 
 /** A method the proxy has a planner for (own properties only: no `constructor`, no `__proto__`). */
@@ -61,6 +75,5 @@ export function planRequest(policy: MethodPolicy, method: string, params: unknow
   const fields = params ?? {}
   const unexpected = unexpectedParam(method, fields)
   if (unexpected !== undefined) return invalidParams(method, unexpected)
-  const planner = PLANNERS[method]
-  return planner ? planner(fields, ctx) : { ok: false, error: forbidden(`Method "${method}" cannot be relayed.`) }
+  return PLANNERS[method](fields, ctx)
 }

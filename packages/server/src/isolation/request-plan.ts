@@ -4,6 +4,8 @@
  */
 import { parseSessionKey, type ErrorShape, type MethodName } from '@clawchat/protocol'
 import type { CommandAllowance } from './commands.js'
+import type { SessionPermissions } from './permissions.js'
+import type { WorkDesk } from './approvals/agent-work.js'
 import type { ReadBounds } from './bounded-reads.js'
 import { invalidRequest } from '../common/errors.js'
 import type { Role } from './method-policy.js'
@@ -25,6 +27,10 @@ export interface PlanContext extends ViewContext {
   limits?: Partial<ReadBounds>
   /** Makes a fresh idempotency key when the browser sent none (injected to keep this pure). */
   newIdempotencyKey: () => string
+  /** The approvals and questions of the proxy (the approval and question methods answer from them). */
+  work?: WorkDesk
+  /** `policy.permissions`: `chat.send` prepares the session and asserts its mode (default: none). */
+  permissions?: SessionPermissions
 }
 
 /** Sends one request upstream and resolves with its payload (or rejects with the gateway's error). */

@@ -22,6 +22,7 @@ import {
   type ParsedSessionKey,
 } from './session-keys.js'
 import { isRecord, pick, type Json } from '../common/records.js'
+import { historyToolParts, primitiveData, toolData } from './sanitize-tool.js'
 
 /** Who is looking: the namespace of the proxy and the user whose view is being built. */
 export interface ViewContext {
@@ -52,10 +53,13 @@ export function browserRunId(ctx: ViewContext, upstream: unknown): string | unde
   return opaqueRunId(ctx.namespace, upstream)
 }
 
-/** One history message (or a `chat` event's `message`) with only its whitelisted fields. */
+/**
+ * One history message (or a `chat` event's `message`) with only its whitelisted fields; a
+ * `toolResult` row with only its text parts, a `toolCall` part with only its id, name and arguments.
+ */
 export function sanitizeMessage(message: unknown): Json | undefined {
   if (!isRecord(message)) return undefined
-  return pick(message, HISTORY_MESSAGE_FIELDS)
+  return historyToolParts(pick(message, HISTORY_MESSAGE_FIELDS))
 }
 
 /**
@@ -134,18 +138,14 @@ export function sanitizeChatEvent(ctx: ViewContext, sessionKey: string, payload:
 /**
  * An agent event's `data`, per stream: only the whitelisted fields with primitive values (the
  * gateway's lifecycle `end` carries a `terminalReceipt` with upstream ids); texts other than the
- * assistant's own have gateway identifiers rewritten.
+ * agent's own (the assistant's text, a command's output) have gateway identifiers rewritten. A
+ * `tool` event also keeps its call's `args` and its reduced `result` / `partialResult`
+ * (`sanitize-tool.ts`).
  */
 export function sanitizeAgentData(ctx: ViewContext, stream: unknown, data: unknown): Json {
-  const fields = typeof stream === 'string' ? AGENT_DATA_FIELDS[stream] : undefined
-  if (!fields || !isRecord(data)) return {}
-  const out: Json = {}
-  for (const field of fields) {
-    const value = data[field]
-    if (typeof value === 'string') out[field] = stream === 'assistant' ? value : rewriteIdentifiers(ctx, value)
-    else if (typeof value === 'number' || typeof value === 'boolean' || value === null) out[field] = value
-  }
-  return out
+  if (typeof stream !== 'string' || !Object.hasOwn(AGENT_DATA_FIELDS, stream) || !isRecord(data)) return {}
+  const rewrite = (text: string) => rewriteIdentifiers(ctx, text)
+  return stream === 'tool' ? toolData(data, rewrite) : primitiveData(stream, data, rewrite)
 }
 
 /** An `agent` event payload as its owner sees it. */

@@ -15,13 +15,15 @@
  * last secretLength-1 starts a secret prefix) passes through as the same object, with no copy.
  *
  * The parts: `secret-scan.ts` finds secrets in text, `text-stream.ts` advances one run's stream,
- * `message-text.ts` reads and rewrites a message's text; this file ties them to the gateway's events.
+ * `message-text.ts` reads and rewrites a message's text, `tool-redaction.ts` covers what the run's
+ * tools print (`tool` results, `command_output`); this file ties them to the gateway's events.
  */
 
 import { isRecord, type Json } from '../common/records.js'
 import { redactAcrossParts, textOf, withText } from './message-text.js'
 import { REDACTED, Secrets } from './secret-scan.js'
 import { advanceStream, type TextStream } from './text-stream.js'
+import { ToolOutputRedactor } from './tool-redaction.js'
 
 export { REDACTED }
 
@@ -42,9 +44,12 @@ export class StreamRedactor {
   /** The `chat` and the `agent` streams of the runs, by upstream run id. */
   private readonly chats = new Map<string, TextStream>()
   private readonly agents = new Map<string, TextStream>()
+  /** What the runs' tools print. */
+  private readonly tools: ToolOutputRedactor
 
   constructor(secrets: readonly (string | undefined)[]) {
     this.secrets = new Secrets(secrets)
+    this.tools = new ToolOutputRedactor(this.secrets)
   }
 
   /**
@@ -144,6 +149,7 @@ export class StreamRedactor {
   private agent(runId: string, payload: Json): Json[] {
     const data = payload.data
     if (!isRecord(data)) return [payload]
+    if (payload.stream === 'tool' || payload.stream === 'command_output') return [this.tools.redact(payload)]
     if (payload.stream === 'lifecycle' && (data.phase === 'end' || data.phase === 'error')) {
       const stream = this.agents.get(runId)
       this.agents.delete(runId)

@@ -10,10 +10,16 @@
 import { describeParam, type MethodName } from '@clawchat/protocol'
 import {
   formatValidationErrors,
+  validateApprovalGetParams,
+  validateApprovalResolveParams,
   validateChatAbortParams,
   validateChatHistoryParams,
   validateChatSendParams,
+  validateExecApprovalGetParams,
+  validateExecApprovalResolveParams,
   validateModelsListParams,
+  validateQuestionListParams,
+  validateQuestionResolveParams,
   validateSessionsListParams,
   validateSessionsResetParams,
   type ValidationError,
@@ -22,6 +28,12 @@ import {
 /** A validator as `@openclaw/gateway-protocol` ships them: a check that leaves its `errors` behind. */
 type GatewayValidator = ((data: unknown) => boolean) & { errors: ValidationError[] | null }
 
+/** `exec.approval.list` takes no params (the package ships no validator for it): an empty object. */
+const validateEmptyParams: GatewayValidator = Object.assign(
+  (data: unknown) => typeof data === 'object' && data !== null && Object.keys(data).length === 0,
+  { errors: null },
+)
+
 const VALIDATORS: Readonly<Record<MethodName, GatewayValidator>> = {
   'chat.send': validateChatSendParams,
   'chat.history': validateChatHistoryParams,
@@ -29,6 +41,13 @@ const VALIDATORS: Readonly<Record<MethodName, GatewayValidator>> = {
   'sessions.list': validateSessionsListParams,
   'sessions.reset': validateSessionsResetParams,
   'models.list': validateModelsListParams,
+  'exec.approval.list': validateEmptyParams,
+  'exec.approval.get': validateExecApprovalGetParams,
+  'exec.approval.resolve': validateExecApprovalResolveParams,
+  'approval.get': validateApprovalGetParams,
+  'approval.resolve': validateApprovalResolveParams,
+  'question.list': validateQuestionListParams,
+  'question.resolve': validateQuestionResolveParams,
 }
 
 /**

@@ -24,7 +24,7 @@ import { LinkReport } from './link-report.js'
 import { linkUnavailable, relayRequest, socketQueuedBytes } from './link-requests.js'
 
 export { UpstreamError } from './upstream-error.js'
-export { LINK_SCOPES, type GatewayClientLike } from './link-client.js'
+export { LINK_SCOPES, linkCaps, type GatewayClientLike } from './link-client.js'
 
 /**
  * Where the link stands: `misconfigured` when the gateway refused it for a reason that needs a
@@ -50,6 +50,8 @@ export interface GatewayLinkOptions extends BackoffDelays {
   redact?: SecretRedactor
   /** An attempt that neither succeeds nor fails within this time is abandoned, ms (default 20000). */
   attemptTimeoutMs?: number
+  /** Option `approvals.route`: the link is also an approval client (caps: see `linkCaps`). Default false. */
+  approvalRoute?: boolean
   /** Makes the client for one attempt (default: a real `GatewayClient`). */
   createClient?: (options: GatewayClientOptions) => GatewayClientLike
 }
@@ -187,8 +189,9 @@ export class GatewayLink extends EventEmitter {
     const attempt = this.attempt
     const isCurrent = () => this.attempt === attempt && this.client === client && this.state !== 'closed'
     const { url, token, requestTimeoutMs, log } = this.opts
+    const ctx = { url, token, requestTimeoutMs, identity, deviceTokens: this.deviceTokens, redact: this.redact, log }
     const options = linkClientOptions(
-      { url, token, requestTimeoutMs, identity, deviceTokens: this.deviceTokens, redact: this.redact, log },
+      { ...ctx, approvalRoute: this.opts.approvalRoute === true },
       {
         onHelloOk: (hello) => void (isCurrent() && this.onHello(client, hello)),
         onEvent: (frame) => void (isCurrent() && this.state === 'up' && this.onEvent(client, frame)),

@@ -6,7 +6,7 @@
  * stopping it when the attempt is over.
  */
 import type { GatewayClientOptions } from '@openclaw/gateway-client'
-import type { EventFrame } from '@clawchat/protocol'
+import { EXEC_APPROVALS_CAP, PLUGIN_APPROVALS_CAP, TOOL_EVENTS_CAP, type EventFrame } from '@clawchat/protocol'
 import type { SecretRedactor } from '../common/errors.js'
 import type { ProxyLog } from '../common/log.js'
 import { CLAWCHAT_VERSION } from '../version.js'
@@ -20,6 +20,20 @@ import {
 
 /** The scopes the link asks for, explicitly (see docs/ARCHITECTURE.md: abort across reconnects, sessions.reset). */
 export const LINK_SCOPES = ['operator.read', 'operator.write', 'operator.admin'] as const
+
+/**
+ * The caps the link names in `connect`: always `tool-events` (the gateway sends a run's live `tool`
+ * stream only to the connection that sent its `chat.send`, and only with this cap); with option
+ * `approvals.route` also `exec-approvals` and `plugin-approvals`, which make the link (an
+ * `operator.admin` connection) an approval client that sees every approval on the gateway.
+ *
+ * @example
+ * linkCaps(false) // ['tool-events']
+ * linkCaps(true)  // ['tool-events', 'exec-approvals', 'plugin-approvals']
+ */
+export function linkCaps(approvalRoute: boolean): string[] {
+  return approvalRoute ? [TOOL_EVENTS_CAP, EXEC_APPROVALS_CAP, PLUGIN_APPROVALS_CAP] : [TOOL_EVENTS_CAP]
+}
 
 /** The part of `GatewayClient` the link uses (a seam for tests). */
 export interface GatewayClientLike {
@@ -51,6 +65,8 @@ export interface HandshakeContext {
   deviceTokens: Map<string, { token: string; scopes: string[] }>
   redact: SecretRedactor
   log: ProxyLog
+  /** Option `approvals.route`: the link is also an approval client (see {@link linkCaps}). Default false. */
+  approvalRoute?: boolean
 }
 
 /**
@@ -69,7 +85,7 @@ export function linkClientOptions(ctx: HandshakeContext, on: HandshakeCallbacks)
     mode: 'backend',
     role: 'operator',
     scopes: [...LINK_SCOPES],
-    caps: [],
+    caps: linkCaps(ctx.approvalRoute === true),
     clientVersion: CLAWCHAT_VERSION,
     clientDisplayName: 'ClawChat proxy',
     platform: process.platform,

@@ -1,6 +1,7 @@
 /**
  * `chat.history`: one bounded page of one of the caller's own sessions, its messages whitelisted
- * and their run ids rewritten to the caller's own names.
+ * and their run ids rewritten to the caller's own names; its tool rows (`toolCall` parts,
+ * `toolResult` rows) and its `activity` (the page's tool calls, per message) whitelisted too.
  */
 import { historyPaging, historyRequest, readBounds, wasTruncated } from '../bounded-reads.js'
 import {
@@ -12,7 +13,8 @@ import {
   type Planner,
 } from '../request-plan.js'
 import { isRecord } from '../../common/records.js'
-import { sanitizeHistoryMessage } from '../sanitize.js'
+import { rewriteIdentifiers, sanitizeHistoryMessage } from '../sanitize.js'
+import { historyActivity } from '../sanitize-tool.js'
 import { gatewaySessionKey } from '../session-keys.js'
 
 const METHOD = 'chat.history'
@@ -47,6 +49,9 @@ export const planChatHistory: Planner = (params, ctx) => {
   }
   return singleCall(METHOD, session.key, upstream, (payload) => {
     const source = isRecord(payload) ? payload : {}
-    return { sessionKey: session.key, messages: visibleMessages(ctx, source), ...historyPaging(source) }
+    const messages = visibleMessages(ctx, source)
+    // At most one entry per message of the page: the answer stays within the page's bounds.
+    const activity = historyActivity(source.activity, messages.length, (text) => rewriteIdentifiers(ctx, text))
+    return { sessionKey: session.key, messages, ...(activity ? { activity } : {}), ...historyPaging(source) }
   })
 }

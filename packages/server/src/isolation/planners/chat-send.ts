@@ -60,8 +60,14 @@ export const planChatSend: Planner = (params, ctx) => {
     upstream.attachments = attachments
   }
   if (params.thinking !== undefined) upstream.thinking = params.thinking
-  return singleCall(METHOD, session.key, upstream, (payload) => {
+  const mode = ctx.permissions?.modeFor(ctx.role)
+  if (mode !== undefined) upstream.expectedPermissionMode = mode
+  const planned = singleCall(METHOD, session.key, upstream, (payload) => {
     const status = isRecord(payload) && typeof payload.status === 'string' ? payload.status : 'started'
     return { runId: browserKey, status }
   })
+  if (!planned.ok || mode === undefined || !ctx.permissions) return planned
+  // policy.permissions: the session is prepared first, and the gateway refuses any other mode.
+  const target = { userId: ctx.userId, role: ctx.role, gatewayKey: String(upstream.sessionKey) }
+  return { ok: true, plan: ctx.permissions.guard(planned.plan, target) }
 }
