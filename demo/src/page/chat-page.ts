@@ -1,4 +1,5 @@
 import type { ClawChat } from '@clawchat/client'
+import { AgentWork } from './agent-work.js'
 import type { Me } from './api.js'
 import { wireChatControls } from './chat-controls.js'
 import { Composer } from './composer.js'
@@ -59,8 +60,10 @@ export function startChatPage(chat: ClawChat, me: Me): ChatPage {
     stoppedReplies,
     title: byId('session-title'),
     resetOtherTabs: () => otherTabs.reset(),
+    afterHistory: () => work.placePending(),
   })
-  const flow = new SendFlow({ chat, messages, sessions, titles, composer, runs, stops, switcher })
+  const work = AgentWork.onPage(chat, () => switcher.current)
+  const flow = new SendFlow({ chat, messages, sessions, titles, composer, runs, stops, work, switcher })
   const signOut = new SignOut({ forget: () => titles.forget(), failed: (m) => banner.show('closed', m) })
   const offStops = stops.watch(chat, (runId) => runs.startedHere(runId))
   // Replies another tab of the same user started in the session on screen.
@@ -73,6 +76,7 @@ export function startChatPage(chat: ClawChat, me: Me): ChatPage {
   const cleanup = [
     () => messages.dispose(),
     () => drawer.dispose(),
+    () => work.dispose(),
     offStops,
     otherTabs.off,
     ...watchConnection(chat, banner, {

@@ -3,6 +3,8 @@ import { setMarkdown } from './render-markdown.js'
 import { messageText } from '@clawchat/client'
 import { decorateCodeBlocks, markOverflow, markScrolled, placeCursor } from './code-blocks.js'
 import { copyWithFeedback } from './copy.js'
+import { toolCallsOf, toolResultOf } from './history-tools.js'
+import { renderToolCard, updateToolCard } from './tool-card.js'
 
 /** How an assistant reply ended (or that it is still arriving). */
 export type ReplyState = 'waiting' | 'streaming' | 'final' | 'aborted' | 'error'
@@ -14,6 +16,8 @@ export interface UserMessageHandle {
 
 export interface ReplyHandle {
   readonly element: HTMLElement
+  /** Where the reply's tool, approval and question cards go (above its text). */
+  readonly work: HTMLElement
   /** Shows the whole reply so far (rendered as markdown at most once per frame). */
   update(text: string): void
   /** The reply is over: `final`, or stopped/failed with a note for the reader. */
@@ -29,6 +33,9 @@ export interface HistoryMessage {
   stopReason?: string
   /** The browser's run id of a message of the user's own runs, when the proxy names it. */
   runId?: string
+  /** `toolResult` rows: the call this is the result of, and whether it failed. */
+  toolCallId?: string
+  isError?: boolean
 }
 
 /** The chat column: the messages of the current session, the streaming reply, the empty state. */
@@ -76,21 +83,37 @@ export class MessageList {
 
   /**
    * Replaces the column with a session's history. `stoppedText(question, reply)` tells a reply that
-   * was stopped (the gateway stores it like a finished one) and which part of it was shown.
+   * was stopped (the gateway stores it like a finished one) and which part of it was shown. The tool
+   * calls of a question (`toolCall` parts, `toolResult` rows) become cards in the reply that answers
+   * it, titled by `toolTitles` (toolCallId → the gateway's title).
    */
   showHistory(
     messages: readonly HistoryMessage[],
     stoppedText: (question: string, text: string, runId?: string) => string | undefined = () => undefined,
+    toolTitles: ReadonlyMap<string, string> = new Map(),
   ): void {
     this.list.replaceChildren()
     let question = ''
+    // The reply holding this question's tool cards while it has no text yet.
+    let tools: ReplyHandle | undefined
     for (const m of messages) {
       const text = messageText(m.content)
+      const calls = toolCallsOf(m, toolTitles)
+      const result = toolResultOf(m)
       if (m.role === 'user') {
         question = text
+        tools = undefined
         this.addUser(text)
-      } else if (m.role === 'assistant' && text.trim() !== '') {
-        const reply = this.addReply()
+      } else if (calls.length > 0) {
+        tools ??= this.addFinishedReply(m.runId)
+        for (const call of calls) tools.work.append(renderToolCard(call))
+      } else if (result) {
+        const card = this.list.querySelector<HTMLElement>(`[data-tool-call-id="${CSS.escape(result.toolCallId)}"]`)
+        if (card) updateToolCard(card, result.change)
+      }
+      if (m.role === 'assistant' && text.trim() !== '') {
+        const reply = tools && tools.text === '' ? tools : this.addReply(m.runId)
+        tools = undefined
         const shown = stoppedText(question, text, typeof m.runId === 'string' ? m.runId : undefined)
         const stopped = shown !== undefined || m.stopReason === 'aborted' || m.stopReason === 'abort'
         reply.update(shown ?? text)
@@ -137,8 +160,17 @@ export class MessageList {
     }
   }
 
-  addReply(): ReplyHandle {
+  /** A reply that holds only tool cards so far (in a history: its text, if any, comes later). */
+  private addFinishedReply(runId: string | undefined): ReplyHandle {
+    const reply = this.addReply(runId)
+    reply.finish('final')
+    return reply
+  }
+
+  /** A new, empty reply at the end; `runId` names the run it belongs to (`data-run-id`), when known. */
+  addReply(runId?: string): ReplyHandle {
     const md = h('div', { class: 'md' })
+    const work = h('div', { class: 'msg-work' })
     const typing = h('div', { class: 'typing', attrs: { 'aria-label': 'Assistant is typing' } }, h('i'), h('i'), h('i'))
     const status = h('div', { class: 'msg-status' })
     status.hidden = true
@@ -160,9 +192,12 @@ export class MessageList {
     actions.hidden = true
     const row = h(
       'div',
-      { class: 'msg msg-assistant', attrs: { 'data-role': 'assistant', 'data-state': 'waiting' } },
+      {
+        class: 'msg msg-assistant',
+        attrs: { 'data-role': 'assistant', 'data-state': 'waiting', ...(runId ? { 'data-run-id': runId } : {}) },
+      },
       h('div', { class: 'msg-avatar' }, icon('logo')),
-      h('div', { class: 'msg-body' }, typing, md, status, actions),
+      h('div', { class: 'msg-body' }, work, typing, md, status, actions),
     )
     this.list.append(row)
     this.syncEmpty()
@@ -183,6 +218,7 @@ export class MessageList {
     }
     return {
       element: row,
+      work,
       get text() {
         return current
       },

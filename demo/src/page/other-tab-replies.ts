@@ -35,7 +35,7 @@ export function watchOtherTabReplies(
     if (key !== opts.current() || opts.isOwn(e.runId, key)) return
     if (e.state === 'delta') {
       let reply = bubbles.get(e.runId)
-      if (!reply) bubbles.set(e.runId, (reply = opts.messages.addReply()))
+      if (!reply) bubbles.set(e.runId, (reply = opts.messages.addReply(e.runId)))
       reply.update(messageText(e.message?.content) || reply.text + (e.deltaText ?? ''))
     } else if (e.state === 'final' || e.state === 'aborted' || e.state === 'error') {
       bubbles.delete(e.runId)

@@ -1,6 +1,7 @@
 import type { ClawChat } from '@clawchat/client'
 import type { Composer } from './composer.js'
 import { describeError, isAbort, runFailure } from './errors.js'
+import type { AgentWork } from './agent-work.js'
 import type { ActiveRun, LiveRuns } from './live-runs.js'
 import type { MessageList, UserMessageHandle } from './message-list.js'
 import type { SessionList } from './session-list.js'
@@ -16,6 +17,8 @@ export interface SendFlowParts {
   composer: Composer
   runs: LiveRuns
   stops: StopReconciler
+  /** The cards of the run's tool calls, approvals and questions. */
+  work: AgentWork
   /** The session on screen, its titles, and the session list. */
   switcher: { readonly current: string; showTitles(): void; refreshSessions(): Promise<void> }
 }
@@ -25,7 +28,7 @@ export interface SendFlowParts {
  * reply's bubble growing with the stream, and how the run ended (final, stopped, failed).
  *
  * @example
- * const flow = new SendFlow({ chat, messages, sessions, titles, composer, runs, stops, switcher })
+ * const flow = new SendFlow({ chat, messages, sessions, titles, composer, runs, stops, work, switcher })
  * const composer = new Composer({ onSend: (text) => void flow.send(text), onStop: () => flow.stop() })
  */
 export class SendFlow {
@@ -69,8 +72,12 @@ export class SendFlow {
   private async stream(run: ActiveRun, userMessage: UserMessageHandle): Promise<void> {
     const { sessionKey, controller, reply } = run
     for await (const part of this.p.chat.stream(run.text, { sessionKey, signal: controller.signal })) {
-      if (part.runId && !run.runId) this.p.runs.name(run, part.runId)
+      if (part.runId && !run.runId) {
+        this.p.runs.name(run, part.runId)
+        reply.element.dataset.runId = part.runId
+      }
       userMessage.setStatus('sent')
+      this.p.work.part(reply, part)
       reply.update(part.text)
     }
     userMessage.setStatus('sent')

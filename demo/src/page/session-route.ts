@@ -13,6 +13,11 @@ export function setSessionInUrl(key: string): void {
   if (location.hash !== hash) history.replaceState(null, '', `${location.pathname}${location.search}${hash}`)
 }
 
+/** Goes to another session through the URL (a `hashchange`: the page follows it, with history). */
+export function openSessionInUrl(key: string): void {
+  location.hash = key === 'main' ? '' : `${PARAM}=${encodeURIComponent(key)}`
+}
+
 /** A fresh key for a new chat: short, valid in the proxy's grammar, unlikely to repeat. */
 export function newSessionKey(): string {
   const rand = crypto.getRandomValues(new Uint32Array(1))[0]!.toString(36)

@@ -2,6 +2,7 @@ import { messageText, type ClawChat } from '@clawchat/client'
 import type { Composer } from './composer.js'
 import { describeError, isAbort } from './errors.js'
 import type { LiveRuns } from './live-runs.js'
+import { activityTitles, type HistoryActivity } from './history-tools.js'
 import type { HistoryMessage, MessageList } from './message-list.js'
 import type { SessionList, SessionRow } from './session-list.js'
 import { localSessionKey, newSessionKey, sessionFromUrl, setSessionInUrl } from './session-route.js'
@@ -21,6 +22,8 @@ export interface SessionSwitcherParts {
   title: HTMLElement
   /** Forgets the bubbles of other tabs' replies (the column is drawn again). */
   resetOtherTabs(): void
+  /** The column shows a history: put the cards of pending approvals and questions back. */
+  afterHistory(): void
 }
 
 /**
@@ -119,15 +122,20 @@ export class SessionSwitcher {
     const key = this.current
     const { messages } = this.p
     try {
-      const result = (await this.p.chat.history({ sessionKey: key, limit: 200 })) as { messages?: HistoryMessage[] }
+      const result = (await this.p.chat.history({ sessionKey: key, limit: 200 })) as {
+        messages?: HistoryMessage[]
+        activity?: HistoryActivity
+      }
       if (key !== this.current) return
       const run = this.p.runs.get(key)
       const history = result.messages ?? []
       this.p.resetOtherTabs()
-      messages.showHistory(run ? withoutLiveRun(history, run.text) : history, this.p.stoppedReplies.matcher(key))
+      const shown = run ? withoutLiveRun(history, run.text) : history
+      messages.showHistory(shown, this.p.stoppedReplies.matcher(key), activityTitles(result.activity))
       // A reply still streaming here: its question and its growing answer go back under the history.
       if (run) messages.reattach(run.text, run.reply)
       else if (this.abortedLast.has(key)) messages.markLastReplyStopped()
+      this.p.afterHistory()
       this.historyLoaded = true
     } catch (err) {
       if (!isAbort(err)) console.warn('chat.history failed:', describeError(err))

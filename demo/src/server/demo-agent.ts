@@ -1,8 +1,11 @@
 /**
  * The demo's assistant on the mock gateway: a few canned markdown answers, streamed a couple of
- * words at a time so the page has something to render while it arrives. No model is involved.
+ * words at a time so the page has something to render while it arrives, and tool calls on the
+ * triggers of demo-tools.ts ("run date", "read notes.txt", "ask me"). No model is involved.
  */
 import { setTimeout as delay } from 'node:timers/promises'
+import type { MockAgentContext, MockToolCall } from '@clawchat/mock-gateway'
+import { toolPlanFor } from './demo-tools.js'
 
 const SHOWCASE = `Here is what replies can look like. Everything is **markdown**, rendered with *marked* and \
 sanitised with DOMPurify before it reaches the page.
@@ -61,7 +64,8 @@ I am the **mock gateway's** demo assistant, so I don't really think — but ever
 went through \`clawchatProxy\`, which checked your session, mapped your chat to a gateway session only you can see, \
 and is now streaming this reply back to you.
 
-Try asking for *markdown*, a *poem*, or what a *proxy* is.`
+Try asking for *markdown*, a *poem*, or what a *proxy* is. I can use tools too: type *run date*, \
+*read notes.txt* or *ask me*.`
 }
 
 /** Splits text into chunks of a couple of words, keeping whitespace (newlines included). */
@@ -72,11 +76,26 @@ export function chunk(text: string, words = 2): string[] {
   return out
 }
 
-/** The agent function for `startMockGateway({ agent })` (the mock spaces the chunks by `chunkDelayMs`). */
-export async function* demoAgent(message: string, context: { signal: AbortSignal }): AsyncGenerator<string> {
+/**
+ * The agent function for `startMockGateway({ agent })` (the mock spaces the chunks by `chunkDelayMs`).
+ * A tool step is yielded as a `MockToolCall`; the mock runs it when it reads the next chunk (a space
+ * here), and the answer is written from its result (`context.toolResults`).
+ */
+export async function* demoAgent(
+  message: string,
+  context: MockAgentContext,
+): AsyncGenerator<string | MockToolCall, void, unknown> {
   // A moment of "thinking"; a Stop during it ends the reply before its first word.
   await delay(400, undefined, { signal: context.signal }).catch(() => undefined)
-  for (const piece of chunk(replyFor(message))) {
+  const plan = toolPlanFor(message, (answer) => replyFor(answer))
+  let text = replyFor(message)
+  if (plan) {
+    yield plan.call
+    yield ' '
+    if (context.signal.aborted) return
+    text = plan.reply(context.toolResults?.at(-1)?.text ?? '')
+  }
+  for (const piece of chunk(text)) {
     if (context.signal.aborted) return
     yield piece
   }

@@ -15,6 +15,7 @@ import { parseUsersSpec, DEFAULT_USERS_SPEC, type DemoUser } from './users.js'
 import { checkGatewayUrl } from './gateway-url.js'
 import { assertPageBuilt, BUNDLE_DIR, PUBLIC_DIR } from './paths.js'
 import { demoAgent } from './demo-agent.js'
+import { DEMO_MOCK_TOOLS, DEMO_PROXY_APPROVALS } from './demo-approvals.js'
 import { proxyLogger } from './proxy-logger.js'
 import { setTrustProxy } from './trust-proxy.js'
 
@@ -103,7 +104,10 @@ export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
       cleanups.unshift(() => mock.close())
       gateway = mock.gateway
     }
-    const proxy = mode === 'proxy' ? createProxy({ ...opts, gateway, sessions, redisClient, log }) : undefined
+    // With its own mock, users answer their own approvals (demo-approvals.ts); a given gateway keeps the defaults.
+    const proxyOptions = opts.gateway ? opts.proxyOptions : { ...DEMO_PROXY_APPROVALS, ...opts.proxyOptions }
+    const proxy =
+      mode === 'proxy' ? createProxy({ ...opts, proxyOptions, gateway, sessions, redisClient, log }) : undefined
     if (proxy) {
       cleanups.unshift(() => proxy.close())
       // Before the session middleware: the proxy runs it itself for its own route, so it can
@@ -183,6 +187,7 @@ async function startOwnGateway(
     agent: demoAgent,
     chunkDelayMs: 35,
     shutdownGraceMs: 1000,
+    ...DEMO_MOCK_TOOLS,
     ...mockOptions,
   })
   return { gateway: { url: mock.url, token }, close: () => mock.close() }
