@@ -3,6 +3,18 @@
 // markers, or from the test by a runtime API. Every request is recorded.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import {
+  contentText,
+  openAiToolCalls,
+  parseToolMarkers,
+  stripToolMarkers,
+  toolResultsAfterLastUser,
+  type FakeToolCall,
+  type FakeToolResult,
+} from './fake-model-tools.js'
+
+export type { FakeToolCall, FakeToolResult } from './fake-model-tools.js'
+export { parseToolMarkers } from './fake-model-tools.js'
 
 /** What the fake model does with one chat-completions request. */
 export type FakeModelBehaviour =
@@ -42,6 +54,10 @@ export interface FakeModelRequest {
   stream: boolean
   /** The behaviour chosen (chat completions only). */
   behaviour?: FakeModelBehaviour
+  /** The tool calls this answer made (`[[TOOL:…]]` markers, first request of a turn); none for a text answer. */
+  toolCalls: Array<FakeToolCall & { id: string }>
+  /** The `tool` messages after the last real user message: the results of the previous answer's calls. */
+  toolResults: FakeToolResult[]
   /** How the answer ended: still streaming, fully sent, failed on purpose, or cut by the caller. */
   outcome: 'pending' | 'completed' | 'failed' | 'client-closed' | 'not-found'
 }
@@ -85,6 +101,11 @@ export const FAKE_MODEL_MARKERS = {
   slow: /\[\[SLOW(?::(\d+)x(\d+))?\]\]/,
   /** `[[FAIL]]` (HTTP 400) or `[[FAIL:<status>]]`, e.g. `[[FAIL:404]]`. */
   fail: /\[\[FAIL(?::(\d{3}))?\]\]/,
+  /**
+   * `[[TOOL:<name>]] [[ARGS:<json>]]` (one or more): the first answer calls these tools; once their
+   * results are back, the text answer (`ECHO<<text>>`, or slow). See `parseToolMarkers`.
+   */
+  tool: /\[\[TOOL:([A-Za-z0-9_.-]+)\]\]/,
 } as const
 
 const ANY_MARKER = /\[\[[A-Z]+(?::[^\]]*)?\]\]/g
@@ -160,6 +181,7 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
     const path = (req.url ?? '/').split('?')[0] ?? '/'
     const lastUserText = extractLastUserText(body)
     const userText = userTextOf(lastUserText)
+    const messages = isObject(body) && Array.isArray(body.messages) ? (body.messages as unknown[]) : []
     const rec: FakeModelRequest = {
       seq: recorded.length + 1,
       receivedAt: Date.now(),
@@ -170,6 +192,8 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
       userText,
       echoText: stripMarkers(userText),
       stream: isObject(body) && body.stream === true,
+      toolCalls: [],
+      toolResults: toolResultsAfterLastUser(messages, (m) => !isInternalContext(contentText(m.content))),
       outcome: 'pending',
     }
     recorded.push(rec)
@@ -226,6 +250,23 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
     const id = `chatcmpl-fake-${completionCount}`
     const created = Math.floor(Date.now() / 1000)
     const model = isObject(body) && typeof body.model === 'string' ? body.model : modelId
+    if (rec.toolResults.length === 0) {
+      let calls: FakeToolCall[]
+      try {
+        calls = parseToolMarkers(userText).calls
+      } catch (err) {
+        rec.outcome = 'failed'
+        const message = err instanceof Error ? err.message : String(err)
+        sendJson(res, 400, { error: { message, type: 'invalid_request_error', param: null, code: null } })
+        return
+      }
+      if (calls.length > 0) {
+        const toolCalls = openAiToolCalls(calls, completionCount)
+        rec.toolCalls = toolCalls.map((t, i) => ({ ...calls[i]!, id: t.id }))
+        answerToolCalls(res, rec, { id, created, model }, toolCalls)
+        return
+      }
+    }
     const echo = `ECHO<<${rec.echoText}>>`
     const pieces = behaviour.kind === 'slow' ? [...slowPieces(behaviour.chunks, echo)] : [echo]
     const fullText = pieces.join('')
@@ -279,6 +320,41 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
     sse(res, { id, object: 'chat.completion.chunk', created, model, choices: [], usage })
     res.write('data: [DONE]\n\n')
     rec.outcome = 'completed'
+    res.end()
+  }
+
+  /** The first answer of a turn with tool markers: the calls, `finish_reason: "tool_calls"`. */
+  function answerToolCalls(
+    res: ServerResponse,
+    rec: FakeModelRequest,
+    head: { id: string; created: number; model: string },
+    toolCalls: ReturnType<typeof openAiToolCalls>,
+  ): void {
+    const usage = { prompt_tokens: 10, completion_tokens: toolCalls.length, total_tokens: 10 + toolCalls.length }
+    rec.outcome = 'completed'
+    if (!rec.stream) {
+      const calls = toolCalls.map(({ index: _index, ...c }) => c)
+      sendJson(res, 200, {
+        ...head,
+        object: 'chat.completion',
+        choices: [
+          { index: 0, message: { role: 'assistant', content: null, tool_calls: calls }, finish_reason: 'tool_calls' },
+        ],
+        usage,
+      })
+      return
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
+    const chunk = (delta: Record<string, unknown>, finish: string | null) =>
+      sse(res, { ...head, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })
+    chunk({ role: 'assistant', content: null }, null)
+    for (const t of toolCalls) {
+      chunk({ tool_calls: [{ ...t, function: { name: t.function.name, arguments: '' } }] }, null)
+      chunk({ tool_calls: [{ index: t.index, function: { arguments: t.function.arguments } }] }, null)
+    }
+    chunk({}, 'tool_calls')
+    sse(res, { ...head, object: 'chat.completion.chunk', choices: [], usage })
+    res.write('data: [DONE]\n\n')
     res.end()
   }
 
@@ -385,7 +461,7 @@ function behaviourFromMarkers(
 }
 
 function stripMarkers(text: string): string {
-  return text.replace(ANY_MARKER, '').replace(/\s+/g, ' ').trim()
+  return stripToolMarkers(text).replace(ANY_MARKER, '').replace(/\s+/g, ' ').trim()
 }
 
 function validateBehaviour(b: FakeModelBehaviour, where: string): void {
@@ -417,21 +493,18 @@ function extractLastUserText(body: unknown): string {
   for (let i = body.messages.length - 1; i >= 0; i--) {
     const m: unknown = body.messages[i]
     if (!isObject(m) || m.role !== 'user') continue
-    const text =
-      typeof m.content === 'string'
-        ? m.content
-        : Array.isArray(m.content)
-          ? m.content
-              .map((p: unknown) => (isObject(p) && p.type === 'text' && typeof p.text === 'string' ? p.text : ''))
-              .join('')
-          : ''
-    if (text.trimStart().startsWith(INTERNAL_CONTEXT_OPEN)) continue
+    const text = contentText(m.content)
+    if (isInternalContext(text)) continue
     return text
   }
   return ''
 }
 
 const INTERNAL_CONTEXT_OPEN = '<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>'
+/** The gateway's own trailing user message (not the user's). */
+function isInternalContext(text: string): boolean {
+  return text.trimStart().startsWith(INTERNAL_CONTEXT_OPEN)
+}
 /** `[Tue 2026-11-24 15:50 UTC] ` that the gateway puts before the user's text. */
 const TIMESTAMP_PREFIX = /^\[[A-Z][a-z]{2} \d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2})?(?: [^\]]*)?\] /
 /** `\n\nRuntime: agent=main | session=… | …` that the gateway appends to a session's first message. */

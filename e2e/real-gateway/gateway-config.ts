@@ -10,7 +10,16 @@ export interface GatewayConfigInput {
   logFile: string
   /** Model id under provider `fake` (default `fake-1`). */
   modelId?: string
+  /**
+   * Keys merged over the config (objects deeply, anything else replaced), e.g. the exec policy of
+   * TOOLS-AND-APPROVALS.md: `{ tools: { exec: { mode: 'ask' } } }`. The gateway refuses to start on
+   * a key it does not know, so only add keys the reference shows.
+   */
+  extraConfig?: Record<string, unknown>
 }
+
+/** Exec asks for approval for every command not allowlisted (`security=allowlist ask=on-miss askFallback=deny`). */
+export const EXEC_ASK_CONFIG = { tools: { exec: { mode: 'ask' } } } as const
 
 /**
  * The config object for an offline gateway whose default model is `fake/<modelId>` at
@@ -22,6 +31,10 @@ export interface GatewayConfigInput {
  */
 export function buildGatewayConfig(input: GatewayConfigInput): Record<string, unknown> {
   const modelId = input.modelId ?? 'fake-1'
+  return mergeConfig(baseConfig(input, modelId), input.extraConfig ?? {})
+}
+
+function baseConfig(input: GatewayConfigInput, modelId: string): Record<string, unknown> {
   return {
     gateway: { mode: 'local', port: input.port, bind: 'loopback', auth: { mode: 'token', token: input.token } },
     logging: { file: input.logFile },
@@ -48,4 +61,15 @@ export function buildGatewayConfig(input: GatewayConfigInput): Record<string, un
     },
     agents: { defaults: { model: { primary: `fake/${modelId}` }, heartbeat: { every: '0m' } } },
   }
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** `base` with `extra` merged over it: objects deeply, anything else replaced. */
+function mergeConfig(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base }
+  for (const [k, v] of Object.entries(extra))
+    out[k] = isPlainObject(v) && isPlainObject(out[k]) ? mergeConfig(out[k], v) : v
+  return out
 }

@@ -32,6 +32,8 @@ export interface StartRealGatewayOptions {
   keepTempDir?: boolean
   /** Extra environment variables for the gateway process only. */
   env?: Record<string, string>
+  /** Keys merged over the gateway's config file (see `buildGatewayConfig`), e.g. `EXEC_ASK_CONFIG`. */
+  extraConfig?: Record<string, unknown>
 }
 
 export interface RealGatewayStopOptions {
@@ -91,6 +93,7 @@ const KNOWN_OPTIONS = new Set([
   'cachePaths',
   'keepTempDir',
   'env',
+  'extraConfig',
 ])
 
 /**
@@ -164,6 +167,11 @@ function validateOptions(o: StartRealGatewayOptions): StartRealGatewayOptions & 
     if (v !== undefined && (!Number.isFinite(v) || v <= 0))
       throw new Error(`startRealGateway: option "${k}" must be a positive number of milliseconds, got ${String(v)}`)
   }
+  if (
+    o.extraConfig !== undefined &&
+    (typeof o.extraConfig !== 'object' || o.extraConfig === null || Array.isArray(o.extraConfig))
+  )
+    throw new Error('startRealGateway: option "extraConfig" must be an object of config keys')
   if (o.keepTempDir !== undefined && typeof o.keepTempDir !== 'boolean')
     throw new Error('startRealGateway: option "keepTempDir" must be a boolean')
   if (o.env !== undefined) {
@@ -214,6 +222,7 @@ class RealGatewayProcess implements RealGateway {
       modelBaseUrl: opts.modelServerUrl,
       logFile: this.gatewayLogPath,
       modelId: opts.modelId,
+      extraConfig: opts.extraConfig,
     })
     writeFileSync(this.configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 })
   }

@@ -3,10 +3,14 @@
 // must have the same shape: step order, field names, JSON types, codes, messages, states and close
 // codes. The only accepted differences are listed in allowed-mock-differences.ts. One real gateway
 // for the file. Transcripts are written to e2e/artifacts/real-gateway/ for inspection.
+// The gateway runs with exec policy `ask` (TOOLS-AND-APPROVALS.md t2) for the tool scenarios
+// (tool-fidelity-scenarios.ts: a read, an exec approved, an exec denied, a question answered),
+// compared with a second mock started with `exec: { mode: 'ask' }`.
 import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startMockGateway, type MockGateway } from '@clawchat/mock-gateway'
+import { startMockGateway, type MockGateway, type MockGatewayOptions } from '@clawchat/mock-gateway'
 import { ALLOWED_MOCK_DIFFERENCES } from './allowed-mock-differences.js'
 import { ensureRealGatewayInstalled } from './ensure-installed.js'
 import { startFakeModel, type FakeModel } from './fake-model.js'
@@ -17,6 +21,7 @@ import {
   recordShutdown,
   runFidelityScenarios,
 } from './fidelity-scenarios.js'
+import { EXEC_ASK_CONFIG } from './gateway-config.js'
 import { waitForGatewaySettled } from './gateway-readiness.js'
 import { startRealGateway, type RealGateway } from './gateway.js'
 import { fakeModelAgent } from './mock-fake-agent.js'
@@ -27,6 +32,7 @@ import {
   type TranscriptDifference,
 } from './transcript-compare.js'
 import { labelOf, type Transcript, type TranscriptStep } from './transcript.js'
+import { runToolFidelityScenarios, TOOL_FIDELITY_SCENARIOS } from './tool-fidelity-scenarios.js'
 
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/real-gateway/', import.meta.url))
 const SCENARIO_NAMES = [...FIDELITY_SCENARIOS.map((s) => s.name), NO_FRAME_SCENARIO.name]
@@ -36,12 +42,21 @@ let gateway: RealGateway
 let mock: MockGateway
 let real: Map<string, Transcript>
 let mocked: Map<string, Transcript>
+let toolMock: MockGateway | undefined
+let realTools: Map<string, Transcript>
+/** The mock's tool transcripts, or why it could not run them. */
+let mockedTools: Map<string, Transcript> | Error
+const TOOL_SCENARIO_NAMES = TOOL_FIDELITY_SCENARIOS.map((s) => s.name)
 const differences = new Map<string, TranscriptDifference[]>()
 
 beforeAll(async () => {
   await ensureRealGatewayInstalled()
   model = await startFakeModel()
-  gateway = await startRealGateway({ modelServerUrl: model.baseUrl })
+  gateway = await startRealGateway({
+    modelServerUrl: model.baseUrl,
+    extraConfig: EXEC_ASK_CONFIG,
+    readyTimeoutMs: 180_000,
+  })
   console.log(`[mock fidelity] real gateway started in ${gateway.startMs} ms`)
   // The mock models a settled gateway (computed health, no boot-time broadcasts): compare with that.
   await waitForGatewaySettled({ url: gateway.url, token: gateway.token, timeoutMs: 60_000 })
@@ -56,9 +71,35 @@ beforeAll(async () => {
   writeFileSync(`${ARTIFACTS}fidelity-real.json`, JSON.stringify(Object.fromEntries(real), null, 1))
   writeFileSync(`${ARTIFACTS}fidelity-mock.json`, JSON.stringify(Object.fromEntries(mocked), null, 1))
   for (const name of SCENARIO_NAMES) differences.set(name, compareTranscripts(real.get(name)!, mocked.get(name)!))
-}, 240_000)
+  await runToolScenarios()
+}, 420_000)
+
+/** The tool scenarios: on the real gateway (a file for `read` in its HOME) and on an ask-mode mock. */
+async function runToolScenarios(): Promise<void> {
+  const readPath = join(gateway.tempDir, 'home', 'probe.txt')
+  writeFileSync(readPath, 'hello from probe file\n')
+  const t0 = Date.now()
+  const mockRun = (async () => {
+    // `exec` is the ask-mode option of the mock (issue 18); an older mock refuses it.
+    const options = { token: gateway.token, agent: fakeModelAgent, host: '127.0.0.1', port: 0, exec: { mode: 'ask' } }
+    toolMock = await startMockGateway(options as MockGatewayOptions)
+    return runToolFidelityScenarios({ name: 'mock', url: toolMock.url, token: gateway.token })
+  })().catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))
+  ;[realTools, mockedTools] = await Promise.all([
+    runToolFidelityScenarios({ name: 'real', url: gateway.url, token: gateway.token, readPath }),
+    mockRun,
+  ])
+  console.log(`[mock fidelity] tool scenarios on both gateways took ${Date.now() - t0} ms`)
+  writeFileSync(`${ARTIFACTS}fidelity-tools-real.json`, JSON.stringify(Object.fromEntries(realTools), null, 1))
+  if (mockedTools instanceof Map) {
+    writeFileSync(`${ARTIFACTS}fidelity-tools-mock.json`, JSON.stringify(Object.fromEntries(mockedTools), null, 1))
+    for (const name of TOOL_SCENARIO_NAMES)
+      differences.set(name, compareTranscripts(realTools.get(name)!, mockedTools.get(name)!))
+  }
+}
 
 afterAll(async () => {
+  await toolMock?.close()
   await mock?.close()
   await gateway?.stop()
   await model?.stop()
@@ -166,7 +207,79 @@ describe('the real gateway, scripted (what the comparison stands on)', () => {
   })
 })
 
+describe('the real gateway, tool scenarios (exec policy "ask")', () => {
+  const tl = (name: string) => realTools.get(name)!.steps.map(labelOf)
+  const tf = (name: string) => frames(realTools.get(name)!)
+
+  it('runs a read: item and tool events around the result, then the text; history has the toolResult row', () => {
+    const l = tl('tool-read')
+    for (const label of [
+      'event agent:item:start',
+      'event agent:tool:start',
+      'event agent:tool:result',
+      'event agent:item:end',
+    ])
+      expect(l).toContain(label)
+    expect(l.indexOf('event agent:tool:result')).toBeLessThan(l.indexOf('event chat:final'))
+    const result = tf('tool-read').find((f) => f.payload?.stream === 'tool' && f.payload.data?.phase === 'result')
+    expect(result!.payload.data.result.content[0].text).toBe('hello from probe file\n')
+    const history = tf('tool-read')
+      .at(-1)!
+      .payload.messages.map((m: { role: string }) => m.role)
+    expect(history).toEqual(['user', 'assistant', 'toolResult', 'assistant'])
+  })
+
+  it('waits for an approval, runs the command once allowed; a second, different decision is refused', () => {
+    const l = tl('exec-approved')
+    expect(l.indexOf('event exec.approval.requested')).toBeLessThan(l.indexOf('event exec.approval.resolved'))
+    expect(l).toContain('event agent:lifecycle:waiting-approval')
+    expect(l).toContain('event agent:lifecycle:approval-resolved')
+    const f = tf('exec-approved')
+    expect(f.find((x) => x.event === 'exec.approval.resolved')!.payload).toMatchObject({ decision: 'allow-once' })
+    expect(f.find((x) => x.error?.details?.reason === 'APPROVAL_ALREADY_RESOLVED')).toBeDefined()
+    expect(f.find((x) => x.error?.details?.reason === 'APPROVAL_NOT_FOUND')).toBeDefined()
+    // get while pending: a presentation (commandText, allowedDecisions), not the request with its session.
+    const get = f.find((x) => x.type === 'res' && x.payload?.commandText !== undefined)
+    expect(get!.payload).toMatchObject({ commandText: 'echo approve-me', allowedDecisions: ['allow-once', 'deny'] })
+    expect(get!.payload.request).toBeUndefined()
+    expect(f.find((x) => x.type === 'res' && x.payload?.approval?.presentation)?.payload.approval).toMatchObject({
+      status: 'pending',
+      presentation: { kind: 'exec', commandText: 'echo approve-me' },
+    })
+  })
+
+  it('tells the model a denied command was denied; the approval stream says denied', () => {
+    const f = tf('exec-denied')
+    expect(f.find((x) => x.event === 'exec.approval.resolved')!.payload).toMatchObject({ decision: 'deny' })
+    expect(f.find((x) => x.payload?.stream === 'approval')?.payload.data).toMatchObject({ status: 'denied' })
+    const rows = f.at(-1)!.payload.messages as Array<{ role: string; isError?: boolean; content: any }>
+    expect(rows.find((m) => m.role === 'toolResult')).toMatchObject({ isError: true })
+  })
+
+  it('asks a question, takes the answer, resolves it; an unknown question id is QUESTION_NOT_FOUND', () => {
+    const l = tl('question-answered')
+    expect(l.indexOf('event question.requested')).toBeLessThan(l.indexOf('event question.resolved'))
+    const f = tf('question-answered')
+    expect(f.find((x) => x.event === 'question.resolved')!.payload).toMatchObject({
+      status: 'answered',
+      answers: { answers: { color: ['blue'] } },
+    })
+    expect(f.find((x) => x.error?.details?.reason === 'QUESTION_NOT_FOUND')).toBeDefined()
+  })
+})
+
 describe('the mock matches the real gateway', () => {
+  it.each(TOOL_SCENARIO_NAMES)('%s (tools)', (name) => {
+    if (mockedTools instanceof Error)
+      throw new Error(`the mock could not run the tool scenarios: ${mockedTools.message}`)
+    const { remaining } = applyAllowances(differences.get(name)!, ALLOWED_MOCK_DIFFERENCES)
+    if (remaining.length > 0) {
+      throw new Error(
+        `the mock differs from the real gateway in "${name}" (real vs mock; transcripts in e2e/artifacts/real-gateway/):\n${formatDifferences(remaining)}`,
+      )
+    }
+  })
+
   it.each(SCENARIO_NAMES)('%s', (name) => {
     const { remaining } = applyAllowances(differences.get(name)!, ALLOWED_MOCK_DIFFERENCES)
     if (remaining.length > 0) {

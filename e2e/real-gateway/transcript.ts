@@ -73,6 +73,19 @@ const PINNED_PATHS = [
   'payload.auth.scopes',
   // The idempotency scenario's note: which sessions the run's events named.
   'runEventSessionKeys',
+  // Tool calls, approvals and questions (tool-fidelity-scenarios.ts).
+  'payload.data.name',
+  'payload.data.kind',
+  'payload.data.isError',
+  'payload.data.commandBearing',
+  'payload.approvalKind',
+  'payload.decision',
+  'payload.resolvedBy',
+  'payload.request.allowedDecisions',
+  'payload.request.unavailableDecisions',
+  'payload.request.host',
+  'payload.request.security',
+  'payload.request.ask',
 ]
 
 /**
