@@ -65,7 +65,22 @@ describe('phase 1: approval requested and allowed by the sender', () => {
     }
     const badGet = await A.request('approval.get', { id: req.id, kind: 'exec' })
     expect(badGet.error).toEqual(recordedRes('A', 'A-4').error)
-    expect((await A.request('approval.get', { id: req.id })).payload.id).toBe(req.id)
+    // Recorded 2026-12-04 (e2e/real-gateway/fixtures/tools/tools-facts.json): get carries no request.
+    const got = (await A.request('exec.approval.get', { id: req.id })).payload
+    expect(got).toEqual({
+      id: req.id,
+      commandText: 'echo approve-me',
+      commandPreview: null,
+      allowedDecisions: ['allow-once', 'deny'],
+      host: 'gateway',
+      nodeId: null,
+      agentId: 'main',
+      expiresAtMs: req.expiresAtMs,
+    })
+    expect((await A.request('exec.approval.get', { id: req.id.slice(0, 8) })).payload.id).toBe(req.id)
+    const any = (await A.request('approval.get', { id: req.id })).payload.approval
+    expect(any).toMatchObject({ id: req.id, status: 'pending', urlPath: `/approve/${req.id}` })
+    expect(any.presentation).toMatchObject({ kind: 'exec', commandText: 'echo approve-me' })
     expect((await G.request('exec.approval.resolve', { id: req.id, decision: 'allow-once' })).error).toEqual(
       recordedRes('G', 'G-4').error,
     )

@@ -187,6 +187,16 @@ describe('signed device identity', () => {
     expect(presence.payload.presence.some((p: any) => p.deviceId === device.deviceId)).toBe(true)
   })
 
+  it('a device-signed gateway-client/backend gets no recipientProfileId (recorded 2026-12-04, tool runs)', async () => {
+    const gw = await h.gateway()
+    const c = await h.client(gw)
+    const device = makeDevice()
+    await connectWithDevice(c, device, { clientId: 'gateway-client', mode: 'backend' })
+    const presence = await c.event('presence')
+    expect(presence.payload.presence.some((p: any) => p.deviceId === device.deviceId)).toBe(true)
+    expect(presence).not.toHaveProperty('recipientProfileId')
+  })
+
   it('openclaw-tui/ui with a device is accepted', async () => {
     const ref = recordedHello('matrix-device-openclaw-tui-ui.jsonl')
     const gw = await h.gateway()

@@ -78,6 +78,18 @@ describe('phase 1: a question answered by the sender', () => {
     expect(res.payload).toEqual(rec('Q1', (f) => f.id === 'Q1-4').payload)
     const resolved = (await Q2.event('question.resolved')).payload
     expect(resolved).toEqual({ id: question.id, status: 'answered', answers: { answers: { color: ['blue'] } } })
+    // As recorded 2026-12-04 (e2e/real-gateway/fixtures/tools/tools-facts.json): a second answer, an unknown id.
+    const again = await Q1.request('question.resolve', { id: question.id, cancel: true })
+    expect(again.error).toMatchObject({
+      code: 'INVALID_REQUEST',
+      message: `question '${question.id}' is already answered`,
+      details: { reason: 'QUESTION_ALREADY_TERMINAL' },
+    })
+    const unknown = await Q1.request('question.resolve', { id: 'ask_nobody', cancel: true })
+    expect(unknown.error).toMatchObject({
+      message: "question 'ask_nobody' was not found",
+      details: { reason: 'QUESTION_NOT_FOUND' },
+    })
     const final = await finalOf(Q1, 'q1')
     expect(final.message.content[0].text).toBe('ECHO<<ask MSG:ask>>')
     expect(toolTrail(Q1, 'q1')).toEqual([

@@ -43,6 +43,49 @@ export function approvalItem(r: ApprovalRecord): Record<string, unknown> {
   return { id: r.id, request: r.request, createdAtMs: r.createdAtMs, expiresAtMs: r.expiresAtMs, approvalKind: 'exec' }
 }
 
+/** What `exec.approval.get` answers (recorded 2026-12-04: no request, session key or run id). */
+export function execApprovalView(r: ApprovalRecord): Record<string, unknown> {
+  const q = r.request as Record<string, unknown>
+  return {
+    id: r.id,
+    commandText: q.command,
+    commandPreview: null,
+    allowedDecisions: q.allowedDecisions,
+    host: q.host,
+    nodeId: q.nodeId ?? null,
+    agentId: q.agentId,
+    expiresAtMs: r.expiresAtMs,
+  }
+}
+
+/** What `approval.get` answers: `{approval: {id, status, presentation, urlPath, createdAtMs, expiresAtMs}}`. */
+export function anyApprovalView(r: ApprovalRecord): Record<string, unknown> {
+  const q = r.request as Record<string, unknown>
+  const presentation = {
+    kind: 'exec',
+    commandText: q.command,
+    commandPreview: null,
+    warningText: q.warningText ?? null,
+    host: q.host,
+    nodeId: q.nodeId ?? null,
+    agentId: q.agentId,
+    allowedDecisions: q.allowedDecisions,
+  }
+  return {
+    approval: {
+      id: r.id,
+      status: 'pending',
+      presentation,
+      urlPath: `/approve/${r.id}`,
+      createdAtMs: r.createdAtMs,
+      expiresAtMs: r.expiresAtMs,
+    },
+  }
+}
+
+/** The shortest id prefix the gateway expands (recorded: an 8-character prefix finds the approval). */
+const MIN_PREFIX = 8
+
 /**
  * The gateway's exec approvals: created by a waiting `exec`, sent to the approval clients that may
  * see them (recomputed at resolve time), answered by `exec.approval.resolve` / `approval.resolve`,
@@ -51,6 +94,13 @@ export function approvalItem(r: ApprovalRecord): Record<string, unknown> {
 export class ApprovalRegistry {
   private readonly pending = new Map<string, PendingEntry>()
   private readonly resolved = new Map<string, ApprovalRecord>()
+
+  /** A full id, or the one id (pending or resolved) that starts with an unambiguous prefix of 8+ characters. */
+  private expand(id: string): string {
+    if (this.pending.has(id) || this.resolved.has(id) || id.length < MIN_PREFIX) return id
+    const matches = [...this.pending.keys(), ...this.resolved.keys()].filter((full) => full.startsWith(id))
+    return matches.length === 1 ? (matches[0] as string) : id
+  }
 
   constructor(
     private readonly connections: () => GatewayConnection[],
@@ -87,7 +137,7 @@ export class ApprovalRegistry {
 
   /** A pending approval this connection may see, or the not-found error. */
   get(conn: GatewayConnection, id: string): ApprovalRecord {
-    const entry = this.pending.get(id)
+    const entry = this.pending.get(this.expand(id))
     if (!entry || !canSeeApproval(conn, entry.record)) throw approvalNotFound()
     return entry.record
   }
@@ -96,7 +146,8 @@ export class ApprovalRegistry {
    * `exec.approval.resolve`: the same decision again is fine, another one is "approval already
    * resolved", an id the caller cannot see is not found. Events go out before this returns.
    */
-  resolve(conn: GatewayConnection, id: string, decision: string): void {
+  resolve(conn: GatewayConnection, given: string, decision: string): void {
+    const id = this.expand(given)
     const done = this.resolved.get(id)
     if (done && canSeeApproval(conn, done)) {
       if (done.decision === decision) return

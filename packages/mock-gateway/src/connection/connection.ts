@@ -4,6 +4,14 @@ import type { WebSocket } from 'ws'
 import { OWNER_PROFILE_ID } from '../fixtures/gateway-identity.js'
 import type { GatewayErrorShape } from '../gateway/errors.js'
 
+/**
+ * Whether the gateway treats this client as its owner's user profile: device-signed and not a
+ * `backend` client (those got no `recipientProfileId` and no sender profile in history, as recorded).
+ */
+export function hasUserProfile(identity: ConnectionIdentity | undefined): boolean {
+  return identity?.deviceId !== undefined && identity.clientMode !== 'backend'
+}
+
 /** Who a connection is after a successful `connect`. */
 export interface ConnectionIdentity {
   clientId: string
@@ -90,14 +98,15 @@ export class GatewayConnection {
   /**
    * Sends an event frame with the next per-connection `seq` (the challenge, sent before `connect`,
    * carries none). Device-signed recipients also get the top-level `recipientProfileId` the real
-   * gateway adds (SESSIONS-AND-BROADCAST Q2).
+   * gateway adds (SESSIONS-AND-BROADCAST Q2) — except `backend` clients, which have no user profile
+   * (recorded 2026-12-03/04: a device-signed `gateway-client`/`backend` never got one, TOOLS-AND-APPROVALS).
    */
   sendEvent(event: string, payload: unknown, extra?: { stateVersion?: { presence: number; health: number } }): void {
     if (this.phase === 'closed') return
     this.seq += 1
     const frame: Record<string, unknown> = { type: 'event', event, payload, seq: this.seq }
     if (extra?.stateVersion) frame.stateVersion = extra.stateVersion
-    if (this.identity?.deviceId) frame.recipientProfileId = OWNER_PROFILE_ID
+    if (hasUserProfile(this.identity)) frame.recipientProfileId = OWNER_PROFILE_ID
     this.send(frame)
   }
 

@@ -3,6 +3,7 @@ import { ChatRun } from '../runs/chat-run.js'
 import { CHAT_REQUEST_CONFLICT_MESSAGE } from '../runs/chat-runs.js'
 import { invalidRequest, mutationTargetRequired } from '../gateway/errors.js'
 import { Scopes } from '../connection/scopes.js'
+import { hasUserProfile } from '../connection/connection.js'
 import { requireCanonicalSessionKey } from '../sessions/session-keys.js'
 import { assertExpectedPermissionMode, sessionExecMode } from '../sessions/session-permissions.js'
 import type { SenderInfo } from '../sessions/session-store.js'
@@ -63,7 +64,7 @@ export const chatSend: MethodDefinition = {
     const sender: SenderInfo = {
       clientId: identity?.clientId ?? 'unknown',
       clientMode: identity?.clientMode ?? 'unknown',
-      device: identity?.deviceId !== undefined,
+      device: hasUserProfile(identity),
     }
     const { session, created } = core.store.ensure(key, { via: 'chat', sender })
     core.store.noteSender(session, sender)

@@ -4,7 +4,7 @@ import {
   validateExecApprovalGetParams,
   validateExecApprovalResolveParams,
 } from '@openclaw/gateway-protocol'
-import { approvalItem, approvalNotFound } from '../approvals/approval-registry.js'
+import { anyApprovalView, approvalItem, approvalNotFound, execApprovalView } from '../approvals/approval-registry.js'
 import { KNOWN_DECISIONS } from '../approvals/approval-request.js'
 import { Scopes } from '../connection/scopes.js'
 import { invalidRequest } from '../gateway/errors.js'
@@ -41,13 +41,16 @@ export const execApprovalList: MethodDefinition = {
   },
 }
 
-/** `exec.approval.get {id}` → `{id, request, createdAtMs, expiresAtMs, approvalKind}`. */
+/**
+ * `exec.approval.get {id}` → `{id, commandText, commandPreview, allowedDecisions, host, nodeId, agentId,
+ * expiresAtMs}` (no request, session key or run id, as recorded 2026-12-04).
+ */
 export const execApprovalGet: MethodDefinition = {
   name: 'exec.approval.get',
   scope: Scopes.APPROVALS,
   handle({ core, conn }, params) {
     const p = checkParams('exec.approval.get', validateExecApprovalGetParams, params)
-    return { payload: approvalItem(core.approvals.get(conn, p.id)) }
+    return { payload: execApprovalView(core.approvals.get(conn, p.id)) }
   },
 }
 
@@ -67,13 +70,13 @@ export const execApprovalResolve: MethodDefinition = {
   },
 }
 
-/** `approval.get {id}`: the kind-agnostic `exec.approval.get` (an extra `kind` is refused, as recorded). */
+/** `approval.get {id}` → `{approval: {…, presentation}}` (an extra `kind` is refused, as recorded). */
 export const approvalGet: MethodDefinition = {
   name: 'approval.get',
   scope: Scopes.APPROVALS,
   handle({ core, conn }, params) {
     const p = checkBare('approval.get', validateApprovalGetParams, params)
-    return { payload: approvalItem(core.approvals.get(conn, p.id)) }
+    return { payload: anyApprovalView(core.approvals.get(conn, p.id)) }
   },
 }
 

@@ -30,6 +30,9 @@ interface Entry {
   resolved?: Record<string, unknown>
 }
 
+/** How many answered/cancelled ids are remembered for the already-terminal refusal. */
+const FINISHED_KEPT = 1000
+
 /** The real gateway waits this long after the tool's `no_answer` before `question.resolved` `expired`. */
 export const EXPIRED_EVENT_DELAY_MS = 5000
 
@@ -55,6 +58,8 @@ export function hasQuestionsScope(conn: GatewayConnection): boolean {
 export class QuestionRegistry {
   private readonly pending = new Map<string, Entry>()
   private readonly timers = new Set<NodeJS.Timeout>()
+  /** Answered/cancelled ids, newest last (bounded): answering again is `QUESTION_ALREADY_TERMINAL`, as recorded. */
+  private readonly finished = new Map<string, string>()
 
   constructor(
     private readonly connections: () => GatewayConnection[],
@@ -94,9 +99,14 @@ export class QuestionRegistry {
   resolve(conn: GatewayConnection, id: string, answers: Record<string, string[]> | undefined): QuestionOutcome {
     if (!hasQuestionsScope(conn)) throw questionsForbidden()
     const entry = this.pending.get(id)
-    if (!entry || entry.resolved !== undefined) {
-      throw invalidRequest('unknown or expired question id', { reason: 'QUESTION_NOT_FOUND' })
+    // As recorded on 2026.9.6 (e2e/real-gateway/fixtures/tools/tools-facts.json).
+    const terminal = entry?.resolved?.status ?? this.finished.get(id)
+    if (terminal !== undefined) {
+      throw invalidRequest(`question '${id}' is already ${String(terminal)}`, {
+        reason: 'QUESTION_ALREADY_TERMINAL',
+      })
     }
+    if (!entry) throw invalidRequest(`question '${id}' was not found`, { reason: 'QUESTION_NOT_FOUND' })
     clearTimeout(entry.timer)
     const outcome: QuestionOutcome = answers ? { status: 'answered', answers: { answers } } : { status: 'cancelled' }
     entry.resolved = { id, ...outcome }
@@ -112,7 +122,14 @@ export class QuestionRegistry {
     const entry = this.pending.get(id)
     if (!entry?.resolved || (entry.resolved.status === 'expired' && !expiredToo)) return
     this.pending.delete(id)
+    if (entry.resolved.status !== 'expired') this.remember(id, String(entry.resolved.status))
     this.send('question.resolved', entry.resolved)
+  }
+
+  private remember(id: string, status: string): void {
+    this.finished.set(id, status)
+    const oldest = this.finished.keys().next().value
+    if (this.finished.size > FINISHED_KEPT && oldest !== undefined) this.finished.delete(oldest)
   }
 
   /** The run was aborted: the question is cancelled. */
@@ -129,6 +146,7 @@ export class QuestionRegistry {
     for (const e of this.pending.values()) clearTimeout(e.timer)
     for (const t of this.timers) clearTimeout(t)
     this.pending.clear()
+    this.finished.clear()
     this.timers.clear()
   }
 

@@ -9,6 +9,7 @@ export type StoredMessage = Record<string, unknown>
 export interface SenderInfo {
   clientId: string
   clientMode: string
+  /** A device-signed client with a user profile (not `backend`): history rows name it as the sender. */
   device: boolean
 }
 
