@@ -38,9 +38,10 @@ const ASK =
   'ask [[TOOL:tool_call]] [[ARGS:{"id":"ask_user","args":{"questions":[{"id":"color","header":"Color",' +
   '"question":"Pick a color?","options":[{"label":"red"},{"label":"blue"}]}],"timeoutSeconds":30}}]]'
 
-const notFound = (what: 'approval' | 'question') => ({
+/** The gateway's not-found answers, as the browser receives them (the question's names the id sent). */
+const notFound = (what: 'approval' | 'question', id = '') => ({
   code: 'INVALID_REQUEST',
-  message: `unknown or expired ${what} id`,
+  message: what === 'approval' ? 'unknown or expired approval id' : `question '${id}' was not found`,
   details: { reason: what === 'approval' ? 'APPROVAL_NOT_FOUND' : 'QUESTION_NOT_FOUND' },
 })
 
@@ -75,6 +76,15 @@ describe('approvals through the proxy', () => {
     expect((await bob.request('approval.get', { id })).error).toEqual(guessed.error)
     const bobResolve = await bob.request('exec.approval.resolve', { id, decision: 'allow-once' })
     expect(bobResolve.error).toEqual(guessed.error)
+    // The gateway expands an 8-character prefix: bob's prefix of alice's id resolves nothing.
+    for (const prefix of [id.slice(0, 8), id.slice(0, 12)]) {
+      const byPrefix = await bob.request('exec.approval.resolve', { id: prefix, decision: 'deny' })
+      expect(byPrefix.error).toEqual(guessed.error)
+      expect((await bob.request('approval.resolve', { id: prefix, kind: 'exec', decision: 'deny' })).error).toEqual(
+        guessed.error,
+      )
+    }
+    expect(h.gateway?.requests.filter((r) => r.method.endsWith('.resolve'))).toEqual([])
     // Alice sees her own in the list, but by default may not answer it.
     const list = await alice.request('exec.approval.list', {})
     expect(list.payload.map((a: { id: string }) => a.id)).toEqual([id])
@@ -135,6 +145,25 @@ describe('approvals through the proxy', () => {
     expect(JSON.stringify(resolved.payload)).not.toContain('approval-scope-closed')
   })
 
+  it('after the link reconnects the proxy re-lists the pending approvals, and the waiting one is still answerable', async () => {
+    const h = await start()
+    const gateway = h.gateway!
+    const alice = await connect(h, 'alice')
+    const admin = await connect(h, 'root', 'admin')
+    await alice.request('chat.send', { message: EXEC, idempotencyKey: 'a-exec-6' })
+    const id: string = (await alice.waitForEvent('exec.approval.requested')).payload.id
+    const [before] = gateway.connections().filter((c) => c.authenticated)
+    expect(gateway.disconnect(before!.id, 1012, 'service restart')).toBe(true)
+    const relisted = await waitFor(() =>
+      gateway.requests.find((r) => r.method === 'exec.approval.list' && r.connectionId !== before!.id),
+    )
+    expect(relisted.params).toEqual({})
+    expect((await alice.request('exec.approval.list', {})).payload.map((a: { id: string }) => a.id)).toEqual([id])
+    expect((await admin.request('exec.approval.resolve', { id, decision: 'allow-once' })).payload).toEqual({ ok: true })
+    const resolved = await alice.waitForEvent('exec.approval.resolved', (p) => p.id === id)
+    expect(resolved.payload).toMatchObject({ decision: 'allow-once', resolvedBy: 'admin' })
+  })
+
   it('a connection without approval caps gets no approval events', async () => {
     const h = await start()
     const alice = await connect(h, 'alice')
@@ -161,10 +190,10 @@ describe('questions through the proxy', () => {
 
     expect((await bob.request('question.list', {})).payload).toEqual({ questions: [] })
     const guessed = await bob.request('question.resolve', { id: 'ask_0000', answers: { answers: { color: ['red'] } } })
-    expect(guessed.error).toEqual(notFound('question'))
+    expect(guessed.error).toEqual(notFound('question', 'ask_0000'))
     const stolen = await bob.request('question.resolve', { id, answers: { answers: { color: ['red'] } } })
-    expect(stolen.error).toEqual(guessed.error)
-    expect((await bob.request('question.resolve', { id, cancel: true })).error).toEqual(guessed.error)
+    expect(stolen.error).toEqual(notFound('question', id))
+    expect((await bob.request('question.resolve', { id, cancel: true })).error).toEqual(notFound('question', id))
     expect((await alice.request('question.list', {})).payload.questions.map((q: { id: string }) => q.id)).toEqual([id])
 
     const answered = await alice.request('question.resolve', { id, answers: { answers: { color: ['blue'] } } })
@@ -175,7 +204,9 @@ describe('questions through the proxy', () => {
     for (const client of [bob, admin]) {
       expect(client.events('question.requested')).toEqual([])
       expect(client.events('question.resolved')).toEqual([])
-      expect(seen(client)).not.toContain(id)
+      // Bob's not-found answers name the id he sent himself (as the gateway's do); nothing else does.
+      const echoed = `"message":"question '${id}' was not found"`
+      expect(seen(client).split(echoed).join('')).not.toContain(id)
     }
     const answers = h.capture.audit.filter((line) => line.includes('"question.answer"')).map((l) => JSON.parse(l))
     expect(answers).toMatchObject([{ userId: 'alice', questionId: id, status: 'answered', outcome: 'ok' }])

@@ -74,8 +74,8 @@ describe('approval events', () => {
             sessionKey: 'main',
             runId: 'run-1',
           },
-          createdAtMs: 1796323455949,
-          expiresAtMs: 1796325255949,
+          createdAtMs: expect.any(Number),
+          expiresAtMs: expect.any(Number),
         },
       },
     ])
@@ -235,6 +235,29 @@ describe('approval methods', () => {
     const s = withAlicesApproval({ user: 'none', admin: 'none' })
     expect(await call(s, 'root', 'admin', 'exec.approval.get', { id: ID })).toEqual({ ok: false, error: NOT_FOUND })
     expect(await call(s, 'root', 'admin', 'exec.approval.list')).toEqual({ ok: true, payload: [] })
+  })
+
+  // The real gateway expands an 8-character id prefix (e2e/real-gateway/README.md, measured 2026-12-04).
+  it('an id prefix finds nothing, for bob or alice, and no browser string ever goes upstream', async () => {
+    const s = withAlicesApproval(DEFAULT_APPROVAL_POLICY)
+    const unknown = await call(s, 'bob', 'user', 'exec.approval.get', { id: 'no-such-id' })
+    for (const who of [
+      ['bob', 'user'],
+      ['alice', 'user'],
+      ['root', 'admin'],
+    ] as const) {
+      for (const id of [ID.slice(0, 8), ID.slice(0, 20)]) {
+        expect(await call(s, who[0], who[1], 'exec.approval.get', { id })).toEqual(unknown)
+        expect(await call(s, who[0], who[1], 'exec.approval.resolve', { id, decision: 'deny' })).toEqual(unknown)
+      }
+    }
+    expect(s.gateway.calls).toEqual([])
+    // The admin's full id goes upstream — the registry's, checked, once to confirm, once to resolve.
+    expect((await call(s, 'root', 'admin', 'exec.approval.resolve', { id: ID, decision: 'deny' })).ok).toBe(true)
+    expect(s.gateway.calls.map((c) => [c.method, c.params.id])).toEqual([
+      ['exec.approval.get', ID],
+      ['exec.approval.resolve', ID],
+    ])
   })
 
   it('refuses bad params before anything goes upstream', async () => {

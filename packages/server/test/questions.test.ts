@@ -45,14 +45,15 @@ function withAlicesQuestion() {
   return { ...s, alice, aliceNoCaps, bob, admin }
 }
 
-const NOT_FOUND = {
+/** The gateway's answer to a question id it does not know (openclaw 2026.9.6), naming the id sent. */
+const notFound = (id: string) => ({
   ok: false,
   error: {
     code: 'INVALID_REQUEST',
-    message: 'unknown or expired question id',
+    message: `question '${id}' was not found`,
     details: { reason: 'QUESTION_NOT_FOUND' },
   },
-}
+})
 
 describe('question events', () => {
   it("reach every connection of the owner, in the owner's names, and nobody else (not even admins)", () => {
@@ -121,12 +122,34 @@ describe('question methods', () => {
       id: 'ask_nope',
       answers: { answers: { color: ['red'] } },
     })
-    expect(unknown).toEqual(NOT_FOUND)
+    expect(unknown).toEqual(notFound('ask_nope'))
     expect(await call(s, 'bob', 'question.resolve', { id: QID, answers: { answers: { color: ['red'] } } })).toEqual(
-      NOT_FOUND,
+      notFound(QID),
     )
-    expect(await call(s, 'bob', 'question.resolve', { id: QID, cancel: true })).toEqual(NOT_FOUND)
+    expect(await call(s, 'bob', 'question.resolve', { id: QID, cancel: true })).toEqual(notFound(QID))
+    // A prefix of alice's id is no id at all here (only the registry's full ids go upstream).
+    expect(await call(s, 'alice', 'question.resolve', { id: QID.slice(0, 12), cancel: true })).toEqual(
+      notFound(QID.slice(0, 12)),
+    )
     expect(s.gateway.calls.filter((c) => c.method === 'question.resolve')).toEqual([])
+    // The same one upstream lookup for each: nothing tells a stolen id from a made-up one.
+    expect(s.gateway.calls.map((c) => c.method)).toEqual(Array(4).fill('question.list'))
+  })
+
+  it("alice's second answer gets the gateway's already-answered answer; bob's still the not-found one", async () => {
+    const s = withAlicesQuestion()
+    const answer = { id: QID, answers: { answers: { color: ['blue'] } } }
+    expect((await call(s, 'alice', 'question.resolve', answer)).ok).toBe(true)
+    s.work.route(event('question.resolved', questionAnswered()))
+    expect(await call(s, 'alice', 'question.resolve', answer)).toEqual({
+      ok: false,
+      error: {
+        code: 'INVALID_REQUEST',
+        message: `question '${QID}' is already answered`,
+        details: { reason: 'QUESTION_ALREADY_TERMINAL' },
+      },
+    })
+    expect(await call(s, 'bob', 'question.resolve', answer)).toEqual(notFound(QID))
   })
 
   it('alice answers her own question; the answer is audited', async () => {

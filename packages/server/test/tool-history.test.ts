@@ -61,6 +61,66 @@ describe('chat.history of a run with tools (recorded)', () => {
     })
   })
 
+  // The real gateway's row for a tool called inside `tool_call` (ask_user), recorded 2026-12-04 in
+  // e2e/real-gateway/fixtures/tools/tool-runs-real.json ("question-answered"), ids shortened.
+  it('a nested-tool custom row keeps its toolCall and text result, never the upstream run or scope ids', async () => {
+    const upstream = userRun('alice', 'main', 'run-9')
+    const custom = {
+      role: 'custom',
+      customType: 'openclaw.nested-tool.v1',
+      display: true,
+      excludeFromContext: true,
+      content: [
+        {
+          type: 'toolCall',
+          id: 'tool_search_code:call_fake_10_0:ask_user:1',
+          runId: upstream,
+          name: 'ask_user',
+          arguments: { questions: [{ id: 'color', question: 'Pick a color?' }], timeoutSeconds: 60 },
+          parentToolCallId: 'call_fake_10_0',
+          timestamp: 1796384138803,
+        },
+        {
+          runId: upstream,
+          scopeId: '9f9ed41a-8624-42a4-beed-db732f24e060',
+          afterEntryId: 'd029e0fd-ac57-4134-a8c1-e5604136badf',
+          startOrder: 0,
+          toolCallId: 'tool_search_code:call_fake_10_0:ask_user:1',
+          toolName: 'ask_user',
+          isError: false,
+          content: [{ type: 'text', text: 'Color: blue' }],
+          type: 'toolResult',
+          role: 'toolResult',
+        },
+      ],
+      timestamp: 1796384138803,
+      idempotencyKey: '9f9ed41a-8624-42a4-beed-db732f24e060:tool_search_code:call_fake_10_0:ask_user:1',
+    }
+    const out = await history({ sessionKey: 'agent:main:x', messages: [custom] })
+    expect(out.messages).toEqual([
+      {
+        role: 'custom',
+        timestamp: 1796384138803,
+        content: [
+          {
+            type: 'toolCall',
+            id: 'tool_search_code:call_fake_10_0:ask_user:1',
+            name: 'ask_user',
+            arguments: { questions: [{ id: 'color', question: 'Pick a color?' }], timeoutSeconds: 60 },
+          },
+          {
+            type: 'toolResult',
+            toolCallId: 'tool_search_code:call_fake_10_0:ask_user:1',
+            toolName: 'ask_user',
+            isError: false,
+            content: [{ type: 'text', text: 'Color: blue' }],
+          },
+        ],
+      },
+    ])
+    expect(JSON.stringify(out)).not.toContain('9f9ed41a')
+  })
+
   it('has the activity items with whitelisted fields, without the gateway message ids', async () => {
     const answer = recorded('history', userRun('alice'))
     const out = await history(answer)

@@ -120,10 +120,27 @@ export function toolData(data: Json, rewrite: Rewrite): Json {
 }
 
 /**
+ * A nested `toolResult` part (the real gateway's `openclaw.nested-tool.v1` custom rows, e.g. an
+ * `ask_user` inside `tool_call`): `{ type, toolCallId, toolName, isError, content: text parts }` —
+ * never its upstream `runId`, `scopeId` or `afterEntryId`.
+ */
+function nestedResultPart(part: Json): Json {
+  const out: Json = { type: 'toolResult' }
+  for (const field of ['toolCallId', 'toolName', 'isError'] as const) {
+    const value = part[field]
+    if (typeof value === 'string' || typeof value === 'boolean') out[field] = value
+  }
+  out.content = textParts(part.content)
+  return out
+}
+
+/**
  * A `toolCall` content part of a history message: `{ type, id, name, arguments }` (arguments
- * deep-copied); any other part is returned as it is.
+ * deep-copied); a nested `toolResult` part through {@link nestedResultPart}; any other part is
+ * returned as it is.
  */
 function contentPart(part: unknown): unknown {
+  if (isRecord(part) && part.type === 'toolResult') return nestedResultPart(part)
   if (!isRecord(part) || part.type !== 'toolCall') return part
   const out: Json = { type: 'toolCall' }
   if (typeof part.id === 'string') out.id = part.id
@@ -147,7 +164,8 @@ export function historyToolParts(message: Json): Json {
     if (message.content !== undefined) message.content = textParts(message.content)
     return message
   }
-  if (Array.isArray(message.content) && message.content.some((p) => isRecord(p) && p.type === 'toolCall'))
+  const isToolPart = (p: unknown) => isRecord(p) && (p.type === 'toolCall' || p.type === 'toolResult')
+  if (Array.isArray(message.content) && message.content.some(isToolPart))
     message.content = message.content.map(contentPart)
   return message
 }

@@ -18,11 +18,30 @@ export class FakeLinkError extends Error {
   }
 }
 
+/**
+ * What the real gateway's `exec.approval.get` answers (openclaw 2026.9.6, measured: e2e/real-gateway
+ * README "Tools, approvals and questions"): a presentation, no `request`, session key or run id.
+ */
+function presentation(row: Record<string, unknown>): Record<string, unknown> {
+  const request = (row.request ?? {}) as Record<string, unknown>
+  return {
+    id: row.id,
+    commandText: request.command,
+    commandPreview: request.command,
+    allowedDecisions: request.allowedDecisions ?? ['allow-once', 'allow-always', 'deny'],
+    host: request.host ?? 'gateway',
+    nodeId: null,
+    agentId: request.agentId ?? 'main',
+    expiresAtMs: row.expiresAtMs,
+  }
+}
+
 /** The fake gateway's state and its request log. */
 export class FakeGateway {
   readonly approvals = new Map<string, Record<string, unknown>>()
   readonly decided = new Map<string, string>()
   readonly questions = new Map<string, Record<string, unknown>>()
+  readonly answeredQuestions = new Set<string>()
   readonly calls: Array<{ method: string; params: Record<string, unknown> }> = []
   isUp = true
 
@@ -35,7 +54,7 @@ export class FakeGateway {
       case 'exec.approval.get': {
         const row = this.approvals.get(id)
         if (!row) throw new FakeLinkError(APPROVAL_NOT_FOUND_ERROR)
-        return row
+        return presentation(row)
       }
       case 'exec.approval.resolve':
       case 'approval.resolve':
@@ -43,9 +62,21 @@ export class FakeGateway {
       case 'question.list':
         return { questions: [...this.questions.values()] }
       case 'question.resolve': {
-        if (!this.questions.delete(id)) {
-          throw new FakeLinkError({ code: 'INVALID_REQUEST', message: 'unknown or expired question id' })
+        if (this.answeredQuestions.has(id)) {
+          throw new FakeLinkError({
+            code: 'INVALID_REQUEST',
+            message: `question '${id}' is already answered`,
+            details: { reason: 'QUESTION_ALREADY_TERMINAL' },
+          })
         }
+        if (!this.questions.delete(id)) {
+          throw new FakeLinkError({
+            code: 'INVALID_REQUEST',
+            message: `question '${id}' was not found`,
+            details: { reason: 'QUESTION_NOT_FOUND' },
+          })
+        }
+        this.answeredQuestions.add(id)
         return params.cancel ? { status: 'cancelled' } : { status: 'answered', answers: params.answers }
       }
       default:

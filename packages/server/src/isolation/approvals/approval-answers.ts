@@ -1,14 +1,16 @@
 /**
- * The approval methods answered from the viewer's view: `exec.approval.list` / `get` and
- * `approval.get` ask the gateway (the truth about what is pending) and show only what this viewer
- * may see; `exec.approval.resolve` / `approval.resolve` check ownership, the policy and the decision
+ * The approval methods answered from the viewer's view: ownership always comes from the proxy's
+ * registry (filled from `*.approval.requested` events, re-listed from `exec.approval.list` — whose
+ * rows carry the request — when the link comes up); the gateway's `exec.approval.get` answers a
+ * presentation without the run's session and only confirms that a visible approval is still
+ * pending. `exec.approval.resolve` / `approval.resolve` check ownership, the policy and the decision
  * first, then answer upstream on the viewer's behalf. An id the viewer may not see — unknown,
- * expired, another user's — gets exactly the gateway's not-found answer, after the same one
- * upstream lookup. Every decision is an audit record with the user who made it.
+ * expired, another user's, a prefix of one — gets exactly the gateway's not-found answer without
+ * any upstream call, and only a full id from the registry ever goes upstream (the gateway expands
+ * an 8-character prefix). Every decision is an audit record with the user who made it.
  */
 import { APPROVAL_NOT_FOUND, type ApprovalDecision, type ApprovalItem, type ApprovalKind } from '@clawchat/protocol'
 import type { Audit } from '../../audit/audit.js'
-import { isRecord } from '../../common/records.js'
 import type { UpstreamCall } from '../request-plan.js'
 import { decisionsFor, mayAnswer, maySee, type ApprovalPolicy, type Viewer } from './approval-policy.js'
 import type { ApprovalEntry, ApprovalRegistry, ApprovalResolverRecord } from './approval-registry.js'
@@ -61,7 +63,7 @@ export class ApprovalAnswers {
 
   /** `exec.approval.get` (`kind: 'exec'`) / `approval.get` (any kind). */
   async get(viewer: Viewer, id: string, anyKind: boolean, call: UpstreamCall): Promise<ApprovalItem> {
-    const entry = await this.lookUp(id, call)
+    const entry = await this.lookUp(id, viewer, call)
     const item = entry && !entry.resolved ? viewApproval(this.deps.namespace, this.deps.policy, entry, viewer) : null
     if (!item || (!anyKind && entry?.kind !== 'exec')) throw approvalNotFound()
     return item
@@ -69,9 +71,9 @@ export class ApprovalAnswers {
 
   /** `exec.approval.resolve` / `approval.resolve`: checks, then the decision upstream; `{ ok: true }`. */
   async resolve(viewer: Viewer, answer: ApprovalAnswer, call: UpstreamCall): Promise<{ ok: true }> {
-    const entry = await this.lookUp(answer.id, call)
+    const entry = await this.lookUp(answer.id, viewer, call)
     const { policy } = this.deps
-    if (!entry || !maySee(policy, entry, viewer)) throw approvalNotFound()
+    if (!entry) throw approvalNotFound()
     if (answer.kind !== undefined ? answer.kind !== entry.kind : entry.kind !== 'exec') throw approvalNotFound()
     if (!mayAnswer(policy, entry, viewer)) throw forbiddenRefusal(NOT_YOURS_TO_ANSWER)
     if (answer.decision === 'allow-always' && viewer.role !== 'admin') throw forbiddenRefusal(ALLOW_ALWAYS_ADMINS_ONLY)
@@ -136,26 +138,21 @@ export class ApprovalAnswers {
   }
 
   /**
-   * The approval `id`: the gateway's pending exec record when it has one (fresh), else the
-   * registry's (a plugin approval from its event, or one resolved a short while ago), else
-   * `undefined`. One upstream lookup whatever the answer (`approval.get` answers a presentation
-   * without the run's session, so the exec one is asked).
+   * The approval `id` as this viewer may know it: the registry's entry when the viewer may see it
+   * (resolved a short while ago, a plugin approval, or an exec one the gateway still has pending),
+   * else `undefined` — before any upstream call, so an id that is not the viewer's costs nothing
+   * upstream and answers exactly like an unknown one.
    */
-  private async lookUp(id: string, call: UpstreamCall): Promise<ApprovalEntry | undefined> {
-    let payload: unknown
-    try {
-      payload = await call('exec.approval.get', { id })
-    } catch (error) {
-      if (gatewayReason(error) !== APPROVAL_NOT_FOUND) throw error
-    }
+  private async lookUp(id: string, viewer: Viewer, call: UpstreamCall): Promise<ApprovalEntry | undefined> {
     const known = this.deps.registry.get(id)
-    if (isRecord(payload) && isRecord(payload.request) && !known?.resolved) {
-      return this.deps.registry.requested('exec', { ...payload, id })
+    if (!known || known.id !== id || !maySee(this.deps.policy, known, viewer)) return undefined
+    if (known.resolved || known.kind === 'plugin') return known
+    try {
+      await call('exec.approval.get', { id: known.id })
+      return known
+    } catch (error) {
+      if (gatewayReason(error) === APPROVAL_NOT_FOUND) return undefined
+      throw error
     }
-    // The real gateway's `exec.approval.get` answers a presentation (`{id, commandText, …}`, no
-    // `request`): pending there, and known here from its event. Only for the full id (the gateway
-    // also takes a prefix: e2e/real-gateway/README.md "Tools, approvals and questions").
-    if (isRecord(payload) && payload.id === id && known && !known.resolved) return known
-    return known && (known.resolved || known.kind === 'plugin') ? known : undefined
   }
 }

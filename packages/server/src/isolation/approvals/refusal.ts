@@ -25,12 +25,19 @@ export function approvalNotFound(): PlanRefusal {
   })
 }
 
-/** The gateway's answer to a question id it does not know (also: another user's question). */
-export function questionNotFound(): PlanRefusal {
+/** `details.reason` of the gateway's answer to a question id it does not know. */
+export const QUESTION_NOT_FOUND = 'QUESTION_NOT_FOUND'
+
+/**
+ * The gateway's answer to a question id it does not know (also: another user's question), naming
+ * the id as the browser sent it, exactly as the gateway does ("question '<id>' was not found",
+ * openclaw 2026.9.6).
+ */
+export function questionNotFound(id: string): PlanRefusal {
   return new PlanRefusal({
     code: ErrorCodes.INVALID_REQUEST,
-    message: 'unknown or expired question id',
-    details: { reason: 'QUESTION_NOT_FOUND' },
+    message: `question '${id}' was not found`,
+    details: { reason: QUESTION_NOT_FOUND },
   })
 }
 

@@ -7,7 +7,7 @@
 import type { QuestionItem, QuestionListResult, QuestionResolveResult } from '@clawchat/protocol'
 import type { Audit } from '../../audit/audit.js'
 import { isRecord } from '../../common/records.js'
-import { gatewayCode, gatewayReason, questionNotFound } from '../approvals/refusal.js'
+import { QUESTION_NOT_FOUND, gatewayCode, gatewayReason, questionNotFound } from '../approvals/refusal.js'
 import type { UpstreamCall } from '../request-plan.js'
 import type { QuestionRegistry } from './question-registry.js'
 import { viewAnswers, viewQuestionItem } from './question-view.js'
@@ -53,7 +53,7 @@ export class QuestionAnswers {
     // The same one lookup for every id: the registry learns the pending questions' owners.
     for (const row of rowsOf(await call('question.list', {}))) this.deps.registry.remember(row)
     const owner = this.deps.registry.owner(answer.id)
-    if (!owner || owner.userId !== userId) throw questionNotFound()
+    if (!owner || owner.userId !== userId) throw questionNotFound(answer.id)
     const status = 'cancel' in answer ? 'cancelled' : 'answered'
     const audited = { event: 'question.answer' as const, userId, questionId: answer.id, status } as const
     try {
@@ -63,7 +63,7 @@ export class QuestionAnswers {
     } catch (error) {
       const code = gatewayReason(error) ?? gatewayCode(error) ?? 'UNAVAILABLE'
       this.deps.audit.record({ ...audited, outcome: 'error', code })
-      if (code === 'QUESTION_NOT_FOUND') throw questionNotFound()
+      if (code === QUESTION_NOT_FOUND) throw questionNotFound(answer.id)
       throw error
     }
   }
