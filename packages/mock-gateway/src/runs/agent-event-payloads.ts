@@ -7,8 +7,11 @@ import type { RunRef } from './run-event-types.js'
  * the payload `seq`.
  */
 
-/** An `agent` event in the key order `run_status` and `assistant` share: `{runId, stream, data, sessionKey, …}`. */
-function agentStreamEvent(
+/**
+ * An `agent` event in the key order `run_status`, `assistant` and the tool streams share:
+ * `{runId, stream, data, sessionKey, agentId, seq, ts, isHeartbeat}`.
+ */
+export function agentStreamEvent(
   run: RunRef,
   stream: string,
   seq: number,

@@ -1,5 +1,6 @@
 import { MAIN_AGENT_ID } from '../fixtures/gateway-identity.js'
 import type { RunRef } from '../runs/run-event-types.js'
+import { agentStreamEvent } from '../runs/agent-event-payloads.js'
 import type { ToolResult } from './fake-tools.js'
 
 /*
@@ -25,16 +26,7 @@ export function agentToolEvent(
   data: Record<string, unknown>,
   now = Date.now(),
 ): Record<string, unknown> {
-  return {
-    runId: run.runId,
-    stream,
-    data,
-    sessionKey: run.sessionKey,
-    agentId: MAIN_AGENT_ID,
-    seq,
-    ts: now,
-    isHeartbeat: false,
-  }
+  return agentStreamEvent(run, stream, seq, data, now)
 }
 
 /** `lifecycle` `waiting-approval` / `approval-resolved`, in their own key order. */
