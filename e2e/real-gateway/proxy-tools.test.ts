@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { ClawChat, StreamPart } from '@clawchat/client'
+import type { ApprovalItem, ClawChat, QuestionItem, StreamPart } from '@clawchat/client'
 import type { ClawChatProxyOptions } from '@clawchat/server'
 import { ensureRealGatewayInstalled } from './ensure-installed.js'
 import { fakeModelReply, startFakeModel, type FakeModel } from './fake-model.js'
@@ -19,46 +19,7 @@ import { sdkClient, type BrowserSideRecord } from './sdk-client.js'
 import { collectStream, findSecret } from './sdk-helpers.js'
 import { askMarker, toolMarker } from './tool-fidelity-scenarios.js'
 
-/** The issue-18 surface of the SDK (the design's API), typed here until every helper's part has landed. */
-interface ToolCall {
-  toolCallId: string
-  runId: string
-  sessionKey: string
-  name: string
-  title?: string
-  args?: unknown
-  status: 'running' | 'done' | 'failed'
-  output?: string
-  result?: string
-  error?: string
-  approvalId?: string
-}
-interface ApprovalItem {
-  id: string
-  approvalKind: string
-  request: {
-    command: string
-    allowedDecisions: string[]
-    waitingFor: string
-    sessionKey?: string
-    runId?: string
-    ownerUserId?: string
-  }
-}
-interface QuestionItem {
-  id: string
-  questions: Array<{ questionId: string; question: string }>
-  sessionKey: string
-}
-type Waiting = { on: 'approval'; approval: ApprovalItem } | { on: 'question'; question: QuestionItem } | null
-type Part = StreamPart & { tool?: ToolCall; waiting?: Waiting }
-interface WorkSdk {
-  resolveApproval(id: string, decision: string): Promise<void>
-  answerQuestion(id: string, answers: Record<string, string[]>): Promise<void>
-  pendingApprovals(): ApprovalItem[]
-  pendingQuestions(): QuestionItem[]
-}
-const work = (chat: ClawChat) => chat as unknown as ClawChat & WorkSdk
+type Part = StreamPart
 
 let model: FakeModel
 let gateway: RealGateway
@@ -70,14 +31,14 @@ const clients: ClawChat[] = []
 async function userClient(
   id: string,
   role: 'user' | 'admin' = 'user',
-): Promise<{ chat: ClawChat & WorkSdk; record: BrowserSideRecord }> {
+): Promise<{ chat: ClawChat; record: BrowserSideRecord }> {
   const cookie = await app.login({ id, name: id, role })
   const record: BrowserSideRecord = { frames: [], http: [] }
   records.push(record)
   const chat = sdkClient(app.wsUrl, cookie, record)
   clients.push(chat)
   await chat.ready
-  return { chat: work(chat), record }
+  return { chat, record }
 }
 
 /** A stream whose parts arrive in `parts` as they come; `waitPart` waits for one that matches. */
