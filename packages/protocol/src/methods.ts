@@ -7,6 +7,7 @@ import type {
   ApprovalResolveResult,
 } from './approvals.js'
 import type { ChatEvent } from './events.js'
+import type { ClawChatRunsParams, ClawChatRunsResult } from './lean.js'
 import type {
   QuestionItem,
   QuestionListResult,
@@ -208,6 +209,8 @@ export interface ClawChatMethods {
   'approval.resolve': { params: AnyApprovalResolveParams; result: ApprovalResolveResult }
   'question.list': { params: Record<string, never>; result: QuestionListResult }
   'question.resolve': { params: QuestionResolveParams; result: QuestionResolveResult }
+  /** ClawChat's own (answered by the proxy, allowed to every user whatever the policy): see `lean.ts`. */
+  'clawchat.runs': { params: ClawChatRunsParams; result: ClawChatRunsResult }
 }
 
 /** A method of {@link ClawChatMethods}. */
@@ -251,5 +254,8 @@ export const USER_METHODS = [
 /** What an admin may call by default (configurable in the proxy). */
 export const ADMIN_METHODS = [...USER_METHODS, 'models.list'] as const satisfies readonly MethodName[]
 
+/** ClawChat's own methods: answered by the proxy itself, allowed to every user whatever the policy. */
+export const CLAWCHAT_METHODS = ['clawchat.runs'] as const satisfies readonly MethodName[]
+
 /** Every method of the typed map. */
-export const METHOD_NAMES: readonly MethodName[] = ADMIN_METHODS
+export const METHOD_NAMES: readonly MethodName[] = [...ADMIN_METHODS, ...CLAWCHAT_METHODS]

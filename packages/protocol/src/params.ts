@@ -51,6 +51,7 @@ export const BROWSER_PARAMS: { readonly [M in MethodName]: ParamsSchema<MethodPa
   },
   'sessions.reset': { key: { type: 'string' }, reason: { type: 'string', values: ['new', 'reset'] } },
   'models.list': {},
+  'clawchat.runs': {},
   'exec.approval.list': {},
   'exec.approval.get': { id: { type: 'string', about: 'the approval id' } },
   'exec.approval.resolve': {

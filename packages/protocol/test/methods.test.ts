@@ -37,7 +37,7 @@ describe('method map and defaults', () => {
 
   it('admins get the user methods plus models.list by default', () => {
     expect([...ADMIN_METHODS]).toEqual([...USER_METHODS, 'models.list'])
-    expect(METHOD_NAMES).toEqual(ADMIN_METHODS)
+    expect(METHOD_NAMES).toEqual([...ADMIN_METHODS, 'clawchat.runs'])
   })
 
   it('the browser events include ClawChat’s own two', () => {

@@ -26,6 +26,7 @@ describe('typed method map', () => {
       | 'sessions.list'
       | 'sessions.reset'
       | 'models.list'
+      | 'clawchat.runs'
       | 'exec.approval.list'
       | 'exec.approval.get'
       | 'exec.approval.resolve'
