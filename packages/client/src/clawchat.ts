@@ -62,7 +62,10 @@ export class ClawChat {
    */
   constructor(options: ClawChatOptions = {}) {
     const resolved = resolveOptions(options)
-    this.#conn = new Connection(resolved, (options as ModeOptions)[HANDSHAKE] ?? proxyHandshake())
+    this.#conn = new Connection(
+      resolved,
+      (options as ModeOptions)[HANDSHAKE] ?? proxyHandshake(resolved.assistantEvents),
+    )
     this.ready = this.#conn.ready
     this.#quietMs = resolved.requestTimeoutMs
     this.#work = agentWorkOf(this.#conn)

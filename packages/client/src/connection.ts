@@ -1,9 +1,11 @@
 import {
   CLAWCHAT_GATEWAY_EVENT,
+  CLAWCHAT_RUN_EVENT,
   CLAWCHAT_SESSION_EVENT,
   CLOSE_CODE_TABLE,
   DEFAULT_SESSION_KEY,
   encodeFrame,
+  parseLeanDelta,
   parseServerFrame,
   type ClawChatGatewayPayload,
   type ClawChatSessionPayload,
@@ -14,13 +16,9 @@ import { Alarm, systemClock, type Clock } from './clock.js'
 import { newLink, publicState, type ConnectionState, type Handshaking } from './connection-state.js'
 import { ClawChatClosedError, ClawChatRequestError, type CloseReason } from './errors.js'
 import { Emitter, type ClawChatState, type ResyncInfo } from './events.js'
-import {
-  identityOfSession,
-  type Challenge,
-  type HandshakeStrategy,
-  type HelloPayload,
-  type Identity,
-} from './handshake.js'
+import { LeanDecoder, leanHost } from './lean-decoder.js'
+import { identityOfSession } from './handshake.js'
+import type { Challenge, HandshakeStrategy, HelloPayload, Identity } from './handshake.js'
 import type { ResolvedOptions } from './options.js'
 import { onPageWake } from './page-events.js'
 import { ReconnectManager, type SocketEnd } from './reconnect-manager.js'
@@ -54,6 +52,7 @@ export class Connection {
   #settleReady!: (error?: Error) => void
   #sessionCheck: Promise<void> | undefined
   readonly #socket: ReconnectManager
+  readonly #lean: LeanDecoder
   readonly #handshakeDeadline: Alarm
   readonly #heartbeat: Alarm
   readonly #detachPage: () => void
@@ -70,6 +69,7 @@ export class Connection {
     this.#handshakeDeadline = new Alarm(clock)
     this.#heartbeat = new Alarm(clock)
     this.requests = new RequestManager({ state: () => this.#state, send: (f) => this.#socket.send(f) }, o, clock)
+    this.#lean = new LeanDecoder(leanHost(this.events, this.requests))
     this.#socket = new ReconnectManager(
       o.url,
       o.WebSocket,
@@ -118,25 +118,31 @@ export class Connection {
     const s = this.#state
     if (s.phase !== 'connecting') return
     this.#state = { phase: 'handshaking', resync: s.resync, link: newLink(), step: 'challenge', identified: false }
+    this.#lean.connected()
     this.#handshakeDeadline.set(this.o.reconnect.connectTimeoutMs, () => this.#socket.restart('handshake timeout'))
   }
 
   #onMessage(data: string): void {
     this.#feedHeartbeat()
-    const read = parseServerFrame(data)
+    // A JSON array is a compact lean delta (`@clawchat/protocol` lean.ts); every other frame an object.
+    const read = data.startsWith('[') ? parseLeanDelta(data) : parseServerFrame(data)
     if (!read.ok) {
       // The codec's first sentence says what was wrong; the rest is advice for whoever writes frames.
       const what = read.message.split('. ')[0]
       this.events.emit('error', new Error(`ClawChat: ignored a frame from the server, ${what}: ${data.slice(0, 80)}`))
       return
     }
-    if (read.frame.type === 'event') this.#onEvent(read.frame)
+    if ('delta' in read) {
+      this.#trackSeq(read.delta.seq)
+      this.#lean.delta(read.delta)
+    } else if (read.frame.type === 'event') this.#onEvent(read.frame)
     else this.#onResponse(read.frame)
   }
 
   #onEvent({ event: name, payload, seq }: EventFrame): void {
-    if (name === 'chat') this.requests.onChatEvent(payload)
     if (typeof seq === 'number') this.#trackSeq(seq)
+    // `chat` (and the lean wire's run heads) go to the page through the lean decoder, as OpenClaw's `chat` events.
+    if (name === 'chat' || name === CLAWCHAT_RUN_EVENT) return this.#lean.event(name, payload)
     if (name === 'connect.challenge') void this.#sendConnect((payload ?? {}) as Challenge)
     else if (name === CLAWCHAT_SESSION_EVENT) this.#onSession(payload as ClawChatSessionPayload)
     else if (name === CLAWCHAT_GATEWAY_EVENT) this.#onGateway(payload as ClawChatGatewayPayload)
@@ -147,7 +153,7 @@ export class Connection {
   #trackSeq(seq: number): void {
     const s = this.#state
     if (s.phase !== 'handshaking' && s.phase !== 'ready') return
-    if (s.phase === 'ready' && s.link.lastSeq !== undefined && seq > s.link.lastSeq + 1) this.#resync('gap')
+    if (s.phase === 'ready' && s.link.lastSeq !== undefined && seq > s.link.lastSeq + 1) this.#resync('gap', seq)
     s.link.lastSeq = seq
   }
 
@@ -276,7 +282,9 @@ export class Connection {
     else this.#heartbeat.clear()
   }
 
-  #resync(reason: ResyncInfo['reason']): void {
+  /** Tells the page to resync; a gap (at `seq`) also makes the lean decoder's runs unsure. */
+  #resync(reason: ResyncInfo['reason'], seq?: number): void {
+    if (seq !== undefined) this.#lean.gap(seq)
     this.events.emit('resync', { reason })
   }
 

@@ -4,7 +4,7 @@ import {
   type GatewayBrowserDeviceAuthPlan,
   type GatewayBrowserDeviceTokenStore,
 } from '@openclaw/gateway-client/browser'
-import { BROWSER_CLIENT, PROTOCOL_VERSION, SDK_CAPS } from '@clawchat/protocol'
+import { BROWSER_CLIENT, DIRECT_SDK_CAPS, PROTOCOL_VERSION } from '@clawchat/protocol'
 import { loadOrCreateDeviceIdentity, type DeviceIdentity, type KeyValueStorage } from './device-identity.js'
 import type { HandshakeStrategy } from './handshake.js'
 import { SDK_VERSION } from './version.js'
@@ -38,9 +38,10 @@ function tokenStore(storage: KeyValueStorage): GatewayBrowserDeviceTokenStore {
 
 /**
  * Direct mode's handshake with an OpenClaw gateway: the challenge is signed with the page's device
- * identity (signature payload v3) and sent with the token, scopes and `SDK_CAPS`; the connection is ready at
- * `hello-ok` (methods and the main session key come from it, a device token it issues is stored);
- * session keys go to the gateway as given. A wrong token, a device that must be paired first, an
+ * identity (signature payload v3) and sent with the token, scopes and `DIRECT_SDK_CAPS` (OpenClaw's
+ * own caps: no lean wire, the gateway does not speak it); the connection is ready at `hello-ok`
+ * (methods and the main session key come from it, a device token it issues is stored); session keys
+ * go to the gateway as given. A wrong token, a device that must be paired first, an
  * Origin the gateway does not allow (the page's origin will not change by retrying), … stop for
  * good (`auth-failed`).
  *
@@ -71,7 +72,7 @@ export function directHandshake({ token, scopes, storage }: DirectSettings): Han
         minProtocol: PROTOCOL_VERSION,
         maxProtocol: PROTOCOL_VERSION,
         client,
-        caps: [...SDK_CAPS],
+        caps: [...DIRECT_SDK_CAPS],
         role: plan.role,
         scopes: plan.scopes,
         ...(plan.auth ? { auth: plan.auth } : {}),

@@ -65,7 +65,7 @@ export interface ResyncInfo {
 export interface ClawChatEventMap extends ClawChatEvents {
   /** A `chat` event: status, delta (`deltaText`, `message`, `replace`), final, error, aborted. */
   chat: ChatEvent
-  /** An `agent` event: lifecycle, assistant text, usage, … */
+  /** An `agent` event: lifecycle, usage, the agent's work, … (assistant text only with option `assistantEvents`). */
   agent: AgentEvent
   /** The connection state changed. */
   state: StateChange

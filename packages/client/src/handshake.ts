@@ -1,4 +1,5 @@
 import {
+  ASSISTANT_EVENTS_CAP,
   BROWSER_CLIENT,
   DEFAULT_SESSION_KEY,
   PROTOCOL_VERSION,
@@ -95,20 +96,23 @@ export function identityOfSession(s: ClawChatSessionPayload): Identity {
 
 /**
  * The handshake with the ClawChat proxy: `connect` as the web chat client with no credentials (the
- * page's login cookie went with the upgrade) and the `caps` of `SDK_CAPS` (live tool events and
- * approvals), ready at `clawchat.session`; session keys checked and lower-cased as the proxy wants them.
+ * page's login cookie went with the upgrade) and the `caps` of `SDK_CAPS` (live tool events,
+ * approvals and the lean wire), plus `clawchat.assistant-events` when `assistantEvents`; ready at
+ * `clawchat.session`; session keys checked and lower-cased as the proxy wants them.
  *
  * @example
- * new Connection(options, proxyHandshake())
+ * new Connection(options, proxyHandshake(options.assistantEvents))
  */
-export function proxyHandshake(): HandshakeStrategy {
+export function proxyHandshake(assistantEvents = false): HandshakeStrategy {
+  const caps: string[] = [...SDK_CAPS]
+  if (assistantEvents) caps.push(ASSISTANT_EVENTS_CAP)
   return {
     checksSession: true,
     connectParams: () => ({
       minProtocol: PROTOCOL_VERSION,
       maxProtocol: PROTOCOL_VERSION,
       client: { id: BROWSER_CLIENT.id, version: SDK_VERSION, platform: 'web', mode: BROWSER_CLIENT.mode },
-      caps: [...SDK_CAPS],
+      caps: [...caps],
     }),
     helloReceived: () => undefined,
     sessionKeyFor: (key, fallback) => {

@@ -33,18 +33,19 @@ function runOf(m: ChatMessage): string | undefined {
 /**
  * Finds the assistant's reply of run `runId` (started by the user message `text`) in a session's
  * history. Rows that name their run are matched by it; otherwise by position: the last user message
- * with this text, then the last assistant message after it (before the next user message).
+ * with this text, then the last assistant message after it (before the next user message). Without
+ * `text` (not known), only rows that name the run are matched.
  *
  * @example
  * findReply(history.messages, 'Hello', runId) // { user: true, reply: { role: 'assistant', ... } }
  */
-export function findReply(messages: readonly ChatMessage[], text: string, runId: string): ReplyMatch {
+export function findReply(messages: readonly ChatMessage[], text: string | undefined, runId: string): ReplyMatch {
   const byRun = messages.filter((m) => runOf(m) === runId)
   const userByRun = byRun.find((m) => m.role === 'user')
   const replyByRun = byRun.filter((m) => m.role === 'assistant').pop()
   if (replyByRun) return { user: true, reply: replyByRun }
   let start = userByRun ? messages.indexOf(userByRun) : -1
-  if (start < 0) {
+  if (start < 0 && text !== undefined) {
     for (let i = messages.length - 1; i >= 0; i--) {
       const m = messages[i]!
       const own = runOf(m)

@@ -83,6 +83,12 @@ export interface ClawChatOptions {
    * Cookie header.
    */
   fetch?: FetchLike
+  /**
+   * Also receive the `agent` events of stream `assistant` (the reply's text again, as the agent
+   * writes it). Default `false`: the proxy leaves them out, since `chat` events carry the same text.
+   * Proxy mode only (direct mode gets every event the gateway sends).
+   */
+  assistantEvents?: boolean
 }
 
 /** Every reconnect option, filled in. */
@@ -96,6 +102,7 @@ export interface ResolvedOptions {
   maxQueuedRequests: number
   WebSocket: WebSocketConstructor
   fetch: FetchLike | undefined
+  assistantEvents: boolean
 }
 
 /**
@@ -113,7 +120,7 @@ export const RECONNECT_DEFAULTS: ResolvedReconnect = {
   connectTimeoutMs: 10_000,
 }
 
-const CORE_KEYS = ['url', 'requestTimeoutMs', 'reconnect', 'maxQueuedRequests', 'WebSocket', 'fetch']
+const CORE_KEYS = ['url', 'requestTimeoutMs', 'reconnect', 'maxQueuedRequests', 'WebSocket', 'fetch', 'assistantEvents']
 
 /** Builds the error for a bad option: `ClawChat: option "x" must be …, got …`. */
 export function optionError(name: string, must: string, got: unknown): TypeError {
@@ -200,6 +207,8 @@ export function resolveOptions(options: ClawChatOptions, extraKeys: readonly str
       : optionError('WebSocket', 'a WebSocket class', WS)
   }
   if (fetch !== undefined && typeof fetch !== 'function') throw optionError('fetch', 'a function', fetch)
+  const { assistantEvents = false } = options
+  if (typeof assistantEvents !== 'boolean') throw optionError('assistantEvents', 'true or false', assistantEvents)
   const globalFetch = (globalThis as { fetch?: FetchLike }).fetch
   return {
     url: resolveUrl(url, (globalThis as { location?: { href?: string } }).location?.href),
@@ -211,5 +220,6 @@ export function resolveOptions(options: ClawChatOptions, extraKeys: readonly str
     ]),
     WebSocket: WS,
     fetch: fetch ?? (globalFetch && ((u, i) => globalFetch(u, i))),
+    assistantEvents,
   }
 }

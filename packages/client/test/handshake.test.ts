@@ -17,7 +17,7 @@ describe('handshake with the proxy', () => {
       minProtocol: 4,
       maxProtocol: 4,
       client: { id: 'webchat-ui', version: '0.1.0', platform: 'web', mode: 'webchat' },
-      caps: ['tool-events', 'approvals'],
+      caps: ['tool-events', 'approvals', 'clawchat.lean'],
     })
     expect(connect[0]!.params).not.toHaveProperty('auth')
     expect(chat.state).toBe('open')
@@ -26,6 +26,14 @@ describe('handshake with the proxy', () => {
     expect(chat.sessionKey).toBe('main')
     expect(chat.methods).toEqual(SESSION.methods)
     expect(chat.session?.limits.maxPayload).toBe(65536)
+  })
+
+  it('asks for the assistant text events too with assistantEvents: true', async () => {
+    const server = createFakeServer()
+    const { chat } = newChat(server, { assistantEvents: true })
+    await chat.ready
+    const caps = server.last.requests('connect')[0]!.params.caps
+    expect(caps).toEqual(['tool-events', 'approvals', 'clawchat.lean', 'clawchat.assistant-events'])
   })
 
   it('is not ready at hello-ok alone: it waits for clawchat.session', async () => {

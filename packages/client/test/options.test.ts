@@ -21,6 +21,7 @@ describe('options', () => {
       connectTimeoutMs: 10_000,
     })
     expect(o.url).toBe('ws://127.0.0.1:1/clawchat')
+    expect(o.assistantEvents).toBe(false)
   })
 
   it.each([
@@ -44,6 +45,7 @@ describe('options', () => {
     [{ requestTimeOutMs: 5 }, 'ClawChat: unknown option "requestTimeOutMs"'],
     [{ WebSocket: 'ws' }, 'ClawChat: option "WebSocket" must be a WebSocket class, got "ws"'],
     [{ fetch: 1 }, 'ClawChat: option "fetch" must be a function, got 1'],
+    [{ assistantEvents: 'yes' }, 'ClawChat: option "assistantEvents" must be true or false, got "yes"'],
     [
       { url: 'ftp://x/clawchat' },
       'ClawChat: option "url" must be a ws:, wss:, http: or https: URL (or a path, in a browser), got "ftp://x/clawchat"',

@@ -73,14 +73,19 @@ export interface ClawChatGatewayPayload {
   reason?: string
 }
 
+/** One member of OpenClaw's chat event union, with its `seq` made optional. */
+type SeqOptional<E> = E extends unknown ? Omit<E, 'seq'> & { seq?: number } : never
+
 /**
  * A `chat` event as the browser receives it: OpenClaw's chat event with `sessionKey` and `runId`
- * rewritten to the browser's own names (`runId` is the `idempotencyKey` the browser sent).
+ * rewritten to the browser's own names (`runId` is the `idempotencyKey` the browser sent). `seq`
+ * (the run's own counter, shared with its `agent` events) is absent on the deltas the SDK rebuilt
+ * from the lean wire (`lean.ts`), which does not carry it.
  *
  * @example
  * if (e.state === 'delta') text += e.deltaText
  */
-export type ChatEvent = OpenClawChatEvent
+export type ChatEvent = SeqOptional<OpenClawChatEvent>
 
 /**
  * An `agent` event as the browser receives it: lifecycle, assistant text, usage, and the agent's

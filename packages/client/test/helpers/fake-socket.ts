@@ -93,6 +93,21 @@ export class FakeSocket {
     this.dispatch('message', { data: typeof frame === 'string' ? frame : JSON.stringify(frame) })
   }
 
+  /** The server sends a compact lean delta `[seq, run, deltaText(, 1)]`, numbered like events. */
+  lean(run: number, deltaText: string, replace = false): void {
+    this.receive(JSON.stringify(replace ? [++this.seq, run, deltaText, 1] : [++this.seq, run, deltaText]))
+  }
+
+  /** The server sends a lean run head (`clawchat.run`). */
+  head(run: number, runId: string, text: string, extra: { sessionKey?: string; replace?: true } = {}): void {
+    this.receive({ type: 'event', event: 'clawchat.run', payload: { run, runId, sessionKey: 'main', text, ...extra } })
+  }
+
+  /** The server sends a `chat` event. */
+  chat(payload: Record<string, unknown>): void {
+    this.receive({ type: 'event', event: 'chat', payload: { sessionKey: 'main', seq: 1, ...payload } })
+  }
+
   /** The server closes with `code`. */
   serverClose(code: number, reason = ''): void {
     if (this.readyState === 3) return
