@@ -91,6 +91,23 @@ describe('fake model', () => {
     expect(text).toBe(fakeModelReply('slowly [[SLOW:4x50]]'))
   })
 
+  it('[[CUTONCE:id]] cuts the first answer carrying the id after its first piece, then answers in full', async () => {
+    const text = 'cut me [[SLOW:3x10]] [[CUTONCE:t1]]'
+    const cut = await (await post(gatewayBody(text))).text().then(
+      () => 'ended',
+      () => 'cut',
+    )
+    expect(cut).toBe('cut')
+    const events = sseData(await (await post(gatewayBody(`retried: ${text}`))).text())
+    expect(events.at(-1)).toBe('[DONE]')
+    const whole = (events.slice(0, -1) as Array<{ choices: Array<{ delta: { content?: string } }> }>)
+      .map((c) => c.choices[0]?.delta.content ?? '')
+      .join('')
+    expect(whole).toBe('chunk01 chunk02 ECHO<<retried: cut me>>')
+    expect(whole).toBe(fakeModelReply(`retried: ${text}`))
+    expect(model.chatRequests().map((r) => r.outcome)).toEqual(['failed', 'completed'])
+  })
+
   it('[[FAIL]] answers HTTP 400 with an OpenAI error body', async () => {
     const res = await post(gatewayBody('boom [[FAIL]]'))
     expect(res.status).toBe(400)

@@ -106,6 +106,13 @@ export const FAKE_MODEL_MARKERS = {
    * results are back, the text answer (`ECHO<<text>>`, or slow). See `parseToolMarkers`.
    */
   tool: /\[\[TOOL:([A-Za-z0-9_.-]+)\]\]/,
+  /**
+   * `[[CUTONCE:<id>]]` (with a streamed answer): the first request carrying this marker sends its
+   * first piece, then the socket is destroyed 100 ms later (MORE-BEHAVIOURS.md's `[[CUT]]`); every
+   * later request carrying the same id (the gateway's retry, whose user text it rewrites) answers in
+   * full. The gateway's client sees the partial text, a `replace` delta, then the retried reply.
+   */
+  cutOnce: /\[\[CUTONCE:([A-Za-z0-9_-]+)\]\]/,
 } as const
 
 const ANY_MARKER = /\[\[[A-Z]+(?::[^\]]*)?\]\]/g
@@ -153,6 +160,8 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
   const waiters = new Set<{ text: string; resolve: (r: FakeModelRequest) => void }>()
   const sockets = new Set<Socket>()
   const openStreams = new Set<ServerResponse>()
+  /** The ids of the `[[CUTONCE:<id>]]` markers whose first answer was cut already. */
+  const cutIds = new Set<string>()
   let completionCount = 0
   let stopping = false
 
@@ -305,12 +314,21 @@ export async function startFakeModel(options: FakeModelOptions = {}): Promise<Fa
         choices: [{ index: 0, delta, finish_reason: finish }],
       })
 
+    const cutId = FAKE_MODEL_MARKERS.cutOnce.exec(userText)?.[1]
+    const cutNow = cutId !== undefined && !cutIds.has(cutId)
+    if (cutNow) cutIds.add(cutId)
     chunk({ role: 'assistant', content: '' }, null)
     for (let i = 0; i < pieces.length; i++) {
       if (closed || stopping) break
       if (i > 0 && behaviour.kind === 'slow') await sleep(behaviour.delayMs)
       if (closed || stopping) break
       chunk({ content: pieces[i] }, null)
+      if (cutNow) {
+        await sleep(100)
+        rec.outcome = 'failed'
+        res.destroy()
+        return
+      }
     }
     if (closed || stopping) {
       if (!res.writableEnded) res.destroy()

@@ -78,7 +78,8 @@ interface Frame {
 
 /**
  * Routes the page's chat socket through the test and holds each `chat.abort` until one more delta
- * has come from the server: the gateway then keeps a chunk the page never showed, as it does when
+ * (an OpenClaw `chat` delta, or on the lean wire a `clawchat.run` head or compact frame) has come
+ * from the server: the gateway then keeps a chunk the page never showed, as it does when
  * a chunk is on its way at the moment of the Stop. Resolves each stop's `aborted` event text.
  */
 async function holdAbortsForOneMoreChunk(page: Page): Promise<{ abortedTexts: string[]; textsAtStop: string[] }> {
@@ -96,16 +97,33 @@ async function holdAbortsForOneMoreChunk(page: Page): Promise<{ abortedTexts: st
         textsAtStop.push(lastDeltaText)
       } else server.send(message)
     })
+    /** The lean wire's run numbers on this socket, and each run's text so far. */
+    const leanTexts = new Map<number, string>()
+    const deltaCame = (text: string) => {
+      lastDeltaText = text
+      if (!held) return
+      server.send(held)
+      held = undefined
+    }
     server.onMessage((message) => {
       ws.send(message)
-      const frame = typeof message === 'string' ? (JSON.parse(message) as Frame) : {}
+      const parsed: unknown = typeof message === 'string' ? JSON.parse(message) : {}
+      // The page's SDK names `clawchat.lean`: a delta comes as a `clawchat.run` head or a compact
+      // `[seq, run, deltaText(, 1)]` frame.
+      if (Array.isArray(parsed)) {
+        const [, run, delta, replace] = parsed as [number, number, string, 1?]
+        const text = replace === 1 ? delta : (leanTexts.get(run) ?? '') + delta
+        leanTexts.set(run, text)
+        return deltaCame(text)
+      }
+      const frame = parsed as Frame & { payload?: { run?: number; text?: string } }
+      if (frame.type === 'event' && frame.event === 'clawchat.run') {
+        leanTexts.set(frame.payload!.run!, frame.payload!.text!)
+        return deltaCame(frame.payload!.text!)
+      }
       if (frame.type !== 'event' || frame.event !== 'chat') return
       const text = (frame.payload?.message?.content ?? []).map((c) => c.text ?? '').join('')
-      if (frame.payload?.state === 'delta') lastDeltaText = text
-      if (frame.payload?.state === 'delta' && held) {
-        server.send(held)
-        held = undefined
-      }
+      if (frame.payload?.state === 'delta') deltaCame(text)
       if (frame.payload?.state === 'aborted') abortedTexts.push(text)
     })
   })
