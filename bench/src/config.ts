@@ -1,5 +1,5 @@
 /**
- * The two sizes of the benchmark: `full` (`pnpm bench`, ~6–8 minutes) and `smoke` (`bench:smoke`:
+ * The two sizes of the benchmark: `full` (`pnpm bench`, ~9–11 minutes) and `smoke` (`bench:smoke`:
  * the same code paths with tiny N and short windows, asserting nothing about speed).
  */
 import type { ReplySpec } from './wire.js'
@@ -90,7 +90,7 @@ export const FULL: BenchConfig = {
     proxyN: [1, 10, 100, 1000],
     gatewayN: [1, 10, 100],
   },
-  idle: { connections: 5000, checkpoints: [1000, 2500, 5000] },
+  idle: { connections: 10_000, checkpoints: [1000, 2500, 5000, 7500, 10_000] },
   replyBytes: { replyChars: 2000, chunkChars: 8 },
   profile: { warmupMs: 2000, measureMs: 8000, intervalUs: 250 },
 }

@@ -3,6 +3,7 @@
  * memory, sampled at its start and its end (the children timestamp their own samples).
  */
 import { performance } from 'node:perf_hooks'
+import type { SendTally } from './agents/send-tally.js'
 import type { BenchClient, ClientCounters } from './drivers/bench-client.js'
 import { sleep } from './drivers/pool.js'
 import type { Topology, TopologySample } from './drivers/topology.js'
@@ -18,6 +19,11 @@ export interface WindowResult {
   endUs: number
   /** Sums over all clients, for the window only. */
   counts: ClientCounters
+  /**
+   * What the mock gateway sent (every connection of its process) over its own two samples, and
+   * those samples' span in seconds (rates divide by it); null if the mock reported no tally.
+   */
+  gateway: { tally: SendTally; seconds: number } | null
   cpu: CpuWindow
   /** Memory and child figures at the end of the window. */
   relayRss: number | null
@@ -32,7 +38,16 @@ export interface WindowResult {
 
 /** The sum of the clients' counters. */
 export function sumCounters(clients: readonly BenchClient[]): ClientCounters {
-  const total: ClientCounters = { frames: 0, bytes: 0, deltas: 0, deltaBytes: 0, finals: 0, runs: 0, errors: 0 }
+  const total: ClientCounters = {
+    frames: 0,
+    bytes: 0,
+    deltas: 0,
+    deltaFrames: 0,
+    deltaBytes: 0,
+    finals: 0,
+    runs: 0,
+    errors: 0,
+  }
   for (const client of clients) {
     for (const key of Object.keys(total) as (keyof ClientCounters)[]) total[key] += client.counters[key]
   }
@@ -54,12 +69,40 @@ interface Boundary {
   mark: number
 }
 
+function tallyOf(sample: TopologySample): SendTally | undefined {
+  return sample.mock.extra.sent as SendTally | undefined
+}
+
+/** b − a of two send tallies. */
+export function tallyMinus(a: SendTally, b: SendTally): SendTally {
+  const byKind = { ...b.byKind }
+  const bytesByKind = { ...b.bytesByKind }
+  for (const k of Object.keys(byKind) as (keyof SendTally['byKind'])[]) {
+    byKind[k] -= a.byKind[k]
+    bytesByKind[k] -= a.bytesByKind[k]
+  }
+  return {
+    frames: b.frames - a.frames,
+    bytes: b.bytes - a.bytes,
+    byKind,
+    bytesByKind,
+    socketWrites: b.socketWrites - a.socketWrites,
+    socketChunks: b.socketChunks - a.socketChunks,
+  }
+}
+
 function between(a: Boundary, b: Boundary): WindowResult {
+  const t0 = tallyOf(a.sample)
+  const t1 = tallyOf(b.sample)
   return {
     seconds: (b.at - a.at) / 1000,
     startUs: a.us,
     endUs: b.us,
     counts: minus(b.counters, a.counters),
+    gateway:
+      t0 && t1 && b.sample.mock.atUs > a.sample.mock.atUs
+        ? { tally: tallyMinus(t0, t1), seconds: (b.sample.mock.atUs - a.sample.mock.atUs) / 1e6 }
+        : null,
     cpu: cpuWindow(a.sample, b.sample, a.system, b.system),
     relayRss: b.sample.relay?.rss ?? null,
     relayHeapUsed: b.sample.relay?.heapUsed ?? null,

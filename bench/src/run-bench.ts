@@ -13,7 +13,7 @@ import { runManyUsers } from './scenarios/many-users.js'
 import { runProfile } from './scenarios/profile.js'
 import { runReplyBytes } from './scenarios/reply-bytes.js'
 import { logThroughput, throughputResults, throughputRounds, withSingleUserPaths } from './scenarios/throughput.js'
-import { MODES } from './drivers/topology.js'
+import { SINGLE_USER_MODES, type Mode } from './drivers/topology.js'
 
 /** Which scenarios to run (all by default). */
 export type ScenarioName = 'throughput' | 'latency' | 'many-users' | 'idle' | 'reply-bytes' | 'profile'
@@ -36,7 +36,13 @@ export const SCENARIOS: readonly ScenarioName[] = [
  */
 export async function runBench(
   config: BenchConfig,
-  options: { resultsDir: string; log?: (line: string) => void; only?: readonly ScenarioName[] },
+  options: {
+    resultsDir: string
+    log?: (line: string) => void
+    only?: readonly ScenarioName[]
+    /** The single-user paths of scenarios 1 and 5 (default: all; scenario 2 needs direct, pipe, proxy). */
+    modes?: readonly Mode[]
+  },
 ): Promise<BenchResults> {
   mkdirSync(options.resultsDir, { recursive: true })
   const log = options.log ?? (() => undefined)
@@ -57,18 +63,23 @@ export async function runBench(
   }
   if (only.has('throughput') || only.has('latency') || only.has('reply-bytes')) {
     // Scenarios 1, 2 and 5 are single-user: one set of processes per path serves all three.
-    ctx.log('[1, 2, 5] starting the three paths …')
-    const { auditEntries } = await withSingleUserPaths(MODES, undefined, async (paths) => {
+    const modes = options.modes ?? SINGLE_USER_MODES
+    ctx.log(`[1, 2, 5] starting the ${modes.length} paths …`)
+    const { auditEntries } = await withSingleUserPaths(modes, undefined, async (paths) => {
       if (only.has('throughput')) {
         ctx.log(`[1 throughput] ${config.throughput.rounds} interleaved rounds per path …`)
-        results.throughput = throughputResults(paths, await throughputRounds(ctx, paths, MODES))
+        results.throughput = throughputResults(paths, await throughputRounds(ctx, paths, modes))
         logThroughput(ctx, results.throughput)
       }
       if (only.has('latency')) results.latency = await runLatency(ctx, paths)
       if (only.has('reply-bytes')) results.replyBytes = await runReplyBytes(ctx, paths)
     })
-    if (results.throughput)
-      for (const mode of MODES) results.throughput[mode].auditEntries = auditEntries.get(mode) ?? 0
+    const throughput = results.throughput
+    if (throughput)
+      for (const mode of modes) {
+        const r = throughput[mode]
+        if (r) r.auditEntries = auditEntries.get(mode) ?? 0
+      }
   }
   if (only.has('many-users')) results.manyUsers = await runManyUsers(ctx)
   if (only.has('idle')) results.idle = await runIdleScale(ctx, machine.fdLimit)

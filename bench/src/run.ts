@@ -2,6 +2,7 @@
  * `pnpm bench` (in bench/): runs every scenario through (a) direct, (b) pipe and (c) clawchatProxy
  * in one run, prints the markdown table, and writes `results/results.{md,json}` and the relay's
  * profile summary. Flags: `--smoke` (tiny and short), `--only=throughput,latency,…`,
+ * `--modes=direct,proxy,…` (the single-user paths of scenarios 1 and 5; default all),
  * `--out=<dir>` (default `results/`, or a temp dir for `--smoke`), `--render=<results.json>`
  * (re-judge and re-render a stored run's report, measuring nothing).
  */
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { FULL, SMOKE } from './config.js'
 import { evaluate, renderMarkdown, type BenchResults } from './report.js'
 import { runBench, SCENARIOS, type ScenarioName } from './run-bench.js'
+import { SINGLE_USER_MODES, type Mode } from './drivers/topology.js'
 
 function flag(name: string): string | undefined {
   const hit = process.argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))
@@ -37,6 +39,9 @@ async function main(): Promise<void> {
   const only = flag('only')
     ?.split(',')
     .filter((s): s is ScenarioName => (SCENARIOS as readonly string[]).includes(s))
+  const modes = flag('modes')
+    ?.split(',')
+    .filter((s): s is Mode => (SINGLE_USER_MODES as readonly string[]).includes(s))
   const outDir =
     flag('out') ||
     (smoke
@@ -44,7 +49,7 @@ async function main(): Promise<void> {
       : fileURLToPath(new URL('../results/', import.meta.url)))
   const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`)
   log(`clawchat relay benchmark (${config.name}) → ${outDir}`)
-  const results = await runBench(config, { resultsDir: outDir, log, only })
+  const results = await runBench(config, { resultsDir: outDir, log, only, modes })
   const markdown = renderMarkdown(results)
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`)
   writeFileSync(join(outDir, 'results.md'), markdown)

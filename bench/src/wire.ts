@@ -46,6 +46,8 @@ export const STAMP_DIGITS = 16
 export const STAMP_PLACEHOLDER = `${STAMP_MARK}${'_'.repeat(STAMP_DIGITS)}`
 /** Where a stamp sits in a chat delta frame (only `deltaText` is stamped, never `message`). */
 export const DELTA_STAMP_KEY = `"deltaText":"${STAMP_MARK}`
+/** Where a stamp sits in a lean run head (`clawchat.run`: the run's text so far, from its deltaTexts). */
+export const HEAD_STAMP_KEY = `"text":"${STAMP_MARK}`
 
 /**
  * Microseconds of CLOCK_MONOTONIC: one clock for every process on this machine, so a time taken
@@ -53,6 +55,11 @@ export const DELTA_STAMP_KEY = `"deltaText":"${STAMP_MARK}`
  */
 export function nowMicros(): number {
   return Number(process.hrtime.bigint() / 1000n)
+}
+
+/** Characters of every chunk of `spec` (a stamped chunk is at least the stamp's length). */
+export function chunkLength(spec: ReplySpec): number {
+  return spec.stamp ? Math.max(spec.chunkChars, STAMP_PLACEHOLDER.length) : spec.chunkChars
 }
 
 /** The text of chunk `index` for `spec` (exactly `chunkChars` characters, or the stamp plus filler). */
@@ -74,16 +81,55 @@ export const PATTERN = {
   response: enc('"type":"res"'),
   notOk: enc('"ok":false'),
   stamp: enc(DELTA_STAMP_KEY),
+  /** A lean run head (the run's first delta on a lean connection). */
+  runHead: enc('"event":"clawchat.run"'),
+  headStamp: enc(HEAD_STAMP_KEY),
+  stampMark: enc(STAMP_MARK),
 } as const
 
-/** The send time carried by a stamped chat delta frame, or `undefined`. */
-export function readStamp(frame: Buffer): number | undefined {
-  const at = frame.indexOf(PATTERN.stamp)
-  if (at === -1) return undefined
-  const start = at + PATTERN.stamp.length
+/** `[`: a lean compact delta `[seq, run, "deltaText"(, 1)]` (every other frame is a JSON object). */
+export const COMPACT_FRAME_START = 0x5b
+
+/** Where a compact delta's text starts (after `[seq,run,"`), or -1. */
+export function compactTextStart(frame: Buffer): number {
+  const second = frame.indexOf(0x2c, frame.indexOf(0x2c) + 1)
+  return second === -1 ? -1 : second + 2
+}
+
+/**
+ * Characters of a compact delta's text (the bench's text is ASCII letters, spaces and stamp digits:
+ * no escapes), so merged deltas can be counted as the deltas they carry.
+ */
+export function compactTextChars(frame: Buffer): number {
+  const start = compactTextStart(frame)
+  if (start < 1) return 0
+  const end = frame.lastIndexOf(0x22)
+  return Math.max(0, end - start)
+}
+
+function stampAt(frame: Buffer, start: number): number | undefined {
   const digits = frame.toString('latin1', start, start + STAMP_DIGITS)
+  if (!/^\d+$/.test(digits)) return undefined
   const value = Number(digits)
   return Number.isFinite(value) ? value : undefined
+}
+
+/**
+ * The send time carried by a stamped chat delta, or `undefined`: an OpenClaw delta's `deltaText`;
+ * a lean compact delta's text (merged deltas: the first stamp, the earliest delta); a lean run
+ * head's text (its first stamp: the head stands for the run's first delta).
+ */
+export function readStamp(frame: Buffer): number | undefined {
+  if (frame[0] === COMPACT_FRAME_START) {
+    const start = compactTextStart(frame)
+    if (start < 1 || frame.indexOf(PATTERN.stampMark, start) !== start) return undefined
+    return stampAt(frame, start + STAMP_MARK.length)
+  }
+  const delta = frame.indexOf(PATTERN.stamp)
+  if (delta !== -1) return stampAt(frame, delta + PATTERN.stamp.length)
+  const head = frame.indexOf(PATTERN.headStamp)
+  if (head !== -1) return stampAt(frame, head + PATTERN.headStamp.length)
+  return undefined
 }
 
 /** WebSocket header bytes of an unmasked (server → client) frame carrying `payloadBytes`. */

@@ -1,11 +1,13 @@
 /**
  * Child process: the mock OpenClaw gateway (`@clawchat/mock-gateway`, built), alone in its
  * process so that the relay's CPU is measured apart from it. Runs the bench agent, with no pauses
- * of its own between chunks or phases (the agent paces), and the send-stamp hook.
+ * of its own between chunks or phases (the agent paces), the send-stamp hook, and the send tally
+ * (every frame it sends, by kind, and its sockets' writes: see `send-tally.ts`).
  */
 import { startMockGateway, type MockGateway } from '@clawchat/mock-gateway'
 import { createBenchAgent } from '../agents/bench-agent.js'
 import { installSendStamp } from '../agents/send-stamp.js'
+import { installSendTally } from '../agents/send-tally.js'
 import { serveCommands } from '../ipc/serve-commands.js'
 
 /** What the driver passes to this child's `start`. */
@@ -14,6 +16,7 @@ export interface MockChildConfig {
 }
 
 const stamp = installSendStamp()
+const tally = installSendTally()
 let gateway: MockGateway | undefined
 
 serveCommands(
@@ -34,5 +37,5 @@ serveCommands(
     },
     stop: () => gateway?.close(),
   },
-  () => ({ connections: gateway?.connectionCount(), stamped: stamp.stamped }),
+  () => ({ connections: gateway?.connectionCount(), stamped: stamp.stamped, sent: tally }),
 )

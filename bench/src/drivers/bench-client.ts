@@ -3,10 +3,22 @@
  * closed loop of chat runs (`concurrency` runs in flight; a new one starts when one ends, so the
  * amount of data in flight is bounded), and counters taken on raw bytes. Chat frames count only
  * when they belong to this user: through the gateway or the pipe every connection receives every
- * user's events, through ClawChat only its own.
+ * user's events, through ClawChat only its own. A client that asked for ClawChat's lean wire also
+ * counts its compact deltas (`[seq, run, "text"]`, merged deltas counted as the deltas they carry)
+ * and its run heads (`clawchat.run`, the run's first delta) as chat deltas.
  */
 import WebSocket from 'ws'
-import { PATTERN, encodeSpec, nowMicros, readStamp, wsHeaderBytes, type ReplySpec } from '../wire.js'
+import {
+  COMPACT_FRAME_START,
+  PATTERN,
+  chunkLength,
+  compactTextChars,
+  encodeSpec,
+  nowMicros,
+  readStamp,
+  wsHeaderBytes,
+  type ReplySpec,
+} from '../wire.js'
 
 /** Counters of one client (monotonic; subtract two snapshots for a window). */
 export interface ClientCounters {
@@ -14,8 +26,10 @@ export interface ClientCounters {
   frames: number
   /** Payload bytes received. */
   bytes: number
-  /** This user's chat delta events received. */
+  /** This user's chat deltas received (a merged lean frame counts the deltas it carries). */
   deltas: number
+  /** Frames that carried them. */
+  deltaFrames: number
   /** Payload bytes of this user's chat delta frames. */
   deltaBytes: number
   /** This user's runs that ended with `final`. */
@@ -32,6 +46,8 @@ export interface ReplyBytes {
   payloadBytes: number
   wireBytes: number
   chatDeltas: number
+  /** Frames carrying chat deltas (fewer than `chatDeltas` when lean deltas were merged). */
+  chatDeltaFrames: number
   chatDeltaBytes: number
   agentFrames: number
   agentBytes: number
@@ -46,7 +62,7 @@ const MAX_ERRORS_KEPT = 5
 const MAX_ERRORS_BEFORE_STOP = 200
 
 function emptyCounters(): ClientCounters {
-  return { frames: 0, bytes: 0, deltas: 0, deltaBytes: 0, finals: 0, runs: 0, errors: 0 }
+  return { frames: 0, bytes: 0, deltas: 0, deltaFrames: 0, deltaBytes: 0, finals: 0, runs: 0, errors: 0 }
 }
 
 /** A bench user's connection; subclasses give the handshake and the `chat.send` params. */
@@ -64,6 +80,8 @@ export abstract class BenchClient {
   private streaming = false
   private spec: ReplySpec | undefined
   private nextRequest = 0
+  /** Sessions the closed loop spreads its runs over (round robin). */
+  private sessions = 1
   private replyWatch: { bytes: ReplyBytes; socketStart: number; resolve: () => void } | undefined
   private idleWaiters: Array<() => void> = []
 
@@ -77,8 +95,8 @@ export abstract class BenchClient {
 
   /** `connect` params of this path. */
   protected abstract connectParams(): Record<string, unknown>
-  /** `chat.send` params for a reply. */
-  protected abstract chatSendParams(message: string, idempotencyKey: string): Record<string, unknown>
+  /** `chat.send` params for a reply, on this user's session number `session` (0, 1, …). */
+  protected abstract chatSendParams(message: string, idempotencyKey: string, session: number): Record<string, unknown>
 
   /** True after the handshake. */
   get isReady(): boolean {
@@ -148,9 +166,15 @@ export abstract class BenchClient {
     })
   }
 
-  /** Starts a closed loop of runs: `concurrency` in flight until {@link stopStream}. */
+  /**
+   * Starts a closed loop of runs: `concurrency` in flight until {@link stopStream}, spread round
+   * robin over `concurrency` sessions of this user (about one run in flight per session, as people
+   * chat: the gateway's session events list a session's runs in flight, and 96 runs in one session
+   * would make each of them ~10 KB).
+   */
   startStream(spec: ReplySpec, concurrency: number): void {
     this.spec = spec
+    this.sessions = Math.max(1, concurrency)
     this.streaming = true
     for (let i = 0; i < concurrency; i += 1) this.startRun()
   }
@@ -180,6 +204,7 @@ export abstract class BenchClient {
       payloadBytes: 0,
       wireBytes: 0,
       chatDeltas: 0,
+      chatDeltaFrames: 0,
       chatDeltaBytes: 0,
       agentFrames: 0,
       agentBytes: 0,
@@ -192,6 +217,7 @@ export abstract class BenchClient {
       this.replyWatch = { bytes, socketStart, resolve }
     })
     this.spec = spec
+    this.sessions = 1
     this.startRun()
     const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref())
     const outcome = await Promise.race([done, timer])
@@ -232,7 +258,7 @@ export abstract class BenchClient {
         type: 'req',
         id: `r${this.nextRequest}`,
         method: 'chat.send',
-        params: this.chatSendParams(encodeSpec(spec), key),
+        params: this.chatSendParams(encodeSpec(spec), key, this.nextRequest % this.sessions),
       }),
     )
   }
@@ -254,27 +280,39 @@ export abstract class BenchClient {
     if (this.errorTexts.length < MAX_ERRORS_KEPT) this.errorTexts.push(`${this.label}: ${text}`)
   }
 
+  /** Chat deltas a frame carries: 1, or for a merged lean delta the chunks in its text. */
+  private deltasIn(data: Buffer): number {
+    if (data[0] !== COMPACT_FRAME_START || !this.spec) return 1
+    return Math.max(1, Math.round(compactTextChars(data) / chunkLength(this.spec)))
+  }
+
+  private onDelta(data: Buffer, received: number): void {
+    const c = this.counters
+    const deltas = this.deltasIn(data)
+    c.deltas += deltas
+    c.deltaFrames += 1
+    c.deltaBytes += data.length
+    if (this.replyWatch) this.tally(this.replyWatch.bytes, 'delta', data.length, deltas)
+    if (this.recordLatency) {
+      const sent = readStamp(data)
+      if (sent !== undefined) this.latencies.push(received - sent)
+    }
+  }
+
   private onFrame(data: Buffer): void {
     const received = this.recordLatency ? nowMicros() : 0
     const c = this.counters
     c.frames += 1
     c.bytes += data.length
+    // Lean wire (only through ClawChat, only this user's): a compact delta or a run head.
+    if (data[0] === COMPACT_FRAME_START || data.indexOf(PATTERN.runHead) !== -1) return this.onDelta(data, received)
     const watch = this.replyWatch
     if (data.indexOf(PATTERN.chatEvent) !== -1) {
       if (this.ownPattern !== null && data.indexOf(this.ownPattern) === -1) {
         if (watch) this.tally(watch.bytes, 'other', data.length)
         return
       }
-      if (data.indexOf(PATTERN.delta) !== -1) {
-        c.deltas += 1
-        c.deltaBytes += data.length
-        if (watch) this.tally(watch.bytes, 'delta', data.length)
-        if (this.recordLatency) {
-          const sent = readStamp(data)
-          if (sent !== undefined) this.latencies.push(received - sent)
-        }
-        return
-      }
+      if (data.indexOf(PATTERN.delta) !== -1) return this.onDelta(data, received)
       if (watch) this.tally(watch.bytes, 'other', data.length)
       if (data.indexOf(PATTERN.final) !== -1) {
         c.finals += 1
@@ -301,12 +339,13 @@ export abstract class BenchClient {
     }
   }
 
-  private tally(bytes: ReplyBytes, kind: 'delta' | 'agent' | 'other', length: number): void {
+  private tally(bytes: ReplyBytes, kind: 'delta' | 'agent' | 'other', length: number, deltas = 1): void {
     bytes.frames += 1
     bytes.payloadBytes += length
     bytes.wireBytes += length + wsHeaderBytes(length)
     if (kind === 'delta') {
-      bytes.chatDeltas += 1
+      bytes.chatDeltas += deltas
+      bytes.chatDeltaFrames += 1
       bytes.chatDeltaBytes += length
     } else if (kind === 'agent') {
       bytes.agentFrames += 1

@@ -1,8 +1,8 @@
 /**
  * A bench user talking the gateway's own protocol: paths (a) direct and (b) pipe. It connects as
  * the reference's raw client did (`gateway-client`/`backend`, token, read+write scopes) and streams
- * on its own session key; like any operator connection it receives every user's events and keeps
- * its own (matched on its session key).
+ * on its own session keys (`bench-u<user>-s<n>`); like any operator connection it receives every
+ * user's events and keeps its own (matched on the session keys' common start).
  */
 import { BenchClient } from './bench-client.js'
 
@@ -11,7 +11,7 @@ export class GatewayProtocolClient extends BenchClient {
   private readonly sessionKey: string
 
   /**
-   * @param userIndex distinct per user: the session key is `bench-u<userIndex>`
+   * @param userIndex distinct per user: the session keys are `bench-u<userIndex>-s<n>`
    * @example
    * const client = new GatewayProtocolClient(0, mockUrl, token); await client.open()
    */
@@ -20,8 +20,8 @@ export class GatewayProtocolClient extends BenchClient {
     url: string,
     private readonly token: string,
   ) {
-    const sessionKey = `bench-u${userIndex}`
-    super(`u${userIndex}`, url, Buffer.from(`"sessionKey":"agent:main:${sessionKey}"`, 'latin1'))
+    const sessionKey = `bench-u${userIndex}-s`
+    super(`u${userIndex}`, url, Buffer.from(`"sessionKey":"agent:main:${sessionKey}`, 'latin1'))
     this.sessionKey = sessionKey
   }
 
@@ -37,7 +37,7 @@ export class GatewayProtocolClient extends BenchClient {
     }
   }
 
-  protected chatSendParams(message: string, idempotencyKey: string): Record<string, unknown> {
-    return { sessionKey: this.sessionKey, message, idempotencyKey }
+  protected chatSendParams(message: string, idempotencyKey: string, session: number): Record<string, unknown> {
+    return { sessionKey: `${this.sessionKey}${session}`, message, idempotencyKey }
   }
 }

@@ -1,8 +1,9 @@
 /**
- * The three paths under test, each a set of processes started fresh for one measurement and
- * stopped after it: the mock gateway alone (a: direct), the mock behind `http-proxy` (b: pipe),
- * the mock behind `clawchatProxy` (c: proxy). Makes the path's clients and samples every
- * process's CPU and memory.
+ * The paths under test, each a set of processes started fresh for one measurement and stopped
+ * after it: the mock gateway alone (a: direct), the mock behind `http-proxy` (b: pipe), behind the
+ * floor relay (f: parse + stringify + send per frame), behind `clawchatProxy` with an SDK-like
+ * client (c: proxy, lean wire) or with an OpenClaw client (c': proxyOpenclaw, no ClawChat caps).
+ * Makes the path's clients and samples every process's CPU and memory.
  */
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
@@ -18,17 +19,28 @@ import { ProxyProtocolClient } from './proxy-client.js'
 import { nowMicros } from '../wire.js'
 
 /** Which path. */
-export type Mode = 'direct' | 'pipe' | 'proxy'
+export type Mode = 'direct' | 'pipe' | 'floor' | 'proxy' | 'proxyOpenclaw'
 
-/** Every mode, in table order. */
+/** The paths of the latency and many-users scenarios, in table order. */
 export const MODES: readonly Mode[] = ['direct', 'pipe', 'proxy']
+
+/** The paths of the one-user throughput and bytes scenarios, in table order. */
+export const SINGLE_USER_MODES: readonly Mode[] = ['direct', 'pipe', 'floor', 'proxy', 'proxyOpenclaw']
 
 /** How the report names a mode. */
 export const MODE_LABEL: Record<Mode, string> = {
   direct: '(a) direct',
   pipe: '(b) pipe (http-proxy)',
-  proxy: '(c) clawchatProxy',
+  floor: '(f) floor relay (parse + stringify + send)',
+  proxy: '(c) clawchatProxy, SDK client (lean)',
+  proxyOpenclaw: "(c') clawchatProxy, OpenClaw client",
 }
+
+/** How a client of clawchatProxy speaks: like the SDK (lean wire) or like an OpenClaw client. */
+export type ProxyClientKind = 'sdk' | 'openclaw'
+
+/** Is `mode` a clawchatProxy path? */
+export const isProxyMode = (mode: Mode): boolean => mode === 'proxy' || mode === 'proxyOpenclaw'
 
 /** Options of one topology. */
 export interface TopologyOptions {
@@ -36,6 +48,15 @@ export interface TopologyOptions {
   proxyLimits?: Record<string, number>
   /** Extra node flags for the relay child (`--cpu-prof …`). */
   relayExecArgv?: string[]
+  /** Extra node flags for the mock gateway child. */
+  mockExecArgv?: string[]
+}
+
+function spawnRelay(mode: Mode, execArgv: string[]): Promise<ChildHandle> | undefined {
+  if (mode === 'direct') return undefined
+  if (mode === 'pipe') return ChildHandle.spawn('pipe', 'pipe-child.ts', { execArgv })
+  if (mode === 'floor') return ChildHandle.spawn('floor', 'floor-child.ts', { execArgv })
+  return ChildHandle.spawn('clawchat-proxy', 'proxy-child.ts', { execArgv: ['--expose-gc', ...execArgv] })
 }
 
 /** CPU and memory of every process at one moment. */
@@ -89,19 +110,13 @@ export class Topology {
     const token = randomBytes(16).toString('hex')
     // The children load their modules in parallel; then the mock listens, then the relay.
     const [mock, relay] = await Promise.all([
-      ChildHandle.spawn('mock-gateway', 'mock-child.ts'),
-      mode === 'direct'
-        ? undefined
-        : mode === 'pipe'
-          ? ChildHandle.spawn('pipe', 'pipe-child.ts', { execArgv: options.relayExecArgv ?? [] })
-          : ChildHandle.spawn('clawchat-proxy', 'proxy-child.ts', {
-              execArgv: ['--expose-gc', ...(options.relayExecArgv ?? [])],
-            }),
+      ChildHandle.spawn('mock-gateway', 'mock-child.ts', { execArgv: options.mockExecArgv ?? [] }),
+      spawnRelay(mode, options.relayExecArgv ?? []),
     ])
     try {
       const { url: gatewayUrl } = await mock.call<{ url: string }>('start', { token })
       if (!relay) return new Topology(mode, token, mock, undefined, gatewayUrl, undefined, undefined)
-      if (mode === 'pipe') {
+      if (mode === 'pipe' || mode === 'floor') {
         const { url } = await relay.call<{ url: string }>('start', { gatewayUrl })
         return new Topology(mode, token, mock, relay, url, undefined, undefined)
       }
@@ -122,19 +137,21 @@ export class Topology {
 
   /**
    * Makes `count` users' clients, not yet connected; through ClawChat each is logged in first (a
-   * real express-session cookie). User indexes start at `firstUser`.
+   * real express-session cookie) and speaks like the SDK (`client: 'sdk'`, path (c)) or like an
+   * OpenClaw client (`'openclaw'`, path (c')). User indexes start at `firstUser`.
    */
-  async createUsers(count: number, firstUser = 0): Promise<BenchClient[]> {
+  async createUsers(count: number, firstUser = 0, client: ProxyClientKind = 'sdk'): Promise<BenchClient[]> {
     const indexes = Array.from({ length: count }, (_, i) => firstUser + i)
     let cookies: string[] = []
-    if (this.mode === 'proxy')
+    const proxy = isProxyMode(this.mode)
+    if (proxy)
       cookies = await loginUsers(
         this.httpUrl ?? '',
         indexes.map((i) => `bench-user-${i}`),
       )
     return indexes.map((userIndex, i) =>
-      this.mode === 'proxy'
-        ? new ProxyProtocolClient(userIndex, this.clientUrl, cookies[i] ?? '')
+      proxy
+        ? new ProxyProtocolClient(userIndex, this.clientUrl, cookies[i] ?? '', { lean: client === 'sdk' })
         : new GatewayProtocolClient(userIndex, this.clientUrl, this.token),
     )
   }
@@ -142,9 +159,9 @@ export class Topology {
   /** {@link createUsers}, then opens them all, at most `concurrency` handshakes at a time. */
   async connectUsers(
     count: number,
-    options: { firstUser?: number; concurrency?: number; timeoutMs?: number } = {},
+    options: { firstUser?: number; concurrency?: number; timeoutMs?: number; client?: ProxyClientKind } = {},
   ): Promise<BenchClient[]> {
-    const clients = await this.createUsers(count, options.firstUser ?? 0)
+    const clients = await this.createUsers(count, options.firstUser ?? 0, options.client)
     await openClients(clients, options.concurrency ?? 50, options.timeoutMs)
     return clients
   }

@@ -2,7 +2,9 @@
  * Scenario 4 — idle scale: RSS of the relay per idle authenticated browser connection. Users are
  * logged in first (real express-session cookies, one user per connection), the relay's memory is
  * taken after a forced GC, then the connections are opened (each completes `connect` → `hello-ok`
- * → `clawchat.session`, as the SDK does) and the memory is taken again at a few checkpoints.
+ * → `clawchat.session`, as the SDK does, with the SDK's caps) and the memory is taken again at a
+ * few checkpoints. The clients are this process's sockets (10,000 fit under this machine's fd
+ * limit of 20,000; a lower limit is refused up front with a sentence).
  */
 import { sleep } from '../drivers/pool.js'
 import { closeClients, openClients } from '../drivers/topology.js'
@@ -35,12 +37,27 @@ export interface IdleResult {
   /** Seconds to open every connection. */
   openSeconds: number
   fdLimit: string
+  /** Processes the clients ran in (the driver's own). */
+  clientProcesses?: number
   errors: string[]
+}
+
+/** File descriptors besides the clients' sockets the driver may hold (children's pipes, logins, files). */
+const FD_HEADROOM = 200
+
+/** Throws a clear error when this process cannot hold `connections` sockets (`ulimit -n`). */
+function checkFdLimit(connections: number, fdLimit: string): void {
+  const soft = Number(fdLimit.split('/')[0])
+  if (Number.isFinite(soft) && soft < connections + FD_HEADROOM)
+    throw new Error(
+      `idle scale: ${connections} connections need ${connections + FD_HEADROOM} file descriptors in the clients' process and the relay's; the soft limit is ${soft} (raise it with ulimit -n)`,
+    )
 }
 
 /** Runs scenario 4 through `clawchatProxy`. */
 export async function runIdleScale(ctx: ScenarioContext, fdLimit: string): Promise<IdleResult> {
   const cfg = ctx.config.idle
+  checkFdLimit(cfg.connections, fdLimit)
   ctx.log(`[4 idle] logging in ${cfg.connections} users …`)
   const { value } = await withTopology('proxy', {}, async (topology) => {
     const clients = await topology.createUsers(cfg.connections)
@@ -101,6 +118,7 @@ export async function runIdleScale(ctx: ScenarioContext, fdLimit: string): Promi
     marginalRssPerConnectionKiB: marginal,
     openSeconds: round(value.openSeconds, 1) ?? 0,
     fdLimit,
+    clientProcesses: 1,
     errors: value.errors,
   }
 }

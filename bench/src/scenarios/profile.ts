@@ -44,6 +44,7 @@ export async function runProfile(ctx: ScenarioContext, mode: Mode = 'proxy'): Pr
         ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${cfg.intervalUs}`],
       )
     )[mode]
+    if (!load) throw new Error(`no throughput measured on ${mode} while profiling`)
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
     if (!file) throw new Error(`no .cpuprofile written by the ${mode} child`)
     const title = `${mode === 'proxy' ? 'clawchatProxy (c)' : 'http-proxy pipe (b)'} child, scenario 1 load (${load.deltasPerSecond} deltas/s, ${load.framesPerSecond} events/s while profiling; sampling every ${cfg.intervalUs} µs)`

@@ -7,26 +7,50 @@
  */
 import { sleep } from '../drivers/pool.js'
 import type { BenchClient } from '../drivers/bench-client.js'
-import { MODES, type Mode, type Topology } from '../drivers/topology.js'
+import { SINGLE_USER_MODES, type Mode, type Topology } from '../drivers/topology.js'
 import { STREAMING_LIMITS } from '../config.js'
 import { measureWindow, type WindowResult } from '../measure-window.js'
 import type { ReplySpec } from '../wire.js'
+import { FRAME_KINDS, type FrameKind, type SendTally } from '../agents/send-tally.js'
 import { clientErrors, median, quietMachine, rotated, round, withTopologies, type ScenarioContext } from './common.js'
+
+/** What the mock gateway sent per chat delta it sent, over one window (the mock-CPU investigation). */
+export interface GatewayPerDelta {
+  /** Frames of every kind per chat delta (1 delta + its agent twin + run and session events). */
+  frames: number
+  bytes: number
+  /** Frames of each kind per chat delta. */
+  byKind: Record<FrameKind, number>
+  /** Bytes of each kind per chat delta. */
+  bytesByKind: Record<FrameKind, number>
+  /** Socket writes (≈ `writev` calls) per frame, and chunks per write (how much each write carried). */
+  writesPerFrame: number
+  chunksPerWrite: number
+  /** Mock CPU per chat delta sent, µs. */
+  mockCpuUs: number
+}
 
 /** Scenario 1's rates and costs over one window. */
 export interface ThroughputFigures {
   seconds: number
+  /** Chat deltas delivered per second (a merged lean frame counts the deltas it carries). */
   deltasPerSecond: number
-  /** Every event frame delivered (each chat delta comes with its `agent` twin, plus run events). */
+  /** Frames that carried them, per second. */
+  deltaFramesPerSecond: number
+  /** Every frame delivered to the client. */
   framesPerSecond: number
+  /** Every frame the gateway sent on this path (to the client, the pipe's or the relay's link). */
+  gatewayEventsPerSecond: number | null
   mbPerSecond: number
   avgDeltaFrameBytes: number
-  /** Relay CPU per event frame delivered, µs (null for direct: there is no relay). */
+  /** Relay CPU per gateway event (frame the gateway sent it), µs (null for direct: there is no relay). */
   relayCpuUsPerEvent: number | null
   /** Relay CPU per chat delta delivered (with its agent twin and its share of run events), µs. */
   relayCpuUsPerDelta: number | null
-  /** Mock gateway CPU per event frame the client received, µs. */
+  /** Mock gateway CPU per frame it sent, µs. */
   mockCpuUsPerEvent: number
+  /** What the gateway sent per chat delta (null when the mock reported no tally). */
+  gatewayPerDelta: GatewayPerDelta | null
   relayCores: number | null
   mockCores: number
   driverCores: number
@@ -50,21 +74,43 @@ export interface ThroughputResult extends ThroughputFigures {
   errors: string[]
 }
 
+function perDelta(tally: SendTally, mockCores: number, seconds: number): GatewayPerDelta | null {
+  const deltas = tally.byKind.chatDelta
+  if (deltas <= 0) return null
+  const per = (n: number) => round(n / deltas, 3) ?? 0
+  const kinds = (src: Record<FrameKind, number>) =>
+    Object.fromEntries(FRAME_KINDS.map((k) => [k, per(src[k])])) as Record<FrameKind, number>
+  return {
+    frames: per(tally.frames),
+    bytes: Math.round(tally.bytes / deltas),
+    byKind: kinds(tally.byKind),
+    bytesByKind: kinds(tally.bytesByKind),
+    writesPerFrame: round(tally.socketWrites / Math.max(1, tally.frames), 3) ?? 0,
+    chunksPerWrite: round(tally.socketChunks / Math.max(1, tally.socketWrites), 2) ?? 0,
+    mockCpuUs: round((mockCores * seconds * 1e6) / deltas, 2) ?? 0,
+  }
+}
+
 function figures(w: WindowResult): ThroughputFigures {
   const { counts, cpu } = w
-  const perEvent = (c: number | null, perSecond: number) =>
-    c === null ? null : round((c * 1e6) / Math.max(1, perSecond), 2)
+  const perEvent = (c: number | null, perSecond: number | null) =>
+    c === null || perSecond === null ? null : round((c * 1e6) / Math.max(1, perSecond), 2)
   const framesPerSecond = counts.frames / w.seconds
   const deltasPerSecond = counts.deltas / w.seconds
+  const gw = w.gateway
+  const gatewayEventsPerSecond = gw ? gw.tally.frames / gw.seconds : null
   return {
     seconds: round(w.seconds, 2) ?? 0,
     deltasPerSecond: Math.round(deltasPerSecond),
+    deltaFramesPerSecond: Math.round(counts.deltaFrames / w.seconds),
     framesPerSecond: Math.round(framesPerSecond),
+    gatewayEventsPerSecond: gatewayEventsPerSecond === null ? null : Math.round(gatewayEventsPerSecond),
     mbPerSecond: round(counts.bytes / w.seconds / 1e6, 2) ?? 0,
-    avgDeltaFrameBytes: Math.round(counts.deltaBytes / Math.max(1, counts.deltas)),
-    relayCpuUsPerEvent: perEvent(cpu.relayCores, framesPerSecond),
+    avgDeltaFrameBytes: Math.round(counts.deltaBytes / Math.max(1, counts.deltaFrames)),
+    relayCpuUsPerEvent: perEvent(cpu.relayCores, gatewayEventsPerSecond ?? framesPerSecond),
     relayCpuUsPerDelta: perEvent(cpu.relayCores, deltasPerSecond),
-    mockCpuUsPerEvent: perEvent(cpu.mockCores, framesPerSecond) ?? 0,
+    mockCpuUsPerEvent: perEvent(cpu.mockCores, gatewayEventsPerSecond ?? framesPerSecond) ?? 0,
+    gatewayPerDelta: gw ? perDelta(gw.tally, cpu.mockCores, gw.seconds) : null,
     relayCores: round(cpu.relayCores, 2),
     mockCores: round(cpu.mockCores, 2) ?? 0,
     driverCores: round(cpu.driverCores, 2) ?? 0,
@@ -112,20 +158,35 @@ export interface SingleUserPaths {
   clients: Map<Mode, BenchClient>
 }
 
-/** Starts `modes` (in parallel), connects one user to each, runs `fn`, closes and stops everything. */
+/**
+ * Starts `modes` (in parallel), connects one user to each, runs `fn`, closes and stops everything.
+ * (c) and (c') share one clawchatProxy (and its mock): two users, one SDK-like, one OpenClaw-like;
+ * only one path streams at a time, and the proxy sends a user nothing of another user's runs.
+ */
 export async function withSingleUserPaths<T>(
   modes: readonly Mode[],
   relayExecArgv: string[] | undefined,
   fn: (paths: SingleUserPaths) => Promise<T>,
 ): Promise<{ value: T; auditEntries: Map<Mode, number> }> {
-  return withTopologies(
-    modes,
+  const shared = modes.includes('proxy') && modes.includes('proxyOpenclaw')
+  const own = modes.filter((m) => !(shared && m === 'proxyOpenclaw'))
+  const out = await withTopologies(
+    own.includes('proxyOpenclaw') ? own.map((m) => (m === 'proxyOpenclaw' ? 'proxy' : m)) : own,
     () => ({ proxyLimits: STREAMING_LIMITS, relayExecArgv }),
-    async (topologies) => {
+    async (started) => {
+      const topologies = new Map(started)
+      const proxy = started.get('proxy')
+      if (modes.includes('proxyOpenclaw') && proxy) topologies.set('proxyOpenclaw', proxy)
+      if (!modes.includes('proxy')) topologies.delete('proxy')
       const clients = new Map<Mode, BenchClient>()
       try {
-        for (const [mode, topology] of topologies) {
-          const [client] = await topology.connectUsers(1)
+        for (const mode of modes) {
+          const topology = topologies.get(mode) as Topology
+          const openclaw = mode === 'proxyOpenclaw'
+          const [client] = await topology.connectUsers(1, {
+            firstUser: openclaw ? 1 : 0,
+            client: openclaw ? 'openclaw' : 'sdk',
+          })
           if (!client) throw new Error('no client')
           clients.set(mode, client)
         }
@@ -135,6 +196,9 @@ export async function withSingleUserPaths<T>(
       }
     },
   )
+  // One proxy, one audit trail: (c') reports the shared proxy's entries.
+  if (modes.includes('proxyOpenclaw')) out.auditEntries.set('proxyOpenclaw', out.auditEntries.get('proxy') ?? 0)
+  return out
 }
 
 /**
@@ -172,8 +236,8 @@ export async function throughputRounds(
 export function throughputResults(
   paths: SingleUserPaths,
   rounds: Map<Mode, WindowResult[]>,
-): Record<Mode, ThroughputResult> {
-  const out = {} as Record<Mode, ThroughputResult>
+): Partial<Record<Mode, ThroughputResult>> {
+  const out: Partial<Record<Mode, ThroughputResult>> = {}
   for (const [mode, windows] of rounds)
     out[mode] = summarize(mode, windows, 0, clientErrors([paths.clients.get(mode) as BenchClient]))
   return out
@@ -184,20 +248,24 @@ export async function measureThroughput(
   ctx: ScenarioContext,
   modes: readonly Mode[],
   relayExecArgv?: string[],
-): Promise<Record<Mode, ThroughputResult>> {
+): Promise<Partial<Record<Mode, ThroughputResult>>> {
   const { value, auditEntries } = await withSingleUserPaths(modes, relayExecArgv, async (paths) =>
     throughputResults(paths, await throughputRounds(ctx, paths, modes)),
   )
-  for (const mode of modes) value[mode].auditEntries = auditEntries.get(mode) ?? 0
+  for (const mode of modes) {
+    const r = value[mode]
+    if (r) r.auditEntries = auditEntries.get(mode) ?? 0
+  }
   return value
 }
 
 /** Logs scenario 1's per-path summary. */
-export function logThroughput(ctx: ScenarioContext, out: Record<Mode, ThroughputResult>): void {
-  for (const mode of MODES) {
+export function logThroughput(ctx: ScenarioContext, out: Partial<Record<Mode, ThroughputResult>>): void {
+  for (const mode of SINGLE_USER_MODES) {
     const r = out[mode]
+    if (!r) continue
     ctx.log(
-      `[1 throughput] ${mode}: ${r.deltasPerSecond} deltas/s (median ${r.medianDeltasPerSecond}), relay ${r.relayCpuUsPerEvent ?? '-'} µs/event, background ${r.backgroundCores} cores`,
+      `[1 throughput] ${mode}: ${r.deltasPerSecond} deltas/s (median ${r.medianDeltasPerSecond}), relay ${r.relayCpuUsPerEvent ?? '-'} µs/event (median ${r.medianRelayCpuUsPerEvent ?? '-'}), gateway ${r.gatewayPerDelta?.frames ?? '-'} frames and ${r.gatewayPerDelta?.mockCpuUs ?? '-'} µs per delta, background ${r.backgroundCores} cores`,
     )
   }
 }
