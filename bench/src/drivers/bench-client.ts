@@ -98,6 +98,9 @@ export abstract class BenchClient {
   /** `chat.send` params for a reply, on this user's session number `session` (0, 1, …). */
   protected abstract chatSendParams(message: string, idempotencyKey: string, session: number): Record<string, unknown>
 
+  /** What the client does once the handshake is done (nothing by default). */
+  protected afterHandshake(_ws: WebSocket): void {}
+
   /** True after the handshake. */
   get isReady(): boolean {
     return this.ready
@@ -149,6 +152,7 @@ export abstract class BenchClient {
           this.ready = true
           settled = true
           clearTimeout(timer)
+          this.afterHandshake(ws)
           resolve()
         }
       })

@@ -4,6 +4,7 @@
  * on its own session keys (`bench-u<user>-s<n>`); like any operator connection it receives every
  * user's events and keeps its own (matched on the session keys' common start).
  */
+import type WebSocket from 'ws'
 import { BenchClient } from './bench-client.js'
 
 /** A user on the gateway protocol (direct or through the pipe). */
@@ -19,10 +20,21 @@ export class GatewayProtocolClient extends BenchClient {
     userIndex: number,
     url: string,
     private readonly token: string,
+    /**
+     * Calls `sessions.subscribe` after the handshake, as a chat UI does (and as the proxy's link
+     * does): the gateway then sends it `sessions.changed` / `session.message` per run step too, so
+     * it does the same work per delta on every path (see the README, "Why the mock works harder").
+     */
+    private readonly subscribeSessions = false,
   ) {
     const sessionKey = `bench-u${userIndex}-s`
     super(`u${userIndex}`, url, Buffer.from(`"sessionKey":"agent:main:${sessionKey}`, 'latin1'))
     this.sessionKey = sessionKey
+  }
+
+  protected override afterHandshake(ws: WebSocket): void {
+    if (this.subscribeSessions)
+      ws.send(JSON.stringify({ type: 'req', id: 'subscribe-1', method: 'sessions.subscribe', params: {} }))
   }
 
   protected connectParams(): Record<string, unknown> {

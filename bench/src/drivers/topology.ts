@@ -140,7 +140,12 @@ export class Topology {
    * real express-session cookie) and speaks like the SDK (`client: 'sdk'`, path (c)) or like an
    * OpenClaw client (`'openclaw'`, path (c')). User indexes start at `firstUser`.
    */
-  async createUsers(count: number, firstUser = 0, client: ProxyClientKind = 'sdk'): Promise<BenchClient[]> {
+  async createUsers(
+    count: number,
+    firstUser = 0,
+    client: ProxyClientKind = 'sdk',
+    subscribeSessions = false,
+  ): Promise<BenchClient[]> {
     const indexes = Array.from({ length: count }, (_, i) => firstUser + i)
     let cookies: string[] = []
     const proxy = isProxyMode(this.mode)
@@ -152,16 +157,24 @@ export class Topology {
     return indexes.map((userIndex, i) =>
       proxy
         ? new ProxyProtocolClient(userIndex, this.clientUrl, cookies[i] ?? '', { lean: client === 'sdk' })
-        : new GatewayProtocolClient(userIndex, this.clientUrl, this.token),
+        : new GatewayProtocolClient(userIndex, this.clientUrl, this.token, subscribeSessions),
     )
   }
 
   /** {@link createUsers}, then opens them all, at most `concurrency` handshakes at a time. */
   async connectUsers(
     count: number,
-    options: { firstUser?: number; concurrency?: number; timeoutMs?: number; client?: ProxyClientKind } = {},
+    options: {
+      firstUser?: number
+      concurrency?: number
+      timeoutMs?: number
+      client?: ProxyClientKind
+      /** Gateway-protocol clients (paths (a), (b)) call `sessions.subscribe` like the proxy's link. */
+      subscribeSessions?: boolean
+    } = {},
   ): Promise<BenchClient[]> {
-    const clients = await this.createUsers(count, options.firstUser ?? 0, options.client)
+    const { firstUser = 0, client, subscribeSessions = false } = options
+    const clients = await this.createUsers(count, firstUser, client, subscribeSessions)
     await openClients(clients, options.concurrency ?? 50, options.timeoutMs)
     return clients
   }

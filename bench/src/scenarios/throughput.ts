@@ -186,6 +186,7 @@ export async function withSingleUserPaths<T>(
           const [client] = await topology.connectUsers(1, {
             firstUser: openclaw ? 1 : 0,
             client: openclaw ? 'openclaw' : 'sdk',
+            subscribeSessions: true,
           })
           if (!client) throw new Error('no client')
           clients.set(mode, client)
