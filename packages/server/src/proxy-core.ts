@@ -10,6 +10,7 @@ import type { ClientConnection } from './connection/client-connection.js'
 import { ConnectionRegistry } from './connection/registry.js'
 import type { ResolvedOptions } from './gate/options.js'
 import { AgentWork } from './isolation/approvals/agent-work.js'
+import { LiveRuns } from './isolation/live-runs.js'
 import { SessionPermissions } from './isolation/permissions.js'
 import { EventRouter } from './isolation/router.js'
 import { StreamRedactor } from './isolation/stream-redactor.js'
@@ -94,6 +95,7 @@ export function buildCore(opts: ResolvedOptions): ProxyCore {
     upstream,
     chatSends,
     streams,
+    liveRuns: new LiveRuns(),
     work,
     permissions: new SessionPermissions(opts.permissions, log),
   }
@@ -109,7 +111,7 @@ export function buildCore(opts: ResolvedOptions): ProxyCore {
  */
 export function startLink(core: ProxyCore): EventRouter {
   const { opts, link, registry, audit, log, work } = core
-  const router = new EventRouter(opts.namespace, registry, core.streams, work)
+  const router = new EventRouter(opts.namespace, registry, core.streams, work, core.shared.liveRuns)
   link.on('event', (frame) => {
     try {
       router.route(frame)

@@ -7,6 +7,7 @@
 import { afterEach, expect, it } from 'vitest'
 import { SDK_CAPS } from '@clawchat/protocol'
 import { startHarness, type Harness } from './helpers/harness.js'
+import { leanView } from './helpers/lean-view.js'
 
 let harness: Harness | undefined
 afterEach(async () => {
@@ -45,8 +46,9 @@ it('a message sent while an approval waits is answered inside the waiting run, u
   expect(resolved.payload).toEqual({ ok: true })
   const bare = await alice.waitForEvent('chat', (p) => p.runId === 'second' && p.state === 'final')
   expect(bare.payload.message).toBeUndefined()
-  const final = await alice.waitForEvent('chat', (p) => p.runId === 'first' && p.state === 'final')
-  expect(JSON.stringify(final.payload.message)).toContain('steered-in')
+  await alice.waitForEvent('chat', (p) => p.runId === 'first' && p.state === 'final')
+  // SDK_CAPS name the lean wire: the reply's text comes in the run head and compact deltas.
+  expect(leanView(alice).runs.get('first')?.text).toContain('steered-in')
 
   expect(bob.events('chat')).toEqual([])
   expect(bob.events('exec.approval.requested')).toEqual([])

@@ -5,6 +5,7 @@ import type { SessionStoreLike } from '../gate/session-check.js'
 import type { WorkDesk } from '../isolation/approvals/agent-work.js'
 import type { CommandPolicy } from '../isolation/commands.js'
 import type { SessionPermissions } from '../isolation/permissions.js'
+import type { LiveRuns } from '../isolation/live-runs.js'
 import type { MethodPolicy } from '../isolation/policy.js'
 import type { StreamRedactor } from '../isolation/stream-redactor.js'
 import type { ProxyLimits, RateMeter, UserBudget } from '../limits/limits.js'
@@ -42,6 +43,8 @@ export interface ConnectionDeps {
   chatSends?: ChatSendBudget
   /** Redacts secrets that a history message's text parts only form together (issue 16.5). */
   streams?: StreamRedactor
+  /** The text of each live run as sent (the lean wire): what `clawchat.runs` answers from. */
+  liveRuns?: LiveRuns
   /** The approvals and questions the approval and question methods answer from. */
   work?: WorkDesk
   /** `policy.permissions`: prepares each session of a role with a profile and asserts it on every send. */

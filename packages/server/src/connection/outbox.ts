@@ -2,9 +2,11 @@
  * What one browser socket is sent: every frame redacted of the token, events numbered with `seq`
  * per connection, a turn's frames batched into one write, and the outbound high-water mark — a
  * browser that does not read fast enough is a slow consumer, closed (by the caller) and never waited for.
+ * A lean connection's compact deltas (issue 19) wait here until the end of the turn, so that
+ * consecutive deltas of one run become one frame; any other frame sends the waiting one first.
  */
 import type { Duplex } from 'node:stream'
-import type { ErrorShape } from '@clawchat/protocol'
+import { encodeLeanDelta, type ErrorShape } from '@clawchat/protocol'
 import type { Redactor } from '../common/errors.js'
 
 /** The part of a `ws` socket the outbox writes to. */
@@ -43,6 +45,13 @@ export function corkable(given: Duplex | undefined, ws: object): Duplex | undefi
   return raw && typeof raw.cork === 'function' && typeof raw.uncork === 'function' ? raw : undefined
 }
 
+/** A compact delta waiting for the end of the turn (deltas of its run queued meanwhile join it). */
+interface PendingDelta {
+  run: number
+  text: string
+  replace: boolean
+}
+
 /**
  * The frames leaving for one browser.
  *
@@ -56,15 +65,65 @@ export class Outbox {
   private seq = 0
   /** True while `raw` is corked for the current turn (an uncork is scheduled on `process.nextTick`). */
   private corked = false
+  /** True while a {@link flush} is scheduled on `process.nextTick`. */
+  private flushing = false
   /** The outbound queue as it was when the current turn's batch began. */
   private turnBacklog = 0
+  /** The compact delta of this turn not sent yet. */
+  private pending: PendingDelta | null = null
 
   constructor(private readonly options: OutboxOptions) {}
 
   /** Sends an event, numbering its `seq`. */
   event(event: string, payload: unknown): void {
+    this.settle()
     this.seq += 1
-    this.send({ type: 'event', event, payload, seq: this.seq })
+    this.write(JSON.stringify({ type: 'event', event, payload, seq: this.seq }))
+  }
+
+  /**
+   * Sends an event whose payload is already JSON, redacted (made once for every connection it goes
+   * to), numbering its `seq`: the same bytes as {@link event} with the parsed payload.
+   *
+   * @example
+   * outbox.eventJson('chat', routed.json(redact)) // {"type":"event","event":"chat","payload":{…},"seq":7}
+   */
+  eventJson(event: string, payloadJson: string): void {
+    this.settle()
+    this.seq += 1
+    this.writeRedacted(`{"type":"event","event":${JSON.stringify(event)},"payload":${payloadJson},"seq":${this.seq}}`)
+  }
+
+  /**
+   * Queues a compact delta of run number `run` (lean wire, `[seq, run, text]`): sent at the end of
+   * the turn, or before the next other frame; consecutive deltas of the same run meanwhile join it
+   * (one frame, one `seq`; `replace` drops the text waiting and makes the frame a replace).
+   *
+   * @example
+   * outbox.leanDelta(1, 'Hel', false)
+   * outbox.leanDelta(1, 'lo', false) // at the end of the turn: [8,1,"Hello"]
+   */
+  leanDelta(run: number, text: string, replace: boolean): void {
+    const waiting = this.pending
+    if (waiting && waiting.run === run) {
+      if (replace) {
+        waiting.text = text
+        waiting.replace = true
+      } else waiting.text += text
+      return
+    }
+    if (waiting) this.settle()
+    this.pending = { run, text, replace }
+    this.scheduleFlush()
+  }
+
+  /**
+   * The `seq` of the last event sent, once a waiting compact delta is sent (what an answer built
+   * now covers: it goes out after every event numbered so far).
+   */
+  settledSeq(): number {
+    this.settle()
+    return this.seq
   }
 
   /** Answers request `id` with `payload`. */
@@ -79,9 +138,31 @@ export class Outbox {
 
   /** Sends one frame as it is (redacted); nothing once the socket is not open. */
   send(frame: object): void {
+    this.settle()
+    this.write(JSON.stringify(frame))
+  }
+
+  /** Sends the waiting compact delta, numbering its `seq`. */
+  private settle(): void {
+    const waiting = this.pending
+    if (!waiting) return
+    this.pending = null
+    this.seq += 1
+    this.write(encodeLeanDelta(this.seq, waiting.run, waiting.text, waiting.replace))
+  }
+
+  /** Writes one frame's JSON, redacted. */
+  private write(json: string): void {
     const { socket } = this.options
     if (socket.readyState !== socket.OPEN) return
-    const bytes = Buffer.from(this.options.redact(JSON.stringify(frame)))
+    this.writeRedacted(this.options.redact(json))
+  }
+
+  /** Writes one frame's JSON, already redacted; nothing once the socket is not open. */
+  private writeRedacted(json: string): void {
+    const { socket } = this.options
+    if (socket.readyState !== socket.OPEN) return
+    const bytes = Buffer.from(json)
     // A frame always goes onto an empty queue; past the high-water mark the browser is not reading
     // fast enough, and waiting for it would cost memory (and, upstream, everybody): close it.
     const buffered = this.backlog()
@@ -92,11 +173,20 @@ export class Outbox {
     socket.send(bytes, { binary: false })
   }
 
-  /** Ends this turn's batch: the corked frames are written (one `writev`). */
+  /** Ends this turn's batch: the waiting compact delta is sent, the corked frames are written (one `writev`). */
   readonly flush = (): void => {
+    this.settle() // while `flushing`, the cork it may take schedules no other flush
+    this.flushing = false
     if (!this.corked) return
     this.corked = false
     this.options.raw?.uncork()
+  }
+
+  /** Schedules the end of this turn's batch (once). */
+  private scheduleFlush(): void {
+    if (this.flushing) return
+    this.flushing = true
+    process.nextTick(this.flush)
   }
 
   /**
@@ -114,7 +204,7 @@ export class Outbox {
       this.turnBacklog = socket.bufferedAmount
       this.corked = true
       raw.cork()
-      process.nextTick(this.flush)
+      this.scheduleFlush()
     }
     return this.turnBacklog > 0 ? socket.bufferedAmount : 0
   }

@@ -2,10 +2,12 @@
  * A connection's requests after the handshake: each is planned through the policy (what the user
  * may call, with their own session keys), refused at once when the gateway is down or a budget is
  * spent (the user's `chat.send` keys, the bytes held toward the gateway), else relayed through the
- * link and answered — or dropped when the browser cancelled it. Every request leaves an audit line.
+ * link and answered — or dropped when the browser cancelled it. ClawChat's own `clawchat.runs` is
+ * answered here at once, never upstream. Every request leaves an audit line.
  */
 import { randomUUID } from 'node:crypto'
-import { ErrorCodes, type ClawChatUser, type ErrorShape } from '@clawchat/protocol'
+import { ErrorCodes, type ClawChatRunsResult, type ClawChatUser, type ErrorShape } from '@clawchat/protocol'
+import type { LiveRuns } from '../isolation/live-runs.js'
 import { planRequest, type RequestPlan } from '../isolation/policy.js'
 import { sanitizeGatewayError } from '../isolation/sanitize.js'
 import type { StreamRedactor } from '../isolation/stream-redactor.js'
@@ -62,7 +64,8 @@ interface Relayed {
  * requests.cancel('1') // its answer is dropped
  */
 export class RequestRelay {
-  private readonly inflight = new Map<string, AbortController>()
+  /** Requests in flight; made on the first one and dropped when none is left (an idle connection holds no Map). */
+  private inflight: Map<string, AbortController> | null = null
 
   constructor(
     private readonly connId: string,
@@ -73,20 +76,29 @@ export class RequestRelay {
 
   /** True while request `id` waits for its answer. */
   has(id: string): boolean {
-    return this.inflight.has(id)
+    return this.inflight?.has(id) === true
   }
 
   /** Drops request `id`'s answer and aborts its upstream call. */
   cancel(id: string): void {
-    const controller = this.inflight.get(id)
-    this.inflight.delete(id)
+    const controller = this.inflight?.get(id)
+    this.forget(id)
     controller?.abort()
   }
 
   /** Aborts every request in flight (the connection closed). */
   abortAll(): void {
-    for (const controller of this.inflight.values()) controller.abort()
-    this.inflight.clear()
+    const inflight = this.inflight
+    this.inflight = null
+    for (const controller of inflight?.values() ?? []) controller.abort()
+  }
+
+  /** Forgets request `id` (when `controller` is given: only while it is still that request's). */
+  private forget(id: string, controller?: AbortController): void {
+    const inflight = this.inflight
+    if (!inflight || (controller !== undefined && inflight.get(id) !== controller)) return
+    inflight.delete(id)
+    if (inflight.size === 0) this.inflight = null
   }
 
   /** Plans, admits, relays and answers one request (`bytes`: its frame's size). */
@@ -94,6 +106,10 @@ export class RequestRelay {
     const plan = this.plan(id, method, params, bytes)
     if (!plan) return
     const request: Relayed = { id, method, params, bytes, plan }
+    if (plan.answer) {
+      this.answerHere(request, plan.answer)
+      return
+    }
     const held = this.admit(request)
     if (typeof held !== 'function') {
       this.outbox.respondError(id, held)
@@ -115,6 +131,7 @@ export class RequestRelay {
       newIdempotencyKey: () => randomUUID(),
       ...(deps.work ? { work: deps.work } : {}),
       ...(deps.permissions ? { permissions: deps.permissions } : {}),
+      ...(deps.liveRuns ? { liveRuns: this.liveRunsView(deps.liveRuns) } : {}),
     })
     if (planned.ok) return planned.plan
     const { code } = planned.error
@@ -127,6 +144,27 @@ export class RequestRelay {
     }
     this.outbox.respondError(id, planned.error)
     return undefined
+  }
+
+  /**
+   * `clawchat.runs` as this connection sees it: the user's live runs and the last event `seq` sent
+   * here — after the compact delta that waits for the end of the turn, so the texts cover it.
+   */
+  private liveRunsView(live: LiveRuns): () => ClawChatRunsResult {
+    return () => {
+      const seq = this.outbox.settledSeq()
+      return { runs: live.ofUser(this.user.id), seq }
+    }
+  }
+
+  /** Answers a request the proxy answers itself, at once and in order with the events (never upstream). */
+  private answerHere(request: Relayed, answer: () => unknown): void {
+    try {
+      this.outbox.respond(request.id, answer())
+      this.audit(request, 'ok', undefined, 0)
+    } catch (error) {
+      this.audit(request, 'error', this.answerFailure(request.id, request.method, error), 0)
+    }
   }
 
   /**
@@ -157,18 +195,18 @@ export class RequestRelay {
     const { id, method, plan } = request
     const started = Date.now()
     const controller = new AbortController()
-    this.inflight.set(id, controller)
+    ;(this.inflight ??= new Map()).set(id, controller)
     let outcome: 'ok' | 'error' | 'cancelled' = 'ok'
     let code: string | undefined
     try {
       const payload = await plan.run((m, p) => this.deps.link.request(m, p, { signal: controller.signal }))
-      if (this.inflight.get(id) !== controller) {
+      if (this.inflight?.get(id) !== controller) {
         outcome = 'cancelled' // the answer is dropped
         return
       }
       this.outbox.respond(id, this.deps.streams ? redactAnswer(this.deps.streams, method, payload) : payload)
     } catch (error) {
-      if (this.inflight.get(id) !== controller) {
+      if (this.inflight?.get(id) !== controller) {
         outcome = 'cancelled'
         return
       }
@@ -176,7 +214,7 @@ export class RequestRelay {
       code = this.answerFailure(id, method, error)
     } finally {
       held()
-      if (this.inflight.get(id) === controller) this.inflight.delete(id)
+      this.forget(id, controller)
       this.audit(request, outcome, code, Date.now() - started)
     }
   }

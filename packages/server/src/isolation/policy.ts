@@ -9,7 +9,7 @@
  * upstream against the gateway's own schema, and maps the gateway's answer back through the field
  * whitelists.
  */
-import { unexpectedParam, type MethodName } from '@clawchat/protocol'
+import { CLAWCHAT_METHODS, unexpectedParam, type MethodName } from '@clawchat/protocol'
 import { forbidden } from '../common/errors.js'
 import { mayCall, type MethodPolicy } from './method-policy.js'
 import {
@@ -20,6 +20,7 @@ import {
   planApprovalResolve,
 } from './planners/approvals.js'
 import { planChatAbort } from './planners/chat-abort.js'
+import { planClawChatRuns } from './planners/clawchat-runs.js'
 import { planChatHistory } from './planners/chat-history.js'
 import { planChatSend } from './planners/chat-send.js'
 import { planModelsList } from './planners/models-list.js'
@@ -53,10 +54,14 @@ const PLANNERS: Readonly<Record<MethodName, Planner>> = {
   'approval.resolve': planAnyApprovalResolve,
   'question.list': planQuestionList,
   'question.resolve': planQuestionResolve,
+  'clawchat.runs': planClawChatRuns,
 }
 
 /** A method the proxy has a planner for (own properties only: no `constructor`, no `__proto__`). */
 const isPlannable = (method: string): method is MethodName => Object.hasOwn(PLANNERS, method)
+
+/** ClawChat's own methods: answered by the proxy, allowed to every authenticated user whatever the policy. */
+const isClawChatMethod = (method: string): boolean => (CLAWCHAT_METHODS as readonly string[]).includes(method)
 
 /**
  * Checks the policy, then plans one browser request: `{ ok: false, error }` to answer at once, or a
@@ -67,12 +72,14 @@ const isPlannable = (method: string): method is MethodName => Object.hasOwn(PLAN
  * if (r.ok) reply(await r.plan.run((m, p) => link.request(m, p)))
  */
 export function planRequest(policy: MethodPolicy, method: string, params: unknown, ctx: PlanContext): PlanResult {
-  const denied = mayCall(policy, ctx.role, method)
+  const own = isClawChatMethod(method)
+  const denied = own ? null : mayCall(policy, ctx.role, method)
   if (denied) return { ok: false, error: denied }
   if (!isPlannable(method)) return { ok: false, error: forbidden(`Method "${method}" cannot be relayed.`) }
   if (params !== undefined && params !== null && !isRecord(params))
     return invalidParams(method, 'params must be an object')
   const fields = params ?? {}
+  if (own) return PLANNERS[method](fields, ctx)
   const unexpected = unexpectedParam(method, fields)
   if (unexpected !== undefined) return invalidParams(method, unexpected)
   return PLANNERS[method](fields, ctx)

@@ -2,7 +2,7 @@
  * The shape of a planned request — pure: what a planner knows about the caller, what it answers
  * (a plan to run upstream, or an error to answer at once), and the helpers every planner shares.
  */
-import { parseSessionKey, type ErrorShape, type MethodName } from '@clawchat/protocol'
+import { parseSessionKey, type ClawChatRunsResult, type ErrorShape, type MethodName } from '@clawchat/protocol'
 import type { CommandAllowance } from './commands.js'
 import type { SessionPermissions } from './permissions.js'
 import type { WorkDesk } from './approvals/agent-work.js'
@@ -31,6 +31,11 @@ export interface PlanContext extends ViewContext {
   work?: WorkDesk
   /** `policy.permissions`: `chat.send` prepares the session and asserts its mode (default: none). */
   permissions?: SessionPermissions
+  /**
+   * The caller's runs in progress with their text so far, and the last event `seq` of the
+   * caller's connection that text covers (`clawchat.runs`; without it, that method is unavailable).
+   */
+  liveRuns?: () => ClawChatRunsResult
 }
 
 /** Sends one request upstream and resolves with its payload (or rejects with the gateway's error). */
@@ -44,6 +49,11 @@ export interface RequestPlan {
   sessionKey?: string
   /** Runs the request through `call` and resolves with what the browser may see. */
   run(call: UpstreamCall): Promise<unknown>
+  /**
+   * A request the proxy answers itself, at once (never upstream, whatever the gateway's state):
+   * the answer, made just before it is sent.
+   */
+  answer?: () => unknown
 }
 
 /** The result of planning: a plan to run, or the error to answer at once. */

@@ -10,13 +10,16 @@
  * question events go to {@link WorkEventRouting}. Everything else the gateway broadcasts
  * (presence, health, ticks, …) stops here. Each run's text streams (its reply, its commands'
  * output) are redacted of secrets here too, once per event before the fan-out (see
- * `stream-redactor.ts`).
+ * `stream-redactor.ts`), and each live run's text, as sent, is kept in {@link LiveRuns} (the lean
+ * wire's run heads, final checks and `clawchat.runs`). Each payload is sanitised once per event and
+ * handed to the connections as one {@link RoutedEvent} (its JSON made once, not per connection).
  */
 import { TOOL_EVENTS_CAP, wantsEvents, type EventFrame } from '@clawchat/protocol'
 import { KeyCache } from './key-cache.js'
 import type { RegisteredConnection } from '../connection/registry.js'
 import type { StreamRedactor } from './stream-redactor.js'
 import {
+  browserRunId,
   eventOwner,
   sanitizeAgentEvent,
   sanitizeChatEvent,
@@ -25,6 +28,8 @@ import {
 } from './sanitize.js'
 import { isRecord, type Json } from '../common/records.js'
 import { WORK_EVENTS, type WorkEventRouting } from './work-routing.js'
+import { endsRun, type LiveRuns } from './live-runs.js'
+import { RoutedEvent, type LeanRole } from './routed-event.js'
 
 /** What the router needs of a browser connection. */
 export interface RoutableConnection extends RegisteredConnection {
@@ -32,6 +37,11 @@ export interface RoutableConnection extends RegisteredConnection {
   readonly caps: readonly string[]
   /** Sends an event to the browser (if it is ready), numbering its `seq`. */
   sendEvent(event: string, payload: unknown): void
+  /**
+   * Sends a routed event in the connection's shape (lean or OpenClaw's) — the payload's JSON made
+   * once for all; without it, {@link sendEvent} with the payload.
+   */
+  sendRouted?(routed: RoutedEvent): void
 }
 
 /** What the router needs of the registry: a user's open connections. */
@@ -72,12 +82,15 @@ export class EventRouter {
    *   without it, only each frame's own redaction applies.
    * @param work routes the approval and question events ({@link WORK_EVENTS}); without it they
    *   stop here.
+   * @param live keeps each live run's text as sent (the lean wire); without it, lean connections
+   *   get every event in OpenClaw's shape.
    */
   constructor(
     private readonly namespace: string,
     private readonly registry: RoutingRegistry,
     private readonly streams?: EventRedaction,
     private readonly work?: WorkEventRouting,
+    private readonly live?: LiveRuns,
   ) {
     this.keys = new KeyCache(namespace)
   }
@@ -113,17 +126,36 @@ export class EventRouter {
     if (!owner) return 0
     // Before the connections are looked up: a run's stream goes on whether or not its owner is online.
     const payloads = this.streams ? this.streams.redact(frame.event, payload) : [payload]
+    const ctx = { namespace: this.namespace, userId: owner.userId, keys: this.keys }
+    const chatRole =
+      frame.event === 'chat' ? this.liveRun(ctx, owner.sessionKey, payload.runId, payloads[0]) : undefined
     const isTool = frame.event === 'agent' && payload.stream === 'tool'
     const conns = this.registry.forUser(owner.userId)
     const receivers = isTool ? conns.filter(wantsToolEvents) : conns
     if (receivers.length === 0 && !(isTool && this.forwarding)) return 0
-    const ctx = { namespace: this.namespace, userId: owner.userId, keys: this.keys }
     for (const each of payloads) {
       const browserPayload = sanitise(ctx, owner.sessionKey, each)
-      for (const conn of receivers) conn.sendEvent(frame.event, browserPayload)
+      const role = chatRole ?? (frame.event === 'agent' && each.stream === 'assistant' ? ASSISTANT : undefined)
+      deliver(receivers, new RoutedEvent(frame.event, browserPayload, role))
       if (isTool && each.stream === 'tool') this.forwarding?.forward(owner.userId, browserPayload)
     }
     return receivers.length
+  }
+
+  /**
+   * Keeps the text of the run of a `chat` event (`payload`: after stream redaction): a delta
+   * advances it, a `final`/`error`/`aborted` forgets it. Answers what lean connections need.
+   */
+  private liveRun(ctx: ViewContext, sessionKey: string, key: unknown, payload: Json | undefined): LeanRole | undefined {
+    if (!this.live || typeof key !== 'string' || payload === undefined) return undefined
+    if (payload.state === 'delta') {
+      const runId = browserRunId(ctx, key)
+      if (runId === undefined) return undefined
+      return { kind: 'delta', step: this.live.delta(key, { userId: ctx.userId, runId, sessionKey }, payload) }
+    }
+    if (!endsRun(payload)) return undefined
+    const run = this.live.end(key)
+    return run ? { kind: 'end', run } : undefined
   }
 
   /**
@@ -136,8 +168,19 @@ export class EventRouter {
   deliverToolEvent(userId: string, payload: unknown): number {
     if (!isRecord(payload) || payload.stream !== 'tool') return 0
     const receivers = this.registry.forUser(userId).filter(wantsToolEvents)
-    for (const conn of receivers) conn.sendEvent('agent', payload)
+    deliver(receivers, new RoutedEvent('agent', payload))
     return receivers.length
+  }
+}
+
+/** The role of an `agent` event of stream `assistant`. */
+const ASSISTANT: LeanRole = { kind: 'assistant' }
+
+/** Hands one routed event to each receiver. */
+function deliver(receivers: readonly RoutableConnection[], routed: RoutedEvent): void {
+  for (const conn of receivers) {
+    if (conn.sendRouted) conn.sendRouted(routed)
+    else conn.sendEvent(routed.event, routed.payload)
   }
 }
 

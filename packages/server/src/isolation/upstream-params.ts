@@ -48,6 +48,8 @@ const VALIDATORS: Readonly<Record<MethodName, GatewayValidator>> = {
   'approval.resolve': validateApprovalResolveParams,
   'question.list': validateQuestionListParams,
   'question.resolve': validateQuestionResolveParams,
+  // Answered by the proxy itself, never sent upstream (isolation/planners/clawchat-runs.ts).
+  'clawchat.runs': validateEmptyParams,
 }
 
 /**
