@@ -23,7 +23,9 @@ export function isRecord(value: unknown): value is Json {
 export function pick(source: Json, fields: readonly string[]): Json {
   const out: Json = {}
   for (const field of fields) {
-    if (Object.prototype.hasOwnProperty.call(source, field) && source[field] !== undefined) out[field] = source[field]
+    // The value first: most fields are absent, and one lookup rules them out (a present one must be own).
+    const value = source[field]
+    if (value !== undefined && Object.hasOwn(source, field)) out[field] = value
   }
   return out
 }

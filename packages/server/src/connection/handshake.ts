@@ -30,7 +30,22 @@ export function knownCaps(caps: unknown): readonly string[] {
   if (!Array.isArray(caps)) return []
   const out: string[] = []
   for (const cap of caps) if (typeof cap === 'string' && KNOWN.has(cap) && !out.includes(cap)) out.push(cap)
-  return Object.freeze(out)
+  return interned(out)
+}
+
+/** The lists {@link knownCaps} answered, shared (SDKs name the same caps): no list of its own per connection. */
+const INTERNED_CAPS = new Map<string, readonly string[]>()
+/** Most distinct lists shared; past that each connection gets its own. */
+const MAX_INTERNED_CAPS = 64
+
+function interned(caps: string[]): readonly string[] {
+  const key = caps.join(' ')
+  const known = INTERNED_CAPS.get(key)
+  if (known) return known
+  // A copy of the exact length: `caps` grew by push and has room to spare.
+  const frozen = Object.freeze(caps.slice())
+  if (INTERNED_CAPS.size < MAX_INTERNED_CAPS) INTERNED_CAPS.set(key, frozen)
+  return frozen
 }
 
 const invalidParams = (message: string): ConnectVerdict => ({

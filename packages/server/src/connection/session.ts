@@ -6,6 +6,7 @@
  */
 import { CLAWCHAT_GATEWAY_EVENT, CLAWCHAT_SESSION_EVENT, CloseCodes, type ClawChatUser } from '@clawchat/protocol'
 import { allowedMethods, effectiveScopes } from '../isolation/policy.js'
+import type { MethodPolicy, Role } from '../isolation/method-policy.js'
 import { invalidRequest } from '../common/errors.js'
 import type { ConnectionDeps } from './connection-deps.js'
 import { GatewayNotice } from './gateway-notice.js'
@@ -16,6 +17,25 @@ import type { Outbox } from './outbox.js'
 import { RequestRelay } from './requests.js'
 
 type State = 'handshake' | 'ready' | 'closed'
+
+/** No caps named: one empty list for every connection. */
+const NO_CAPS: readonly string[] = Object.freeze([])
+
+/** Each policy's methods per role, worked out once and shared by the connections (read only). */
+const methodsByPolicy = new WeakMap<MethodPolicy, Record<Role, readonly string[]>>()
+
+/** What `role` may call under `policy`: one frozen list per policy and role, not one per connection. */
+function methodsFor(policy: MethodPolicy, role: Role): readonly string[] {
+  let byRole = methodsByPolicy.get(policy)
+  if (!byRole) {
+    byRole = {
+      user: Object.freeze(allowedMethods(policy, 'user')),
+      admin: Object.freeze(allowedMethods(policy, 'admin')),
+    }
+    methodsByPolicy.set(policy, byRole)
+  }
+  return byRole[role]
+}
 
 /**
  * The session of one connection.
@@ -31,10 +51,10 @@ export class BrowserSession {
   private handshakeTimer: NodeJS.Timeout | null = null
   private readonly notice = new GatewayNotice()
   /** What this user may call. */
-  private readonly methods: string[]
+  private readonly methods: readonly string[]
   private readonly requests: RequestRelay
   /** The known caps the browser named in `connect` (none without it). */
-  private named: readonly string[] = []
+  private named: readonly string[] = NO_CAPS
 
   constructor(
     private readonly connId: string,
@@ -43,7 +63,7 @@ export class BrowserSession {
     private readonly outbox: Outbox,
     private readonly close: (code: number, why: string) => void,
   ) {
-    this.methods = allowedMethods(deps.methods, user.role)
+    this.methods = methodsFor(deps.methods, user.role)
     this.requests = new RequestRelay(connId, user, deps, outbox)
     const { handshakeTimeoutMs } = deps.limits
     if (handshakeTimeoutMs > 0) {

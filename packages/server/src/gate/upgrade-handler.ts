@@ -117,6 +117,13 @@ async function admit(deps: UpgradeHandlerDeps, upgrade: Omit<AdmittedUpgrade, 'g
 }
 
 /**
+ * A socket error during the upgrade is answered by its close. A module-level function: a closure
+ * made in the handler would keep the upgrade's request (and the session middleware's objects)
+ * alive for as long as the socket lives.
+ */
+function ignoreSocketError(): void {}
+
+/**
  * Creates the proxy's upgrade handler.
  *
  * @example
@@ -132,7 +139,7 @@ export function createUpgradeHandler(deps: UpgradeHandlerDeps): UpgradeHandler {
   return (req, socket, head) => {
     if (!pathMatches(req)) return false
     claimUpgrade(socket)
-    socket.on('error', () => undefined)
+    socket.on('error', ignoreSocketError)
     if (deps.isClosed()) {
       refuseUpgrade(socket, 503)
       return true

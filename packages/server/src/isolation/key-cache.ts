@@ -20,18 +20,26 @@ export interface KeyParser {
 /** Remembers `parse`'s answers for up to `max` distinct strings (oldest first out). */
 function memo<T extends object>(parse: (value: string) => T | null, max: number): (value: unknown) => T | null {
   const seen = new Map<string, T | null>()
+  // The last string asked for: an event asks for its run id again (its browser run id), and a
+  // run's `agent` twin follows its `chat` delta; comparing is cheaper than hashing a fresh string.
+  let lastValue: string | undefined
+  let lastAnswer: T | null = null
   return (value) => {
     if (typeof value !== 'string') return null
-    const known = seen.get(value)
-    if (known !== undefined) return known
-    const parsed = parse(value)
-    const answer = parsed === null ? null : Object.freeze(parsed)
-    if (seen.size >= max) {
-      // Oldest first: a Map iterates in insertion order.
-      const oldest = seen.keys().next()
-      if (!oldest.done) seen.delete(oldest.value)
+    if (value === lastValue) return lastAnswer
+    let answer = seen.get(value)
+    if (answer === undefined) {
+      const parsed = parse(value)
+      answer = parsed === null ? null : Object.freeze(parsed)
+      if (seen.size >= max) {
+        // Oldest first: a Map iterates in insertion order.
+        const oldest = seen.keys().next()
+        if (!oldest.done) seen.delete(oldest.value)
+      }
+      seen.set(value, answer)
     }
-    seen.set(value, answer)
+    lastValue = value
+    lastAnswer = answer
     return answer
   }
 }

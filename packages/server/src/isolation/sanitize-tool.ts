@@ -150,6 +150,11 @@ function contentPart(part: unknown): unknown {
   return out
 }
 
+/** A `toolCall` or nested `toolResult` content part. */
+function isToolPart(part: unknown): boolean {
+  return isRecord(part) && (part.type === 'toolCall' || part.type === 'toolResult')
+}
+
 /**
  * The tool parts of an already whitelisted history message made safe: a `toolResult` row keeps
  * only its text parts (its `details` were never copied: not whitelisted), an assistant row's
@@ -164,7 +169,6 @@ export function historyToolParts(message: Json): Json {
     if (message.content !== undefined) message.content = textParts(message.content)
     return message
   }
-  const isToolPart = (p: unknown) => isRecord(p) && (p.type === 'toolCall' || p.type === 'toolResult')
   if (Array.isArray(message.content) && message.content.some(isToolPart))
     message.content = message.content.map(contentPart)
   return message

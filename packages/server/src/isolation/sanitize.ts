@@ -176,14 +176,27 @@ export function sanitizeSessionsChanged(ctx: ViewContext, sessionKey: string, pa
   return out
 }
 
+/** Each namespace's pattern of gateway keys and run ids in text (made once: `replace` resets its `lastIndex`). */
+const IDENTIFIER_PATTERNS = new Map<string, RegExp>()
+
+function identifierPattern(namespace: string): RegExp {
+  let pattern = IDENTIFIER_PATTERNS.get(namespace)
+  if (!pattern) {
+    const ns = namespace.replace(/[-]/g, '\\-')
+    pattern = new RegExp(`(?:agent:[^:\\s"']+:)?${ns}:([a-z2-7]+):([a-z0-9._-]+)(?::([\\x21-\\x7e]+))?`, 'gi')
+    IDENTIFIER_PATTERNS.set(namespace, pattern)
+  }
+  return pattern
+}
+
 /**
  * Names of gateway keys and run ids inside free text (error messages): this user's become the
  * browser's names, anyone else's become `[session]`.
  */
 export function rewriteIdentifiers(ctx: ViewContext, text: string): string {
-  const ns = ctx.namespace.replace(/[-]/g, '\\-')
-  const pattern = new RegExp(`(?:agent:[^:\\s"']+:)?${ns}:([a-z2-7]+):([a-z0-9._-]+)(?::([\\x21-\\x7e]+))?`, 'gi')
-  return text.replace(pattern, (match) => {
+  // Nothing to find in a text shorter than the namespace and its colon (most event fields).
+  if (text.length <= ctx.namespace.length) return text
+  return text.replace(identifierPattern(ctx.namespace), (match) => {
     const asRun = parseUpstreamRunId(ctx.namespace, match.replace(/^agent:[^:]+:/i, ''))
     if (asRun && asRun.userId === ctx.userId) return asRun.runId
     const asKey = parseGatewaySessionKey(ctx.namespace, match)
