@@ -279,6 +279,16 @@ export abstract class BenchClient {
     for (const wake of waiters) wake()
   }
 
+  /**
+   * Ends a reply's count at its final, at once: frames that came in the same read (the gateway's
+   * `sessions.changed` right after a final) belong to what follows, not to the reply.
+   */
+  private endWatch(watch: BenchClient['replyWatch']): void {
+    if (!watch) return
+    this.replyWatch = undefined
+    watch.resolve()
+  }
+
   private noteError(text: string): void {
     this.counters.errors += 1
     if (this.errorTexts.length < MAX_ERRORS_KEPT) this.errorTexts.push(`${this.label}: ${text}`)
@@ -320,11 +330,11 @@ export abstract class BenchClient {
       if (watch) this.tally(watch.bytes, 'other', data.length)
       if (data.indexOf(PATTERN.final) !== -1) {
         c.finals += 1
-        if (watch) watch.resolve()
+        this.endWatch(watch)
         this.runEnded()
       } else if (data.indexOf(PATTERN.error) !== -1 || data.indexOf(PATTERN.aborted) !== -1) {
         this.noteError(`a run ended without final: ${data.toString('utf8', 0, 300)}`)
-        if (watch) watch.resolve()
+        this.endWatch(watch)
         this.runEnded()
       }
       return
