@@ -6,6 +6,7 @@
  * twins, and a payload serialised once for every OpenClaw-shaped connection of a fan-out.
  */
 import { Duplex } from 'node:stream'
+import { CorkCounter } from './helpers/cork-counter.js'
 import { describe, expect, it } from 'vitest'
 import {
   ASSISTANT_EVENTS_CAP,
@@ -33,22 +34,6 @@ class FakeSocket {
   readonly raw: string[] = []
   send(data: Buffer) {
     this.raw.push(data.toString())
-  }
-}
-
-/** A raw socket that counts its corks. */
-class CorkCounter extends Duplex {
-  corks = 0
-  uncorks = 0
-  override cork() {
-    this.corks += 1
-  }
-  override uncork() {
-    this.uncorks += 1
-  }
-  override _read() {}
-  override _write(_chunk: unknown, _encoding: string, done: () => void) {
-    done()
   }
 }
 

@@ -4,6 +4,7 @@
  * high-water mark — a browser behind on reading is a slow consumer, never waited for.
  */
 import { Duplex } from 'node:stream'
+import { CorkCounter } from './helpers/cork-counter.js'
 import { describe, expect, it } from 'vitest'
 import { corkable, Outbox } from '../src/connection/outbox.js'
 import { createRedactor } from '../src/common/errors.js'
@@ -21,22 +22,6 @@ class FakeSocket {
     this.raw.push(data.toString())
     this.sent.push(JSON.parse(data.toString()) as Record<string, any>)
     this.bufferedAmount += data.length
-  }
-}
-
-/** A raw socket that counts its corks. */
-class CorkCounter extends Duplex {
-  corks = 0
-  uncorks = 0
-  override cork() {
-    this.corks += 1
-  }
-  override uncork() {
-    this.uncorks += 1
-  }
-  override _read() {}
-  override _write(_chunk: unknown, _encoding: string, done: () => void) {
-    done()
   }
 }
 
