@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { textCheck } from '@clawchat/protocol'
 import type { StreamPart } from '../src/index.js'
 import { createFakeServer, type FakeServer, type FakeSocket } from './helpers/fake-socket.js'
-import { newChat, nextTurn } from './helpers/chat.js'
+import { newChat, nextTurn, collect } from './helpers/chat.js'
 
 const msg = (text: string) => ({ role: 'assistant', content: [{ type: 'text', text }] })
 
@@ -27,12 +27,6 @@ function playRun(server: FakeServer, steps: Step[]): string[] {
     return { payload: { runId: p.idempotencyKey, status: 'started' } }
   }
   return runs
-}
-
-async function collect(iter: AsyncIterable<StreamPart>): Promise<StreamPart[]> {
-  const parts: StreamPart[] = []
-  for await (const p of iter) parts.push(p)
-  return parts
 }
 
 const chat =

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { ClawChatRunError, type StreamPart } from '../src/index.js'
 import { createFakeServer, type FakeServer } from './helpers/fake-socket.js'
-import { elapse, newChat, nextTurn, settle, useFakeTime } from './helpers/chat.js'
+import { elapse, newChat, nextTurn, settle, useFakeTime, collect } from './helpers/chat.js'
 
 const msg = (text: string) => ({ role: 'assistant', content: [{ type: 'text', text }] })
 
@@ -31,12 +31,6 @@ function playRun(
     return { payload: { runId: p.idempotencyKey, status: 'started' } }
   }
   return runs
-}
-
-async function collect(iter: AsyncIterable<StreamPart>): Promise<StreamPart[]> {
-  const parts: StreamPart[] = []
-  for await (const p of iter) parts.push(p)
-  return parts
 }
 
 describe('stream()', () => {

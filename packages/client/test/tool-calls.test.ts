@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import type { AgentEvent } from '@clawchat/protocol'
-import { toolCallsFromHistory, type StreamPart, type ToolCall } from '../src/index.js'
+import { toolCallsFromHistory, type ToolCall } from '../src/index.js'
 import { ToolCallTracker } from '../src/tool-calls.js'
 import { createFakeServer } from './helpers/fake-socket.js'
-import { newChat } from './helpers/chat.js'
+import { newChat, collect } from './helpers/chat.js'
 import { HISTORY_T1, framesOf, playScenario } from './helpers/tool-frames.js'
 
 /** Every call the tracker reports while it reads `scenario`'s agent events. */
@@ -16,12 +16,6 @@ function track(scenario: Parameters<typeof framesOf>[0]): ToolCall[] {
     if (call) seen.push(call)
   }
   return seen
-}
-
-async function collect(iter: AsyncIterable<StreamPart>): Promise<StreamPart[]> {
-  const parts: StreamPart[] = []
-  for await (const p of iter) parts.push(p)
-  return parts
 }
 
 describe('tool calls from agent events (recorded frames, t1/t2 of the real gateway)', () => {

@@ -1,5 +1,5 @@
 import { afterEach, vi } from 'vitest'
-import { ClawChat, type ClawChatOptions } from '../../src/index.js'
+import { ClawChat, type ClawChatOptions, type StreamPart } from '../../src/index.js'
 import { FAST, URL_, fakeFetch, type FakeServer } from './fake-socket.js'
 
 const open: ClawChat[] = []
@@ -62,3 +62,10 @@ export async function settle<T>(promise: Promise<T>, maxMs = 60_000, stepMs = 10
 
 /** Waits for a later turn of the event loop (a scripted server's next frame); no time passes. */
 export const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+/** Every part of a stream, once it has ended. */
+export async function collect(iter: AsyncIterable<StreamPart>): Promise<StreamPart[]> {
+  const parts: StreamPart[] = []
+  for await (const p of iter) parts.push(p)
+  return parts
+}
