@@ -10,7 +10,7 @@
 import { createServer, type Server } from 'node:http'
 import type { Socket } from 'node:net'
 import WebSocket, { WebSocketServer } from 'ws'
-import { serveCommands } from '../ipc/serve-commands.js'
+import { listenOnLoopback, serveCommands } from '../ipc/serve-commands.js'
 
 /** What the driver passes to this child's `start`. */
 export interface FloorChildConfig {
@@ -81,10 +81,7 @@ async function start(config: FloorChildConfig): Promise<{ url: string }> {
   const sockets = new WebSocketServer({ server: http, ...WS_OPTIONS })
   wss = sockets
   sockets.on('connection', (client) => relay(client, config.gatewayUrl))
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
-  const address = http.address()
-  const port = typeof address === 'object' && address ? address.port : 0
-  return { url: `ws://127.0.0.1:${port}` }
+  return { url: await listenOnLoopback(http) }
 }
 
 serveCommands(

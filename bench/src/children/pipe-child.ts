@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http'
 import type { Socket } from 'node:net'
 import httpProxy from 'http-proxy'
-import { serveCommands } from '../ipc/serve-commands.js'
+import { listenOnLoopback, serveCommands } from '../ipc/serve-commands.js'
 
 /** What the driver passes to this child's `start`. */
 export interface PipeChildConfig {
@@ -40,10 +40,7 @@ async function start(config: PipeChildConfig): Promise<{ url: string }> {
     socket.on('error', () => socket.destroy())
     pipe.ws(req, socket, head)
   })
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
-  const address = http.address()
-  const port = typeof address === 'object' && address ? address.port : 0
-  return { url: `ws://127.0.0.1:${port}` }
+  return { url: await listenOnLoopback(http) }
 }
 
 serveCommands(

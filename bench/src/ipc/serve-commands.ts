@@ -2,6 +2,7 @@
  * The child's side of the IPC channel: answers the driver's commands, reports its own CPU and
  * memory, and exits when the driver goes away (so no child outlives a crashed benchmark).
  */
+import type { Server } from 'node:http'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type { ChildSample } from './child-handle.js'
 
@@ -87,4 +88,17 @@ export function serveCommands(
     setTimeout(() => process.exit(0), 3000).unref()
   })
   process.send?.({ ready: true })
+}
+
+/**
+ * Listens on a free loopback port and answers the child's `ws://` URL there.
+ *
+ * @example
+ * return { url: await listenOnLoopback(http) }
+ */
+export async function listenOnLoopback(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  const port = typeof address === 'object' && address ? address.port : 0
+  return `ws://127.0.0.1:${port}`
 }
