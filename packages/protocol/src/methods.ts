@@ -9,6 +9,18 @@ import type {
 import type { ChatEvent } from './events.js'
 import type { ClawChatRunsParams, ClawChatRunsResult } from './lean.js'
 import type {
+  SessionsDeleteParams,
+  SessionsDeleteResult,
+  SessionsListParams,
+  SessionsListResult,
+  SessionsPatchParams,
+  SessionsPatchResult,
+  SessionsResetParams,
+  SessionsResetResult,
+  SessionsRewindParams,
+  SessionsRewindResult,
+} from './sessions.js'
+import type {
   QuestionItem,
   QuestionListResult,
   QuestionResolvedEvent,
@@ -76,6 +88,12 @@ export interface ChatMessage {
    * `chat.send`) the message belongs to. Lets a client tell whether a message it sent is stored.
    */
   runId?: string
+  /**
+   * The gateway's id of this message (its transcript entry): what `sessions.rewind` takes as
+   * `entryId` to go back to just before a user message (edit it, or regenerate the reply to it),
+   * and what `activity[].messageId` names.
+   */
+  id?: string
 }
 
 /** One tool call of a history message, as the gateway summarises it (`chat.history`'s `activity`). */
@@ -101,6 +119,31 @@ export interface ChatHistoryResult {
   totalMessages?: number
   /** While `hasMore`: the `offset` of the next, older page. */
   nextOffset?: number
+  /**
+   * A run of the session is in progress (the gateway's `hasActiveRun`). Through the proxy only for
+   * the caller's own sessions, like everything else here.
+   */
+  hasActiveRun?: boolean
+  /**
+   * The session's runs in progress, as the gateway lists them, in the browser's run ids. Exact only
+   * when present: while a run waits for an approval the gateway leaves the list out (see
+   * `hasActiveRun`). Ids of runs the browser did not start (a gateway's own recovery run) are left out.
+   */
+  activeRunIds?: string[]
+  /**
+   * The run the gateway is working on and its text so far (OpenClaw's `inFlightRun`). While a run
+   * waits for an approval this is the *queued* run (its text then arrives under the first run's id).
+   * `runId` is left out when the run is not one the browser started.
+   */
+  inFlightRun?: InFlightRun
+}
+
+/** A session's run in progress, as `chat.history` shows it. */
+export interface InFlightRun {
+  runId?: string
+  /** The text so far (may be empty). */
+  text: string
+  startedAt?: number
 }
 
 /** Params of `chat.abort`: the active run of the session, or the named run. */
@@ -114,66 +157,6 @@ export interface ChatAbortResult {
   ok: boolean
   aborted: boolean
   runIds: string[]
-}
-
-/** Params of `sessions.list`: one page of the user's own sessions, the most recently updated first. */
-export interface SessionsListParams {
-  /** Sessions at most (through the proxy: 1 to its `limits.sessionsListMaxRows`, default 100). */
-  limit?: number
-  /** Where the page starts: `nextOffset` of the previous page. Default 0. */
-  offset?: number
-  /** Add each session's `lastMessagePreview` (through the proxy: default true). */
-  includeLastMessage?: boolean
-  /** Add each session's `derivedTitle`, from its first message (through the proxy: default true). */
-  includeDerivedTitles?: boolean
-}
-
-/**
- * One session of the user's own, with only the fields of {@link SESSION_ROW_FIELDS} (and, in
- * `sessions.list`, `lastMessagePreview`).
- */
-export interface SessionSummary {
-  key: string
-  label?: string
-  displayName?: string
-  derivedTitle?: string
-  /** `sessions.list` only (not in `sessions.changed`): a short preview of the session's last message. */
-  lastMessagePreview?: string
-  createdAt?: number
-  updatedAt?: number
-  lastInteractionAt?: number
-  status?: string
-  hasActiveRun?: boolean
-  unread?: boolean
-  abortedLastRun?: boolean
-  inputTokens?: number
-  outputTokens?: number
-  totalTokens?: number
-  modelProvider?: string
-  model?: string
-}
-
-/** Answer to `sessions.list`: the user's own sessions only. */
-export interface SessionsListResult {
-  count: number
-  sessions: SessionSummary[]
-  /** More sessions exist: ask again with `offset: nextOffset`. */
-  hasMore?: boolean
-  /** While `hasMore`: the `offset` of the next page. */
-  nextOffset?: number
-}
-
-/** Params of `sessions.reset`. */
-export interface SessionsResetParams {
-  key?: string
-  /** Why: `new` (start over) or `reset`. */
-  reason?: 'new' | 'reset'
-}
-
-/** Answer to `sessions.reset`. */
-export interface SessionsResetResult {
-  ok: boolean
-  key: string
 }
 
 /** One model the gateway offers. */
@@ -201,6 +184,9 @@ export interface ClawChatMethods {
   'chat.abort': { params: ChatAbortParams; result: ChatAbortResult }
   'sessions.list': { params: SessionsListParams; result: SessionsListResult }
   'sessions.reset': { params: SessionsResetParams; result: SessionsResetResult }
+  'sessions.patch': { params: SessionsPatchParams; result: SessionsPatchResult }
+  'sessions.delete': { params: SessionsDeleteParams; result: SessionsDeleteResult }
+  'sessions.rewind': { params: SessionsRewindParams; result: SessionsRewindResult }
   'models.list': { params: Record<string, never>; result: ModelsListResult }
   'exec.approval.list': { params: Record<string, never>; result: ApprovalItem[] }
   'exec.approval.get': { params: ApprovalGetParams; result: ApprovalItem }
@@ -232,7 +218,8 @@ export interface ClawChatEvents {
 }
 
 /**
- * What an ordinary user may call by default: chat, their own sessions, and the approvals and
+ * What an ordinary user may call by default: chat, their own sessions (list, reset, rename, pin,
+ * archive, delete, rewind), and the approvals and
  * questions of their own runs (whether they may *answer* an approval is the proxy's
  * `policy.approvals`; by default only admins may).
  */
@@ -242,6 +229,9 @@ export const USER_METHODS = [
   'chat.abort',
   'sessions.list',
   'sessions.reset',
+  'sessions.patch',
+  'sessions.delete',
+  'sessions.rewind',
   'exec.approval.list',
   'exec.approval.get',
   'exec.approval.resolve',
