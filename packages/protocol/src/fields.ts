@@ -15,6 +15,8 @@ export const SESSION_ROW_FIELDS = [
   'lastInteractionAt',
   'status',
   'hasActiveRun',
+  'pinned',
+  'archived',
   'unread',
   'abortedLastRun',
   'inputTokens',

@@ -8,8 +8,9 @@
  */
 
 /**
- * Params of `sessions.list`: one page of the user's own sessions — through the proxy pinned ones
- * first, then by last activity (`lastInteractionAt`, else `updatedAt`), newest first.
+ * Params of `sessions.list`: one page of the user's own sessions, by last activity (the gateway's
+ * `sortBy: 'lastInteractionAt'`), newest first. Pinned ones are marked `pinned` (a page shows
+ * them where it likes; the demo puts them on top).
  */
 export interface SessionsListParams {
   /** Sessions at most (through the proxy: 1 to its `limits.sessionsListMaxRows`, default 100). */
@@ -26,7 +27,7 @@ export interface SessionsListParams {
 
 /**
  * One session of the user's own, with only the fields of {@link SESSION_ROW_FIELDS} (and, in
- * `sessions.list`, `lastMessagePreview`).
+ * `sessions.list`, `lastMessagePreview`). Its title for a list: `label ?? derivedTitle ?? key`.
  */
 export interface SessionSummary {
   key: string
