@@ -8,15 +8,20 @@ import { lookupSessionKey } from '../sessions/session-keys.js'
 import { buildEmptySessionInfo, buildSessionInfo } from '../sessions/session-rows.js'
 import { checkParams, isRecord, paramsOrEmpty, type MethodDefinition } from './method-types.js'
 import { historyActivity } from '../sessions/tool-messages.js'
+import type { ChatRun } from '../runs/chat-run.js'
 
 /**
- * `inFlightRun` while messages are queued behind a waiting run: the id of the newest queued run,
- * not of the blocked one (t2 phase 3).
+ * `inFlightRun` (top level) while the session runs something: the running run with its text so far
+ * (the real gateway 2026.9.6 also lists recent `agent` frames as `events` there — measured, not in
+ * the t2 reference recording; the mock leaves it out), or, while messages
+ * are queued behind a run waiting for an approval, the newest QUEUED run with no text (t2 phase 3;
+ * measured again in e2e/real-gateway/manage-facts.test.ts). Absent when idle.
  */
-function inFlight(queue: Array<Record<string, unknown>>): Record<string, unknown> {
+function inFlight(runs: ChatRun[], queue: Array<Record<string, unknown>>): Record<string, unknown> {
   const last = queue.at(-1)
-  if (!last) return {}
-  return { inFlightRun: { runId: last.runId, text: '', startedAt: last.acceptedAt } }
+  if (last) return { inFlightRun: { runId: last.runId, text: '', startedAt: last.acceptedAt } }
+  const run = runs.at(-1)
+  return run ? { inFlightRun: run.inFlight() } : {}
 }
 
 /**
@@ -64,7 +69,8 @@ export const chatHistory: MethodDefinition = {
     }
     const page = readHistoryPage(session.messages, { limit: p.limit, offset: p.offset, maxChars: p.maxChars, maxBytes })
     const activity = historyActivity(session, page.messages)
-    const queue = core.runs.activeInSession(key).flatMap((r) => r.tools.pendingInputs())
+    const running = core.runs.activeInSession(key)
+    const queue = running.flatMap((r) => r.tools.pendingInputs())
     const cursor = {
       agentId: MAIN_AGENT_ID,
       generation: session.generation,
@@ -86,7 +92,7 @@ export const chatHistory: MethodDefinition = {
         totalMessages: page.totalMessages,
         defaults: buildHistoryDefaults(),
         sessionInfo: buildSessionInfo(session),
-        ...inFlight(queue),
+        ...inFlight(running, queue),
       },
     }
   },

@@ -7,7 +7,10 @@ import type { MethodDefinition } from './method-types.js'
 import { modelsList } from './models-list.js'
 import { sessionsList } from './sessions-list.js'
 import { sessionsMessagesSubscribe, sessionsMessagesUnsubscribe } from './sessions-messages-subscribe.js'
-import { sessionsCreate, sessionsPatch } from './sessions-create-patch.js'
+import { sessionsCreate } from './sessions-create-patch.js'
+import { sessionsDelete } from './sessions-delete.js'
+import { sessionsPatch } from './sessions-patch.js'
+import { sessionsRewind } from './sessions-rewind.js'
 import { sessionsReset } from './sessions-reset.js'
 import { sessionsSubscribe } from './sessions-subscribe.js'
 import { status } from './status.js'
@@ -32,6 +35,8 @@ export const METHODS: ReadonlyMap<string, MethodDefinition> = new Map(
     sessionsReset,
     sessionsCreate,
     sessionsPatch,
+    sessionsDelete,
+    sessionsRewind,
     sessionsSubscribe,
     sessionsMessagesSubscribe,
     sessionsMessagesUnsubscribe,

@@ -1,6 +1,6 @@
-import { validateSessionsCreateParams, validateSessionsPatchParams } from '@openclaw/gateway-protocol'
+import { validateSessionsCreateParams } from '@openclaw/gateway-protocol'
 import { randomUUID } from 'node:crypto'
-import { MODEL, SESSIONS_PATH } from '../fixtures/gateway-identity.js'
+import { MODEL } from '../fixtures/gateway-identity.js'
 import { GatewayRequestError, invalidRequest, missingScope } from '../gateway/errors.js'
 import { hasScope, Scopes } from '../connection/scopes.js'
 import { requireCanonicalSessionKey } from '../sessions/session-keys.js'
@@ -13,16 +13,16 @@ import {
 } from '../sessions/session-permissions.js'
 import type { SessionRecord, SessionStore } from '../sessions/session-store.js'
 import { WORKSPACE_DIR } from '../tools/fake-tools.js'
-import { checkParams, isRecord, type MethodDefinition } from './method-types.js'
+import { checkParams, type MethodDefinition } from './method-types.js'
 
 /*
- * `sessions.create` and `sessions.patch`, as far as ClawChat uses them: a session's
- * `permissionMode` and folder (`cwd`), as measured on openclaw 2026.9.6
- * (test/fixtures/recorded/permissions.json). Neither emits `sessions.changed` here (not recorded).
+ * `sessions.create`, as far as ClawChat uses it: a session's `permissionMode` and folder (`cwd`),
+ * as measured on openclaw 2026.9.6 (test/fixtures/recorded/permissions.json). It emits no
+ * `sessions.changed` here (not recorded). `sessions.patch` is in sessions-patch.ts.
  */
 
 /** The session's `entry` as both answers show it (the recorded fields that matter). */
-function entryOf(store: SessionStore, s: SessionRecord): Record<string, unknown> {
+export function entryOf(store: SessionStore, s: SessionRecord): Record<string, unknown> {
   const settings = sessionPermissions(store, s.key)
   return {
     sessionId: s.sessionId,
@@ -37,13 +37,17 @@ function entryOf(store: SessionStore, s: SessionRecord): Record<string, unknown>
     spawnDepth: 0,
     modelOverrideSource: 'default',
     parentSessionKey: 'agent:main:main',
+    ...(s.label !== undefined ? { label: s.label } : {}),
+    ...(s.pinnedAt !== undefined ? { pinnedAt: s.pinnedAt } : {}),
+    ...(s.archivedAt !== undefined ? { archivedAt: s.archivedAt } : {}),
   }
 }
 
-const RESOLVED = { modelProvider: MODEL.provider, model: MODEL.id }
+/** The `resolved` model of both answers. */
+export const RESOLVED = { modelProvider: MODEL.provider, model: MODEL.id }
 
 /** "missing scope: operator.admin" unless the caller has it. */
-function requireAdmin(scopes: readonly string[]): void {
+export function requireAdmin(scopes: readonly string[]): void {
   if (!hasScope(scopes, Scopes.ADMIN)) throw new GatewayRequestError(missingScope(Scopes.ADMIN))
 }
 
@@ -70,38 +74,5 @@ export const sessionsCreate: MethodDefinition = {
     })
     const entry = entryOf(core.store, session)
     return { payload: { ok: true, key, sessionId: session.sessionId, entry, runStarted: false, resolved: RESOLVED } }
-  },
-}
-
-/** The `sessions.patch` fields the mock implements. */
-const PATCH_FIELDS = ['key', 'permissionMode', 'expectedPermissionMode']
-
-/**
- * `sessions.patch {key, permissionMode, expectedPermissionMode?}` (operator.write; `full` needs
- * operator.admin): sets or clears (`null`) the mode; a key that does not exist is created. A wrong
- * `expectedPermissionMode` → "Session <key> changed before patch. Retry." (`session-changed`).
- */
-export const sessionsPatch: MethodDefinition = {
-  name: 'sessions.patch',
-  scope: Scopes.WRITE,
-  handle({ core, conn }, params) {
-    const p = checkParams('sessions.patch', validateSessionsPatchParams, params)
-    const unsupported = Object.keys(isRecord(params) ? params : {}).find((k) => !PATCH_FIELDS.includes(k))
-    if (unsupported !== undefined)
-      throw invalidRequest(
-        `mock-gateway: sessions.patch implements only ${PATCH_FIELDS.join(', ')} (got ${unsupported})`,
-      )
-    if (p.permissionMode === 'full') requireAdmin(conn.scopes)
-    if (p.expectedPermissionMode !== undefined && p.permissionMode === undefined)
-      throw invalidRequest('expectedPermissionMode requires a permissionMode replacement.')
-    const key = requireCanonicalSessionKey(p.key)
-    const current = core.store.has(key) ? (sessionPermissions(core.store, key).permissionMode ?? null) : null
-    if (p.expectedPermissionMode !== undefined && p.expectedPermissionMode !== current)
-      throw invalidRequest(`Session ${p.key} changed before patch. Retry.`, { reason: 'session-changed' })
-    const { session } = core.store.ensure(key, { via: 'reset' })
-    if (p.permissionMode !== undefined)
-      setSessionPermissions(core.store, key, { permissionMode: p.permissionMode as PermissionMode | null })
-    const entry = entryOf(core.store, session)
-    return { payload: { ok: true, path: SESSIONS_PATH, key, entry, resolved: RESOLVED } }
   },
 }

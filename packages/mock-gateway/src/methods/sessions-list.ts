@@ -19,12 +19,15 @@ function selected(
     ownerId?: string
   },
 ): SessionRecord[] {
-  // The mock has no labels and never archives: a label or `archived: true` matches nothing.
-  if (p.label !== undefined || p.archived === true) return []
   if (p.agentId !== undefined && p.agentId.trim().toLowerCase() !== 'main') return []
   const search = p.search?.trim()
+  // Archived sessions are left out unless `archived` is true (only them) or 'all' (measured).
+  const archivedOk = (s: SessionRecord) =>
+    p.archived === 'all' || (s.archivedAt !== undefined) === (p.archived === true)
   return all.filter(
     (s) =>
+      archivedOk(s) &&
+      (p.label === undefined || s.label === p.label.trim()) &&
       (!search || matchesSessionSearch(s, search)) &&
       // Only sessions of device-signed clients have a creator and an owner: the one gateway profile.
       (p.creatorId === undefined || (s.createdByDevice && p.creatorId.trim() === OWNER_PROFILE_ID)) &&
@@ -32,12 +35,26 @@ function selected(
   )
 }
 
+/** Ties are broken by key, like the gateway (`compareSessionEntryPairs`). */
+const byKey = (a: SessionRecord, b: SessionRecord) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
+
+/** `sortBy: "updatedAt"` (the default): pinned sessions first (newest pin first), then by `updatedAt`. */
+function byPinnedThenUpdated(a: SessionRecord, b: SessionRecord): number {
+  return (b.pinnedAt ?? 0) - (a.pinnedAt ?? 0) || b.updatedAt - a.updatedAt || byKey(a, b)
+}
+
+/** `sortBy: "lastInteractionAt"`: no pinned priority. */
+function byLastInteraction(a: SessionRecord, b: SessionRecord): number {
+  return (b.lastInteractionAt ?? 0) - (a.lastInteractionAt ?? 0) || byKey(a, b)
+}
+
 /**
  * `sessions.list`: every session of every client (no per-connection scoping, like the real one),
  * rows with all the upstream identifiers, top-level `path`, `owners`, paging fields
  * (SESSIONS-AND-BROADCAST Q1, MORE-BEHAVIOURS Q4). Applies `search` (session-search.ts), `label`,
- * `agentId`, `archived`, `creatorId` and `ownerId` before paging, then `limit`/`offset`
- * (`totalCount` counts what matched), `sortBy: "lastInteractionAt"` and `includeLastMessage`; other
+ * `agentId`, `archived` (archived sessions only with `true` or `'all'`), `creatorId` and `ownerId`
+ * before paging, then `limit`/`offset` (`totalCount` counts what matched), `sortBy` (default
+ * `updatedAt` with pinned sessions first; `lastInteractionAt` without) and `includeLastMessage`; other
  * filters are accepted and ignored.
  */
 export const sessionsList: MethodDefinition = {
@@ -48,7 +65,7 @@ export const sessionsList: MethodDefinition = {
     const now = Date.now()
     const everything = core.store.list()
     const all = selected(everything, p)
-    if (p.sortBy === 'lastInteractionAt') all.sort((a, b) => (b.lastInteractionAt ?? 0) - (a.lastInteractionAt ?? 0))
+    all.sort(p.sortBy === 'lastInteractionAt' ? byLastInteraction : byPinnedThenUpdated)
     const limit = p.limit ?? 100
     const offset = p.offset ?? 0
     const page = all.slice(offset, offset + limit)

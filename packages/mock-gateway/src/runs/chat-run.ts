@@ -65,6 +65,14 @@ export class ChatRun extends RunBase {
     runAccepted(session, p.runId)
   }
 
+  /**
+   * What `chat.history.inFlightRun` shows of this run while it runs: its id, the reply text so far
+   * and when it was accepted (measured: e2e/real-gateway/manage-facts.test.ts).
+   */
+  inFlight(): { runId: string; text: string; startedAt: number } {
+    return { runId: this.runId, text: this.reply, startedAt: this.acceptedAt }
+  }
+
   /** Starts emitting events (call after the `chat.send` ack is on the wire). */
   start(): void {
     this.done = this.execute().catch((err: unknown) => {

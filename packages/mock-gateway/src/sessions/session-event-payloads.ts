@@ -32,12 +32,12 @@ function presentationFields(s: SessionRecord): Fields {
     kind: 'direct',
     visibility: 'shared',
     chatType: s.chatType ?? null,
-    archived: false,
-    archivedAt: null,
+    archived: s.archivedAt !== undefined,
+    archivedAt: s.archivedAt ?? null,
     archivedBy: null,
-    archiveReason: null,
-    pinned: false,
-    pinnedAt: null,
+    archiveReason: s.archivedAt !== undefined ? 'manual' : null,
+    pinned: s.pinnedAt !== undefined,
+    pinnedAt: s.pinnedAt ?? null,
     unread: false,
     markedUnreadAt: null,
     agentStatus: null,
@@ -49,14 +49,14 @@ function presentationFields(s: SessionRecord): Fields {
     permissionModePending: false,
     createdVia: 'operator',
     createdAt: s.createdAt,
-    label: null,
+    label: s.label ?? null,
     autoLabel: null,
     icon: null,
     color: null,
     channelAvatarUrl: null,
     category: null,
     boardPresentation: null,
-    displayName: null,
+    displayName: s.label ?? null,
     thinkingLevel: null,
     effectiveFastMode: false,
     effectiveFastModeSource: 'default',
@@ -135,7 +135,7 @@ function flattenedRowFields(s: SessionRecord, opts: { placement?: boolean; messa
 
 /** What a `sessions.changed` event is about: a `reason`, or a run `phase` with its `runId`. */
 export type SessionsChangedCause =
-  | { reason: 'send' | 'participants' | 'agent.run.started' | 'agent.input.settled' | 'reset' }
+  | { reason: 'send' | 'participants' | 'agent.run.started' | 'agent.input.settled' | 'reset' | 'patch' }
   | { phase: 'start' | 'model' | 'end'; runId: string }
 
 /** A `sessions.changed` payload: `{sessionKey, agentId, reason|phase+runId, ts, session, …flattened row}`. */

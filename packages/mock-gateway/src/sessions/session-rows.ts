@@ -90,8 +90,11 @@ function rowBody(s: SessionRecord, now: number, thinking: boolean): Record<strin
   row.isBackground = false
   put(row, 'chatType', s.chatType)
   row.updatedAt = s.updatedAt
-  row.archived = false
-  row.pinned = false
+  put(row, 'label', s.label)
+  row.archived = s.archivedAt !== undefined
+  put(row, 'archivedAt', s.archivedAt)
+  row.pinned = s.pinnedAt !== undefined
+  put(row, 'pinnedAt', s.pinnedAt)
   row.unread = false
   put(row, 'lastInteractionAt', s.lastInteractionAt)
   row.sessionId = s.sessionId
@@ -148,8 +151,11 @@ export function buildSessionRow(
   if (preview && s.lastMessagePreview !== undefined) row.lastMessagePreview = s.lastMessagePreview
   if (opts.event) row.activitySummary = { state: 'unavailable', canEnsure: true }
   row.hasActiveRun = s.activeRunIds.length > 0
-  // `session.message` rows of a running session leave the active run ids out (as recorded).
-  if (!(opts.message && s.status === 'running')) row.activeRunIds = [...s.activeRunIds]
+  // `sessions.list` rows of a session with a run in progress leave `activeRunIds` out (measured:
+  // e2e/real-gateway/manage-facts.test.ts), so do `session.message` rows (recorded); idle rows
+  // carry `[]`; `sessions.changed` rows carry the ids (recorded).
+  const running = s.activeRunIds.length > 0
+  if (!running || (opts.event && !opts.message)) row.activeRunIds = [...s.activeRunIds]
   row.sharingRole = 'owner'
   return row
 }
@@ -166,7 +172,7 @@ export function buildSessionInfo(s: SessionRecord, now = Date.now()): Record<str
   info.activitySummary = { state: 'unavailable', canEnsure: true }
   info.sharingRole = 'owner'
   info.hasActiveRun = s.activeRunIds.length > 0
-  info.activeRunIds = [...s.activeRunIds]
+  if (s.activeRunIds.length === 0) info.activeRunIds = []
   info.activeLeafEntryId = activeLeafEntryId(s)
   return info
 }

@@ -53,6 +53,10 @@ export interface SessionRecord {
   lastMessagePreview: string | undefined
   /** A run is talking to the model right now (rows then show `activeModelProvider`/`activeModel`). */
   modelActive: boolean
+  /** `sessions.patch` display state: unique label, and when it was pinned / archived. */
+  label?: string
+  pinnedAt?: number
+  archivedAt?: number
 }
 
 function newTranscriptSource(): string {
@@ -86,6 +90,11 @@ export class SessionStore {
   /** Every session, most recently updated first (the order `sessions.list` uses). */
   list(): SessionRecord[] {
     return [...this.sessions.values()].sort((a, b) => b.updatedAt - a.updatedAt)
+  }
+
+  /** Removes a session (`sessions.delete`); false when there was none. */
+  delete(key: string): boolean {
+    return this.sessions.delete(key)
   }
 
   get size(): number {
