@@ -125,6 +125,7 @@ export function startLink(core: ProxyCore): EventRouter {
     for (const conn of registry.list()) conn.gatewayChanged()
   })
   link.on('down', (why: string) => {
+    router.linkDown()
     const state = link.state === 'failed' || link.state === 'misconfigured' ? link.state : 'down'
     audit.record({ event: 'gateway.state', state, reason: why })
     for (const conn of registry.list()) conn.gatewayChanged()

@@ -140,7 +140,13 @@ describe('sessions.list is one upstream request for the caller own sessions', ()
     expect(up.calls).toEqual([
       {
         method: 'sessions.list',
-        params: { search: ':clawchat:mfwgsy3f:', limit: 100, includeLastMessage: true, includeDerivedTitles: true },
+        params: {
+          search: ':clawchat:mfwgsy3f:',
+          limit: 100,
+          includeLastMessage: true,
+          includeDerivedTitles: true,
+          sortBy: 'lastInteractionAt',
+        },
       },
       {
         method: 'sessions.list',
@@ -150,6 +156,7 @@ describe('sessions.list is one upstream request for the caller own sessions', ()
           offset: 40,
           includeLastMessage: false,
           includeDerivedTitles: false,
+          sortBy: 'lastInteractionAt',
         },
       },
     ])
@@ -284,7 +291,13 @@ describe('the read limits', () => {
     })
     expect(sessionsListRequest({ offset: 0 }, readBounds({ sessionsListMaxRows: 50 }), 'ns', 'u')).toEqual({
       ok: true,
-      upstream: { search: ':ns:ou:', limit: 50, includeLastMessage: true, includeDerivedTitles: true },
+      upstream: {
+        search: ':ns:ou:',
+        limit: 50,
+        includeLastMessage: true,
+        includeDerivedTitles: true,
+        sortBy: 'lastInteractionAt',
+      },
     })
   })
 })

@@ -45,8 +45,14 @@ describe('chat.history run ids', () => {
       },
     ])
     expect(rows).toEqual([
-      { role: 'user', content: 'hi', timestamp: 1, runId: 'browser-key-1' },
-      { role: 'assistant', content: [{ type: 'text', text: 'yo' }], stopReason: 'stop', runId: 'browser-key-1' },
+      { role: 'user', content: 'hi', timestamp: 1, runId: 'browser-key-1', id: 'm1' },
+      {
+        role: 'assistant',
+        content: [{ type: 'text', text: 'yo' }],
+        stopReason: 'stop',
+        runId: 'browser-key-1',
+        id: 'm2',
+      },
       { role: 'user', content: 'again', runId: 'browser-key-2' },
     ])
   })

@@ -38,7 +38,6 @@ const UPSTREAM_MARKERS = [
   'gateway-client',
   '"createdActor"',
   '"lastRunId"',
-  '"activeRunIds"',
   '"path":',
   '"terminalReceipt"',
   '"turnId"',
@@ -367,8 +366,8 @@ describe('user B, by any crafted frame, cannot reach user A', () => {
       'status',
       'agents.list',
       'system-presence',
-      'sessions.patch',
-      'sessions.delete',
+      'sessions.patchMany',
+      'sessions.compact',
       'config.get',
       'chat.inject',
       'models.list',
@@ -397,6 +396,10 @@ describe('user B, by any crafted frame, cannot reach user A', () => {
       ['chat.abort', { sessionKey: 'main', agentId: 'main' }],
       ['sessions.list', { ownerId: 'gateway-owner' }],
       ['sessions.reset', { key: 'main', agentId: 'x' }],
+      ['sessions.patch', { key: 'main', pinned: true, expectedSessionId: 'x' }],
+      ['sessions.patch', { key: 'main', label: 'x', model: 'gpt' }],
+      ['sessions.delete', { key: 'main', archivedOnly: false }],
+      ['sessions.rewind', { sessionKey: 'main', entryId: 'x', agentId: 'main' }],
     ]
     for (const [method, params] of cases) {
       const res = await bob.request(method, params)

@@ -53,8 +53,8 @@ describe('method policy (default-deny)', () => {
     'presence',
     'agents.list',
     'sessions.subscribe',
-    'sessions.patch',
-    'sessions.delete',
+    'sessions.patchMany',
+    'sessions.compact',
     'nope.nothing',
     'connect.x',
     '',
@@ -262,11 +262,12 @@ describe('sessions.list', () => {
       ],
     }))
     const result = await plan('sessions.list', {}).run(up.call)
+    // 'L' is no label of Alice's (hers go upstream behind her prefix); 'r' is no run of hers.
     expect(result).toEqual({
       count: 2,
       sessions: [
-        { key: 'main', updatedAt: 5, status: 'done', label: 'L' },
-        { key: 'work', updatedAt: 5, status: 'done', label: 'L' },
+        { key: 'main', updatedAt: 5, status: 'done', activeRunIds: [] },
+        { key: 'work', updatedAt: 5, status: 'done', activeRunIds: [] },
       ],
       hasMore: false,
     })
@@ -288,10 +289,22 @@ describe('sessions.list', () => {
           offset: 10,
           includeLastMessage: true,
           includeDerivedTitles: true,
+          sortBy: 'lastInteractionAt',
         },
       },
     ])
     expect(result).toMatchObject({ count: 1, sessions: [{ key: 'c' }], hasMore: true, nextOffset: 12 })
+  })
+
+  it('passes archived on (true, false or all), and refuses anything else naming it', async () => {
+    for (const archived of [true, false, 'all'] as const) {
+      const up = upstream(() => ({ sessions: [] }))
+      await plan('sessions.list', { archived }).run(up.call)
+      expect(up.calls[0]?.params).toMatchObject({ archived, sortBy: 'lastInteractionAt' })
+    }
+    expect(refusal('sessions.list', { archived: 'yes' }).message).toBe(
+      "invalid sessions.list params: archived must be a boolean (or 'all': archived sessions only, or all of them)",
+    )
   })
 
   it.each([[{ search: 'alice' }], [{ label: 'x' }], [{ ownerId: 'x' }], [{ limit: -1 }], [{ includeGlobal: true }]])(

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import {
-  eventOwner,
-  sanitizeAgentEvent,
-  sanitizeChatEvent,
-  sanitizeGatewayError,
-  sanitizeSessionRow,
-  sanitizeSessionsChanged,
-} from '../src/isolation/sanitize.js'
+import { eventOwner, sanitizeAgentEvent, sanitizeChatEvent, sanitizeGatewayError } from '../src/isolation/sanitize.js'
+import { sanitizeSessionRow, sanitizeSessionsChanged } from '../src/isolation/sanitize-session.js'
 import { gatewaySessionKey, upstreamRunId } from '../src/isolation/session-keys.js'
 
 const NS = 'clawchat'

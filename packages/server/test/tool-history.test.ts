@@ -24,7 +24,7 @@ async function history(answer: unknown, params: Record<string, unknown> = {}): P
 describe('chat.history of a run with tools (recorded)', () => {
   it('has the toolCall and toolResult rows with whitelisted fields, and the run ids rewritten', async () => {
     const out = await history(recorded('history', userRun('alice', 'main', 'run-1')))
-    const allowed = new Set<string>([...HISTORY_MESSAGE_FIELDS, 'runId', 'truncated'])
+    const allowed = new Set<string>([...HISTORY_MESSAGE_FIELDS, 'runId', 'truncated', 'id'])
     for (const m of out.messages) for (const key of Object.keys(m)) expect(allowed, key).toContain(key)
     expect(out.messages.map((m: any) => m.role)).toEqual([
       'user',
@@ -49,6 +49,7 @@ describe('chat.history of a run with tools (recorded)', () => {
       stopReason: 'toolUse',
       timestamp: 1796323165722,
       runId: 'run-1',
+      id: '5ff04d62-ecdb-4859-b0f6-fc641d8893fd',
     })
     expect(out.messages[6]).toEqual({
       role: 'toolResult',
@@ -58,6 +59,7 @@ describe('chat.history of a run with tools (recorded)', () => {
       isError: false,
       timestamp: 1796323168987,
       runId: 'run-1',
+      id: '92cf2e74-d320-41bc-8528-2fe9853662ad',
     })
   })
 
@@ -121,12 +123,14 @@ describe('chat.history of a run with tools (recorded)', () => {
     expect(JSON.stringify(out)).not.toContain('9f9ed41a')
   })
 
-  it('has the activity items with whitelisted fields, without the gateway message ids', async () => {
+  it('has the activity items with whitelisted fields, each naming its message by the id the page gives it', async () => {
     const answer = recorded('history', userRun('alice'))
     const out = await history(answer)
     expect(answer.activity[0].messageId).toBeDefined()
     expect(out.activity).toHaveLength(4)
+    const assistantIds = out.messages.filter((m: any) => m.role === 'assistant').map((m: any) => m.id)
     expect(out.activity[2]).toEqual({
+      messageId: assistantIds[2],
       items: [
         {
           itemId: 'tool:call_fake_3_0',
@@ -141,7 +145,9 @@ describe('chat.history of a run with tools (recorded)', () => {
       ],
     })
     const text = JSON.stringify(out)
-    for (const gatewayId of answer.activity.map((a: any) => a.messageId)) expect(text).not.toContain(gatewayId)
+    // An activity entry whose message is not on the page names none.
+    const offPage = await history({ ...answer, messages: answer.messages.slice(0, 1) })
+    expect(offPage.activity).toEqual([{ items: expect.any(Array) }])
     for (const leak of ['sessionId', 'deltaCursor', 'sessionInfo', 'pendingInputs', '__openclaw', 'gateway-client'])
       expect(text).not.toContain(leak)
   })

@@ -118,10 +118,14 @@ describe("alice's tool calls", () => {
       isError: false,
       timestamp: expect.any(Number),
       runId: 'run-3',
+      id: expect.any(String),
     })
     expect(history.activity.length).toBeGreaterThan(0)
+    const ids = history.messages.map((m: any) => m.id)
     for (const entry of history.activity) {
-      expect(Object.keys(entry)).toEqual(['items'])
+      // An entry names its message only by an id of the page.
+      for (const key of Object.keys(entry)) expect(['messageId', 'items']).toContain(key)
+      if (entry.messageId !== undefined) expect(ids).toContain(entry.messageId)
       expect(entry.items[0]).toMatchObject({ toolCallId: call.id, name: 'exec', status: 'completed' })
     }
     const bobHistory = (await bob.request('chat.history', { sessionKey: 'main' })).payload

@@ -115,13 +115,15 @@ export function ownSessionsSearch(namespace: string, userId: string): string {
 
 /**
  * The one upstream request of a browser's `sessions.list` (`limit`, `offset`, `includeLastMessage`,
- * `includeDerivedTitles`; both flags default to true: a chat list shows a title and the last
- * message). The bounds are checked here; the flags' types by the gateway's schema (`upstream-params.ts`).
+ * `includeDerivedTitles`, `archived`; both include flags default to true: a chat list shows a title
+ * and the last message), sorted by last interaction. The bounds are checked here; the flags' types
+ * by the gateway's schema (`upstream-params.ts`).
  *
  * @example
  * sessionsListRequest({ limit: 20 }, readBounds(undefined), 'clawchat', 'alice')
  * // { ok: true, upstream: {
- * //   search: ':clawchat:mfwgsy3f:', limit: 20, includeLastMessage: true, includeDerivedTitles: true } }
+ * //   search: ':clawchat:mfwgsy3f:', limit: 20, includeLastMessage: true, includeDerivedTitles: true,
+ * //   sortBy: 'lastInteractionAt' } }
  */
 export function sessionsListRequest(
   params: Params,
@@ -141,9 +143,13 @@ export function sessionsListRequest(
         : Math.min(SESSIONS_LIST_DEFAULT_ROWS, bounds.sessionsListMaxRows),
   }
   if (typeof params.offset === 'number' && params.offset > 0) upstream.offset = params.offset
-  // Passed as sent (the gateway's schema checks they are booleans before anything goes upstream).
+  // Passed as sent (the gateway's schema checks they are booleans, `archived` also 'all', before
+  // anything goes upstream).
   upstream.includeLastMessage = params.includeLastMessage ?? true
   upstream.includeDerivedTitles = params.includeDerivedTitles ?? true
+  if (params.archived !== undefined) upstream.archived = params.archived
+  // By last activity, newest first: a chat list's order.
+  upstream.sortBy = 'lastInteractionAt'
   return { ok: true, upstream }
 }
 

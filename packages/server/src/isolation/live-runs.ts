@@ -106,6 +106,11 @@ export class LiveRuns {
     return run
   }
 
+  /** Every run in progress (oldest first). */
+  all(): IterableIterator<LiveRun> {
+    return this.runs.values()
+  }
+
   /** The user's runs in progress, each with its text so far (oldest first). */
   ofUser(userId: string): LeanRunText[] {
     const runs = this.byUser.get(userId)

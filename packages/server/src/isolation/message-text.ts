@@ -5,6 +5,9 @@
 import { isRecord, type Json } from '../common/records.js'
 import { REDACTED, type Secrets } from './secret-scan.js'
 
+/** What the gateway appends to a history text it cut to `maxChars` (the proxy cuts the same way). */
+export const TRUNCATION_MARKER = '\n...(truncated)...'
+
 /**
  * The text of a message as the SDK reads it: a string content, or its text parts joined.
  *

@@ -26,6 +26,7 @@ import { planChatSend } from './planners/chat-send.js'
 import { planModelsList } from './planners/models-list.js'
 import { planQuestionList, planQuestionResolve } from './planners/questions.js'
 import { planSessionsList, planSessionsReset } from './planners/sessions.js'
+import { planSessionsDelete, planSessionsPatch, planSessionsRewind } from './planners/sessions-manage.js'
 import { isRecord } from '../common/records.js'
 import { invalidParams, type PlanContext, type PlanResult, type Planner } from './request-plan.js'
 
@@ -46,6 +47,9 @@ const PLANNERS: Readonly<Record<MethodName, Planner>> = {
   'chat.abort': planChatAbort,
   'sessions.list': planSessionsList,
   'sessions.reset': planSessionsReset,
+  'sessions.patch': planSessionsPatch,
+  'sessions.delete': planSessionsDelete,
+  'sessions.rewind': planSessionsRewind,
   'models.list': planModelsList,
   'exec.approval.list': planApprovalList,
   'exec.approval.get': planApprovalGet,

@@ -80,6 +80,24 @@ export function sessionKeyOf(
 }
 
 /**
+ * A session key the browser must name (no `main` by default: a rename or a delete names its
+ * session), checked and lower-cased like every key; the refusal names the field.
+ *
+ * @example
+ * requiredSessionKeyOf('sessions.delete', 'key', undefined) // refusal: "key is required: …"
+ */
+export function requiredSessionKeyOf(
+  method: string,
+  field: string,
+  value: unknown,
+): { ok: true; key: string } | { ok: false; result: PlanResult } {
+  if (value === undefined) return { ok: false, result: invalidParams(method, `${field} is required: the session key`) }
+  const parsed = parseSessionKey(value)
+  if (parsed.ok) return parsed
+  return { ok: false, result: invalidParams(method, parsed.message.replace(/^sessionKey\b/, field)) }
+}
+
+/**
  * A plan of exactly one upstream call: send `upstream` — once it fits the gateway's schema —
  * then turn the gateway's payload into what the browser may see with `answer` (which must
  * whitelist and rewrite, never pass through).

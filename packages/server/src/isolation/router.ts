@@ -18,17 +18,13 @@ import { TOOL_EVENTS_CAP, wantsEvents, type EventFrame } from '@clawchat/protoco
 import { KeyCache } from './key-cache.js'
 import type { RegisteredConnection } from '../connection/registry.js'
 import type { StreamRedactor } from './stream-redactor.js'
-import {
-  browserRunId,
-  eventOwner,
-  sanitizeAgentEvent,
-  sanitizeChatEvent,
-  sanitizeSessionsChanged,
-  type ViewContext,
-} from './sanitize.js'
+import { browserRunId, eventOwner, sanitizeAgentEvent, sanitizeChatEvent, type ViewContext } from './sanitize.js'
+import { sanitizeSessionsChanged } from './sanitize-session.js'
 import { isRecord, type Json } from '../common/records.js'
 import { WORK_EVENTS, type WorkEventRouting } from './work-routing.js'
 import { endsRun, type LiveRuns } from './live-runs.js'
+import { InterruptedRuns, type Adoption } from './interrupted-runs.js'
+import { textOf } from './message-text.js'
 import { RoutedEvent, type LeanRole } from './routed-event.js'
 
 /** What the router needs of a browser connection. */
@@ -76,6 +72,8 @@ export class EventRouter {
   /** The events' session keys and run ids taken apart, remembered (a run streams the same ones). */
   private readonly keys: KeyCache
   private forwarding: ToolEventForwarding | undefined
+  /** Runs the gateway's going down interrupted, and the gateway's recovery runs finishing them. */
+  private readonly interrupted = new InterruptedRuns()
 
   /**
    * @param streams redacts secrets from each run's text streams (a token split across deltas);
@@ -124,17 +122,25 @@ export class EventRouter {
       owner = eventOwner(this.namespace, { sessionKey: payload.session.key }, this.keys)
     }
     if (!owner) return 0
+    const adoption = this.recovery(frame.event, owner, payload)
     // Before the connections are looked up: a run's stream goes on whether or not its owner is online.
-    const payloads = this.streams ? this.streams.redact(frame.event, payload) : [payload]
+    let payloads = this.streams ? this.streams.redact(frame.event, payload) : [payload]
+    if (adoption?.startsOver && frame.event === 'chat' && payload.state === 'delta') {
+      adoption.startsOver = false
+      payloads = payloads.map(startingOver)
+    }
     const ctx = { namespace: this.namespace, userId: owner.userId, keys: this.keys }
     const chatRole =
-      frame.event === 'chat' ? this.liveRun(ctx, owner.sessionKey, payload.runId, payloads[0]) : undefined
+      frame.event === 'chat'
+        ? this.liveRun(ctx, owner.sessionKey, payload.runId, payloads[0], adoption?.runId)
+        : undefined
     const isTool = frame.event === 'agent' && payload.stream === 'tool'
     const conns = this.registry.forUser(owner.userId)
     const receivers = isTool ? conns.filter(wantsToolEvents) : conns
     if (receivers.length === 0 && !(isTool && this.forwarding)) return 0
     for (const each of payloads) {
       const browserPayload = sanitise(ctx, owner.sessionKey, each)
+      if (adoption) browserPayload.runId = adoption.runId
       const role = chatRole ?? (frame.event === 'agent' && each.stream === 'assistant' ? ASSISTANT : undefined)
       deliver(receivers, new RoutedEvent(frame.event, browserPayload, role))
       if (isTool && each.stream === 'tool') this.forwarding?.forward(owner.userId, browserPayload)
@@ -143,13 +149,48 @@ export class EventRouter {
   }
 
   /**
+   * The link went down: the runs still live are interrupted, and a run the gateway starts by itself
+   * on one of their sessions once it is back finishes them ({@link InterruptedRuns}).
+   *
+   * @example
+   * link.on('down', () => router.linkDown())
+   */
+  linkDown(): void {
+    if (this.live) this.interrupted.linkDown(this.live.all())
+  }
+
+  /**
+   * For a `chat` or `agent` event of a run the proxy did not make, on a session where a run was
+   * interrupted: the adoption that routes it as that run. A run the proxy made streaming on the
+   * session ends the wait.
+   */
+  private recovery(event: string, owner: { userId: string; sessionKey: string }, payload: Json): Adoption | undefined {
+    if ((event !== 'chat' && event !== 'agent') || typeof payload.runId !== 'string') return undefined
+    if (this.keys.runId(payload.runId) !== null) {
+      if (event === 'chat') this.interrupted.ownRunStreams(owner.userId, owner.sessionKey)
+      return undefined
+    }
+    const adoption = this.interrupted.adopt(payload.runId, owner.userId, owner.sessionKey)
+    if (adoption?.startsOver) this.live?.end(adoption.interruptedKey)
+    if (adoption && event === 'chat' && endsRun(payload)) this.interrupted.ended(payload.runId)
+    return adoption
+  }
+
+  /**
    * Keeps the text of the run of a `chat` event (`payload`: after stream redaction): a delta
    * advances it, a `final`/`error`/`aborted` forgets it. Answers what lean connections need.
+   * `adopted`: the browser run id of the interrupted run a gateway run finishes.
    */
-  private liveRun(ctx: ViewContext, sessionKey: string, key: unknown, payload: Json | undefined): LeanRole | undefined {
+  private liveRun(
+    ctx: ViewContext,
+    sessionKey: string,
+    key: unknown,
+    payload: Json | undefined,
+    adopted: string | undefined,
+  ): LeanRole | undefined {
     if (!this.live || typeof key !== 'string' || payload === undefined) return undefined
     if (payload.state === 'delta') {
-      const runId = browserRunId(ctx, key)
+      const runId = adopted ?? browserRunId(ctx, key)
       if (runId === undefined) return undefined
       return { kind: 'delta', step: this.live.delta(key, { userId: ctx.userId, runId, sessionKey }, payload) }
     }
@@ -171,6 +212,15 @@ export class EventRouter {
     deliver(receivers, new RoutedEvent('agent', payload))
     return receivers.length
   }
+}
+
+/**
+ * The first `chat` delta of a gateway run finishing an interrupted one: its text starts over
+ * (`replace`, the whole text so far as `deltaText`), replacing what the interrupted run had streamed.
+ */
+function startingOver(payload: Json): Json {
+  const deltaText = textOf(payload.message) ?? (typeof payload.deltaText === 'string' ? payload.deltaText : '')
+  return { ...payload, deltaText, replace: true }
 }
 
 /** The role of an `agent` event of stream `assistant`. */

@@ -189,15 +189,21 @@ function activityItem(item: unknown, rewrite: Rewrite): Json | undefined {
 /**
  * A `chat.history` answer's `activity` as its owner sees it: at most one entry per message of
  * the page (`maxEntries`), each with at most {@link MAX_ACTIVITY_ITEMS} whitelisted items. The
- * gateway's `messageId` (its own id of a stored message, which no browser message carries) is
- * dropped: an item names its `toolCallId`, which the `toolCall` part and the `toolResult` row carry.
- * `undefined` when nothing is left.
+ * gateway's `messageId` (its id of a stored message) is kept when it names a message of the page
+ * (`pageIds`: the messages' `id`s), else dropped: an item also names its `toolCallId`, which the
+ * `toolCall` part and the `toolResult` row carry. `undefined` when nothing is left.
  *
  * @example
- * historyActivity([{ messageId: 'gw-id', items: [{ toolCallId: 'c1', name: 'exec', status: 'completed' }] }], 10, r)
- * // [{ items: [{ toolCallId: 'c1', name: 'exec', status: 'completed' }] }]
+ * historyActivity([{ messageId: 'm2', items: [{ toolCallId: 'c1', name: 'exec', status: 'completed' }] }], 10, r,
+ *   new Set(['m2']))
+ * // [{ messageId: 'm2', items: [{ toolCallId: 'c1', name: 'exec', status: 'completed' }] }]
  */
-export function historyActivity(activity: unknown, maxEntries: number, rewrite: Rewrite): Json[] | undefined {
+export function historyActivity(
+  activity: unknown,
+  maxEntries: number,
+  rewrite: Rewrite,
+  pageIds: ReadonlySet<unknown> = new Set(),
+): Json[] | undefined {
   if (!Array.isArray(activity)) return undefined
   const out: Json[] = []
   for (const entry of activity) {
@@ -208,7 +214,8 @@ export function historyActivity(activity: unknown, maxEntries: number, rewrite: 
       const kept = activityItem(item, rewrite)
       if (kept) items.push(kept)
     }
-    if (items.length > 0) out.push({ items })
+    if (items.length === 0) continue
+    out.push(pageIds.has(entry.messageId) ? { messageId: entry.messageId, items } : { items })
   }
   return out.length > 0 ? out : undefined
 }

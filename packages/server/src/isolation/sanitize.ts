@@ -9,8 +9,6 @@ import {
   AGENT_EVENT_FIELDS,
   CHAT_EVENT_FIELDS,
   HISTORY_MESSAGE_FIELDS,
-  SESSION_ROW_FIELDS,
-  SESSIONS_CHANGED_FIELDS,
   type ErrorShape,
 } from '@clawchat/protocol'
 import type { KeyParser } from './key-cache.js'
@@ -40,6 +38,30 @@ function ownerOfKey(namespace: string, key: unknown, keys: KeyParser | undefined
 /** `runId` taken apart, through `keys` when given (it must be for `namespace`). */
 function ownerOfRun(namespace: string, runId: unknown, keys: KeyParser | undefined): ParsedRunId | null {
   return keys && keys.namespace === namespace ? keys.runId(runId) : parseUpstreamRunId(namespace, runId)
+}
+
+/**
+ * `key` taken apart when it is one of this user's gateway session keys, else `null`.
+ *
+ * @example
+ * ownSessionOf({ namespace: 'clawchat', userId: 'alice' }, 'agent:main:clawchat:mfwgsy3f:work')
+ * // { userId: 'alice', sessionKey: 'work' }
+ */
+export function ownSessionOf(ctx: ViewContext, key: unknown): ParsedSessionKey | null {
+  const owner = ownerOfKey(ctx.namespace, key, ctx.keys)
+  return owner && owner.userId === ctx.userId ? owner : null
+}
+
+/**
+ * `runId` taken apart when the proxy made it for this user, else `null` (a gateway run, another user's).
+ *
+ * @example
+ * ownRunOf({ namespace: 'clawchat', userId: 'alice' }, 'clawchat:mfwgsy3f:main:k1')
+ * // { userId: 'alice', sessionKey: 'main', runId: 'k1' }
+ */
+export function ownRunOf(ctx: ViewContext, runId: unknown): ParsedRunId | null {
+  const run = ownerOfRun(ctx.namespace, runId, ctx.keys)
+  return run && run.userId === ctx.userId ? run : null
 }
 
 /**
@@ -77,24 +99,28 @@ function ownRunIdOf(ctx: ViewContext, message: Json): string | undefined {
   return run && run.userId === ctx.userId ? run.runId : undefined
 }
 
-/** A `chat.history` message as its owner sees it: the whitelisted fields, plus `runId` for the user's own runs. */
+/** Longest transcript entry id a browser is given (what `sessions.rewind` takes back as `entryId`). */
+export const ENTRY_ID_MAX = 128
+
+/** The gateway's transcript entry id of a history row (`__openclaw.id`), when it is a short clean string. */
+function entryIdOf(message: Json): string | undefined {
+  const id = isRecord(message.__openclaw) ? message.__openclaw.id : undefined
+  if (typeof id !== 'string' || id.length === 0 || id.length > ENTRY_ID_MAX || /\p{Cc}/u.test(id)) return undefined
+  return id
+}
+
+/**
+ * A `chat.history` message as its owner sees it: the whitelisted fields, plus `runId` for the
+ * user's own runs and `id` (the transcript entry id, for `sessions.rewind`).
+ */
 export function sanitizeHistoryMessage(ctx: ViewContext, message: unknown): Json | undefined {
   const out = sanitizeMessage(message)
   if (!out) return undefined
   const runId = ownRunIdOf(ctx, message as Json)
   if (runId !== undefined) out.runId = runId
+  const id = entryIdOf(message as Json)
+  if (id !== undefined) out.id = id
   return out
-}
-
-/**
- * A `sessions.list` row (or the `session` of a `sessions.changed`) as the owner sees it, or
- * `undefined` when the row is not this user's.
- */
-export function sanitizeSessionRow(ctx: ViewContext, row: unknown): Json | undefined {
-  if (!isRecord(row)) return undefined
-  const owner = ownerOfKey(ctx.namespace, row.key, ctx.keys)
-  if (!owner || owner.userId !== ctx.userId) return undefined
-  return { ...pick(row, SESSION_ROW_FIELDS), key: owner.sessionKey }
 }
 
 /**
@@ -156,23 +182,6 @@ export function sanitizeAgentEvent(ctx: ViewContext, sessionKey: string, payload
   if (runId === undefined) delete out.runId
   else out.runId = runId
   out.data = sanitizeAgentData(ctx, payload.stream, payload.data)
-  return out
-}
-
-/** A `sessions.changed` payload as its owner sees it (the flattened row fields are dropped). */
-export function sanitizeSessionsChanged(ctx: ViewContext, sessionKey: string, payload: Json): Json {
-  const out = pick(payload, SESSIONS_CHANGED_FIELDS)
-  out.sessionKey = sessionKey
-  if (out.runId !== undefined) {
-    const runId = browserRunId(ctx, out.runId)
-    if (runId === undefined) delete out.runId
-    else out.runId = runId
-  }
-  if (out.session !== undefined) {
-    const row = sanitizeSessionRow(ctx, out.session)
-    if (row === undefined) delete out.session
-    else out.session = row
-  }
   return out
 }
 

@@ -20,15 +20,12 @@
  */
 
 import { isRecord, type Json } from '../common/records.js'
-import { redactAcrossParts, textOf, withText } from './message-text.js'
+import { TRUNCATION_MARKER, redactAcrossParts, textOf, withText } from './message-text.js'
 import { REDACTED, Secrets } from './secret-scan.js'
 import { advanceStream, type TextStream } from './text-stream.js'
 import { ToolOutputRedactor } from './tool-redaction.js'
 
 export { REDACTED }
-
-/** What the gateway appends to a history text it cut to `maxChars`. */
-const TRUNCATION_MARKER = '\n...(truncated)...'
 
 /**
  * Per-run stream redaction, for the router (one instance per proxy, one call per gateway event).
@@ -54,8 +51,9 @@ export class StreamRedactor {
 
   /**
    * A `chat.history` answer with the secrets that only the text parts of one of its messages form
-   * together replaced (a browser joins them); the same object when there are none. A secret inside
-   * one string is left to the frame's own redaction.
+   * together replaced (a browser joins them), and its run in progress without a tail that could
+   * start a secret; the same object when there are none. A secret inside one string is left to the
+   * frame's own redaction.
    *
    * @example
    * conn.respond(id, method === 'chat.history' ? streams.history(payload) : payload)
@@ -74,7 +72,19 @@ export class StreamRedactor {
       if (out !== m) changed = true
       return out
     })
-    return changed ? { ...payload, messages } : payload
+    const inFlight = this.inFlightRun(payload.inFlightRun)
+    if (!changed && inFlight === payload.inFlightRun) return payload
+    return { ...payload, messages, ...(inFlight === undefined ? {} : { inFlightRun: inFlight }) }
+  }
+
+  /**
+   * A run's text in progress (`chat.history`'s `inFlightRun`) is a text cut short, like a stream's:
+   * it may end in the first characters of a secret, which are held back (the same object when not).
+   */
+  private inFlightRun(run: unknown): unknown {
+    if (!isRecord(run) || typeof run.text !== 'string') return run
+    const text = this.trimCut(run.text)
+    return text === run.text ? run : { ...run, text }
   }
 
   /**

@@ -20,8 +20,11 @@ import {
   validateModelsListParams,
   validateQuestionListParams,
   validateQuestionResolveParams,
+  validateSessionsDeleteParams,
   validateSessionsListParams,
+  validateSessionsPatchParams,
   validateSessionsResetParams,
+  validateSessionsRewindParams,
   type ValidationError,
 } from '@openclaw/gateway-protocol'
 
@@ -40,6 +43,9 @@ const VALIDATORS: Readonly<Record<MethodName, GatewayValidator>> = {
   'chat.abort': validateChatAbortParams,
   'sessions.list': validateSessionsListParams,
   'sessions.reset': validateSessionsResetParams,
+  'sessions.patch': validateSessionsPatchParams,
+  'sessions.delete': validateSessionsDeleteParams,
+  'sessions.rewind': validateSessionsRewindParams,
   'models.list': validateModelsListParams,
   'exec.approval.list': validateEmptyParams,
   'exec.approval.get': validateExecApprovalGetParams,
@@ -67,7 +73,7 @@ const NEWER_THAN_SCHEMA: Readonly<Partial<Record<MethodName, readonly string[]>>
  */
 const AS_SENT: Readonly<Partial<Record<MethodName, readonly string[]>>> = {
   'chat.send': ['message', 'thinking'],
-  'sessions.list': ['includeLastMessage', 'includeDerivedTitles'],
+  'sessions.list': ['includeLastMessage', 'includeDerivedTitles', 'archived'],
   'sessions.reset': ['reason'],
 }
 

@@ -12,7 +12,7 @@ import {
   type Planner,
 } from '../request-plan.js'
 import { isRecord } from '../../common/records.js'
-import { sanitizeSessionRow } from '../sanitize.js'
+import { sanitizeSessionRow } from '../sanitize-session.js'
 import { gatewaySessionKey } from '../session-keys.js'
 
 /** The rows the caller may see (their own), whitelisted, with their last message's preview. */
