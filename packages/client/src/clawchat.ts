@@ -4,28 +4,18 @@ import type {
   ChatAbortResult,
   ChatHistoryResult,
   ChatSendResult,
-  ClawChatSessionPayload,
-  ClawChatUser,
-  MethodName,
-  MethodParams,
-  MethodResult,
   QuestionAnswers,
   QuestionItem,
 } from '@clawchat/protocol'
-import { agentWorkOf, type AgentWork } from './agent-work.js'
-import { Connection } from './connection.js'
-import { ClawChatRequestError, type CloseReason } from './errors.js'
-import type { ClawChatEventMap, ClawChatState } from './events.js'
-import { HANDSHAKE, proxyHandshake, type ModeOptions } from './handshake.js'
-import { uuid } from './ids.js'
-import { resolveOptions, type ClawChatOptions } from './options.js'
-import { PLAIN, TRACKED_SEND } from './request-manager.js'
+import { attachHost, chatAttach, type AttachOptions } from './attach.js'
+import { ClawChatBase, coreOf } from './clawchat-base.js'
+import type { ClawChatOptions } from './options.js'
+import type { RestoredSend } from './persisted-sends.js'
 import type { AbortRunOptions, HistoryOptions, RequestOptions, SendOptions } from './request-options.js'
+import { chatRewind, lastUserMessage, userMessage, type RewindOptions, type RewindTarget } from './rewind.js'
+import { ChatSessions, type Call } from './sessions-api.js'
 import { chatStream, type StreamOptions, type StreamPart } from './stream.js'
 import { streamHost } from './stream-host.js'
-
-/** Methods whose params carry a `sessionKey` the SDK fills in and checks. */
-const SESSION_METHODS = ['chat.send', 'chat.history', 'chat.abort']
 
 /**
  * The ClawChat browser SDK: typed requests, typed events, streamed replies, and a reconnecting socket
@@ -38,120 +28,37 @@ const SESSION_METHODS = ['chat.send', 'chat.history', 'chat.abort']
  * console.log(`hello ${chat.user?.name}`)
  * for await (const part of chat.stream('Hello')) output.textContent = part.text
  */
-export class ClawChat {
+export class ClawChat extends ClawChatBase {
   /**
-   * Resolves once the first connection is ready (then `user`, `sessionKey` and `methods` are set);
-   * rejects with {@link ClawChatClosedError} when the client closes before that.
+   * The user's own chats: `list()`, `rename()`, `pin()`, `archive()`, `delete()`.
    *
    * @example
-   * await chat.ready
+   * await chat.sessions.rename('work', 'Trip to Lisbon')
    */
-  readonly ready: Promise<void>
-  readonly #conn: Connection
-  /** Tool calls, pending approvals and questions. */
-  readonly #work: AgentWork
-  /** How long a stream in recovery waits for a sign of its run before it looks in the history again. */
-  readonly #quietMs: number
+  readonly sessions: ChatSessions
 
   /**
    * Creates the client and starts connecting at once. Options are checked here; a bad one throws a
    * `TypeError` naming it.
    *
    * @example
-   * const chat = new ClawChat({ url: 'wss://app.example/clawchat', requestTimeoutMs: 20_000 })
+   * const chat = new ClawChat({ url: 'wss://app.example/clawchat', persist: { storage: sessionStorage } })
    */
   constructor(options: ClawChatOptions = {}) {
-    const resolved = resolveOptions(options)
-    this.#conn = new Connection(
-      resolved,
-      (options as ModeOptions)[HANDSHAKE] ?? proxyHandshake(resolved.assistantEvents),
-    )
-    this.ready = this.#conn.ready
-    this.#quietMs = resolved.requestTimeoutMs
-    this.#work = agentWorkOf(this.#conn)
+    super(options)
+    this.sessions = new ChatSessions(this.#call)
   }
 
   /**
-   * The connection state: `connecting`, `open`, `reconnecting`, `gateway-down`, `misconfigured` or `closed`.
+   * The `chat.send`s found in the `persist` storage at start (sent once the client is ready, unless
+   * the history shows them stored already): show them, then `attach()` to their session.
    *
    * @example
-   * if (chat.state !== 'open') banner.textContent = 'Reconnecting…'
+   * for (const r of chat.restored) showOwnMessage(r.sessionKey, r.message)
    */
-  get state(): ClawChatState {
-    return this.#conn.shownState
+  get restored(): readonly RestoredSend[] {
+    return coreOf(this).conn.requests.restored
   }
-
-  /**
-   * Why the client closed for good (`logged-out`, `closed`, `auth-failed`); `undefined` while it is not closed.
-   *
-   * @example
-   * chat.on('state', (s) => {
-   *   if (s.state === 'closed' && chat.closeReason === 'logged-out') location.assign('/login')
-   * })
-   */
-  get closeReason(): CloseReason | undefined {
-    const s = this.#conn.state
-    return s.phase === 'closed' ? s.reason : undefined
-  }
-
-  /**
-   * The logged-in user, as the proxy's `clawchat.session` said (after `ready`; none in direct mode).
-   *
-   * @example
-   * await chat.ready; greet(chat.user?.name ?? chat.user?.id)
-   */
-  get user(): ClawChatUser | undefined {
-    return this.#conn.identity.user
-  }
-
-  /**
-   * The default session key (`main`), used when a call names none.
-   *
-   * @example
-   * await chat.history({ sessionKey: chat.sessionKey })
-   */
-  get sessionKey(): string {
-    return this.#conn.identity.sessionKey
-  }
-
-  /**
-   * The methods this user may call (after `ready`).
-   *
-   * @example
-   * resetButton.hidden = !chat.methods.includes('sessions.reset')
-   */
-  get methods(): readonly string[] {
-    return this.#conn.identity.methods
-  }
-
-  /**
-   * The whole `clawchat.session` payload: user, session key, methods and limits (proxy mode, after `ready`).
-   *
-   * @example
-   * console.log(chat.session?.limits.maxPayload)
-   */
-  get session(): ClawChatSessionPayload | undefined {
-    return this.#conn.identity.session
-  }
-
-  /**
-   * Subscribes to an event; returns the function that unsubscribes. Typed: `chat`, `agent`, `state`,
-   * `session`, `resync`, `error`, `clawchat.session`, `clawchat.gateway`, `tick`, `tool`, `approvals`,
-   * `questions`, `exec.approval.*`, `plugin.approval.*`, `question.*`; any other gateway event name
-   * works too, with an `unknown` payload.
-   *
-   * @example
-   * const off = chat.on('chat', (e) => { if (e.state === 'delta') append(e.deltaText) })
-   * chat.on('resync', () => reloadHistory())
-   * chat.on('sessions.changed', (p) => console.log(p))
-   * off()
-   */
-  on<K extends keyof ClawChatEventMap>(name: K, listener: (payload: ClawChatEventMap[K]) => void): () => void
-  on(name: string, listener: (payload: unknown) => void): () => void
-  on(name: string, listener: (payload: never) => void): () => void {
-    return this.#conn.events.on(name, listener as (payload: unknown) => void)
-  }
-
   /**
    * Sends a message; resolves with its `runId` once the server accepted it. The SDK makes the
    * `idempotencyKey` (= `runId`) itself, so a send queued while offline, or re-sent after a lost
@@ -178,13 +85,9 @@ export class ClawChat {
    * }
    */
   stream(message: string, options: StreamOptions = {}): AsyncGenerator<StreamPart, void, undefined> {
-    let key: string | Error
-    try {
-      key = this.#key('chat.send', options.sessionKey)
-    } catch (err) {
-      key = err as Error
-    }
-    return chatStream(streamHost(this.#conn, this.#work, this.#quietMs), message, key, options)
+    const key = this.#keyOrError('chat.send', options.sessionKey)
+    const { conn, work, quietMs } = coreOf(this)
+    return chatStream(streamHost(conn, work, quietMs), message, key, options)
   }
 
   /**
@@ -216,7 +119,7 @@ export class ClawChat {
    * @example for (const a of chat.pendingApprovals()) show(a.request.command, a.request.allowedDecisions)
    */
   pendingApprovals(): ApprovalItem[] {
-    return this.#work.approvals.items
+    return coreOf(this).work.approvals.items
   }
 
   /**
@@ -224,7 +127,7 @@ export class ClawChat {
    * @example for (const q of chat.pendingQuestions()) ask(q.questions[0]?.question)
    */
   pendingQuestions(): QuestionItem[] {
-    return this.#work.questions.items
+    return coreOf(this).work.questions.items
   }
 
   /**
@@ -233,7 +136,7 @@ export class ClawChat {
    * @example await chat.resolveApproval(approval.id, 'allow-once')
    */
   resolveApproval(id: string, decision: ApprovalDecision, options: RequestOptions = {}): Promise<void> {
-    return this.#work.resolveApproval(id, decision, options)
+    return coreOf(this).work.resolveApproval(id, decision, options)
   }
 
   /**
@@ -241,7 +144,7 @@ export class ClawChat {
    * @example await chat.answerQuestion(q.id, { color: ['blue'] })
    */
   answerQuestion(id: string, answers: QuestionAnswers, options: RequestOptions = {}): Promise<void> {
-    return this.#work.answerQuestion(id, answers, options)
+    return coreOf(this).work.answerQuestion(id, answers, options)
   }
 
   /**
@@ -249,52 +152,62 @@ export class ClawChat {
    * @example await chat.cancelQuestion(q.id)
    */
   cancelQuestion(id: string, options: RequestOptions = {}): Promise<void> {
-    return this.#work.cancelQuestion(id, options)
+    return coreOf(this).work.cancelQuestion(id, options)
   }
 
   /**
-   * Calls any method. Methods of `@clawchat/protocol`'s method map are typed (params and result);
-   * other names take and return `unknown`. Requests wait in the queue while disconnected; one in
-   * flight at a disconnect is rejected as retryable (a `chat.send` is re-sent instead).
+   * The run in progress in a session (default the client's own), followed like `stream()`: the first
+   * part carries the text so far (`text` = `deltaText`), then the rest, each piece once, ending like a
+   * stream (`final`, or a {@link ClawChatRunError}). Resolves `null` when nothing runs. Stopping the
+   * loop only stops watching: the run goes on.
    *
    * @example
-   * const { sessions } = await chat.request('sessions.list', {})
-   * const anything = await chat.request('some.other.method', { x: 1 })
+   * const reply = await chat.attach()
+   * if (reply) for await (const part of reply) output.textContent = part.text
    */
-  request<M extends string>(
-    method: M,
-    params: M extends MethodName ? MethodParams<M> : unknown,
-    options: RequestOptions = {},
-  ): Promise<M extends MethodName ? MethodResult<M> : unknown> {
-    type R = Promise<M extends MethodName ? MethodResult<M> : unknown>
-    const p: Record<string, unknown> = params && typeof params === 'object' ? { ...(params as object) } : {}
-    try {
-      if (SESSION_METHODS.includes(method)) p.sessionKey = this.#key(method, p.sessionKey as string | undefined)
-    } catch (err) {
-      return Promise.reject(err) as R
-    }
-    const isSend = method === 'chat.send'
-    if (isSend && typeof p.idempotencyKey !== 'string') p.idempotencyKey = uuid()
-    return this.#conn.requests.call(method, p, options, isSend ? TRACKED_SEND : PLAIN) as R
+  attach(options: AttachOptions = {}): Promise<AsyncGenerator<StreamPart, void, undefined> | null> {
+    const { conn, work, quietMs, direct } = coreOf(this)
+    const host = attachHost(conn, work, quietMs, direct)
+    return chatAttach(host, this.#keyOrError('chat.history', options.sessionKey), options)
   }
 
   /**
-   * Closes for good: the socket closes, nothing reconnects, every waiting request rejects with
-   * {@link ClawChatClosedError} (`reason: 'closed'`).
+   * Regenerates the last reply: rewinds the session to just before the user's last message
+   * (`sessions.rewind`) and sends its text again, streamed like `stream()`. Throws when there is no
+   * message to regenerate or a run is in progress.
    *
    * @example
-   * window.addEventListener('pagehide', () => chat.close())
+   * for await (const part of chat.regenerate()) output.textContent = part.text
    */
-  close(): void {
-    this.#conn.close('closed')
+  regenerate(options: RewindOptions = {}): AsyncGenerator<StreamPart, void, undefined> {
+    return this.#rewind(lastUserMessage, options)
   }
 
-  /** The session key to send, or an `INVALID_REQUEST` error of `method` saying why `key` is not valid. */
-  #key(method: string, key: string | undefined): string {
+  /**
+   * Edits the user message `messageId` (a `chat.history` message's `id`): the session goes back to
+   * just before it (it and everything after leave the history) and `text` is sent in its place,
+   * streamed like `stream()`. Throws when the id is not one of the user's messages or a run is in progress.
+   *
+   * @example
+   * for await (const part of chat.edit(message.id!, 'What about Porto?')) output.textContent = part.text
+   */
+  edit(messageId: string, text: string, options: RewindOptions = {}): AsyncGenerator<StreamPart, void, undefined> {
+    return this.#rewind(userMessage(messageId, text), options)
+  }
+
+  #rewind(target: RewindTarget, options: RewindOptions): AsyncGenerator<StreamPart, void, undefined> {
+    const stream = (text: string, o: StreamOptions) => this.stream(text, o)
+    return chatRewind(this.#call, stream, this.#keyOrError('sessions.rewind', options.sessionKey), target, options)
+  }
+
+  readonly #call = ((method: string, params: unknown, options: RequestOptions) =>
+    this.request(method, params, options)) as Call
+
+  #keyOrError(method: string, key: string | undefined): string | Error {
     try {
-      return this.#conn.sessionKeyFor(key)
+      return coreOf(this).keyOf(method, key)
     } catch (err) {
-      throw new ClawChatRequestError(method, { code: 'INVALID_REQUEST', message: (err as Error).message })
+      return err as Error
     }
   }
 }

@@ -27,7 +27,6 @@ import { loggedOut } from './session-check.js'
 
 /** The id of the `connect` request (one per socket, so one id does). */
 const CONNECT_ID = 'connect'
-
 const toError = (err: unknown) => (err instanceof Error ? err : new Error(String(err)))
 
 /**
@@ -68,7 +67,8 @@ export class Connection {
     this.ready.catch(() => {})
     this.#handshakeDeadline = new Alarm(clock)
     this.#heartbeat = new Alarm(clock)
-    this.requests = new RequestManager({ state: () => this.#state, send: (f) => this.#socket.send(f) }, o, clock)
+    const user = () => this.#identity.user?.id
+    this.requests = new RequestManager({ state: () => this.#state, send: (f) => this.#socket.send(f), user }, o, clock)
     this.#lean = new LeanDecoder(leanHost(this.events, this.requests))
     this.#socket = new ReconnectManager(
       o.url,
@@ -223,7 +223,7 @@ export class Connection {
     if (s.link.gateway.kind === 'misconfigured') this.requests.failWaitingSends()
     if (s.resync === undefined) {
       this.#settleReady()
-      this.requests.flush()
+      this.requests.start(this.#identity.user?.id)
     } else {
       this.requests.recover()
       this.#resync(s.resync)

@@ -32,9 +32,11 @@ function runOf(m: ChatMessage): string | undefined {
 
 /**
  * Finds the assistant's reply of run `runId` (started by the user message `text`) in a session's
- * history. Rows that name their run are matched by it; otherwise by position: the last user message
- * with this text, then the last assistant message after it (before the next user message). Without
- * `text` (not known), only rows that name the run are matched.
+ * history. Rows that name their run are matched by it: when the proxy names the runs of the rows
+ * (`runId`, and a gateway recovery reply carries the run it answers), by it only — never another
+ * run's reply, never a stop at a `[System] …interrupted` row. Otherwise by position: the last user
+ * message with this text, then the last assistant message after it (before the next user message)
+ * that names no other run. Without `text` (not known), only rows that name the run are matched.
  *
  * @example
  * findReply(history.messages, 'Hello', runId) // { user: true, reply: { role: 'assistant', ... } }
@@ -44,6 +46,7 @@ export function findReply(messages: readonly ChatMessage[], text: string | undef
   const userByRun = byRun.find((m) => m.role === 'user')
   const replyByRun = byRun.filter((m) => m.role === 'assistant').pop()
   if (replyByRun) return { user: true, reply: replyByRun }
+  if (userByRun && typeof userByRun.runId === 'string') return { user: true }
   let start = userByRun ? messages.indexOf(userByRun) : -1
   if (start < 0 && text !== undefined) {
     for (let i = messages.length - 1; i >= 0; i--) {
@@ -60,7 +63,7 @@ export function findReply(messages: readonly ChatMessage[], text: string | undef
   for (let i = start + 1; i < messages.length; i++) {
     const m = messages[i]!
     if (m.role === 'user') break
-    if (m.role === 'assistant') reply = m
+    if (m.role === 'assistant' && runOf(m) === undefined) reply = m
   }
   return reply ? { user: true, reply } : { user: true }
 }

@@ -12,6 +12,10 @@ export { ClawChat } from './clawchat.js'
 export type { RequestOptions, SendOptions, HistoryOptions, AbortRunOptions } from './request-options.js'
 export type { HelloPayload, Challenge } from './handshake.js'
 export type { StreamPart, StreamOptions } from './stream.js'
+export type { AttachOptions } from './attach.js'
+export type { RewindOptions } from './rewind.js'
+export type { ChatSessions, SessionsListOptions } from './sessions-api.js'
+export { PERSIST_KEY, type PersistOptions, type RestoredSend, type SendStorage } from './persisted-sends.js'
 export type { ToolCall } from './tool-calls.js'
 export type { Waiting } from './pending-work.js'
 export { toolCallsFromHistory } from './tool-history.js'
@@ -44,6 +48,14 @@ export type {
   ChatMessage,
   ChatSendResult,
   ClawChatGatewayPayload,
+  InFlightRun,
+  SessionSummary,
+  SessionsDeleteResult,
+  SessionsListParams,
+  SessionsListResult,
+  SessionsPatchParams,
+  SessionsPatchResult,
+  SessionsRewindResult,
   ClawChatMethods,
   ClawChatSessionPayload,
   ClawChatUser,

@@ -1,4 +1,5 @@
 import { DEFAULT_PATH } from '@clawchat/protocol'
+import { PERSIST_KEY, type PersistOptions } from './persisted-sends.js'
 
 /**
  * The part of the browser `WebSocket` the SDK uses. The browser's `WebSocket` and the `ws` package's
@@ -89,6 +90,12 @@ export interface ClawChatOptions {
    * Proxy mode only (direct mode gets every event the gateway sends).
    */
   assistantEvents?: boolean
+  /**
+   * Keep every `chat.send` not yet acknowledged (queued offline or in flight) in a storage, so that
+   * a new client with the same storage (after a reload) sends it once it is ready — exactly once,
+   * with the same key; see `chat.restored`. E.g. `{ storage: sessionStorage }`.
+   */
+  persist?: PersistOptions
 }
 
 /** Every reconnect option, filled in. */
@@ -103,6 +110,7 @@ export interface ResolvedOptions {
   WebSocket: WebSocketConstructor
   fetch: FetchLike | undefined
   assistantEvents: boolean
+  persist: Required<PersistOptions> | undefined
 }
 
 /**
@@ -120,7 +128,16 @@ export const RECONNECT_DEFAULTS: ResolvedReconnect = {
   connectTimeoutMs: 10_000,
 }
 
-const CORE_KEYS = ['url', 'requestTimeoutMs', 'reconnect', 'maxQueuedRequests', 'WebSocket', 'fetch', 'assistantEvents']
+const CORE_KEYS = [
+  'url',
+  'requestTimeoutMs',
+  'reconnect',
+  'maxQueuedRequests',
+  'WebSocket',
+  'fetch',
+  'assistantEvents',
+  'persist',
+]
 
 /** Builds the error for a bad option: `ClawChat: option "x" must be …, got …`. */
 export function optionError(name: string, must: string, got: unknown): TypeError {
@@ -221,5 +238,19 @@ export function resolveOptions(options: ClawChatOptions, extraKeys: readonly str
     WebSocket: WS,
     fetch: fetch ?? (globalFetch && ((u, i) => globalFetch(u, i))),
     assistantEvents,
+    persist: checkPersist(options.persist),
   }
+}
+
+/** Checks option `persist`: `undefined`, or a storage with `getItem`/`setItem` and an optional non-empty `key`. */
+function checkPersist(persist: unknown): Required<PersistOptions> | undefined {
+  if (persist === undefined) return undefined
+  const p = persist as Partial<PersistOptions> | null
+  if (!p || typeof p !== 'object') throw optionError('persist', 'an object { storage, key? }', persist)
+  const s = p.storage
+  if (!s || typeof s.getItem !== 'function' || typeof s.setItem !== 'function')
+    throw optionError('persist.storage', 'a storage with getItem and setItem (e.g. sessionStorage)', s)
+  if (p.key !== undefined && (typeof p.key !== 'string' || !p.key))
+    throw optionError('persist.key', 'a non-empty string', p.key)
+  return { storage: s, key: p.key ?? PERSIST_KEY }
 }

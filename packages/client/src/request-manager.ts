@@ -8,6 +8,7 @@ import {
 import { Alarm, systemClock, type Clock } from './clock.js'
 import type { ConnectionState } from './connection-state.js'
 import { ClawChatClosedError, ClawChatRequestError } from './errors.js'
+import { PersistedSends, type PersistOptions, type RestoredSend } from './persisted-sends.js'
 import type { RequestOptions } from './request-options.js'
 import { RequestTracker, type Pending } from './request-tracker.js'
 import { RunRecovery, type SentParams } from './run-recovery.js'
@@ -20,6 +21,8 @@ export interface RequestHost {
   state(): ConnectionState
   /** Writes a frame to the open socket; false when there is none. */
   send(frame: string): boolean
+  /** The user's id, once known (stored with a persisted send). */
+  user?(): string | undefined
 }
 
 /** How a call is handled: `resend`, a `chat.send` (re-sent after a loss); `recover`, its run is followed. */
@@ -56,10 +59,18 @@ export class RequestManager {
   /** History checks of {@link RunRecovery} under way: `chat.send`s wait in the queue until they end. */
   #verifying = 0
   readonly #retry: Alarm
+  /** The persisted send queue (option `persist`). */
+  readonly #store: PersistedSends | undefined
+  /** The sends restored from the store at start (sent after the first history check). */
+  readonly restored: RestoredSend[]
 
   constructor(
     private readonly host: RequestHost,
-    private readonly o: { readonly requestTimeoutMs: number; readonly maxQueuedRequests: number },
+    private readonly o: {
+      readonly requestTimeoutMs: number
+      readonly maxQueuedRequests: number
+      readonly persist?: Required<PersistOptions> | undefined
+    },
     clock: Clock = systemClock,
     private readonly random: () => number = Math.random,
   ) {
@@ -75,6 +86,8 @@ export class RequestManager {
     )
     this.#queue = new SendQueue(o.maxQueuedRequests)
     this.#retry = new Alarm(clock)
+    this.#store = o.persist && new PersistedSends(o.persist, () => host.user?.())
+    this.restored = this.#store?.restore((p) => this.call('chat.send', p, {}, TRACKED_SEND)) ?? []
   }
 
   /** Makes a request: written now when the state allows, else queued (or refused when the queue is full). */
@@ -94,6 +107,7 @@ export class RequestManager {
       return promise
     }
     if (kind.recover) this.#recovery.track(params as SentParams, pending)
+    if (kind.resend) this.#store?.keep(params as SentParams, promise)
     if (this.#canWrite(pending)) this.#write(pending)
     else if (!this.#queue.push(pending)) this.#tracker.settle(pending, this.#queueFull(method))
     return promise
@@ -124,6 +138,22 @@ export class RequestManager {
   onChatEvent(payload: unknown): void {
     const e = payload as { state?: unknown; runId?: unknown } | undefined
     if (RUN_ENDS.includes(e?.state)) this.#recovery.ended(e?.runId)
+  }
+
+  /**
+   * The first connection is ready: sends restored from storage by another user are dropped, the
+   * rest are looked up in the history (see {@link recover}) before the queue goes out.
+   */
+  start(user: string | undefined): void {
+    const others = this.#store?.othersOf(user) ?? []
+    for (const p of this.#tracker.all().filter((q) => q.resend && others.includes(q.params.idempotencyKey as string))) {
+      this.#queue.remove(p)
+      this.#recovery.ended(p.params.idempotencyKey)
+      const message = 'a message kept in storage by another user was not sent'
+      this.#tracker.settle(p, new ClawChatRequestError('chat.send', { code: 'FORBIDDEN', message }))
+    }
+    if (this.restored.length) this.recover()
+    else this.flush()
   }
 
   /** Writes whatever waits and may go now, in call order. */

@@ -14,7 +14,8 @@ export type WorkItem = { tool: ToolCall } | { waiting: Waiting | null }
 export type StreamItem = ChatEvent | WorkItem | 'resync' | 'check'
 
 /** The key of what a run waits for (`''`: nothing). */
-const waitingKey = (w: Waiting | null) => (w ? `${w.on}:${w.on === 'approval' ? w.approval.id : w.question.id}` : '')
+export const waitingKey = (w: Waiting | null) =>
+  w ? `${w.on}:${w.on === 'approval' ? w.approval.id : w.question.id}` : ''
 
 /**
  * A one-reader queue that can be failed (the failure overtakes whatever still waits).
@@ -173,9 +174,12 @@ export class StreamRun {
    */
   async fromHistory(item: 'resync' | 'check'): Promise<StreamPart | undefined> {
     if (item === 'resync') this.#recovering = true
-    let found
+    let found, alive
     try {
-      found = findReply((await this.host.history(this.sessionKey)).messages ?? [], this.message, this.runId)
+      const h = await this.host.history(this.sessionKey)
+      found = findReply(h.messages ?? [], this.message, this.runId)
+      // The gateway says the run is in flight: it is alive, whatever the quiet.
+      alive = h.inFlightRun?.runId === this.runId || h.activeRunIds?.includes(this.runId) === true
     } catch {
       this.#armQuiet() // the history is not available yet (gateway still away): ask again later
       return undefined
@@ -196,6 +200,8 @@ export class StreamRun {
       this.#restarted = true
       this.#accepted = false
       this.send()
+    } else if (alive) {
+      this.#quietChecks = 0
     } else if (item === 'check' && !this.#waiting && ++this.#quietChecks >= MAX_QUIET_CHECKS) {
       this.ended = true
       const message = `run ${this.runId} was lost while the connection was down; send the message again`

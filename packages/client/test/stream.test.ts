@@ -414,6 +414,28 @@ describe('stream() across a reconnect', () => {
     expect(server.requests('chat.history').length).toBeGreaterThanOrEqual(6 + 3)
   })
 
+  it('a run the history shows in flight (inFlightRun.runId is its own) is alive: quiet checks do not lose it', async () => {
+    const server = createFakeServer()
+    const runs = runThenDrop(server, () => [])
+    let checks = 0
+    server.handlers['chat.history'] = (p) => {
+      const user = { role: 'user', content: 'hi', runId: runs[0] }
+      if (++checks <= 6)
+        return { payload: { sessionKey: p.sessionKey, messages: [user], inFlightRun: { runId: runs[0], text: 'x' } } }
+      const reply = {
+        role: 'assistant',
+        content: [{ type: 'text', text: 'Hello world' }],
+        runId: runs[0],
+        stopReason: 'stop',
+      }
+      return { payload: { sessionKey: p.sessionKey, messages: [user, reply] } }
+    }
+    const { chat } = newChat(server, { requestTimeoutMs: 40 })
+    const parts = await collect(chat.stream('hi'))
+    expect(parts.at(-1)).toMatchObject({ text: 'Hello world', state: 'final', recovered: true })
+    expect(checks).toBeGreaterThan(6)
+  })
+
   it('a reply without stopReason is taken as final once a quiet check finds it unchanged', async () => {
     const server = createFakeServer()
     runThenDrop(server, () => [

@@ -12,8 +12,11 @@ import type {
   ClawChatUser,
   QuestionItem,
   QuestionResolvedEvent,
+  SessionsDeleteResult,
   SessionsListResult,
+  SessionsPatchResult,
   SessionsResetResult,
+  SessionsRewindResult,
 } from '@clawchat/protocol'
 import {
   ClawChat,
@@ -36,6 +39,21 @@ import { ClawChat as DirectClawChat } from '../src/direct.js'
 declare const chat: ClawChat
 
 describe('ClawChat typed API', () => {
+  it('issue 20: attach, sessions, regenerate/edit, restored are typed', () => {
+    expectTypeOf(chat.attach()).toEqualTypeOf<Promise<AsyncGenerator<StreamPart, void, undefined> | null>>()
+    expectTypeOf(chat.sessions.rename('work', null)).toEqualTypeOf<Promise<SessionsPatchResult>>()
+    expectTypeOf(chat.sessions.delete('work')).toEqualTypeOf<Promise<SessionsDeleteResult>>()
+    expectTypeOf(chat.sessions.list({ archived: 'all' })).toEqualTypeOf<Promise<SessionsListResult>>()
+    expectTypeOf(chat.regenerate()).toEqualTypeOf<AsyncGenerator<StreamPart, void, undefined>>()
+    expectTypeOf(chat.edit('e1', 'new')).toEqualTypeOf<AsyncGenerator<StreamPart, void, undefined>>()
+    expectTypeOf(chat.request('sessions.rewind', { sessionKey: 'main', entryId: 'e1' })).toEqualTypeOf<
+      Promise<SessionsRewindResult>
+    >()
+    expectTypeOf(chat.restored[0]!.result).toEqualTypeOf<Promise<ChatSendResult>>()
+    // @ts-expect-error a label is a string or null
+    void chat.sessions.rename('work', 42)
+  })
+
   it('request() is typed by the method map of @clawchat/protocol', () => {
     expectTypeOf(chat.request('sessions.list', {})).toEqualTypeOf<Promise<SessionsListResult>>()
     expectTypeOf(chat.request('chat.send', { message: 'x' })).toEqualTypeOf<Promise<ChatSendResult>>()

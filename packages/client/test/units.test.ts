@@ -70,6 +70,19 @@ describe('history-match', () => {
     expect(findReply(m, 'hi', 'r1').reply).toBe(m[1])
     expect(findReply(m, 'hi', 'r2').reply).toBe(m[3])
   })
+  it('exact when the proxy names the runs: a recovery reply attributed to the run, never a [System] stop', () => {
+    const m = [
+      u('hi', { runId: 'r1' }),
+      u('[System] Your previous turn was interrupted by a gateway restart'),
+      a('recovered answer', { runId: 'r1' }),
+    ]
+    expect(findReply(m, 'hi', 'r1')).toEqual({ user: true, reply: m[2] })
+  })
+  it("exact when the proxy names the runs: another run's reply is never taken", () => {
+    const m = [u('hi', { runId: 'r1' }), a('not mine', { runId: 'r0' }), a('no run named')]
+    expect(findReply(m, 'hi', 'r1')).toEqual({ user: true })
+    expect(findReply([u('hi'), a('of r0', { runId: 'r0' })], 'hi', 'r1')).toEqual({ user: true })
+  })
   it('says whether the user message is there when there is no reply yet', () => {
     expect(findReply([u('hi')], 'hi', 'r')).toEqual({ user: true })
     expect(findReply([u('other'), a('x')], 'hi', 'r')).toEqual({ user: false })

@@ -155,6 +155,31 @@ describe('direct mode against the mock gateway', () => {
     expect(await history(chat)).toEqual({ user: ['crash me'], assistant: [] })
   })
 
+  it('attach: a second client opened mid-run gets the text so far (inFlightRun), then the rest, once', async () => {
+    gateway!.setChunkDelay(100)
+    const sender = direct()
+    const tab = direct()
+    await Promise.all([sender.ready, tab.ready])
+    expect(await tab.attach()).toBeNull()
+    let attached: Promise<StreamPart[]> | undefined
+    let last = ''
+    for await (const part of sender.stream('watch me')) {
+      last = part.text
+      if (attached || part.text.length < 20) continue
+      const reply = await tab.attach()
+      expect(reply).not.toBeNull()
+      attached = (async () => {
+        const seen: StreamPart[] = []
+        for await (const p of reply!) seen.push(p)
+        return seen
+      })()
+    }
+    const seen = await attached!
+    expect(seen[0]!.text.length).toBeGreaterThan(0)
+    expect(seen.map((p) => p.deltaText).join('')).toBe(last)
+    expect(seen.at(-1)).toMatchObject({ state: 'final', text: replyTo('watch me') })
+  })
+
   it('a wrong token stops for good (auth-failed) instead of retrying', async () => {
     const chat = direct({ token: 'wrong-token' })
     const errors: Error[] = []
