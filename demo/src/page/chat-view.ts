@@ -20,9 +20,12 @@ export async function runChatView(me: Me, mode: Mode): Promise<SignedOut> {
   const view = byId('chat-view')
   view.hidden = false
   showIdentity(me, mode)
+  // Messages not yet answered survive a reload of this tab: the SDK keeps them in sessionStorage
+  // and sends them once (same idempotencyKey) from the next page.
+  const queue = { storage: sessionStorage, key: `clawchat.sends.${me.id}` }
   let chat: ClawChat
   try {
-    chat = mode === 'direct' ? await createDirectClient() : new ClawChat({ url: '/clawchat' })
+    chat = mode === 'direct' ? await createDirectClient(queue) : new ClawChat({ url: '/clawchat', persist: queue })
   } catch (err) {
     view.hidden = true
     return { notice: `Could not start the chat: ${describeError(err)}` }
@@ -30,8 +33,18 @@ export async function runChatView(me: Me, mode: Mode): Promise<SignedOut> {
   const page = startChatPage(chat, me)
   const result = await page.done
   page.close()
+  forget(queue)
   view.hidden = true
   return result
+}
+
+/** Signed out: messages still waiting are not sent (the page said so); they leave the tab. */
+function forget(queue: { storage: Storage; key: string }): void {
+  try {
+    queue.storage.removeItem(queue.key)
+  } catch {
+    // storage unavailable: nothing kept
+  }
 }
 
 /** The top bar and the sidebar's footer: who is signed in, and how the page talks to the gateway. */

@@ -35,8 +35,8 @@ export class Drawer {
     this.menu.setAttribute('aria-expanded', 'true')
     const sidebar = byId('sidebar')
     const target =
-      sidebar.querySelector<HTMLElement>('.session-item[aria-current]') ??
-      sidebar.querySelector<HTMLElement>('.session-item, button')
+      sidebar.querySelector<HTMLElement>('.session-item[aria-current] .session-open') ??
+      sidebar.querySelector<HTMLElement>('.session-open, button')
     target?.focus()
   }
 

@@ -1,6 +1,6 @@
 import type { ReplyHandle } from './message-list.js'
 
-/** A reply this page is streaming. */
+/** A reply this page is streaming (its own message) or following (`chat.attach`). */
 export interface ActiveRun {
   sessionKey: string
   /** The question it answers. */
@@ -9,16 +9,24 @@ export interface ActiveRun {
   reply: ReplyHandle
   /** Known from the stream's first part on. */
   runId?: string
+  /** The question's row, when this page drew it (it goes back under the history after a switch). */
+  userRow?: HTMLElement
+  /**
+   * `sent`: streamed by this page (default); `attached`: a reply in progress this page follows with
+   * `chat.attach`; `restored`: a message the SDK restored from its persisted queue, whose reply the
+   * page follows. For the last two the stream's signal stops following only, not the run.
+   */
+  kind?: 'sent' | 'attached' | 'restored'
 }
 
 /**
- * The replies this page is streaming, by session (one per session: the composer waits for it), and
- * the ids of every run this page started.
+ * The replies this page is streaming or following, by session (one per session: the composer waits
+ * for it), and the ids of every run it streamed or followed.
  *
  * @example
  * const runs = new LiveRuns()
  * runs.start({ sessionKey: 'main', text: 'hi', controller: new AbortController(), reply })
- * runs.isOwn('some-run', 'main') // true: this page is sending in main and has no run id yet
+ * runs.has('main') // true until runs.end(run)
  */
 export class LiveRuns {
   private readonly bySession = new Map<string, ActiveRun>()
@@ -47,16 +55,9 @@ export class LiveRuns {
     if (this.bySession.get(run.sessionKey) === run) this.bySession.delete(run.sessionKey)
   }
 
-  /** True for a run this page started. */
+  /** True for a run this page streamed or followed. */
   startedHere(runId: string): boolean {
     return this.started.has(runId)
-  }
-
-  /** True for a run this page started, or one of this session it is sending before its first part named it. */
-  isOwn(runId: string, sessionKey: string): boolean {
-    if (this.started.has(runId)) return true
-    const own = this.bySession.get(sessionKey)
-    return own !== undefined && (own.runId === undefined || own.runId === runId)
   }
 
   /** Stops every stream (the page signs out). */

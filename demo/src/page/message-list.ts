@@ -1,35 +1,24 @@
 import { h, icon } from './dom.js'
-import { setMarkdown } from './render-markdown.js'
 import { messageText } from '@clawchat/client'
-import { decorateCodeBlocks, markOverflow, markScrolled, placeCursor } from './code-blocks.js'
+import { markOverflow, markScrolled } from './code-blocks.js'
 import { copyWithFeedback } from './copy.js'
 import { toolCallsOf, toolResultOf } from './history-tools.js'
+import { createReply, type ReplyHandle } from './reply-bubble.js'
 import { renderToolCard, updateToolCard } from './tool-card.js'
 
-/** How an assistant reply ended (or that it is still arriving). */
-export type ReplyState = 'waiting' | 'streaming' | 'final' | 'aborted' | 'error'
+export type { ReplyHandle, ReplyState } from './reply-bubble.js'
 
 export interface UserMessageHandle {
+  readonly element: HTMLElement
   /** `queued`: waiting for the connection; `sent`: the server has it. */
   setStatus(status: 'queued' | 'sent' | 'failed', note?: string): void
-}
-
-export interface ReplyHandle {
-  readonly element: HTMLElement
-  /** Where the reply's tool, approval and question cards go (above its text). */
-  readonly work: HTMLElement
-  /** Shows the whole reply so far (rendered as markdown at most once per frame). */
-  update(text: string): void
-  /** The reply is over: `final`, or stopped/failed with a note for the reader. */
-  finish(state: Exclude<ReplyState, 'waiting' | 'streaming'>, note?: string): void
-  /** Replaces the text of a reply that has ended (with the gateway's own record of a stopped reply). */
-  revise(text: string): void
-  readonly text: string
 }
 
 export interface HistoryMessage {
   role: string
   content: unknown
+  /** The gateway's id of the message (what `chat.edit` takes), when the proxy gives it. */
+  id?: string
   stopReason?: string
   /** The browser's run id of a message of the user's own runs, when the proxy names it. */
   runId?: string
@@ -103,7 +92,7 @@ export class MessageList {
       if (m.role === 'user') {
         question = text
         tools = undefined
-        this.addUser(text)
+        this.addUser(text, m.id)
       } else if (calls.length > 0) {
         tools ??= this.addFinishedReply(m.runId)
         for (const call of calls) tools.work.append(renderToolCard(call))
@@ -139,19 +128,23 @@ export class MessageList {
     }
   }
 
-  addUser(text: string): UserMessageHandle {
+  /** A message of the user at the end; `entryId` is its id in the gateway's history, when known. */
+  addUser(text: string, entryId?: string): UserMessageHandle {
     const bubble = h('div', { class: 'bubble', text })
     const meta = h('div', { class: 'msg-meta' })
     meta.hidden = true
-    const row = h(
-      'div',
-      { class: 'msg msg-user', attrs: { 'data-role': 'user' } },
-      h('div', { class: 'msg-body' }, bubble, meta),
+    const edit = h(
+      'button',
+      { class: 'msg-edit', attrs: { type: 'button', 'aria-label': 'Edit message', title: 'Edit and send again' } },
+      icon('edit'),
     )
+    const attrs: Record<string, string> = { 'data-role': 'user', ...(entryId ? { 'data-entry-id': entryId } : {}) }
+    const row = h('div', { class: 'msg msg-user', attrs }, h('div', { class: 'msg-body' }, bubble, meta, edit))
     this.list.append(row)
     this.syncEmpty()
     this.scrollToEnd(true)
     return {
+      element: row,
       setStatus(status, note) {
         row.dataset.status = status
         meta.textContent = note ?? ''
@@ -169,89 +162,45 @@ export class MessageList {
 
   /** A new, empty reply at the end; `runId` names the run it belongs to (`data-run-id`), when known. */
   addReply(runId?: string): ReplyHandle {
-    const md = h('div', { class: 'md' })
-    const work = h('div', { class: 'msg-work' })
-    const typing = h('div', { class: 'typing', attrs: { 'aria-label': 'Assistant is typing' } }, h('i'), h('i'), h('i'))
-    const status = h('div', { class: 'msg-status' })
-    status.hidden = true
-    const copy = h(
-      'button',
-      {
-        class: 'msg-copy',
-        attrs: {
-          type: 'button',
-          'aria-label': 'Copy reply',
-          'data-copy-name': 'Copy reply',
-          title: 'Copy the reply (markdown)',
-        },
-      },
-      icon('copy'),
-      h('span', { class: 'copy-label', text: 'Copy' }),
-    )
-    const actions = h('div', { class: 'msg-actions' }, copy)
-    actions.hidden = true
-    const row = h(
-      'div',
-      {
-        class: 'msg msg-assistant',
-        attrs: { 'data-role': 'assistant', 'data-state': 'waiting', ...(runId ? { 'data-run-id': runId } : {}) },
-      },
-      h('div', { class: 'msg-avatar' }, icon('logo')),
-      h('div', { class: 'msg-body' }, work, typing, md, status, actions),
-    )
-    this.list.append(row)
+    const reply = createReply(runId, { nearEnd: () => this.nearEnd(), scrollToEnd: (f) => this.scrollToEnd(f) })
+    this.list.append(reply.element)
     this.syncEmpty()
     this.scrollToEnd(true)
-
-    let current = ''
-    let frame = 0
-    copy.addEventListener('click', () => void copyWithFeedback(copy, current))
-    const render = () => {
-      frame = 0
-      const stick = this.nearEnd()
-      setMarkdown(md, current)
-      decorateCodeBlocks(md, () => {
-        if (row.dataset.state === 'streaming' && !md.querySelector('.cursor')) placeCursor(md)
-      })
-      if (row.dataset.state === 'streaming') placeCursor(md)
-      if (stick) this.scrollToEnd(false)
-    }
-    return {
-      element: row,
-      work,
-      get text() {
-        return current
-      },
-      update: (text: string) => {
-        current = text
-        if (row.dataset.state === 'waiting' && text !== '') {
-          row.dataset.state = 'streaming'
-          typing.hidden = true
-        }
-        frame ||= requestAnimationFrame(render)
-      },
-      finish: (state, note) => {
-        if (frame) cancelAnimationFrame(frame)
-        row.dataset.state = state
-        render()
-        typing.hidden = true
-        status.replaceChildren(note ?? '')
-        status.hidden = !note
-        if (state !== 'final' && current === '') md.hidden = true
-        actions.hidden = current === ''
-      },
-      revise: (text: string) => {
-        current = text
-        md.hidden = text === ''
-        actions.hidden = text === ''
-        render()
-      },
-    }
+    return reply
   }
 
-  /** Puts a question and its still-streaming reply back at the end (after a session switch). */
-  reattach(question: string, reply: ReplyHandle): void {
-    this.addUser(question)
+  /** Removes `row` and every message after it (a message is edited: the old tail goes). */
+  removeFrom(row: Element): void {
+    while (row.nextElementSibling) row.nextElementSibling.remove()
+    row.remove()
+    this.syncEmpty()
+  }
+
+  /** Removes what follows the last message of the user (a reply to answer again, or a partial one). */
+  removeAfterLastUser(): void {
+    const users = this.list.querySelectorAll('.msg-user')
+    const last = users[users.length - 1]
+    if (!last) return this.list.replaceChildren()
+    while (last.nextElementSibling) last.nextElementSibling.remove()
+  }
+
+  /** The text of the last message of the user on screen ('' when there is none). */
+  lastUserText(): string {
+    const users = this.list.querySelectorAll('.msg-user .bubble')
+    return users[users.length - 1]?.textContent ?? ''
+  }
+
+  /** Puts a reply still arriving back at the end (its question is the last message of the history). */
+  appendReply(reply: ReplyHandle): void {
+    this.list.append(reply.element)
+    this.syncEmpty()
+    this.scrollToEnd(true)
+  }
+
+  /** Puts a question (its row, when there is one) and its still-streaming reply back at the end. */
+  reattach(question: string, reply: ReplyHandle, userRow?: HTMLElement): void {
+    if (userRow) this.list.append(userRow)
+    else this.addUser(question)
     this.list.append(reply.element)
     this.syncEmpty()
     this.scrollToEnd(true)

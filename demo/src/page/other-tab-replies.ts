@@ -1,46 +1,43 @@
-import { messageText, type ClawChat } from '@clawchat/client'
-import type { MessageList, ReplyHandle } from './message-list.js'
+import type { ClawChat } from '@clawchat/client'
 import { localSessionKey } from './session-route.js'
 
 export interface OtherTabRepliesOptions {
   /** The session on screen. */
   current(): string
-  /** True for a run this page started itself (or a run of this session this page is sending). */
-  isOwn(runId: string, sessionKey: string): boolean
-  messages: MessageList
-  /** A reply from elsewhere ended: refresh history and sessions. */
-  onEnd(): void
+  /** True for a run this page streamed or followed itself. */
+  isOwn(runId: string): boolean
+  /** True while this page streams or follows a reply in `sessionKey` (or is about to). */
+  following(sessionKey: string): boolean
+  /** A reply started elsewhere in the session on screen: show it (history, then `chat.attach`). */
+  onStart(sessionKey: string): void
+  /** A reply from elsewhere ended (or started in another chat): refresh the list, and the chat on screen. */
+  onEnd(sessionKey: string): void
 }
 
+const TERMINAL = new Set(['final', 'aborted', 'error'])
+
 /**
- * Shows replies that another tab of the same user started in the session on screen: the proxy
- * sends a user's events to all of that user's connections.
- * @returns a function that stops watching, and one that forgets the bubbles (after a re-render)
+ * Replies started elsewhere — another tab or device of the same user, a message restored from the
+ * send queue after a reload — in the session on screen: the proxy sends a user's events to all of
+ * that user's connections. The page then loads the history and follows the reply with
+ * `chat.attach`, as after a reload; a reply in another chat updates the list (its dot).
+ * @returns a function that stops watching
  */
-export function watchOtherTabReplies(
-  chat: ClawChat,
-  opts: OtherTabRepliesOptions,
-): { off: () => void; reset: () => void } {
-  const bubbles = new Map<string, ReplyHandle>()
-  const off = chat.on('chat', (event) => {
-    const e = event as {
-      runId?: string
-      sessionKey?: string
-      state?: string
-      message?: { content?: unknown }
-      deltaText?: string
-    }
+export function watchOtherTabReplies(chat: ClawChat, opts: OtherTabRepliesOptions): () => void {
+  /** Runs from elsewhere seen in chats not on screen (the list is refreshed once per run). */
+  const seen = new Set<string>()
+  return chat.on('chat', (event) => {
+    const e = event as { runId?: string; sessionKey?: string; state?: string }
     if (!e.runId || e.sessionKey === undefined) return
     const key = localSessionKey(e.sessionKey)
-    if (key !== opts.current() || opts.isOwn(e.runId, key)) return
-    if (e.state === 'delta') {
-      let reply = bubbles.get(e.runId)
-      if (!reply) bubbles.set(e.runId, (reply = opts.messages.addReply(e.runId)))
-      reply.update(messageText(e.message?.content) || reply.text + (e.deltaText ?? ''))
-    } else if (e.state === 'final' || e.state === 'aborted' || e.state === 'error') {
-      bubbles.delete(e.runId)
-      opts.onEnd()
+    if (opts.isOwn(e.runId) || opts.following(key)) return
+    if (TERMINAL.has(e.state ?? '')) {
+      seen.delete(e.runId)
+      opts.onEnd(key)
+    } else if (key === opts.current()) opts.onStart(key)
+    else if (!seen.has(e.runId)) {
+      seen.add(e.runId)
+      opts.onEnd(key)
     }
   })
-  return { off, reset: () => bubbles.clear() }
 }

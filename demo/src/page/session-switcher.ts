@@ -1,5 +1,6 @@
 import { messageText, type ClawChat } from '@clawchat/client'
 import type { Composer } from './composer.js'
+import type { ComposerDrafts } from './drafts.js'
 import { describeError, isAbort } from './errors.js'
 import type { LiveRuns } from './live-runs.js'
 import { activityTitles, type HistoryActivity } from './history-tools.js'
@@ -16,14 +17,16 @@ export interface SessionSwitcherParts {
   sessions: SessionList
   titles: SessionTitles
   composer: Composer
+  /** The composer's unsent text per session (shown again when the session is). */
+  drafts: ComposerDrafts
   runs: LiveRuns
   stoppedReplies: StoppedReplies
   /** The chat's title in the top bar. */
   title: HTMLElement
-  /** Forgets the bubbles of other tabs' replies (the column is drawn again). */
-  resetOtherTabs(): void
   /** The column shows a history: put the cards of pending approvals and questions back. */
   afterHistory(): void
+  /** The column shows the history of `sessionKey` and the page follows no reply there: follow one in progress. */
+  resume(sessionKey: string): void
 }
 
 /**
@@ -45,16 +48,18 @@ export class SessionSwitcher {
 
   constructor(private readonly p: SessionSwitcherParts) {}
 
-  /** Shows the session on screen in the list, the URL and the title. */
+  /** Shows the session on screen in the list, the URL and the title, and its draft in the composer. */
   show(): void {
+    if (!this.p.sessions.has(this.current)) this.p.sessions.addLocal(this.current)
     this.p.sessions.setCurrent(this.current)
     setSessionInUrl(this.current)
     this.p.title.textContent = this.p.sessions.titleOf(this.current)
+    this.p.composer.showDraft(this.p.drafts.get(this.current))
   }
 
   /** Sessions and history, once per (re)connection, not twice at once. */
   loadAll(): Promise<void> {
-    this.loading ??= Promise.all([this.refreshSessions(), this.loadHistory()]).then(() => {
+    this.loading ??= Promise.all([this.refreshSessions(), this.reloadHistory()]).then(() => {
       this.loading = undefined
     })
     return this.loading
@@ -70,11 +75,11 @@ export class SessionSwitcher {
     setSessionInUrl(key)
     this.p.sessions.setCurrent(key)
     this.p.title.textContent = this.p.sessions.titleOf(key)
-    this.p.resetOtherTabs()
     this.p.messages.clear()
     this.historyLoaded = false
     this.p.composer.setBusy(this.p.runs.has(key))
-    await this.loadHistory()
+    this.p.composer.showDraft(this.p.drafts.get(key))
+    await this.reloadHistory()
     this.p.composer.focus()
   }
 
@@ -102,15 +107,15 @@ export class SessionSwitcher {
   async refreshSessions(): Promise<void> {
     const { chat, sessions, titles } = this.p
     try {
-      const result = (await chat.request('sessions.list', {})) as { sessions?: SessionRow[] }
-      const rows = (result.sessions ?? []).map((row) => ({ ...row, key: localSessionKey(row.key) }))
+      const result = await chat.sessions.list()
+      const rows: SessionRow[] = result.sessions.map((row) => ({ ...row, key: localSessionKey(row.key) }))
       sessions.setServerSessions(rows)
       this.abortedLast.clear()
       for (const row of rows) if (row.abortedLastRun === true) this.abortedLast.add(row.key)
       const current = this.current
       if (this.historyLoaded && !this.p.runs.has(current) && this.abortedLast.has(current))
         this.p.messages.markLastReplyStopped()
-      if (!sessions.has(current)) sessions.addLocal(current, current === 'main' ? 'Main chat' : 'New chat')
+      if (!sessions.has(current)) sessions.addLocal(current)
       this.p.title.textContent = sessions.titleOf(current)
       void titles.fill(sessions.untitled(), () => this.showTitles())
     } catch (err) {
@@ -118,7 +123,11 @@ export class SessionSwitcher {
     }
   }
 
-  private async loadHistory(): Promise<void> {
+  /**
+   * Draws the history of the session on screen (again). A reply this page streams or follows stays
+   * at the end, live; without one, a reply in progress there is followed (`resume`).
+   */
+  async reloadHistory(): Promise<void> {
     const key = this.current
     const { messages } = this.p
     try {
@@ -129,18 +138,28 @@ export class SessionSwitcher {
       if (key !== this.current) return
       const run = this.p.runs.get(key)
       const history = result.messages ?? []
-      this.p.resetOtherTabs()
-      const shown = run ? withoutLiveRun(history, run.text) : history
+      const attached = run?.kind === 'attached'
+      const shown = !run ? history : attached ? upToLastQuestion(history) : withoutLiveRun(history, run.text)
       messages.showHistory(shown, this.p.stoppedReplies.matcher(key), activityTitles(result.activity))
-      // A reply still streaming here: its question and its growing answer go back under the history.
-      if (run) messages.reattach(run.text, run.reply)
+      // A reply still streaming here: (its question and) its growing answer go back under the history.
+      if (attached) {
+        run.text = messages.lastUserText()
+        messages.appendReply(run.reply)
+      } else if (run) messages.reattach(run.text, run.reply, run.userRow)
       else if (this.abortedLast.has(key)) messages.markLastReplyStopped()
       this.p.afterHistory()
       this.historyLoaded = true
+      if (!run) this.p.resume(key)
     } catch (err) {
       if (!isAbort(err)) console.warn('chat.history failed:', describeError(err))
     }
   }
+}
+
+/** The history up to its last question, included (a followed reply in progress answers it). */
+function upToLastQuestion(history: readonly HistoryMessage[]): HistoryMessage[] {
+  for (let i = history.length - 1; i >= 0; i--) if (history[i]!.role === 'user') return history.slice(0, i + 1)
+  return [...history]
 }
 
 /** The history up to the live run's question (question and reply are shown again, live). */
