@@ -126,14 +126,16 @@ export interface ChatHistoryResult {
   hasActiveRun?: boolean
   /**
    * The session's runs in progress, as the gateway lists them, in the browser's run ids. Exact only
-   * when present: while a run waits for an approval the gateway leaves the list out (see
-   * `hasActiveRun`). Ids of runs the browser did not start (a gateway's own recovery run) are left out.
+   * when present, and openclaw 2026.9.6 leaves it out while any run is active (`[]` when idle): ask
+   * `hasActiveRun` whether something runs and `inFlightRun` which. Ids of runs the browser did not
+   * start are left out.
    */
   activeRunIds?: string[]
   /**
    * The run the gateway is working on and its text so far (OpenClaw's `inFlightRun`). While a run
    * waits for an approval this is the *queued* run (its text then arrives under the first run's id).
-   * `runId` is left out when the run is not one the browser started.
+   * `runId` is the browser's run id; a gateway's own recovery run after a crash carries the id of
+   * the run it answers (the interrupted one); any other run not started by the browser has none.
    */
   inFlightRun?: InFlightRun
 }

@@ -9,8 +9,8 @@
 
 /**
  * Params of `sessions.list`: one page of the user's own sessions, by last activity (the gateway's
- * `sortBy: 'lastInteractionAt'`), newest first. Pinned ones are marked `pinned` (a page shows
- * them where it likes; the demo puts them on top).
+ * `sortBy: 'lastInteractionAt'`), newest first. Pinned ones are marked `pinned`, not put first
+ * (the gateway gives that order no pin priority); the demo shows them on top.
  */
 export interface SessionsListParams {
   /** Sessions at most (through the proxy: 1 to its `limits.sessionsListMaxRows`, default 100). */
