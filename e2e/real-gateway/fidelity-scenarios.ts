@@ -3,6 +3,7 @@
 // scripts only depend on the gateway's URL and token, and on the fake model's markers
 // ([[SLOW:NxMS]]), which the mock's `fakeModelAgent` honours the same way.
 import { randomUUID } from 'node:crypto'
+import { MANAGE_SCENARIO } from './manage-fidelity-scenario.js'
 import { RawWs } from './raw-ws.js'
 import type { Transcript, TranscriptStep } from './transcript.js'
 
@@ -283,6 +284,8 @@ export const FIDELITY_SCENARIOS: FidelityScenario[] = [
       return { scenario: 'idempotency', steps }
     },
   },
+  // Issue 20: rename, pin, list, rewind, archive, delete (manage-fidelity-scenario.ts).
+  MANAGE_SCENARIO,
 ]
 
 /** Waits for the gateway's handshake timeout on a socket that sends nothing (15 s on both). */

@@ -9,7 +9,7 @@ import { fakeModelReply, startFakeModel, type FakeModel } from './fake-model.js'
 import { startRealGateway, type RealGateway } from './gateway.js'
 import { startProxyApp, type ProxyApp } from './proxy-app.js'
 import { sdkClient, type BrowserSideRecord } from './sdk-client.js'
-import { collectStream, findSecret, historyLines, nextEvent } from './sdk-helpers.js'
+import { collectStream, findSecret, historyLines, messageText, nextEvent } from './sdk-helpers.js'
 
 let model: FakeModel
 let gateway: RealGateway
@@ -83,7 +83,12 @@ describe('a gateway restart in mid-session', () => {
       (parts) => ({ parts, error: undefined as unknown }),
       (error: unknown) => ({ parts: (error as { parts?: StreamPart[] }).parts ?? [], error }),
     )
-    await nextEvent(chat, 'chat', (p) => p.state === 'delta' && p.sessionKey === 'crashy', 60_000)
+    const firstDelta = await nextEvent(chat, 'chat', (p) => p.state === 'delta' && p.sessionKey === 'crashy', 60_000)
+    const interruptedRunId: string = firstDelta.runId
+    // After the restart the gateway answers the interrupted message in a recovery run of its own
+    // (a run id ClawChat never made); the proxy credits it to the interrupted run (issue 20).
+    const recoveredFinal = nextEvent(chat, 'chat', (p) => p.runId === interruptedRunId && p.state === 'final', 240_000)
+    recoveredFinal.catch(() => undefined)
     const t0 = Date.now()
     const restarting = gateway.restart({ hard: true }) // SIGKILL to the whole group: a crash
     await nextEvent(chat, 'clawchat.gateway', (p) => p.state === 'down', 30_000)
@@ -119,7 +124,22 @@ describe('a gateway restart in mid-session', () => {
     }
     // ClawChat did not send it again: its user message is in the history exactly once.
     expect((await historyLines(chat, 'crashy')).filter((l) => l === `user: ${interrupted}`)).toHaveLength(1)
-  })
+
+    // The match is exact: the gateway's recovery reply arrives live as the interrupted run, and in the
+    // history it names that run, after the gateway's `[System] … interrupted …` row (which names none).
+    await recoveredFinal
+    timings.recoveryFinalMs = Date.now() - t0
+    const rows = (await chat.history({ sessionKey: 'crashy' })).messages
+    const user = rows.findIndex((m) => m.role === 'user' && m.runId === interruptedRunId)
+    const system = rows.findIndex((m) => m.role === 'user' && messageText(m).startsWith('[System]'))
+    const reply = rows.findIndex((m) => m.role === 'assistant' && m.runId === interruptedRunId)
+    expect({ user: user >= 0, systemAfterUser: system > user, replyAfterSystem: reply > system }).toEqual({
+      user: true,
+      systemAfterUser: true,
+      replyAfterSystem: true,
+    })
+    expect(rows[system]!.runId).toBeUndefined()
+  }, 420_000)
 
   it('kept the browser socket open throughout (gateway-down and back, never a reconnect), and the token out of it', () => {
     expect(states).toContain('gateway-down')
