@@ -38,6 +38,19 @@ async function send(chat: ClawChat, message: string, onPart: (p: StreamPart) => 
   return parts.at(-1)!
 }
 
+/** A proxy on an exec-`ask` mock that routes approvals (users answer their own), and two tabs of alice. */
+async function aliceTwiceOnAskGateway(): Promise<{ sender: ClawChat; tab: ClawChat }> {
+  stack = await startStack({
+    gateway: { exec: { mode: 'ask' } },
+    proxy: { approvals: { route: true }, policy: { approvals: { user: 'own', admin: 'any' } } },
+  })
+  const cookie = await stack.login('alice')
+  const sender = stack.client(cookie)
+  const tab = stack.client(cookie)
+  await Promise.all([sender.ready, tab.ready])
+  return { sender, tab }
+}
+
 describe('chat.attach() through the proxy', () => {
   it('a tab opened mid-run: the text so far, then the rest, exactly once, the same final text as the sender', async () => {
     stack = await startStack({ gateway: { chunkDelayMs: 100 } })
@@ -94,14 +107,7 @@ describe('chat.attach() through the proxy', () => {
   })
 
   it('a run waiting for an approval: attach gets the waiting part, then the reply once approved', async () => {
-    stack = await startStack({
-      gateway: { exec: { mode: 'ask' } },
-      proxy: { approvals: { route: true }, policy: { approvals: { user: 'own', admin: 'any' } } },
-    })
-    const cookie = await stack.login('alice')
-    const sender = stack.client(cookie)
-    const tab = stack.client(cookie)
-    await Promise.all([sender.ready, tab.ready])
+    const { sender, tab } = await aliceTwiceOnAskGateway()
     let attached: Promise<Awaited<ReturnType<typeof follow>>> | undefined
     const final = await send(sender, EXEC, async (p) => {
       if (p.waiting?.on !== 'approval' || attached) return
@@ -118,14 +124,7 @@ describe('chat.attach() through the proxy', () => {
   })
 
   it('the approval-wait trap: a second message queued during the wait; attach ends with the reply of the run that speaks', async () => {
-    stack = await startStack({
-      gateway: { exec: { mode: 'ask' } },
-      proxy: { approvals: { route: true }, policy: { approvals: { user: 'own', admin: 'any' } } },
-    })
-    const cookie = await stack.login('alice')
-    const sender = stack.client(cookie)
-    const tab = stack.client(cookie)
-    await Promise.all([sender.ready, tab.ready])
+    const { sender, tab } = await aliceTwiceOnAskGateway()
     let attached: Promise<Awaited<ReturnType<typeof follow>>> | undefined
     let queued = ''
     const final = await send(sender, EXEC, async (p) => {
