@@ -15,6 +15,8 @@ export type { MockGateway, MockConnectionInfo, MockConnectionCount, MockRestartO
 export type { MockGatewayOptions, MockFailure, ExecMode } from './options.js'
 export type { MockAgent, MockAgentContext, MockAgentReply, MockToolCall, MockToolResult } from './agent.js'
 export type { RecordedRequest } from './gateway/gateway-core.js'
+export type { MockHttpRequestRecord, MockUpgradeRequestRecord } from './gateway/traffic-records.js'
+export type { MockControlUiOptions } from './control-ui/control-ui-option.js'
 export type { AuthFailureDelay } from './connection/auth-throttle.js'
 export { demoAgent, demoReply, echoAgent, chunkWords } from './demo-agent.js'
 export {

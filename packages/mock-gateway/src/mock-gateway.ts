@@ -1,6 +1,7 @@
 import type { MockAgent } from './agent.js'
 import type { RecordedRequest } from './gateway/gateway-core.js'
 import type { ExecMode, MockFailure } from './options.js'
+import type { MockHttpRequestRecord, MockUpgradeRequestRecord } from './gateway/traffic-records.js'
 
 /**
  * A connection as {@link MockGateway.connections} describes it.
@@ -115,4 +116,11 @@ export interface MockGateway {
   waitForRequest(match: string | ((request: RecordedRequest) => boolean), timeoutMs?: number): Promise<RecordedRequest>
   /** Sends an arbitrary event to every authenticated connection (with its per-connection `seq`). */
   emitEvent(event: string, payload: unknown): void
+  /**
+   * Plain HTTP requests received on any path (`{path, origin, authorized, hadCookie}`; `authorized` =
+   * `Authorization: Bearer <token>`), oldest first, the last 10 000, kept across restarts. A copy.
+   */
+  httpRequests(): MockHttpRequestRecord[]
+  /** WebSocket upgrade requests received on any path, refused ones included; like {@link httpRequests}. */
+  upgradeRequests(): MockUpgradeRequestRecord[]
 }

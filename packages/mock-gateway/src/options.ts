@@ -1,5 +1,6 @@
 import type { MockAgent } from './agent.js'
 import type { AuthFailureDelay } from './connection/auth-throttle.js'
+import { resolveControlUi, type MockControlUiOptions, type ResolvedControlUi } from './control-ui/control-ui-option.js'
 import { demoAgent } from './demo-agent.js'
 import type { ModelFailureDetail } from './runs/run-event-types.js'
 
@@ -103,6 +104,13 @@ export interface MockGatewayOptions {
    * `expired`), so tests can let a question expire quickly: `0.001` turns 30 s into 30 ms. Default 1.
    */
   timeScale?: number
+  /**
+   * Serve a Control UI stand-in under `basePath` (default `'/clawchat/control'`), like the real
+   * `gateway.controlUi.basePath`: the page, `control-ui-config.json` (bearer only), a small app that
+   * connects as `openclaw-control-ui`, and echo sockets for other upgrade paths below it (bearer
+   * only). Default: off (plain HTTP gets 426 everywhere).
+   */
+  controlUi?: MockControlUiOptions | false
 }
 
 /** The gateway's exec policy (see {@link MockGatewayOptions.exec}). */
@@ -130,6 +138,7 @@ export interface ResolvedOptions {
   execMode: ExecMode
   approvalTimeoutMs: number
   timeScale: number
+  controlUi: ResolvedControlUi | undefined
 }
 
 const DEFAULT_MODEL_ERROR = 'LLM request failed: provider rejected the request schema or tool payload.'
@@ -263,5 +272,6 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     startupMs: nonNegativeInt('startupMs', o.startupMs, 0),
     strictHelloOk: (o.strictHelloOk as boolean | undefined) ?? false,
     log: (o.log as ((line: string) => void) | undefined) ?? (() => {}),
+    controlUi: resolveControlUi(o.controlUi),
   }
 }

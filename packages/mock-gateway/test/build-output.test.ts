@@ -35,6 +35,15 @@ describe('built package (run `pnpm build` first; the test command does)', () => 
     }
   })
 
+  it('the built package serves the Control UI stand-in and its script', async () => {
+    const { startMockGateway } = await import(dist('index.js'))
+    const gw = await startMockGateway({ token: 't', port: 0, controlUi: { basePath: '/clawchat/control' } })
+    cleanups.push(() => gw.close())
+    const res = await fetch(`${gw.url.replace(/^ws:/, 'http:')}/clawchat/control/assets/mock-control-ui.js`)
+    expect(res.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
+    expect(await res.text()).toContain("id: 'openclaw-control-ui'")
+  })
+
   it('the bin prints its URL and exits 0 on SIGTERM', async () => {
     const child = spawn(
       process.execPath,

@@ -33,6 +33,25 @@ function fakeHost(argv: string[], env: Record<string, string> = {}) {
 }
 
 describe('parseCliArgs', () => {
+  it('--control-ui-base-path turns the Control UI stand-in on, and a bad path is named', () => {
+    expect(parseCliArgs(['--token', 'T', '--control-ui-base-path', '/clawchat/control'])).toMatchObject({
+      kind: 'run',
+      options: { controlUi: { basePath: '/clawchat/control' } },
+    })
+    expect(parseCliArgs(['--token', 'T'])).toMatchObject({
+      kind: 'run',
+      options: expect.not.objectContaining({ controlUi: expect.anything() }),
+    })
+    expect(parseCliArgs(['--token', 'T', '--control-ui-base-path', 'clawchat/'])).toEqual({
+      kind: 'error',
+      message: '--control-ui-base-path must start with "/", got "clawchat/"',
+    })
+    expect(parseCliArgs(['--token', 'T', '--control-ui-base-path'])).toEqual({
+      kind: 'error',
+      message: '--control-ui-base-path needs a value',
+    })
+  })
+
   it('reads the options and defaults the port to 18789', () => {
     const cmd = parseCliArgs([
       '--token',

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { basePathProblem } from '../control-ui/control-ui-option.js'
 import type { MockFailure, MockGatewayOptions } from '../options.js'
 
 /** What the command line asked for. */
@@ -20,6 +21,7 @@ Options:
   --allowed-origin <origin>  browser Origin to accept besides loopback (repeatable)
   --failure <mode>           none | model-error | cut-stream (default none)
   --exec-mode <mode>         full | ask (default full; ask: every exec waits for an approval)
+  --control-ui-base-path <p> serve a Control UI stand-in under <p> (e.g. /clawchat/control; default off)
   --verbose                  log connections and runs to stderr
   --help                     show this text`
 
@@ -33,6 +35,7 @@ const FLAGS = {
   'allowed-origin': { type: 'string', multiple: true },
   failure: { type: 'string' },
   'exec-mode': { type: 'string' },
+  'control-ui-base-path': { type: 'string' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
@@ -119,6 +122,12 @@ function runOptions(values: Values, token: string): MockGatewayOptions {
   if (failure !== undefined) options.failure = failure
   const mode = execMode(values['exec-mode'])
   if (mode !== undefined) options.exec = { mode }
+  if (values['control-ui-base-path'] !== undefined) {
+    const basePath = required('--control-ui-base-path', values['control-ui-base-path'])
+    const problem = basePathProblem(basePath)
+    if (problem) throw new CliArgError(`--control-ui-base-path ${problem}, got ${JSON.stringify(basePath)}`)
+    options.controlUi = { basePath }
+  }
   if (values.verbose) options.log = (line: string) => process.stderr.write(`[mock-gateway] ${line}\n`)
   return options
 }

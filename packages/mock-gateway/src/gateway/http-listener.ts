@@ -2,22 +2,40 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { WebSocketServer, type WebSocket } from 'ws'
+import { controlUiPlace, serveControlUi } from '../control-ui/control-ui-http.js'
+import type { ResolvedControlUi } from '../control-ui/control-ui-option.js'
+import { EchoSockets } from '../control-ui/echo-sockets.js'
+import type { TrafficRecords } from './traffic-records.js'
+
+/** What the listener serves besides the gateway's WebSocket. */
+export interface ListenerRoutes {
+  /** The Control UI stand-in, when on. */
+  controlUi: ResolvedControlUi | undefined
+  records: TrafficRecords
+}
+
+const PLAIN_426 = 'This is a mock OpenClaw gateway: connect with a WebSocket.\n'
 
 /**
  * The listening side: an HTTP server that upgrades every request path to a WebSocket and answers
- * plain HTTP with 426. A new server is made for each (re)start so `restart()` can listen on the same
- * port again after `close()` or `crash()`.
+ * plain HTTP with 426, except under the Control UI's base path when it is on: there plain HTTP gets
+ * the stand-in (control-ui/control-ui-http.ts) and upgrades below the base path itself get echo
+ * sockets (bearer only, else 401). Every request is recorded first. A new server is made for each
+ * (re)start so `restart()` can listen on the same port again after `close()` or `crash()`.
  */
 export class HttpListener {
   private server: Server | undefined
   private readonly wss: WebSocketServer
+  private readonly echo: EchoSockets
   private refusing = false
 
   constructor(
     maxPayload: number,
     private readonly onSocket: (ws: WebSocket, req: IncomingMessage) => void,
+    private readonly routes: ListenerRoutes,
   ) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false })
+    this.echo = new EchoSockets(maxPayload)
   }
 
   get listening(): boolean {
@@ -26,18 +44,17 @@ export class HttpListener {
 
   /** Starts listening; resolves with the bound port. */
   listen(port: number, host: string): Promise<number> {
-    const server = createServer((_req, res) => {
-      res.writeHead(426, { 'content-type': 'text/plain' })
-      res.end('This is a mock OpenClaw gateway: connect with a WebSocket.\n')
-    })
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      socket.on('error', () => {})
-      if (this.refusing) {
-        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+    const server = createServer((req, res) => {
+      const record = this.routes.records.recordHttp(req)
+      const ui = this.routes.controlUi
+      if (ui && controlUiPlace(record.path, ui.basePath) !== 'outside') {
+        serveControlUi(req, res, { basePath: ui.basePath, authorized: record.authorized })
         return
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws, req))
+      res.writeHead(426, { 'content-type': 'text/plain' })
+      res.end(PLAIN_426)
     })
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head))
     this.server = server
     this.refusing = false
     return new Promise((resolve, reject) => {
@@ -49,6 +66,22 @@ export class HttpListener {
         resolve(typeof address === 'object' && address ? address.port : port)
       })
     })
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => {})
+    const record = this.routes.records.recordUpgrade(req)
+    if (this.refusing) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+      return
+    }
+    const ui = this.routes.controlUi
+    if (ui && controlUiPlace(record.path, ui.basePath) === 'under') {
+      if (record.authorized) this.echo.accept(req, socket, head)
+      else socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+      return
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws, req))
   }
 
   /**
@@ -64,6 +97,7 @@ export class HttpListener {
     const server = this.server
     this.server = undefined
     if (!server) return
+    this.echo.closeAll(destroy)
     const closed = new Promise<void>((resolve) => server.close(() => resolve()))
     if (destroy) server.closeAllConnections()
     else server.closeIdleConnections()

@@ -4,6 +4,7 @@ import type { GatewayConnection } from '../connection/connection.js'
 import { demoAgent } from '../demo-agent.js'
 import type { GatewayCore, RecordedRequest } from './gateway-core.js'
 import { HttpListener } from './http-listener.js'
+import { TrafficRecords, type MockHttpRequestRecord, type MockUpgradeRequestRecord } from './traffic-records.js'
 import { METHODS } from '../methods/registry.js'
 import type { MockConnectionCount, MockConnectionInfo, MockGateway, MockRestartOptions } from '../mock-gateway.js'
 import { resolveExecMode, resolveFailure, type ExecMode, type MockFailure } from '../options.js'
@@ -54,11 +55,16 @@ export class MockGatewayServer implements MockGateway {
   private phase: Phase = 'closed'
   private tickTimer: NodeJS.Timeout | undefined
   private readonly listener: HttpListener
+  private readonly records: TrafficRecords
   private boundPort: number
   private transition: Promise<void> = Promise.resolve()
 
   constructor(private readonly core: GatewayCore) {
-    this.listener = new HttpListener(core.options.maxPayload, (ws, req) => acceptSocket(core, ws, req))
+    this.records = new TrafficRecords(core.options.token)
+    this.listener = new HttpListener(core.options.maxPayload, (ws, req) => acceptSocket(core, ws, req), {
+      controlUi: core.options.controlUi,
+      records: this.records,
+    })
     this.boundPort = core.options.port
     core.methodNames = [...METHODS.keys()]
   }
@@ -237,6 +243,14 @@ export class MockGatewayServer implements MockGateway {
 
   clearRequests(): void {
     this.core.requests.length = 0
+  }
+
+  httpRequests(): MockHttpRequestRecord[] {
+    return this.records.http.map((r) => ({ ...r }))
+  }
+
+  upgradeRequests(): MockUpgradeRequestRecord[] {
+    return this.records.upgrades.map((r) => ({ ...r }))
   }
 
   waitForRequest(match: string | ((request: RecordedRequest) => boolean), timeoutMs = 5000): Promise<RecordedRequest> {
