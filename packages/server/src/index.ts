@@ -26,6 +26,12 @@ export {
   type SessionMiddleware,
 } from './gate/options.js'
 export { DEFAULT_IDENTITY_PATH } from './upstream/device-identity.js'
+export {
+  DEFAULT_CONTROL_UI_IDENTITY_PATH,
+  DEFAULT_CONTROL_UI_LIMITS,
+  type ControlUiOption,
+} from './control-ui/options.js'
+export type { ControlUiStats } from './control-ui/index.js'
 export { DEFAULT_LIMITS, type LimitsOption, type ProxyLimits } from './limits/limits.js'
 export { DEFAULT_METHOD_POLICY, type MethodPolicy, type Role } from './isolation/policy.js'
 export { DEFAULT_COMMAND_POLICY, type CommandAllowance, type CommandPolicy } from './isolation/commands.js'

@@ -9,6 +9,7 @@ import type { ClientConnection } from './connection/client-connection.js'
 import type { Heartbeat } from './connection/heartbeat.js'
 import type { ConnectionRegistry } from './connection/registry.js'
 import type { ClusterView, Coordination } from './coordination/index.js'
+import type { ControlUi, ControlUiStats } from './control-ui/index.js'
 import type { AttachedServers } from './gate/attach.js'
 import type { LogoutWatch } from './gate/logout-watch.js'
 import type { UpstreamBudget } from './limits/upstream-budget.js'
@@ -35,6 +36,8 @@ export interface ProxyStats {
    * link's socket (a gateway that reads slowly). Bounded by `limits.upstreamBytesTotal`.
    */
   upstream: { inFlightBytes: number; queuedBytes: number }
+  /** Option `controlUi`: its open console sockets (main and secondary) and their users, apart from the above. */
+  controlUi: ControlUiStats
   /**
    * With `coordination` only: this instance's id, whether Redis is usable, every live instance's
    * `{ id, connections, users }` (this one's current, the others' as of their last heartbeat, at
@@ -56,6 +59,8 @@ export interface LifecycleParts {
   auditSink: { close(): Promise<void> } | undefined
   /** The unattended-deny watch of the approvals. */
   work?: { stop(): void }
+  /** Option `controlUi`, when on. */
+  controlUi?: Pick<ControlUi, 'stats' | 'close'>
 }
 
 /**
@@ -72,6 +77,7 @@ export function proxyStats(parts: LifecycleParts): ProxyStats {
     gateway: link.state,
     gatewayVersion: link.gatewayVersion,
     upstream: { inFlightBytes: upstream.inFlightBytes, queuedBytes: upstream.queuedBytes },
+    controlUi: parts.controlUi?.stats() ?? { connections: 0, users: 0 },
   }
   if (coordination) stats.cluster = coordination.view()
   return stats
@@ -91,6 +97,7 @@ export async function shutdownProxy(parts: LifecycleParts): Promise<void> {
   parts.servers.detachAll()
   const conns = parts.registry.list()
   for (const conn of conns) conn.close(CloseCodes.SERVICE_RESTART, 'proxy shutting down')
+  const consoles = parts.controlUi?.close()
   await parts.link.close()
   await parts.coordination?.close()
   await new Promise<void>((resolve) => parts.wss.close(() => resolve()))
@@ -101,5 +108,6 @@ export async function shutdownProxy(parts: LifecycleParts): Promise<void> {
     for (const conn of conns) conn.terminate('proxy shutting down')
     await ended
   }
+  await consoles
   await parts.auditSink?.close()
 }

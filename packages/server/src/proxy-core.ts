@@ -17,7 +17,7 @@ import { StreamRedactor } from './isolation/stream-redactor.js'
 import { UserMeters } from './limits/limits.js'
 import { ChatSendBudget } from './limits/run-budget.js'
 import { UpstreamBudget } from './limits/upstream-budget.js'
-import { createRedactor, messageOf } from './common/errors.js'
+import { createRedactor, messageOf, type SecretRedactor } from './common/errors.js'
 import { createLog, defaultLogger, type ProxyLog } from './common/log.js'
 import { GatewayLink } from './upstream/gateway-link.js'
 
@@ -25,6 +25,8 @@ import { GatewayLink } from './upstream/gateway-link.js'
 export interface ProxyCore {
   opts: ResolvedOptions
   log: ProxyLog
+  /** The log's and audit's redactor: the token, and the device keys once loaded. */
+  secrets: SecretRedactor
   audit: Audit
   auditSink: { close(): Promise<void> } | undefined
   registry: ConnectionRegistry<ClientConnection>
@@ -99,7 +101,20 @@ export function buildCore(opts: ResolvedOptions): ProxyCore {
     work,
     permissions: new SessionPermissions(opts.permissions, log),
   }
-  return { opts, log, audit, auditSink, registry, userMeters, link, upstream, streams, work, shared }
+  return {
+    opts,
+    log,
+    secrets: redactSecrets,
+    audit,
+    auditSink,
+    registry,
+    userMeters,
+    link,
+    upstream,
+    streams,
+    work,
+    shared,
+  }
 }
 
 /**

@@ -11,6 +11,7 @@ import type { Server as HttpsServer } from 'node:https'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
 import { createAcceptor } from './connection/accept.js'
+import { startControlUi, type ControlUi } from './control-ui/index.js'
 import { Disconnects } from './connection/disconnect.js'
 import { startHeartbeat } from './connection/heartbeat.js'
 import { sessionDigest, startCoordination, type Coordination } from './coordination/index.js'
@@ -53,9 +54,10 @@ export interface ClawChatProxy {
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean
   /**
-   * Closes every connection of a user with 4401; answers how many (on this instance). The browser
-   * gets `reason` cut to the 123 UTF-8 bytes a close frame holds (between characters). With
-   * `coordination`, the other instances close theirs too, as soon as Redis tells them.
+   * Closes every connection of a user with 4401 (Control UI consoles included); answers how many
+   * (on this instance). The browser gets `reason` cut to the 123 UTF-8 bytes a close frame holds
+   * (between characters). With `coordination`, the other instances close theirs too, as soon as
+   * Redis tells them.
    */
   disconnectUser(userId: string, reason?: string): number
   /**
@@ -66,10 +68,10 @@ export interface ClawChatProxy {
    */
   disconnectSession(sessionId: string): number
   /**
-   * Closes every connection (1012), stops the link, the pings and the session check, detaches from
-   * servers, and flushes an audit file it opened. Waits up to a second for browsers to answer the close.
-   * With `coordination`: also removes this instance's keys from Redis and closes its pub/sub
-   * connection (the app's own Redis client stays open).
+   * Closes every connection (1012; Control UI consoles too), stops the link, the pings and the
+   * session check, detaches from servers, and flushes an audit file it opened. Waits up to a second
+   * for browsers to answer the close. With `coordination`: also removes this instance's keys from
+   * Redis and closes its pub/sub connection (the app's own Redis client stays open).
    */
   close(): Promise<void>
   /** Counters for monitoring. */
@@ -117,6 +119,8 @@ interface SocketSide {
   servers: AttachedServers
   /** What the proxy's stats and shutdown reach. */
   lifecycle: LifecycleParts
+  /** Option `controlUi`, when on. */
+  controlUi: ControlUi | undefined
 }
 
 /**
@@ -130,6 +134,8 @@ function startSockets(
   isClosed: () => boolean,
 ): SocketSide {
   const { opts, registry, log } = core
+  const trust = new ProxyTrust(opts.trustProxy)
+  const controlUi = opts.controlUi ? startControlUi(core, opts.controlUi, { trust, isClosed }) : undefined
   const logouts = startLogoutWatch({
     options: opts,
     registry,
@@ -139,7 +145,6 @@ function startSockets(
   const heartbeat = startHeartbeat(opts.limits.pingIntervalMs)
   const { maxPayload } = opts.limits
   const wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, clientTracking: false })
-  const trust = new ProxyTrust(opts.trustProxy)
   const accept = createAcceptor({
     wss,
     shared: core.shared,
@@ -149,7 +154,7 @@ function startSockets(
     coordination,
     isClosed,
   })
-  const handleUpgrade = createUpgradeHandler({
+  const relayUpgrade = createUpgradeHandler({
     options: opts,
     trust,
     audit: core.audit,
@@ -160,6 +165,9 @@ function startSockets(
     sessionStoreSeen: (store) => logouts.watchStore(store),
     accept,
   })
+  const handleUpgrade: UpgradeHandler = controlUi
+    ? (req, socket, head) => controlUi.handleUpgrade(req, socket, head) || relayUpgrade(req, socket, head)
+    : relayUpgrade
   const servers = new AttachedServers(handleUpgrade, opts.destroyUpgradeTimeoutMs)
   const { link, upstream, auditSink } = core
   const lifecycle: LifecycleParts = {
@@ -173,8 +181,9 @@ function startSockets(
     wss,
     auditSink,
     work: core.work,
+    controlUi,
   }
-  return { trust, handleUpgrade, servers, lifecycle }
+  return { trust, handleUpgrade, servers, lifecycle, controlUi }
 }
 
 /**
@@ -207,7 +216,8 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
   const coordination = startCluster(core, disconnects, router)
   const sockets = startSockets(core, coordination, disconnects, () => closed)
   const endpoint = { options: opts, methods: opts.methods, limits: opts.limits, log }
-  const proxy: ClawChatProxy = Object.assign(createMiddleware(endpoint, sockets.trust), {
+  const consoles = sockets.controlUi
+  const proxy: ClawChatProxy = Object.assign(createMiddleware(endpoint, sockets.trust, consoles?.handleHttp), {
     handleUpgrade: sockets.handleUpgrade,
     attach(server: HttpServer | HttpsServer) {
       sockets.servers.attach(server)
@@ -215,11 +225,11 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
     },
     disconnectUser(userId: string, why = 'disconnected by the server') {
       coordination?.publishDisconnectUser(userId, why)
-      return disconnects.closeUser(userId, why)
+      return disconnects.closeUser(userId, why) + (consoles?.disconnectUser(userId, why) ?? 0)
     },
     disconnectSession(sessionId: string) {
       coordination?.publishDisconnectSession(sessionId)
-      return disconnects.closeSession(sessionId)
+      return disconnects.closeSession(sessionId) + (consoles?.disconnectSession(sessionId) ?? 0)
     },
     stats: () => proxyStats(sockets.lifecycle),
     async close() {

@@ -2,7 +2,8 @@
  * The audit trail: one JSON line (pino) per connection opened or closed, request (user,
  * connection, method, browser session key, request id, bytes, outcome, duration), denial,
  * rate-limit episode, ended session, refused upgrade, change of the upstream link, decision on an
- * approval and answer to a question (with the user who made it). Lines name
+ * approval and answer to a question (with the user who made it), and the Control UI's consoles
+ * (opened, each request's method, closed, refused). Lines name
  * users and browser session keys — never the gateway token, the device key, an app session id or an
  * upstream identifier, and message text only when `audit.bodies` is on.
  */
@@ -79,6 +80,18 @@ export type AuditEntry =
       status: 'answered' | 'cancelled'
       outcome: 'ok' | 'error'
       code?: string
+    }
+  /** The Control UI (issue 21): a console socket opened, a request on it, its close, a refusal. */
+  | { event: 'control-ui.open'; userId: string; connId: string; kind: 'main' | 'secondary'; ip?: string }
+  | { event: 'control-ui.request'; userId: string; connId: string; method: string; outcome?: 'rate-limited' }
+  | { event: 'control-ui.close'; userId: string; connId: string; kind: 'main' | 'secondary'; code?: number }
+  | {
+      event: 'control-ui.refused'
+      status: number
+      reason: string
+      kind: 'http' | 'socket'
+      userId?: string
+      ip?: string
     }
   | {
       event: 'gateway.state'

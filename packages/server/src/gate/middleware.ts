@@ -14,15 +14,21 @@ export type Next = (error?: unknown) => void
 export type ProxyMiddleware = (req: IncomingMessage, res: ServerResponse, next?: Next) => void
 
 /**
- * Creates the middleware.
+ * Creates the middleware. `first` (the Control UI's HTTP side, when on) sees every request before
+ * anything else and answers `true` for those it took.
  *
  * @example
  * const middleware = createMiddleware({ options: opts, methods: opts.methods, limits: opts.limits, log }, trust)
  * app.use(middleware)
  */
-export function createMiddleware(endpoint: SessionEndpointDeps, trust: ProxyTrust): ProxyMiddleware {
+export function createMiddleware(
+  endpoint: SessionEndpointDeps,
+  trust: ProxyTrust,
+  first?: (req: IncomingMessage, res: ServerResponse) => boolean,
+): ProxyMiddleware {
   return function clawchatMiddleware(req, res, next) {
     trust.learnFrom(req)
+    if (first?.(req, res)) return
     if (handleSessionEndpoint(req, res, endpoint)) return
     if (next) next()
     else {

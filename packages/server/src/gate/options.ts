@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { resolveAuditOption, type AuditOption, type ResolvedAudit } from '../audit/audit-sink.js'
 import { resolveCoordination, type CoordinationOptions, type ResolvedCoordination } from '../coordination/options.js'
 import { resolveLimits, type LimitsOption, type ProxyLimits } from '../limits/limits.js'
+import { resolveControlUi, type ControlUiOption, type ResolvedControlUi } from '../control-ui/options.js'
 import { isLoggerLike, type LoggerLike } from '../common/log.js'
 import type { CommandAllowance, CommandPolicy } from '../isolation/commands.js'
 import type { ApprovalPolicy } from '../isolation/approvals/approval-policy.js'
@@ -27,7 +28,6 @@ import { resolveGateway, type ResolvedGateway } from './options-gateway.js'
 import { resolvePolicy } from './options-policy.js'
 import type { PermissionsOption } from './options-permissions.js'
 import type { TrustFn, TrustProxyOption } from './trust-proxy.js'
-
 export { defaultAuthenticate, normalizeOrigin } from './options-access.js'
 export { DEFAULT_GATEWAY_URL, DEFAULT_REQUEST_TIMEOUT_MS } from './options-gateway.js'
 
@@ -188,6 +188,8 @@ export interface ClawChatProxyOptions {
   coordination?: CoordinationOptions
   /** Approvals: `{ route, unattendedDenyMs }`, default `{ route: false, unattendedDenyMs: 120000 }`. */
   approvals?: ApprovalsOption
+  /** OpenClaw's Control UI for admins, behind the app's login (README "The Control UI for admins"). Default: off. */
+  controlUi?: ControlUiOption | false
 }
 
 /** Options after validation, with every default filled in. */
@@ -211,6 +213,7 @@ export interface ResolvedOptions {
   audit: ResolvedAudit
   logger: LoggerLike | undefined
   coordination: ResolvedCoordination | undefined
+  controlUi: ResolvedControlUi | undefined
 }
 
 /** Every top-level option, in the order they are validated. */
@@ -230,6 +233,7 @@ const KNOWN_OPTIONS = [
   'logger',
   'coordination',
   'approvals',
+  'controlUi',
 ]
 
 function resolveNamespace(value: unknown): string {
@@ -291,5 +295,6 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     audit,
     logger: o.logger,
     coordination,
+    controlUi: resolveControlUi(o.controlUi, { proxyPath: access.path, linkIdentityPath: gateway.identityPath }),
   }
 }

@@ -1,0 +1,74 @@
+/**
+ * Where the console's requests go (the gateway's HTTP origin and WebSocket origin, from
+ * `gateway.url`), and the request headers they carry there: the browser's credentials and
+ * forwarding headers dropped, the gateway's bearer token added, `Origin` made the gateway's own.
+ */
+import type { IncomingHttpHeaders } from 'node:http'
+
+/** The gateway's origins, derived from `gateway.url`. */
+export interface GatewayOrigins {
+  /** `http://host:port` (`https://` for a `wss://` gateway): where HTTP goes, and the `Origin` sent. */
+  http: string
+  /** `ws://host:port` or `wss://host:port`: where the console's sockets go. */
+  ws: string
+}
+
+/**
+ * The gateway's HTTP and WebSocket origins.
+ *
+ * @example
+ * gatewayOrigins('ws://127.0.0.1:18789') // { http: 'http://127.0.0.1:18789', ws: 'ws://127.0.0.1:18789' }
+ */
+export function gatewayOrigins(gatewayUrl: string): GatewayOrigins {
+  const url = new URL(gatewayUrl)
+  const secure = url.protocol === 'wss:'
+  return { http: `${secure ? 'https' : 'http'}://${url.host}`, ws: `${secure ? 'wss' : 'ws'}://${url.host}` }
+}
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1): never forwarded on plain HTTP. */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']
+
+/** The browser's credentials and what would speak for it: never forwarded. */
+const CREDENTIALS = ['cookie', 'authorization', 'proxy-authorization', 'forwarded', 'x-real-ip']
+
+/**
+ * Should this request header be dropped on the way to the gateway? `upgrade` keeps what a WebSocket
+ * handshake needs (`connection`, `upgrade`).
+ *
+ * @example
+ * droppedHeader('cookie', false)            // true
+ * droppedHeader('x-forwarded-for', false)   // true
+ * droppedHeader('connection', true)         // false (a WebSocket upgrade needs it)
+ */
+export function droppedHeader(name: string, upgrade: boolean): boolean {
+  const n = name.toLowerCase()
+  if (CREDENTIALS.includes(n) || n.startsWith('x-forwarded-')) return true
+  return !upgrade && HOP_BY_HOP.includes(n)
+}
+
+/** Something whose outgoing headers can be edited: an `http.ClientRequest` before it is sent. */
+export interface EditableHeaders {
+  getHeaderNames(): string[]
+  removeHeader(name: string): void
+  setHeader(name: string, value: string): unknown
+}
+
+/**
+ * Cleans an outgoing request to the gateway in place: drops the browser's credentials, forwarding
+ * and (for plain HTTP) hop-by-hop headers, sets the bearer token, replaces `Origin` (if the browser
+ * sent one) with the gateway's own, and asks for an unencoded answer (HTTP), so it can be checked.
+ *
+ * @example
+ * proxy.on('proxyReq', (proxyReq, req) =>
+ *   cleanUpstreamRequest(proxyReq, req.headers, { token, origin, upgrade: false }))
+ */
+export function cleanUpstreamRequest(
+  out: EditableHeaders,
+  incoming: IncomingHttpHeaders,
+  with_: { token: string; origin: string; upgrade: boolean },
+): void {
+  for (const name of out.getHeaderNames()) if (droppedHeader(name, with_.upgrade)) out.removeHeader(name)
+  out.setHeader('authorization', `Bearer ${with_.token}`)
+  if (incoming.origin !== undefined) out.setHeader('origin', with_.origin)
+  if (!with_.upgrade) out.setHeader('accept-encoding', 'identity')
+}
