@@ -11,6 +11,8 @@ export type Mode = 'proxy' | 'direct'
 export interface MeAnswer {
   mode: Mode
   user: Me | null
+  /** The Control UI's link when the demo runs with --control-ui and this user may open it, else null. */
+  controlUi?: string | null
 }
 
 async function json<T>(res: Response): Promise<T> {

@@ -16,10 +16,11 @@ export type { SignedOut } from './sign-out.js'
  * const { notice } = await runChatView({ id: 'alice' }, 'proxy')
  * await showLogin(notice)
  */
-export async function runChatView(me: Me, mode: Mode): Promise<SignedOut> {
+export async function runChatView(me: Me, mode: Mode, controlUi: string | null = null): Promise<SignedOut> {
   const view = byId('chat-view')
   view.hidden = false
   showIdentity(me, mode)
+  showControlUiLink(controlUi)
   // Messages not yet answered survive a reload of this tab: the SDK keeps them in sessionStorage
   // and sends them once (same idempotencyKey) from the next page.
   const queue = { storage: sessionStorage, key: `clawchat.sends.${me.id}` }
@@ -45,6 +46,13 @@ function forget(queue: { storage: Storage; key: string }): void {
   } catch {
     // storage unavailable: nothing kept
   }
+}
+
+/** The sidebar's "Control UI" link: for a user the server says may open it (administrators, --control-ui). */
+function showControlUiLink(href: string | null): void {
+  const link = byId<HTMLAnchorElement>('control-ui-link')
+  link.hidden = href === null
+  link.href = href ?? '#'
 }
 
 /** The top bar and the sidebar's footer: who is signed in, and how the page talks to the gateway. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs, USAGE, UsageError, type CliCommand, type CliOptions } from './parse-args.js'
 import { startDemo, type RunningDemo } from './start-demo.js'
+import { CONTROL_UI_PATH, CONTROL_UI_URL } from './control-ui.js'
 
 /** The demo's command: parse flags, start the site, print where and how to log in, stop on a signal. */
 async function main(): Promise<void> {
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
       ...(o.sessionSecret ? { sessionSecret: o.sessionSecret } : {}),
       ...(o.redisUrl ? { redisUrl: o.redisUrl } : {}),
       ...(o.trustProxy !== undefined ? { trustProxy: o.trustProxy } : {}),
+      controlUi: o.controlUi,
       log: (line) => console.log(`[demo] ${line}`),
     })
   } catch (err) {
@@ -97,7 +99,22 @@ function startupLines(o: CliOptions, demo: RunningDemo): string[] {
     `  sessions: ${sessions}`,
     '',
   ]
+  if (demo.controlUiUrl) lines.push(...controlUiLines(o, url, demo.usesMockGateway))
   if (demo.mode === 'direct') lines.push(...directModeWarning(url, demo.usesMockGateway))
+  return lines
+}
+
+/** Where the Control UI is, who may open it, and what a gateway of one's own needs for it. */
+function controlUiLines(o: CliOptions, url: string, usesMockGateway: boolean): string[] {
+  const admins = o.users.filter((u) => u.role === 'admin').map((u) => u.id)
+  const lines = [`  Control UI: ${url}${CONTROL_UI_URL} (for ${admins.join(', ')}: a link in the sidebar)`, '']
+  if (!usesMockGateway) {
+    lines.push(
+      `  The gateway must serve its Control UI at ${CONTROL_UI_PATH}: openclaw config set`,
+      `  gateway.controlUi.basePath ${CONTROL_UI_PATH}, then restart the gateway.`,
+      '',
+    )
+  }
   return lines
 }
 

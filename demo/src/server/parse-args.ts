@@ -1,11 +1,12 @@
 import { resolve } from 'node:path'
 import { parseArgs as parseCommandLine, type ParseArgsConfig } from 'node:util'
 import { checkGatewayUrl } from './gateway-url.js'
-import { resolveUsers, type DemoUser } from './users.js'
+import { DEFAULT_USERS_SPEC, resolveUsers, type DemoUser } from './users.js'
 import { DEFAULT_DATA_DIR } from './paths.js'
 import express from 'express'
 import { setTrustProxy } from './trust-proxy.js'
 import type { DemoMode } from './start-demo.js'
+import { CONTROL_UI_DEFAULT_ADMIN, CONTROL_UI_PATH, controlUiProblem } from './control-ui.js'
 
 /** What the command line (and the environment) asked for. */
 export interface CliOptions {
@@ -23,6 +24,8 @@ export interface CliOptions {
   redisUrl?: string
   /** Express's `trust proxy`. */
   trustProxy?: boolean | number | string
+  /** `--control-ui`: OpenClaw's Control UI for administrators at /clawchat/control. */
+  controlUi: boolean
 }
 
 export type CliCommand = { kind: 'help' } | { kind: 'run'; options: CliOptions }
@@ -57,6 +60,10 @@ Options:
                           (env CLAWCHAT_REDIS_URL, e.g. redis://127.0.0.1:6379)
       --trust-proxy <v>   Express "trust proxy" behind a load balancer: loopback, a hop count,
                           true, or addresses (env CLAWCHAT_TRUST_PROXY; default off)
+      --control-ui        OpenClaw's own Control UI for administrators, behind this site's login, at
+                          ${CONTROL_UI_PATH} (env CLAWCHAT_CONTROL_UI=1). Proxy mode only. Your own
+                          gateway must serve it there: gateway.controlUi.basePath "${CONTROL_UI_PATH}".
+                          Without --users it adds the account admin (an administrator).
   -h, --help              print this help
 
 Environment: CLAWCHAT_SESSION_SECRET signs session cookies (default: generated once and kept in
@@ -67,6 +74,7 @@ Examples (from the repository root; give the token in the environment rather tha
   OPENCLAW_GATEWAY_URL=ws://127.0.0.1:18789 OPENCLAW_GATEWAY_TOKEN=... npx -y pnpm@12.4.2 demo
   OPENCLAW_GATEWAY_TOKEN=... npx -y pnpm@12.4.2 demo -g wss://gateway.example.com --host 0.0.0.0
   CLAWCHAT_SESSION_SECRET=... npx -y pnpm@12.4.2 demo --redis redis://127.0.0.1:6379 -p 36007
+  npx -y pnpm@12.4.2 demo --control-ui       (sign in as admin: the Control UI link is in the sidebar)
 `
 
 /** The flags, as node:util's `parseArgs` reads them (values are checked after, with messages that name the flag). */
@@ -80,10 +88,13 @@ const OPTIONS = {
   'data-dir': { type: 'string' },
   redis: { type: 'string' },
   'trust-proxy': { type: 'string' },
+  'control-ui': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options']
 
-type Flags = Partial<Record<Exclude<keyof typeof OPTIONS, 'help'>, string>>
+/** Flags that take no value. */
+type Switch = 'help' | 'control-ui'
+type Flags = Partial<Record<Exclude<keyof typeof OPTIONS, Switch>, string>> & { controlUi?: true }
 
 /** One-dash spellings, and the flag each is: `-mode` and `-help` take one dash, unlike `parseArgs`' long flags. */
 const ONE_DASH: Record<string, keyof typeof OPTIONS> = {
@@ -126,11 +137,17 @@ function readFlags(argv: readonly string[]): Flags | 'help' {
     const name = typed[token.index]!.split('=')[0]!
     if (!Object.hasOwn(OPTIONS, token.name)) throw new UsageError(`unknown option ${name}; see --help`)
     if (token.name === 'help') return 'help'
+    if (token.name === 'control-ui') {
+      if (token.value !== undefined) throw new UsageError(`${name} takes no value; see --help`)
+      if (flags.controlUi) throw new UsageError(`${name} is given twice`)
+      flags.controlUi = true
+      continue
+    }
     const { value } = token
     // A value may start with "-", as tokens can; a known flag in its place means the value is missing.
     if (value === undefined || value === '' || (!token.inlineValue && SPELLINGS.has(value.split('=')[0]!)))
       throw new UsageError(`${name} needs a value; see --help`)
-    const key = token.name as keyof Flags
+    const key = token.name as Exclude<keyof Flags, 'controlUi'>
     if (flags[key] !== undefined) throw new UsageError(`${name} is given twice`)
     flags[key] = value
   }
@@ -170,12 +187,15 @@ function resolveOptions(flags: Flags, env: NodeJS.ProcessEnv): CliOptions {
   }
 
   const usersValue = flags.users ?? nonEmpty(env.CLAWCHAT_DEMO_USERS)
+  const controlUi = flags.controlUi ?? switchValue('CLAWCHAT_CONTROL_UI', env.CLAWCHAT_CONTROL_UI)
   let users: DemoUser[]
   try {
-    users = resolveUsers(usersValue)
+    users = resolveUsers(usersValue ?? (controlUi ? defaultUsersWithAdmin() : undefined))
   } catch (err) {
     throw new UsageError((err as Error).message, { cause: err })
   }
+  const problem = controlUi ? controlUiProblem({ mode, users }) : undefined
+  if (problem) throw new UsageError(`--control-ui: ${problem}`)
 
   const options: CliOptions = {
     port,
@@ -184,6 +204,7 @@ function resolveOptions(flags: Flags, env: NodeJS.ProcessEnv): CliOptions {
     users,
     defaultUsers: usersValue === undefined,
     dataDir: resolve(flags['data-dir'] ?? nonEmpty(env.CLAWCHAT_DATA_DIR) ?? DEFAULT_DATA_DIR),
+    controlUi,
   }
   if (gateway) options.gateway = gateway
   const secret = nonEmpty(env.CLAWCHAT_SESSION_SECRET)
@@ -211,6 +232,19 @@ function trustProxyValue(text: string): boolean | number | string {
     throw new UsageError(`--trust-proxy: ${(err as Error).message.replace(/^trustProxy /, '')}`, { cause: err })
   }
   return value
+}
+
+/** The default accounts and, for the Control UI, an administrator. */
+function defaultUsersWithAdmin(): string {
+  return `${DEFAULT_USERS_SPEC},${CONTROL_UI_DEFAULT_ADMIN}`
+}
+
+/** An on/off environment variable: 1/true/yes or 0/false/no (or unset). */
+function switchValue(name: string, text: string | undefined): boolean {
+  const value = nonEmpty(text)?.toLowerCase()
+  if (value === undefined || ['0', 'false', 'no'].includes(value)) return false
+  if (['1', 'true', 'yes'].includes(value)) return true
+  throw new UsageError(`${name} must be 1 or 0 (true or false), got "${text}"`)
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -1,10 +1,8 @@
 import express from 'express'
 import { createServer, type Server } from 'node:http'
-import { randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { clawchatProxy } from '@clawchat/server'
-import { startMockGateway } from '@clawchat/mock-gateway'
 import { authRoutes } from './routes/auth.js'
 import { pageRoutes } from './routes/page.js'
 import { directConfigRoute } from './routes/direct-config.js'
@@ -14,8 +12,9 @@ import { loadOrCreateSessionSecret } from './session-secret.js'
 import { parseUsersSpec, DEFAULT_USERS_SPEC, type DemoUser } from './users.js'
 import { checkGatewayUrl } from './gateway-url.js'
 import { assertPageBuilt, BUNDLE_DIR, PUBLIC_DIR } from './paths.js'
-import { demoAgent } from './demo-agent.js'
-import { DEMO_MOCK_TOOLS, DEMO_PROXY_APPROVALS } from './demo-approvals.js'
+import { DEMO_PROXY_APPROVALS } from './demo-approvals.js'
+import { startOwnGateway } from './own-gateway.js'
+import { CONTROL_UI_URL, controlUiProblem, controlUiProxyOptions } from './control-ui.js'
 import { proxyLogger } from './proxy-logger.js'
 import { setTrustProxy } from './trust-proxy.js'
 
@@ -50,6 +49,12 @@ export interface StartDemoOptions {
   redisUrl?: string
   /** Express's `trust proxy` (behind nginx or another load balancer), e.g. `loopback` or `1`. Default: off. */
   trustProxy?: boolean | number | string
+  /**
+   * OpenClaw's Control UI for administrators at /clawchat/control (`clawchatProxy({ controlUi })`;
+   * the built-in mock serves its stand-in there; a given gateway needs `gateway.controlUi.basePath`
+   * set to it). Proxy mode only, and some user must be an administrator. Default: off.
+   */
+  controlUi?: boolean
 }
 
 export interface RunningDemo {
@@ -67,6 +72,8 @@ export interface RunningDemo {
   sessionStore: DemoSessions['store']
   /** `redis` (connect-redis, coordinated with other instances) or `file`. */
   sessionBackend: 'redis' | 'file'
+  /** The Control UI's address on this site, when it is on. */
+  controlUiUrl: string | undefined
   /** Stops the site, the proxy and the mock gateway it started (if any). */
   close(): Promise<void>
 }
@@ -81,7 +88,7 @@ export interface RunningDemo {
  * await demo.close()
  */
 export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
-  const { mode, port, host, log, users } = checkOptions(opts)
+  const { mode, port, host, log, users, controlUi } = checkOptions(opts)
   assertPageBuilt()
   const { sessions, redisClient } = await openSessions(opts, log)
   const app = express()
@@ -100,12 +107,16 @@ export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
   try {
     let gateway = opts.gateway
     if (!gateway) {
-      const mock = await startOwnGateway(pageOrigins(host, actualPort), opts.mockOptions)
+      const mock = await startOwnGateway(pageOrigins(host, actualPort), opts.mockOptions, controlUi)
       cleanups.unshift(() => mock.close())
       gateway = mock.gateway
     }
     // With its own mock, users answer their own approvals (demo-approvals.ts); a given gateway keeps the defaults.
-    const proxyOptions = opts.gateway ? opts.proxyOptions : { ...DEMO_PROXY_APPROVALS, ...opts.proxyOptions }
+    const proxyOptions = {
+      ...(opts.gateway ? {} : DEMO_PROXY_APPROVALS),
+      ...(controlUi ? controlUiProxyOptions(opts.dataDir) : {}),
+      ...opts.proxyOptions,
+    }
     const proxy =
       mode === 'proxy' ? createProxy({ ...opts, proxyOptions, gateway, sessions, redisClient, log }) : undefined
     if (proxy) {
@@ -115,7 +126,7 @@ export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
       app.use(proxy)
       proxy.attach(server)
     }
-    mountRoutes(app, { sessions, users, mode, log, proxy, gateway })
+    mountRoutes(app, { sessions, users, mode, log, proxy, gateway, controlUi })
     const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host
     let closing: Promise<void> | undefined
     return {
@@ -127,6 +138,7 @@ export async function startDemo(opts: StartDemoOptions): Promise<RunningDemo> {
       proxy,
       sessionStore: sessions.store,
       sessionBackend: redisClient ? 'redis' : 'file',
+      controlUiUrl: controlUi ? `http://${shown}:${actualPort}${CONTROL_UI_URL}` : undefined,
       close: () => (closing ??= runCleanups(cleanups)),
     }
   } catch (err) {
@@ -150,7 +162,11 @@ function checkOptions(opts: StartDemoOptions) {
     if (!opts.gateway.token) throw new Error('gateway.token is required with gateway.url')
     checkGatewayUrl(opts.gateway.url)
   }
-  return { mode, port, host, log, users }
+  const controlUi = opts.controlUi ?? false
+  if (typeof controlUi !== 'boolean') throw new Error(`controlUi must be true or false, got ${String(controlUi)}`)
+  const problem = controlUi ? controlUiProblem({ mode, users }) : undefined
+  if (problem) throw new Error(`controlUi: ${problem}`)
+  return { mode, port, host, log, users, controlUi }
 }
 
 /** Sessions in Redis (`redisUrl`, with the client for coordination) or in files under `dataDir`. */
@@ -171,26 +187,6 @@ function pageOrigins(host: string, port: number): string[] {
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '0.0.0.0' && host !== '::')
     origins.push(`http://${host}:${port}`)
   return origins
-}
-
-/** The built-in mock gateway with the demo's agent, on a free loopback port with a new token. */
-async function startOwnGateway(
-  allowedOrigins: string[],
-  mockOptions: Record<string, unknown> | undefined,
-): Promise<{ gateway: { url: string; token: string }; close(): Promise<void> }> {
-  const token = randomBytes(24).toString('base64url')
-  const mock = await startMockGateway({
-    port: 0,
-    host: '127.0.0.1',
-    token,
-    allowedOrigins,
-    agent: demoAgent,
-    chunkDelayMs: 35,
-    shutdownGraceMs: 1000,
-    ...DEMO_MOCK_TOOLS,
-    ...mockOptions,
-  })
-  return { gateway: { url: mock.url, token }, close: () => mock.close() }
 }
 
 /** `clawchatProxy` on `/clawchat`, on the demo's sessions and login, with the demo's data folder for its identity. */
@@ -228,11 +224,13 @@ function mountRoutes(
     log: (line: string) => void
     proxy: ReturnType<typeof clawchatProxy> | undefined
     gateway: { url: string; token: string }
+    controlUi: boolean
   },
 ): void {
   const { mode, gateway, proxy } = o
   app.use(o.sessions.middleware)
-  app.use(authRoutes({ users: o.users, mode, log: o.log, onLogout: (sid) => proxy?.disconnectSession(sid) }))
+  const onLogout = (sid: string) => proxy?.disconnectSession(sid)
+  app.use(authRoutes({ users: o.users, mode, log: o.log, onLogout, controlUi: o.controlUi }))
   if (mode === 'direct') app.use(directConfigRoute({ browserUrl: gateway.url, token: gateway.token }))
   app.use(
     pageRoutes({

@@ -1,6 +1,7 @@
 import express, { type Request, type Response, type Router } from 'express'
 import { verifyLogin, type DemoUser } from '../users.js'
 import { SESSION_COOKIE } from '../session-store.js'
+import { controlUiLinkFor } from '../control-ui.js'
 
 export interface AuthRoutesOptions {
   users: readonly DemoUser[]
@@ -8,20 +9,30 @@ export interface AuthRoutesOptions {
   /** Called after a session was destroyed by logout, with its id (the proxy closes its sockets). */
   onLogout(sessionId: string): void
   log(line: string): void
+  /** `--control-ui`: answers tell an administrator where the Control UI is (`controlUi`). Default off. */
+  controlUi?: boolean
 }
 
 /**
  * `GET /api/me`, `POST /api/login` and `POST /api/logout`. JSON only: a cross-site form cannot send
- * `application/json`, so these cannot be triggered from another site.
+ * `application/json`, so these cannot be triggered from another site. `/api/me` and a login answer
+ * `{ mode, user, controlUi }`: `controlUi` is the Control UI's link for a user who may open it, else null.
+ *
+ * @example
+ * app.use(authRoutes({ users, mode: 'proxy', log: console.log, onLogout: (sid) => proxy.disconnectSession(sid) }))
  */
 export function authRoutes(opts: AuthRoutesOptions): Router {
   const router = express.Router()
   router.use('/api', express.json({ limit: '4kb' }))
+  const answer = (user: DemoUserInSession | undefined) => ({
+    mode: opts.mode,
+    user: user ?? null,
+    controlUi: controlUiLinkFor(opts.controlUi ?? false, user),
+  })
 
   router.get('/api/me', (req, res) => {
     res.set('Cache-Control', 'no-store')
-    const user = req.session.user
-    res.json({ mode: opts.mode, user: user ?? null })
+    res.json(answer(req.session.user))
   })
 
   router.post('/api/login', (req, res) => {
@@ -39,7 +50,7 @@ export function authRoutes(opts: AuthRoutesOptions): Router {
       req.session.save((saveErr) => {
         if (saveErr) return void res.status(503).json({ error: 'The session store failed; try again.' })
         opts.log(`${user.id} logged in`)
-        res.json({ mode: opts.mode, user: req.session.user })
+        res.json(answer(req.session.user))
       })
     })
   })
@@ -59,6 +70,9 @@ export function authRoutes(opts: AuthRoutesOptions): Router {
 
   return router
 }
+
+/** The user a login keeps in the session. */
+type DemoUserInSession = { id: string; name?: string; role?: 'user' | 'admin' }
 
 function requireJson(req: Request, res: Response): boolean {
   if (req.is('application/json')) return true
