@@ -107,8 +107,8 @@ export interface MockGatewayOptions {
   /**
    * Serve a Control UI stand-in under `basePath` (default `'/clawchat/control'`), like the real
    * `gateway.controlUi.basePath`: the page, `control-ui-config.json` (bearer only), a small app that
-   * connects as `openclaw-control-ui`, and echo sockets for other upgrade paths below it (bearer
-   * only). Default: off (plain HTTP gets 426 everywhere).
+   * connects as `openclaw-control-ui`. WebSocket upgrades on every path (below it or not) stay the
+   * gateway's own socket, as on the real one. Default: off (plain HTTP gets 426 everywhere).
    */
   controlUi?: MockControlUiOptions | false
 }

@@ -34,7 +34,9 @@ describe('the stand-in page', () => {
     expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'")
     const html = await res.text()
     expect(html).toContain(`data-openclaw-control-ui-base-path="${BASE}"`)
-    expect(html).toContain(`data-openclaw-control-ui-build-id="${GATEWAY_BUILD_ID}"`)
+    // The long form, like the real page: the gateway's build, then a 64-hex asset hash.
+    expect(html).toMatch(/data-openclaw-control-ui-build-id="([^"]+)-[0-9a-f]{64}"/)
+    expect(/data-openclaw-control-ui-build-id="([^"]+)-[0-9a-f]{64}"/.exec(html)?.[1]).toBe(GATEWAY_BUILD_ID)
     expect(html).toContain(`<script type="module" src="${BASE}/assets/mock-control-ui.js"></script>`)
     for (const id of ['status', 'assistant-name', 'sessions', 'message', 'send', 'reply'])
       expect(html).toContain(`id="${id}"`)

@@ -1,11 +1,11 @@
-import WebSocket from 'ws'
 import { afterEach, describe, expect, it } from 'vitest'
+import { CONTROL_UI_PAGE_BUILD_ID } from '../src/control-ui/control-ui-page.js'
 import { GATEWAY_BUILD_ID } from '../src/fixtures/gateway-identity.js'
 import { Harness, TOKEN } from './helpers/harness.js'
 import { makeDevice, signedDevice } from './helpers/device.js'
 import { connectParams, RawClient } from './helpers/raw-client.js'
 
-/** Upgrades under the Control UI's base path: the main socket, echo sockets, records, the console's connect. */
+/** Upgrades on any path (all the gateway's own socket), their records, and the console's connect. */
 const h = new Harness()
 afterEach(() => h.cleanup())
 
@@ -19,68 +19,56 @@ const SIX = [
   'operator.pairing',
 ]
 
-/** Opens a plain `ws` socket; resolves with it once open, or with the HTTP status that refused it. */
-function openSocket(url: string, headers: Record<string, string>): Promise<WebSocket | number> {
-  const ws = new WebSocket(url, { headers })
-  h.onCleanup(() => ws.terminate())
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve(ws))
-    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
-    ws.once('error', reject)
-  })
-}
+describe('every upgrade path is the gateway socket, like the real one (under the base path or not)', () => {
+  // Measured on openclaw 2026.9.6: the gateway answers its main socket on ANY path; its secondary
+  // sockets (browser screencast, desktop viewer) live at the ROOT with a one-time token in the query.
+  const PATHS = [
+    BASE,
+    `${BASE}/`,
+    `${BASE}?x=1`,
+    `${BASE}/x`,
+    `${BASE}/browser/screencast?token=abc`,
+    '/browser/screencast?token=abc',
+    '/desktop/observe?token=abc',
+    '',
+    '/other',
+  ]
 
-function nextMessage(ws: WebSocket): Promise<{ data: string; isBinary: boolean }> {
-  return new Promise((resolve) => ws.once('message', (data, isBinary) => resolve({ data: String(data), isBinary })))
-}
-
-describe('echo sockets below the base path (stand-ins for the secondary sockets)', () => {
-  it('with the bearer: accepted, echoes text as text and binary as binary; recorded as authorized', async () => {
-    const gw = await h.gateway({ controlUi: { basePath: BASE } })
-    const ws = await openSocket(`${gw.url}${BASE}/browser/screencast?id=1`, { authorization: `Bearer ${TOKEN}` })
-    if (typeof ws === 'number') throw new Error(`refused ${ws}`)
-    const text = nextMessage(ws)
-    ws.send('hello')
-    expect(await text).toEqual({ data: 'hello', isBinary: false })
-    const binary = nextMessage(ws)
-    ws.send(Buffer.from('bytes'))
-    expect(await binary).toEqual({ data: 'bytes', isBinary: true })
-    expect(gw.upgradeRequests()).toEqual([
-      { path: `${BASE}/browser/screencast?id=1`, origin: undefined, authorized: true, hadCookie: false },
-    ])
-  })
-
-  it('without the bearer (or with a wrong one): 401, recorded with the cookie and origin it carried', async () => {
+  it('each answers connect.challenge; each upgrade is recorded with its path, origin, bearer, cookie', async () => {
     const gw = await h.gateway({ controlUi: { basePath: BASE } })
     const origin = gw.url.replace(/^ws:/, 'http:')
-    expect(await openSocket(`${gw.url}${BASE}/desktop`, { cookie: 'sid=1', origin })).toBe(401)
-    expect(await openSocket(`${gw.url}${BASE}/desktop`, { authorization: 'Bearer wrong' })).toBe(401)
-    expect(gw.upgradeRequests()).toEqual([
-      { path: `${BASE}/desktop`, origin, authorized: false, hadCookie: true },
-      { path: `${BASE}/desktop`, origin: undefined, authorized: false, hadCookie: false },
-    ])
-  })
-
-  it('are closed 1012 when the gateway closes', async () => {
-    const gw = await h.gateway({ controlUi: { basePath: BASE } })
-    const ws = await openSocket(`${gw.url}${BASE}/audio`, { authorization: `Bearer ${TOKEN}` })
-    if (typeof ws === 'number') throw new Error(`refused ${ws}`)
-    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)))
-    await gw.close()
-    expect(await closed).toBe(1012)
-  })
-
-  it('the base path itself (with or without "/") and paths outside it are the gateway socket', async () => {
-    const gw = await h.gateway({ controlUi: { basePath: BASE } })
-    for (const path of [BASE, `${BASE}/`, '', '/other']) {
-      const c = await RawClient.open(`${gw.url}${path}`)
+    for (const path of PATHS) {
+      const c = await RawClient.open(`${gw.url}${path}`, { origin, headers: { cookie: 'sid=1' } })
       h.onCleanup(() => c.terminate())
       expect((await c.challenge()).payload.nonce, path).toEqual(expect.any(String))
     }
-    expect(gw.upgradeRequests().map((r) => r.authorized)).toEqual([false, false, false, false])
+    const withBearer = await RawClient.open(`${gw.url}${BASE}/desktop`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    })
+    h.onCleanup(() => withBearer.terminate())
+    expect((await withBearer.challenge()).event).toBe('connect.challenge')
+    expect(gw.upgradeRequests()).toEqual([
+      ...PATHS.map((path) => ({ path: path || '/', origin, authorized: false, hadCookie: true })),
+      { path: `${BASE}/desktop`, origin: undefined, authorized: true, hadCookie: false },
+    ])
   })
 
-  it('with the stand-in off, every path is the gateway socket as before', async () => {
+  it('a bearer header on the upgrade authenticates nothing: a connect without auth is refused the same', async () => {
+    const gw = await h.gateway({ controlUi: { basePath: BASE } })
+    const refusal = async (headers: Record<string, string>) => {
+      const c = await RawClient.open(`${gw.url}${BASE}/browser/screencast?token=abc`, { headers })
+      h.onCleanup(() => c.terminate())
+      await c.challenge()
+      return c.request('connect', connectParams({ token: null }), '1')
+    }
+    const plain = await refusal({})
+    const bearer = await refusal({ authorization: `Bearer ${TOKEN}` })
+    expect(plain.ok).toBe(false)
+    expect(bearer).toEqual(plain)
+    expect(gw.connections().filter((c) => c.authenticated)).toEqual([])
+  })
+
+  it('with the stand-in off, every path is the gateway socket too', async () => {
     const gw = await h.gateway()
     const c = await RawClient.open(`${gw.url}${BASE}/desktop`)
     h.onCleanup(() => c.terminate())
@@ -129,6 +117,18 @@ describe('the console connect (openclaw-control-ui/webchat, device-signed) on th
     h.onCleanup(() => c.terminate())
     const res = await consoleConnect(c, { buildId: GATEWAY_BUILD_ID })
     expect(res.payload.auth).toMatchObject({ scopes: SIX, deviceToken: expect.any(String) })
+  })
+
+  it("the page's long build id (with its asset hash) is refused like the real one: the short form is the build", async () => {
+    const gw = await h.gateway({ controlUi: { basePath: BASE } })
+    const c = await RawClient.open(`${gw.url}${BASE}`, { origin: gw.url.replace(/^ws:/, 'http:') })
+    h.onCleanup(() => c.terminate())
+    expect(CONTROL_UI_PAGE_BUILD_ID.slice(0, GATEWAY_BUILD_ID.length + 1)).toBe(`${GATEWAY_BUILD_ID}-`)
+    expect(CONTROL_UI_PAGE_BUILD_ID.slice(GATEWAY_BUILD_ID.length + 1)).toMatch(/^[0-9a-f]{64}$/)
+    expect((await consoleConnect(c, { token: TOKEN, buildId: CONTROL_UI_PAGE_BUILD_ID })).error).toMatchObject({
+      code: 'INVALID_REQUEST',
+      message: 'invalid connect params: at /client/buildId: must not have more than 96 characters',
+    })
   })
 
   it('another build is told to reload; no Origin is refused as origin not allowed', async () => {

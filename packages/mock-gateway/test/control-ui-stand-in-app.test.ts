@@ -1,6 +1,7 @@
 import { runInNewContext } from 'node:vm'
 import WebSocket from 'ws'
 import { afterEach, describe, expect, it } from 'vitest'
+import { GATEWAY_BUILD_ID } from '../src/fixtures/gateway-identity.js'
 import { echoAgent, type MockGateway } from '../src/index.js'
 import { Harness, TOKEN, until } from './helpers/harness.js'
 import { makeDevice, signedDevice } from './helpers/device.js'
@@ -107,6 +108,8 @@ describe('the stand-in app', () => {
       role: 'operator',
       scopes: expect.arrayContaining(['operator.admin', 'operator.pairing']),
     })
+    // The short build id (the page's attribute without its asset hash), as the real UI sends it.
+    expect((connect?.params as { client: { buildId: string } }).client.buildId).toBe(GATEWAY_BUILD_ID)
     expect(connect?.params).not.toHaveProperty('auth')
     expect(connect?.params).not.toHaveProperty('device')
   })

@@ -36,7 +36,7 @@ export interface ProxyStats {
    * link's socket (a gateway that reads slowly). Bounded by `limits.upstreamBytesTotal`.
    */
   upstream: { inFlightBytes: number; queuedBytes: number }
-  /** Option `controlUi`: its open console sockets (main and secondary) and their users, apart from the above. */
+  /** Option `controlUi`: its open console sockets and their users, apart from the above. */
   controlUi: ControlUiStats
   /**
    * With `coordination` only: this instance's id, whether Redis is usable, every live instance's

@@ -3,14 +3,10 @@ import { controlUiConfig } from './control-ui-config.js'
 import { CONTROL_UI_SECURITY_HEADERS, controlUiPage, FAVICON_SVG, STAND_IN_SCRIPT } from './control-ui-page.js'
 import { STAND_IN_APP_JS } from './stand-in-app.js'
 
-/** Where a request goes relative to the Control UI's base path. */
-export type ControlUiPlace = 'outside' | 'base' | 'under'
-
-/** Whether `url` (a request target) is outside the base path, the base path itself (`p` or `p/`), or below it. */
-export function controlUiPlace(url: string, basePath: string): ControlUiPlace {
+/** Whether `url` (a request target) is the base path itself (`p`, `p/`) or below it. */
+export function underBasePath(url: string, basePath: string): boolean {
   const pathname = url.split('?')[0] ?? ''
-  if (pathname === basePath || pathname === `${basePath}/`) return 'base'
-  return pathname.startsWith(`${basePath}/`) ? 'under' : 'outside'
+  return pathname === basePath || pathname.startsWith(`${basePath}/`)
 }
 
 function send(res: ServerResponse, head: boolean, status: number, type: string, body: string): void {

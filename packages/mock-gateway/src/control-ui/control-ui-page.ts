@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto'
 import { GATEWAY_BUILD_ID } from '../fixtures/gateway-identity.js'
+import { STAND_IN_APP_JS } from './stand-in-app.js'
 
 /** The stand-in app's file name under `<basePath>/assets/`. */
 export const STAND_IN_SCRIPT = 'mock-control-ui.js'
@@ -27,6 +29,19 @@ export const CONTROL_UI_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'referrer-policy': 'no-referrer',
 }
 
+function assetHash(source: string): string {
+  return createHash('sha256').update(source).digest('hex')
+}
+
+/**
+ * The page's `data-openclaw-control-ui-build-id`: the LONG form, like the real page's —
+ * `<hello-ok server.buildId>-<64 hex asset hash>` (openclaw 2026.9.6, measured with the real gateway
+ * in December 2026; there the hash is of the UI's assets, here of the stand-in script). The UI sends
+ * only the short form (the part before the last `-<64 hex>`) as `client.buildId`: the long one is
+ * longer than the connect schema's 96 characters, and only the short one matches the gateway's build.
+ */
+export const CONTROL_UI_PAGE_BUILD_ID = `${GATEWAY_BUILD_ID}-${assetHash(STAND_IN_APP_JS)}`
+
 function escapeAttribute(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')
 }
@@ -37,8 +52,9 @@ function escapeAttribute(text: string): string {
  */
 export function controlUiPage(basePath: string): string {
   const base = escapeAttribute(basePath)
+  const build = escapeAttribute(CONTROL_UI_PAGE_BUILD_ID)
   return `<!doctype html>
-<html lang="en" data-openclaw-control-ui-base-path="${base}" data-openclaw-control-ui-build-id="${GATEWAY_BUILD_ID}">
+<html lang="en" data-openclaw-control-ui-base-path="${base}" data-openclaw-control-ui-build-id="${build}">
 <head>
 <meta charset="utf-8">
 <title>OpenClaw Control (mock)</title>

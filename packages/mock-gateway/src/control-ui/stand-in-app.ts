@@ -2,8 +2,9 @@
  * The Control UI stand-in's script (`<basePath>/assets/mock-control-ui.js`): plain browser JS, an ES
  * module, no build step. It does what the real UI does at start with no token typed: fetch
  * control-ui-config.json, open ONE socket at `<origin><basePath>`, answer `connect.challenge` with the
- * real UI's `connect` (client `openclaw-control-ui`/`webchat`, the page's build id, the six operator
- * scopes, no `auth`, no `device`), then list all sessions and run chats on `agent:main:main`.
+ * real UI's `connect` (client `openclaw-control-ui`/`webchat`, the SHORT form of the page's build id:
+ * the html attribute without its trailing `-<64 hex>` asset hash, as the real UI sends it; the six
+ * operator scopes, no `auth`, no `device`), then list all sessions and run chats on `agent:main:main`.
  *
  * Stable ids for tests: `#status` ("Connected" after hello-ok, else the error or close), `#assistant-name`,
  * `#sessions li[data-session-key]`, `#message`, `#send`, `#reply` (`data-state` = "final" | "error" |
@@ -12,7 +13,8 @@
 export const STAND_IN_APP_JS = String.raw`// Mock OpenClaw Control UI stand-in (served by @clawchat/mock-gateway).
 const root = document.documentElement
 const basePath = root.dataset.openclawControlUiBasePath || ''
-const buildId = root.dataset.openclawControlUiBuildId || ''
+// The html carries '<build>-<64 hex asset hash>'; the connect carries '<build>' (the gateway's own build id).
+const buildId = (root.dataset.openclawControlUiBuildId || '').replace(/-[0-9a-f]{64}$/, '')
 const SCOPES = ['operator.admin', 'operator.read', 'operator.write', 'operator.approvals', 'operator.questions',
   'operator.pairing']
 const el = (id) => document.getElementById(id)

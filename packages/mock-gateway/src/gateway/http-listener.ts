@@ -2,9 +2,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { controlUiPlace, serveControlUi } from '../control-ui/control-ui-http.js'
+import { serveControlUi, underBasePath } from '../control-ui/control-ui-http.js'
 import type { ResolvedControlUi } from '../control-ui/control-ui-option.js'
-import { EchoSockets } from '../control-ui/echo-sockets.js'
 import type { TrafficRecords } from './traffic-records.js'
 
 /** What the listener serves besides the gateway's WebSocket. */
@@ -17,16 +16,16 @@ export interface ListenerRoutes {
 const PLAIN_426 = 'This is a mock OpenClaw gateway: connect with a WebSocket.\n'
 
 /**
- * The listening side: an HTTP server that upgrades every request path to a WebSocket and answers
- * plain HTTP with 426, except under the Control UI's base path when it is on: there plain HTTP gets
- * the stand-in (control-ui/control-ui-http.ts) and upgrades below the base path itself get echo
- * sockets (bearer only, else 401). Every request is recorded first. A new server is made for each
+ * The listening side: an HTTP server that upgrades every request path to the gateway's WebSocket
+ * (under the Control UI's base path or not: the real gateway answers its main socket on any path, a
+ * bearer header authenticates no socket) and answers plain HTTP with 426, except under the Control
+ * UI's base path when it is on: there plain HTTP gets the stand-in (control-ui/control-ui-http.ts).
+ * Every request is recorded first. A new server is made for each
  * (re)start so `restart()` can listen on the same port again after `close()` or `crash()`.
  */
 export class HttpListener {
   private server: Server | undefined
   private readonly wss: WebSocketServer
-  private readonly echo: EchoSockets
   private refusing = false
 
   constructor(
@@ -35,7 +34,6 @@ export class HttpListener {
     private readonly routes: ListenerRoutes,
   ) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false })
-    this.echo = new EchoSockets(maxPayload)
   }
 
   get listening(): boolean {
@@ -47,7 +45,7 @@ export class HttpListener {
     const server = createServer((req, res) => {
       const record = this.routes.records.recordHttp(req)
       const ui = this.routes.controlUi
-      if (ui && controlUiPlace(record.path, ui.basePath) !== 'outside') {
+      if (ui && underBasePath(record.path, ui.basePath)) {
         serveControlUi(req, res, { basePath: ui.basePath, authorized: record.authorized })
         return
       }
@@ -70,15 +68,9 @@ export class HttpListener {
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => {})
-    const record = this.routes.records.recordUpgrade(req)
+    this.routes.records.recordUpgrade(req)
     if (this.refusing) {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
-      return
-    }
-    const ui = this.routes.controlUi
-    if (ui && controlUiPlace(record.path, ui.basePath) === 'under') {
-      if (record.authorized) this.echo.accept(req, socket, head)
-      else socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
       return
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws, req))
@@ -97,7 +89,6 @@ export class HttpListener {
     const server = this.server
     this.server = undefined
     if (!server) return
-    this.echo.closeAll(destroy)
     const closed = new Promise<void>((resolve) => server.close(() => resolve()))
     if (destroy) server.closeAllConnections()
     else server.closeIdleConnections()

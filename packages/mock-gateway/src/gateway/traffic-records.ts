@@ -25,7 +25,7 @@ export interface MockHttpRequestRecord {
  *
  * @example
  * expect(gateway.upgradeRequests()).toContainEqual(
- *   expect.objectContaining({ path: '/clawchat/control/ws/x', authorized: true, hadCookie: false }),
+ *   expect.objectContaining({ path: '/clawchat/control', authorized: false, hadCookie: false }),
  * )
  */
 export type MockUpgradeRequestRecord = MockHttpRequestRecord

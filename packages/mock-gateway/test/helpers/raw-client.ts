@@ -83,8 +83,8 @@ export class RawClient {
   }
 
   /** Opens a socket (optionally with an Origin header) and waits for it to be open. */
-  static open(url: string, opts: { origin?: string } = {}): Promise<RawClient> {
-    const ws = new WebSocket(url, opts.origin ? { origin: opts.origin } : {})
+  static open(url: string, opts: { origin?: string; headers?: Record<string, string> } = {}): Promise<RawClient> {
+    const ws = new WebSocket(url, { ...(opts.origin ? { origin: opts.origin } : {}), headers: opts.headers })
     const client = new RawClient(ws)
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(client))

@@ -82,9 +82,9 @@ export type AuditEntry =
       code?: string
     }
   /** The Control UI (issue 21): a console socket opened, a request on it, its close, a refusal. */
-  | { event: 'control-ui.open'; userId: string; connId: string; kind: 'main' | 'secondary'; ip?: string }
+  | { event: 'control-ui.open'; userId: string; connId: string; ip?: string }
   | { event: 'control-ui.request'; userId: string; connId: string; method: string; outcome?: 'rate-limited' }
-  | { event: 'control-ui.close'; userId: string; connId: string; kind: 'main' | 'secondary'; code?: number }
+  | { event: 'control-ui.close'; userId: string; connId: string; code?: number }
   | {
       event: 'control-ui.refused'
       status: number

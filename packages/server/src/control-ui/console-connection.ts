@@ -1,5 +1,6 @@
 /**
- * The main console socket (`<path>` or `<path>/`): the page gets its own `connect.challenge`, its
+ * A console socket (any upgrade under `<path>`: the gateway answers its main socket on every path, so
+ * every one is this translation, never a raw pipe): the page gets its own `connect.challenge`, its
  * `connect` is answered with the gateway's hello to the PROXY's connect (made with the token and the
  * console's own device, see `console-handshake.ts`), then frames flow through `console-relay.ts`.
  * Either side closing closes the other; a gateway that goes away closes the page with 1012 so the
@@ -27,7 +28,7 @@ const MAX_HELD_FRAMES = 64
 /** What a console connection needs. */
 export interface ConsoleDeps {
   token: string
-  /** `ws(s)://gateway-host:port` + `controlUi.path`. */
+  /** `ws(s)://gateway-host:port` + the upgrade's own path and query (under `controlUi.path`). */
   upstreamUrl: string
   /** The gateway's http(s) origin (the upstream `Origin`). */
   gatewayOrigin: string
@@ -50,7 +51,6 @@ export interface ConsoleDeps {
  */
 export class ConsoleConnection implements ConsoleSocket {
   readonly connId = randomUUID()
-  readonly kind = 'main'
   readonly openedAt = Date.now()
   readonly userId: string
   readonly sessionId: string | undefined
@@ -71,10 +71,10 @@ export class ConsoleConnection implements ConsoleSocket {
     this.sessionStore = admitted.sessionStore
     this.redact.add(deps.token)
     const { connId, userId } = this
-    deps.audit.record({ event: 'control-ui.open', userId, connId, kind: 'main', ip: admitted.ip })
+    deps.audit.record({ event: 'control-ui.open', userId, connId, ip: admitted.ip })
     this.ended = new Promise((resolve) =>
       page.once('close', (code) => {
-        deps.audit.record({ event: 'control-ui.close', userId, connId, kind: 'main', code })
+        deps.audit.record({ event: 'control-ui.close', userId, connId, code })
         this.dropUpstream()
         resolve()
       }),

@@ -1,7 +1,7 @@
 /**
- * What every console socket (the main one and the secondary ones) is to the rest of the proxy: an
- * entry of the consoles' registry — counted per user, closed at logout, at `disconnectUser` and at
- * `proxy.close()` — and what the gate admitted it with.
+ * What every console socket is to the rest of the proxy: an entry of the consoles' registry —
+ * counted per user, closed at logout, at `disconnectUser` and at `proxy.close()` — and what the gate
+ * admitted it with.
  */
 import type { ClawChatUser } from '@clawchat/protocol'
 import type { SessionStoreLike } from '../gate/session-check.js'
@@ -14,10 +14,9 @@ export interface ConsoleSocket {
   readonly sessionStore: SessionStoreLike | undefined
   /** When it was accepted (ms since the epoch). */
   readonly openedAt: number
-  readonly kind: 'main' | 'secondary'
   /** Resolves once the browser's socket is gone. */
   readonly ended: Promise<void>
-  /** Closes it (a secondary socket, whose frames are not read, is cut). */
+  /** Closes the page (and its gateway side) with `code` and `why`. */
   close(code: number, why: string): void
   /** Drops it at once (a shutdown whose close handshake took too long). */
   terminate(): void

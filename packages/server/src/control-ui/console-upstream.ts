@@ -1,8 +1,8 @@
 /**
- * The console's own socket to the gateway: opened at `<gateway origin><path>` with the gateway's
- * own `Origin` and no cookie, its `connect.challenge` awaited, the proxy's `connect` sent (see
- * `console-handshake.ts`) and its answer returned. Frames the gateway sends after the answer are
- * held until the relay takes over, so none is lost.
+ * The console's own socket to the gateway: opened at `<gateway origin>` + the page's path and query
+ * (under the prefix), with the gateway's own `Origin` and no cookie, its `connect.challenge` awaited,
+ * the proxy's `connect` sent (see `console-handshake.ts`) and its answer returned. Frames the gateway
+ * sends after the answer are held until the relay takes over, so none is lost.
  */
 import WebSocket, { type RawData } from 'ws'
 import { isRecord } from '../common/records.js'

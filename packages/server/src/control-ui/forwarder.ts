@@ -1,16 +1,12 @@
 /**
- * The one `http-proxy` server a proxy's console uses for HTTP and the secondary sockets: requests
- * cleaned on the way out (`upstream-headers.ts`), answers checked on the way back (`answer-forward.ts`).
+ * The one `http-proxy` server a proxy's console uses for its HTTP requests (never for sockets: every
+ * console socket is the proxy's own translation, `console-connection.ts`): requests cleaned on the
+ * way out (`upstream-headers.ts`), answers checked on the way back (`answer-forward.ts`).
  */
-import type { Socket } from 'node:net'
-import type { Duplex } from 'node:stream'
 import httpProxy from 'http-proxy'
 import type { ProxyLog } from '../common/log.js'
 import { forwardAnswer } from './answer-forward.js'
 import { cleanUpstreamRequest, type GatewayOrigins } from './upstream-headers.js'
-
-/** The gateway-side socket of each piped secondary socket, by the browser's socket. */
-export const upstreamSockets = new WeakMap<Duplex, Socket>()
 
 /**
  * Creates the forwarder.
@@ -24,16 +20,12 @@ export function createForwarder(ctx: { token: string; origins: GatewayOrigins; l
     changeOrigin: true,
     selfHandleResponse: true,
     xfwd: false,
-    ws: true,
+    ws: false,
   })
   const { token, origins } = ctx
   forwarder.on('proxyReq', (proxyReq, req) =>
-    cleanUpstreamRequest(proxyReq, req.headers, { token, origin: origins.http, upgrade: false }),
+    cleanUpstreamRequest(proxyReq, req.headers, { token, origin: origins.http }),
   )
-  forwarder.on('proxyReqWs', (proxyReq, req, socket) => {
-    cleanUpstreamRequest(proxyReq, req.headers, { token, origin: origins.http, upgrade: true })
-    proxyReq.once('upgrade', (_res, upstream: Socket) => void upstreamSockets.set(socket, upstream))
-  })
   forwarder.on('proxyRes', (answer, req, res) =>
     forwardAnswer(answer, req, res, { secrets: [token], log: ctx.log, gatewayOrigin: origins.http }),
   )

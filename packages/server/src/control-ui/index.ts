@@ -20,7 +20,6 @@ import type { ConsoleSocket } from './console-socket.js'
 import { createForwarder } from './forwarder.js'
 import { createHttpSide } from './http-side.js'
 import type { ResolvedControlUi } from './options.js'
-import { SecondarySocket } from './secondary.js'
 import { createUpgradeSide, type ConsoleUpgrade } from './upgrade-side.js'
 import { gatewayOrigins } from './upstream-headers.js'
 
@@ -29,7 +28,7 @@ const CLOSE_GRACE_MS = 1000
 
 /** The consoles' counters (`proxy.stats().controlUi`). */
 export interface ControlUiStats {
-  /** Open console sockets (main and secondary). */
+  /** Open console sockets. */
   connections: number
   /** Distinct users with one open. */
   users: number
@@ -100,7 +99,6 @@ export function startControlUi(
   }
   const consoleDeps = {
     token,
-    upstreamUrl: `${origins.ws}${controlUi.path}`,
     gatewayOrigin: origins.http,
     limits: controlUi.limits,
     identity: lazyIdentity(core, controlUi),
@@ -110,14 +108,13 @@ export function startControlUi(
   }
   // Pages that stop answering pings (a laptop closed) are dropped, as the relay's are.
   const heartbeat = startHeartbeat(opts.limits.pingIntervalMs)
-  const openMain = ({ req, socket, head, admitted }: ConsoleUpgrade) =>
+  // Every upgrade under the prefix is a console, opened upstream at its own path and query.
+  const openConsole = ({ req, socket, head, url, admitted }: ConsoleUpgrade) =>
     wss.handleUpgrade(req, socket, head, (page) => {
-      const conn = new ConsoleConnection(page, admitted, consoleDeps)
+      const conn = new ConsoleConnection(page, admitted, { ...consoleDeps, upstreamUrl: `${origins.ws}${url}` })
       track(conn)
       heartbeat.watch(page, () => conn.terminate())
     })
-  const openSecondary = ({ req, socket, head, url, admitted }: ConsoleUpgrade) =>
-    track(new SecondarySocket(req, socket, head, url, admitted, { forwarder, target: origins.ws, audit, log }))
   const gateOptions = { options: opts, controlUi, trust: ctx.trust, basePath, audit, log, isClosed: ctx.isClosed }
   return {
     handleHttp: createHttpSide({ ...gateOptions, origins, forwarder, token }),
@@ -125,8 +122,7 @@ export function startControlUi(
       ...gateOptions,
       countForUser: (userId) => registry.countForUser(userId),
       sessionStoreSeen: (store) => logouts.watchStore(store),
-      openMain,
-      openSecondary,
+      openConsole,
     }),
     stats: () => ({ connections: registry.size, users: registry.userCount }),
     disconnectUser: (userId, why) => closeAll(registry.forUser(userId), why),

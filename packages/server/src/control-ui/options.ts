@@ -16,7 +16,7 @@ export const DEFAULT_CONTROL_UI_LIMITS = {
   maxPayloadBytes: 26_214_400,
   /** Per console socket; the UI's start-up burst is ~100 requests. */
   requestsPerMinute: 1200,
-  /** Console sockets (main and secondary) per user. */
+  /** Console sockets per user. */
   connectionsPerUser: 16,
   /** The page's `connect` frame, and the gateway's hello after it. */
   connectTimeoutMs: 15_000,
@@ -46,7 +46,7 @@ export interface ControlUiOption {
     maxPayloadBytes?: number
     /** Requests per console socket per minute. Default 1200. */
     requestsPerMinute?: number
-    /** Console sockets (main and secondary) per user. Default 16. */
+    /** Console sockets per user. Default 16. */
     connectionsPerUser?: number
     /** The page's connect frame, and the gateway's hello. Default 15000 ms. */
     connectTimeoutMs?: number

@@ -11,11 +11,8 @@ export type PrefixMatch =
   | { kind: 'outside' }
   /** Under the prefix but refused (400); `reason` says what was wrong. */
   | { kind: 'refused'; reason: string }
-  /**
-   * Under the prefix: `main` is the console itself (`path` or `path/`); `url` is what goes to the
-   * gateway (the raw path and query, unchanged).
-   */
-  | { kind: 'inside'; main: boolean; url: string }
+  /** Under the prefix: `url` is what goes to the gateway (the raw path and query, unchanged). */
+  | { kind: 'inside'; url: string }
 
 /** Why a raw path under the prefix cannot be forwarded, or `null`. */
 export function pathProblem(rawPath: string): string | null {
@@ -41,7 +38,7 @@ export function pathProblem(rawPath: string): string | null {
  * Where `rawUrl` (a request's `url`, path and query as the browser sent them) falls against `prefix`.
  *
  * @example
- * matchPrefix('/clawchat/control/?x=1', '/clawchat/control')      // { kind: 'inside', main: true, url: … }
+ * matchPrefix('/clawchat/control/?x=1', '/clawchat/control')      // { kind: 'inside', url: '/clawchat/control/?x=1' }
  * matchPrefix('/clawchat/control/%2e%2e/x', '/clawchat/control')  // { kind: 'refused', reason: … '"%2e%2e" segment' }
  * matchPrefix('/clawchat/controller', '/clawchat/control')        // { kind: 'outside' }
  */
@@ -52,5 +49,5 @@ export function matchPrefix(rawUrl: string, prefix: string): PrefixMatch {
   const problem = pathProblem(rawPath)
   if (problem) return { kind: 'refused', reason: problem }
   const query = end === -1 ? '' : rawUrl.slice(end).replace(/#.*$/s, '')
-  return { kind: 'inside', main: rawPath === prefix || rawPath === `${prefix}/`, url: `${rawPath}${query}` }
+  return { kind: 'inside', url: `${rawPath}${query}` }
 }

@@ -2,7 +2,9 @@
  * The Control UI's upgrades: every upgrade under the prefix is gated like the relay's — path, Origin
  * (the same `allowedOrigins` rule), session (401), role (403), the user's console connections
  * (`controlUi.limits.connectionsPerUser`, 429), the gateway's base path (503) — refusals are plain
- * HTTP answers and an audit line; then the console's own socket, or a secondary one piped.
+ * HTTP answers and an audit line; then the console socket. Every path under the prefix gets the same
+ * console socket (the gateway answers its main socket on any path; its secondary sockets live at its
+ * root, outside the prefix): nothing is ever piped raw to the gateway.
  */
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
@@ -45,8 +47,8 @@ export interface UpgradeSideDeps {
   isClosed(): boolean
   /** The gate admitted an upgrade whose session lives in `store` (for the logout watch). */
   sessionStoreSeen(store: SessionStoreLike | undefined): void
-  openMain(upgrade: ConsoleUpgrade): void
-  openSecondary(upgrade: ConsoleUpgrade): void
+  /** Opens the console socket of an admitted upgrade (its `url` is the upstream path and query). */
+  openConsole(upgrade: ConsoleUpgrade): void
 }
 
 function ignoreSocketError(): void {}
@@ -83,10 +85,7 @@ async function gate(deps: UpgradeSideDeps, req: IncomingMessage, socket: Duplex,
     sessionStore: access.sessionStore,
     ip,
   }
-  const upgrade: ConsoleUpgrade = { req, socket, head, url, admitted }
-  const main = matchPrefix(url, deps.controlUi.path)
-  if (main.kind === 'inside' && main.main) deps.openMain(upgrade)
-  else deps.openSecondary(upgrade)
+  deps.openConsole({ req, socket, head, url, admitted })
 }
 
 /**

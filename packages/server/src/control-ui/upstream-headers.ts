@@ -1,7 +1,8 @@
 /**
  * Where the console's requests go (the gateway's HTTP origin and WebSocket origin, from
- * `gateway.url`), and the request headers they carry there: the browser's credentials and
- * forwarding headers dropped, the gateway's bearer token added, `Origin` made the gateway's own.
+ * `gateway.url`), and the request headers its HTTP requests carry there: the browser's credentials,
+ * forwarding and hop-by-hop headers dropped, the gateway's bearer token added, `Origin` made the
+ * gateway's own. (The console's sockets carry no browser header at all: `console-upstream.ts`.)
  */
 import type { IncomingHttpHeaders } from 'node:http'
 
@@ -25,25 +26,23 @@ export function gatewayOrigins(gatewayUrl: string): GatewayOrigins {
   return { http: `${secure ? 'https' : 'http'}://${url.host}`, ws: `${secure ? 'wss' : 'ws'}://${url.host}` }
 }
 
-/** Hop-by-hop headers (RFC 9110 §7.6.1): never forwarded on plain HTTP. */
+/** Hop-by-hop headers (RFC 9110 §7.6.1): never forwarded. */
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']
 
 /** The browser's credentials and what would speak for it: never forwarded. */
 const CREDENTIALS = ['cookie', 'authorization', 'proxy-authorization', 'forwarded', 'x-real-ip']
 
 /**
- * Should this request header be dropped on the way to the gateway? `upgrade` keeps what a WebSocket
- * handshake needs (`connection`, `upgrade`).
+ * Should this request header be dropped on the way to the gateway?
  *
  * @example
- * droppedHeader('cookie', false)            // true
- * droppedHeader('x-forwarded-for', false)   // true
- * droppedHeader('connection', true)         // false (a WebSocket upgrade needs it)
+ * droppedHeader('cookie')            // true
+ * droppedHeader('x-forwarded-for')   // true (the gateway refuses forwarded requests from a loopback peer)
+ * droppedHeader('accept')            // false
  */
-export function droppedHeader(name: string, upgrade: boolean): boolean {
+export function droppedHeader(name: string): boolean {
   const n = name.toLowerCase()
-  if (CREDENTIALS.includes(n) || n.startsWith('x-forwarded-')) return true
-  return !upgrade && HOP_BY_HOP.includes(n)
+  return CREDENTIALS.includes(n) || n.startsWith('x-forwarded-') || HOP_BY_HOP.includes(n)
 }
 
 /** Something whose outgoing headers can be edited: an `http.ClientRequest` before it is sent. */
@@ -54,21 +53,20 @@ export interface EditableHeaders {
 }
 
 /**
- * Cleans an outgoing request to the gateway in place: drops the browser's credentials, forwarding
- * and (for plain HTTP) hop-by-hop headers, sets the bearer token, replaces `Origin` (if the browser
- * sent one) with the gateway's own, and asks for an unencoded answer (HTTP), so it can be checked.
+ * Cleans an outgoing HTTP request to the gateway in place: drops the browser's credentials,
+ * forwarding and hop-by-hop headers, sets the bearer token, replaces `Origin` (if the browser sent
+ * one) with the gateway's own, and asks for an unencoded answer, so it can be checked.
  *
  * @example
- * proxy.on('proxyReq', (proxyReq, req) =>
- *   cleanUpstreamRequest(proxyReq, req.headers, { token, origin, upgrade: false }))
+ * proxy.on('proxyReq', (proxyReq, req) => cleanUpstreamRequest(proxyReq, req.headers, { token, origin }))
  */
 export function cleanUpstreamRequest(
   out: EditableHeaders,
   incoming: IncomingHttpHeaders,
-  with_: { token: string; origin: string; upgrade: boolean },
+  with_: { token: string; origin: string },
 ): void {
-  for (const name of out.getHeaderNames()) if (droppedHeader(name, with_.upgrade)) out.removeHeader(name)
+  for (const name of out.getHeaderNames()) if (droppedHeader(name)) out.removeHeader(name)
   out.setHeader('authorization', `Bearer ${with_.token}`)
   if (incoming.origin !== undefined) out.setHeader('origin', with_.origin)
-  if (!with_.upgrade) out.setHeader('accept-encoding', 'identity')
+  out.setHeader('accept-encoding', 'identity')
 }

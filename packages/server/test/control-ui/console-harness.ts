@@ -10,10 +10,14 @@ import type { ClawChatProxyOptions } from '../../src/index.js'
 
 export const CONSOLE_PATH = '/clawchat/control'
 
-/** The build id the mock's page announces (and its gateway expects from the Control UI). */
+/**
+ * The build id the page sends in its `connect` (and the gateway expects from the Control UI): the
+ * page's `data-openclaw-control-ui-build-id` without its trailing `-<64 hex>` asset hash, as the real
+ * UI does (the attribute's long form is refused by the gateway's schema).
+ */
 export async function pageBuildId(h: Harness, cookie: string): Promise<string> {
   const page = await httpGet(h, `${CONSOLE_PATH}/`, { cookie, accept: 'text/html' })
-  const id = /data-openclaw-control-ui-build-id="([^"]+)"/.exec(page.body)?.[1]
+  const id = /data-openclaw-control-ui-build-id="([^"]+)-[0-9a-f]{64}"/.exec(page.body)?.[1]
   if (!id) throw new Error(`no build id in the page: ${page.status} ${page.body.slice(0, 200)}`)
   return id
 }
@@ -88,14 +92,18 @@ export function pageConnectParams(buildId: string): Record<string, unknown> {
   }
 }
 
-/** Logs `user` in, opens the console, answers the challenge like the page; resolves with the socket and the answer. */
+/**
+ * Logs `user` in, opens the console (at `path`, default the prefix itself), answers the challenge
+ * like the page; resolves with the socket and the answer.
+ */
 export async function consoleAs(
   h: Harness,
   user: { id: string; role?: 'user' | 'admin' },
+  path = CONSOLE_PATH,
 ): Promise<{ page: TestClient; hello: Record<string, any>; cookie: string }> {
   const cookie = await h.login(user)
   const buildId = await pageBuildId(h, cookie)
-  const page = await openConsole(h, { cookie, origin: h.baseUrl })
+  const page = await openConsole(h, { cookie, origin: h.baseUrl }, path)
   await page.waitForEvent('connect.challenge')
   const hello = await page.request('connect', pageConnectParams(buildId))
   return { page, hello, cookie }

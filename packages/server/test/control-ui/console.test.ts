@@ -108,7 +108,7 @@ describe('the console socket', () => {
       ['root', 'chat.send'],
     ])
     expect(JSON.stringify(requests)).not.toContain('ping')
-    expect(auditLines(h).find((l) => l.event === 'control-ui.open')).toMatchObject({ userId: 'root', kind: 'main' })
+    expect(auditLines(h).find((l) => l.event === 'control-ui.open')).toMatchObject({ userId: 'root' })
   })
 
   it('answers over-limit requests itself (RATE_LIMITED) and refuses a second connect', async () => {

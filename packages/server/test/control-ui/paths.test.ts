@@ -10,21 +10,21 @@ const prefix = '/clawchat/control'
 
 describe('matchPrefix', () => {
   it.each([
-    ['/clawchat/control', true],
-    ['/clawchat/control/', true],
-    ['/clawchat/control?token=x', true],
-    ['/clawchat/control/?session=main', true],
-    ['/clawchat/control/assets/index-abc.js', false],
-    ['/clawchat/control/control-ui-config.json', false],
-    ['/clawchat/control/a%20b/c~d.e_f-g', false],
-  ])('%s is under the prefix (main: %s), forwarded as it is', (url, main) => {
-    expect(matchPrefix(url, prefix)).toEqual({ kind: 'inside', main, url })
+    '/clawchat/control',
+    '/clawchat/control/',
+    '/clawchat/control?token=x',
+    '/clawchat/control/?session=main',
+    '/clawchat/control/assets/index-abc.js',
+    '/clawchat/control/control-ui-config.json',
+    '/clawchat/control/browser/screencast?token=x',
+    '/clawchat/control/a%20b/c~d.e_f-g',
+  ])('%s is under the prefix, forwarded as it is', (url) => {
+    expect(matchPrefix(url, prefix)).toEqual({ kind: 'inside', url })
   })
 
   it('drops a fragment but keeps the query', () => {
     expect(matchPrefix('/clawchat/control/x?a=1#frag', prefix)).toEqual({
       kind: 'inside',
-      main: false,
       url: '/clawchat/control/x?a=1',
     })
   })
