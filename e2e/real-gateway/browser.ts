@@ -1,6 +1,6 @@
 // Debian's Chromium through Playwright's library API (never a downloaded browser), and a recorder
 // of everything a page received: HTTP responses (headers and bodies) and WebSocket frames.
-import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test'
+import { chromium, type Browser, type BrowserContext, type Page, type Response } from '@playwright/test'
 
 /** The machine's Chromium and the flags CI needs. */
 export const CHROMIUM_LAUNCH = {
@@ -30,6 +30,22 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ ...CHROMIUM_LAUNCH, args: [...CHROMIUM_LAUNCH.args] })
 }
 
+/** How long a response body may take to read before it counts as unreadable. */
+const BODY_READ_MS = 5000
+
+/** The body of `response`, or `undefined` when Chromium does not give it within `BODY_READ_MS`. */
+async function readBody(response: Response): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), BODY_READ_MS)
+  })
+  try {
+    return await Promise.race([response.text().catch(() => undefined), late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** What the pages of a context received (and, for WebSockets, sent). */
 export interface PageTraffic {
   /** `METHOD url status` then the response headers and body, per HTTP response. */
@@ -40,6 +56,11 @@ export interface PageTraffic {
   wsSent: string[]
   /** The URLs of the WebSockets opened. */
   wsUrls: string[]
+  /**
+   * `METHOD url status` of each response whose body Chromium did not give within 5 s or at all
+   * (a fetch the page dropped unread, e.g. a 404 avatar): its headers are in `http`, its body is not.
+   */
+  unreadable: string[]
   /** Resolves once every response body read so far is in `http`. */
   settle(): Promise<void>
 }
@@ -61,6 +82,7 @@ export function recordTraffic(context: BrowserContext): PageTraffic {
     wsReceived: [],
     wsSent: [],
     wsUrls: [],
+    unreadable: [],
     async settle() {
       await Promise.all(pending.splice(0))
     },
@@ -69,11 +91,11 @@ export function recordTraffic(context: BrowserContext): PageTraffic {
     page.on('response', (response) => {
       pending.push(
         (async () => {
+          const what = `${response.request().method()} ${response.url()} ${response.status()}`
           const headers = JSON.stringify(await response.allHeaders().catch(() => ({})))
-          const body = await response.text().catch(() => '')
-          traffic.http.push(
-            `${response.request().method()} ${response.url()} ${response.status()}\n${headers}\n${body}`,
-          )
+          const body = await readBody(response)
+          if (body === undefined) traffic.unreadable.push(what)
+          traffic.http.push(`${what}\n${headers}\n${body ?? ''}`)
         })(),
       )
     })

@@ -1,5 +1,5 @@
 // An app as a ClawChat user writes it, in front of a gateway (the real one here): Express,
-// express-session, a POST /login that sets req.session.user, `clawchatProxy` mounted and attached.
+// express-session, POST /login (sets req.session.user) and POST /logout, `clawchatProxy` mounted and attached.
 // Everything on 127.0.0.1 with a free port; the proxy's logs and audit are captured (for the
 // token checks), its device identity goes to a temp folder.
 import { randomUUID } from 'node:crypto'
@@ -102,6 +102,7 @@ export async function startProxyApp(opts: ProxyAppOptions): Promise<ProxyApp> {
     }
     res.json({ ok: true })
   })
+  app.post('/logout', (req, res) => req.session.destroy(() => res.json({ ok: true })))
   const server: Server = createServer(app)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
   proxy.attach(server)
