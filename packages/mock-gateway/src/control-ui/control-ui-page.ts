@@ -60,6 +60,13 @@ export function controlUiPage(basePath: string): string {
 <title>OpenClaw Control (mock)</title>
 <link rel="icon" type="image/svg+xml" href="${base}/favicon.svg">
 <script type="module" src="${base}/assets/${STAND_IN_SCRIPT}"></script>
+<style>
+body { font: 15px/1.5 system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
+h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin-top: 1.5rem; }
+#sessions { font-family: ui-monospace, monospace; font-size: 13px; }
+#message { width: 30rem; max-width: 70%; padding: .3rem; }
+#reply { white-space: pre-wrap; background: #f5f5f4; padding: .75rem; border-radius: 6px; min-height: 1.5rem; }
+</style>
 </head>
 <body>
 <h1>OpenClaw Control (mock stand-in)</h1>
