@@ -111,12 +111,17 @@ describe('the console connect (openclaw-control-ui/webchat, device-signed) on th
     expect(gw.connections()[0]).toMatchObject({ clientId: 'openclaw-control-ui', clientMode: 'webchat' })
   })
 
-  it('a new device from loopback is approved without a token (no pairing step)', async () => {
+  it('a signed device without the token is asked for the token, like the real page opened with nothing typed', async () => {
     const gw = await h.gateway({ controlUi: { basePath: BASE } })
     const c = await RawClient.open(`${gw.url}${BASE}`, { origin: gw.url.replace(/^ws:/, 'http:') })
     h.onCleanup(() => c.terminate())
     const res = await consoleConnect(c, { buildId: GATEWAY_BUILD_ID })
-    expect(res.payload.auth).toMatchObject({ scopes: SIX, deviceToken: expect.any(String) })
+    expect(res.ok).toBe(false)
+    expect(res.error).toMatchObject({
+      code: 'INVALID_REQUEST',
+      message: expect.stringMatching(/^unauthorized: gateway token missing/),
+      details: { code: 'AUTH_TOKEN_MISSING', canRetryWithDeviceToken: false },
+    })
   })
 
   it("the page's long build id (with its asset hash) is refused like the real one: the short form is the build", async () => {

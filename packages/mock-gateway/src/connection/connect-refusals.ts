@@ -96,6 +96,23 @@ export function tokenMismatch(requestId: unknown, delayMs: number): HandshakeRef
   return refuse(requestId, { code: ErrorCodes.INVALID_REQUEST, message: TOKEN_MISMATCH, details }, 1008, delayMs)
 }
 
+/**
+ * A Control UI with its signed device but no token (the page opened straight on a token-auth gateway,
+ * nothing typed): measured on openclaw 2026.9.6 in Chromium on 2026-12-04 (docs/control-ui.md).
+ */
+export function controlUiTokenMissing(requestId: unknown): HandshakeRefusal {
+  const details = {
+    code: 'AUTH_TOKEN_MISSING',
+    authReason: 'token_missing',
+    canRetryWithDeviceToken: false,
+    recommendedNextStep: 'update_auth_configuration',
+  }
+  const message =
+    'unauthorized: gateway token missing ' +
+    '(paste in Control UI settings or openclaw doctor --generate-gateway-token; restart)'
+  return refuse(requestId, { code: ErrorCodes.INVALID_REQUEST, message, details })
+}
+
 /** Neither a token nor a signed device. */
 export function deviceIdentityRequired(requestId: unknown): HandshakeRefusal {
   return refuse(requestId, {

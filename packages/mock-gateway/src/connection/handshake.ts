@@ -9,6 +9,7 @@ import { PROTOCOL_VERSION } from '@openclaw/gateway-protocol/version'
 import type { AuthFailureThrottle } from './auth-throttle.js'
 import {
   controlUiDeviceRequired,
+  controlUiTokenMissing,
   controlUiReload,
   deviceIdentityRequired,
   invalid,
@@ -102,8 +103,10 @@ function checkCredentials(id: string, params: ConnectParams, socket: HandshakeSo
   if (token !== undefined && !tokensEqual(token, ctx.token)) {
     return tokenMismatch(id, ctx.throttle.nextDelay(socket.remoteAddress))
   }
-  // Without a token a signed device is enough: loopback pairing is approved silently (GATEWAY.md).
+  // Without a token a signed device is enough: loopback pairing is approved silently (GATEWAY.md) —
+  // except for the Control UI, which the real gateway asks for its token (docs/control-ui.md).
   if (token === undefined && !params.device) return deviceIdentityRequired(id)
+  if (token === undefined && params.client.id === 'openclaw-control-ui') return controlUiTokenMissing(id)
   return undefined
 }
 
