@@ -81,10 +81,13 @@ export type AuditEntry =
       outcome: 'ok' | 'error'
       code?: string
     }
-  /** The Control UI (issue 21): a console socket opened, a request on it, its close, a refusal. */
-  | { event: 'control-ui.open'; userId: string; connId: string; ip?: string }
+  /**
+   * The Control UI (issue 21): a console socket opened, a request on it, its close, a refusal. `path`:
+   * a root socket piped to the gateway (`/browser/screencast`, `/desktop/observe`; never its query).
+   */
+  | { event: 'control-ui.open'; userId: string; connId: string; path?: string; ip?: string }
   | { event: 'control-ui.request'; userId: string; connId: string; method: string; outcome?: 'rate-limited' }
-  | { event: 'control-ui.close'; userId: string; connId: string; code?: number }
+  | { event: 'control-ui.close'; userId: string; connId: string; path?: string; code?: number }
   | {
       event: 'control-ui.refused'
       status: number

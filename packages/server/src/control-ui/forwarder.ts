@@ -1,12 +1,18 @@
 /**
- * The one `http-proxy` server a proxy's console uses for its HTTP requests (never for sockets: every
- * console socket is the proxy's own translation, `console-connection.ts`): requests cleaned on the
- * way out (`upstream-headers.ts`), answers checked on the way back (`answer-forward.ts`).
+ * The one `http-proxy` server a proxy's console uses for its HTTP requests and for the root sockets it
+ * pipes (`root-socket.ts`; the console's own sockets are the proxy's translation,
+ * `console-connection.ts`): requests cleaned on the way out (`upstream-headers.ts`), HTTP answers
+ * checked on the way back (`answer-forward.ts`).
  */
+import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
 import httpProxy from 'http-proxy'
 import type { ProxyLog } from '../common/log.js'
 import { forwardAnswer } from './answer-forward.js'
-import { cleanUpstreamRequest, type GatewayOrigins } from './upstream-headers.js'
+import { cleanUpstreamRequest, cleanUpstreamUpgrade, type GatewayOrigins } from './upstream-headers.js'
+
+/** The gateway-side socket of each piped root socket, by the browser's socket (once the gateway said 101). */
+export const upstreamSockets = new WeakMap<Duplex, Socket>()
 
 /**
  * Creates the forwarder.
@@ -26,6 +32,10 @@ export function createForwarder(ctx: { token: string; origins: GatewayOrigins; l
   forwarder.on('proxyReq', (proxyReq, req) =>
     cleanUpstreamRequest(proxyReq, req.headers, { token, origin: origins.http }),
   )
+  forwarder.on('proxyReqWs', (proxyReq, _req, socket) => {
+    cleanUpstreamUpgrade(proxyReq, { origin: origins.http })
+    proxyReq.once('upgrade', (_res, upstream: Socket) => void upstreamSockets.set(socket, upstream))
+  })
   forwarder.on('proxyRes', (answer, req, res) =>
     forwardAnswer(answer, req, res, { secrets: [token], log: ctx.log, gatewayOrigin: origins.http }),
   )

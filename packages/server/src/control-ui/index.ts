@@ -1,7 +1,8 @@
 /**
  * The Control UI for admins (option `controlUi`, issue 21), started: the HTTP side and the upgrade
- * side under the prefix, the consoles' own registry (apart from the relay's connections: its own
- * per-user count, its own stats), their logout watch, and their shutdown.
+ * side under the prefix (and the root sockets it pipes, `rootSockets`), the consoles' own registry
+ * (apart from the relay's connections: its own per-user count, its own stats), their logout watch,
+ * and their shutdown.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { WebSocketServer } from 'ws'
@@ -20,6 +21,7 @@ import type { ConsoleSocket } from './console-socket.js'
 import { createForwarder } from './forwarder.js'
 import { createHttpSide } from './http-side.js'
 import type { ResolvedControlUi } from './options.js'
+import { RootSocket, type RootSocketUpgrade } from './root-socket.js'
 import { createUpgradeSide, type ConsoleUpgrade } from './upgrade-side.js'
 import { gatewayOrigins } from './upstream-headers.js'
 
@@ -108,13 +110,16 @@ export function startControlUi(
   }
   // Pages that stop answering pings (a laptop closed) are dropped, as the relay's are.
   const heartbeat = startHeartbeat(opts.limits.pingIntervalMs)
-  // Every upgrade under the prefix is a console, opened upstream at its own path and query.
+  // Every upgrade under the prefix is a console, opened upstream at its own path and query; a root
+  // socket (option `rootSockets`) is piped to the gateway.
   const openConsole = ({ req, socket, head, url, admitted }: ConsoleUpgrade) =>
     wss.handleUpgrade(req, socket, head, (page) => {
       const conn = new ConsoleConnection(page, admitted, { ...consoleDeps, upstreamUrl: `${origins.ws}${url}` })
       track(conn)
       heartbeat.watch(page, () => conn.terminate())
     })
+  const openRootSocket = (upgrade: RootSocketUpgrade) =>
+    track(new RootSocket(upgrade, { forwarder, target: origins.ws, audit, log }))
   const gateOptions = { options: opts, controlUi, trust: ctx.trust, basePath, audit, log, isClosed: ctx.isClosed }
   return {
     handleHttp: createHttpSide({ ...gateOptions, origins, forwarder, token }),
@@ -123,6 +128,7 @@ export function startControlUi(
       countForUser: (userId) => registry.countForUser(userId),
       sessionStoreSeen: (store) => logouts.watchStore(store),
       openConsole,
+      openRootSocket,
     }),
     stats: () => ({ connections: registry.size, users: registry.userCount }),
     disconnectUser: (userId, why) => closeAll(registry.forUser(userId), why),

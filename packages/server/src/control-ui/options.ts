@@ -6,6 +6,7 @@
 import { resolve } from 'node:path'
 import type { Role } from '../isolation/policy.js'
 import { NAME, bad, integerOption, rejectUnknown } from '../gate/options-check.js'
+import { ROOT_SOCKET_PATHS } from './root-socket-path.js'
 
 /** The console's own device identity file, by default (never the link's). */
 export const DEFAULT_CONTROL_UI_IDENTITY_PATH = '.clawchat/control-ui-identity.json'
@@ -41,6 +42,12 @@ export interface ControlUiOption {
   identityPath?: string
   /** Page loads without a session are redirected here with `?next=<path>`. Default: a plain 401. */
   loginUrl?: string
+  /**
+   * Also pipe the UI's two sockets that the gateway serves at its ROOT — the browser panel's live view
+   * (`/browser/screencast?token=…`) and the desktop viewer (`/desktop/observe?token=…`) — to the
+   * gateway, gated like the console's. Default `true`; `false` leaves those two paths to the app.
+   */
+  rootSockets?: boolean
   limits?: {
     /** Per browser→gateway frame. Default 26214400 (the gateway's `policy.maxPayload`). */
     maxPayloadBytes?: number
@@ -59,6 +66,7 @@ export interface ResolvedControlUi {
   roles: readonly Role[]
   identityPath: string
   loginUrl: string | undefined
+  rootSockets: boolean
   limits: {
     maxPayloadBytes: number
     requestsPerMinute: number
@@ -115,6 +123,14 @@ function controlUiLoginUrl(value: unknown): string | undefined {
   throw bad('controlUi.loginUrl', shape, value)
 }
 
+function controlUiRootSockets(value: unknown, proxyPath: string): boolean {
+  if (value !== undefined && typeof value !== 'boolean')
+    throw bad('controlUi.rootSockets', 'must be true or false', value)
+  if (value !== false && ROOT_SOCKET_PATHS.includes(proxyPath))
+    throw bad('controlUi.rootSockets', `must be false when the relay's own path is "${proxyPath}"`, value ?? true)
+  return value ?? true
+}
+
 function controlUiLimits(value: unknown): ResolvedControlUi['limits'] {
   if (value === undefined) return { ...DEFAULT_CONTROL_UI_LIMITS }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
@@ -162,7 +178,8 @@ function controlUiLimits(value: unknown): ResolvedControlUi['limits'] {
  * @example
  * const context = { proxyPath: '/clawchat', linkIdentityPath: '.clawchat/identity.json' }
  * resolveControlUi({ path: '/clawchat/control' }, context)
- * // { path: '/clawchat/control', roles: ['admin'], identityPath: '.clawchat/control-ui-identity.json', … }
+ * // { path: '/clawchat/control', roles: ['admin'], identityPath: '.clawchat/control-ui-identity.json',
+//   rootSockets: true, … }
  */
 export function resolveControlUi(
   value: unknown,
@@ -172,7 +189,7 @@ export function resolveControlUi(
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw bad('controlUi', 'must be false or an object like { path: "/clawchat/control" }', value)
   const o = value as Record<string, unknown>
-  rejectUnknown(o, ['path', 'roles', 'identityPath', 'loginUrl', 'limits'], 'controlUi.')
+  rejectUnknown(o, ['path', 'roles', 'identityPath', 'loginUrl', 'rootSockets', 'limits'], 'controlUi.')
   if (o.path === undefined)
     throw new TypeError(`${NAME}: option "controlUi.path" is required (the gateway's gateway.controlUi.basePath)`)
   return {
@@ -180,6 +197,7 @@ export function resolveControlUi(
     roles: controlUiRoles(o.roles),
     identityPath: controlUiIdentityPath(o.identityPath, context.linkIdentityPath),
     loginUrl: controlUiLoginUrl(o.loginUrl),
+    rootSockets: controlUiRootSockets(o.rootSockets, context.proxyPath),
     limits: controlUiLimits(o.limits),
   }
 }

@@ -3,8 +3,9 @@
  * (the same `allowedOrigins` rule), session (401), role (403), the user's console connections
  * (`controlUi.limits.connectionsPerUser`, 429), the gateway's base path (503) — refusals are plain
  * HTTP answers and an audit line; then the console socket. Every path under the prefix gets the same
- * console socket (the gateway answers its main socket on any path; its secondary sockets live at its
- * root, outside the prefix): nothing is ever piped raw to the gateway.
+ * console socket (the gateway answers its main socket on any path): nothing under the prefix is piped
+ * raw. With `controlUi.rootSockets`, the UI's two sockets at the gateway's ROOT (`/browser/screencast`,
+ * `/desktop/observe`, `root-socket-path.ts`) pass the same gate and are then piped to the gateway.
  */
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
@@ -22,7 +23,13 @@ import type { BasePathCheck } from './base-path-check.js'
 import type { AdmittedConsole } from './console-socket.js'
 import type { ResolvedControlUi } from './options.js'
 import { matchPrefix } from './paths.js'
+import { matchRootSocket } from './root-socket-path.js'
 import { refuseConsoleUpgrade } from './upgrade-refusal.js'
+
+/** Which socket an upgrade asks for: the console (under the prefix) or a root socket (piped). */
+export type UpgradeTarget =
+  | { kind: 'console'; url: string }
+  | { kind: 'root'; url: string; /** The path alone, without the one-time token. */ path: string }
 
 /** An admitted console upgrade. */
 export interface ConsoleUpgrade {
@@ -49,12 +56,14 @@ export interface UpgradeSideDeps {
   sessionStoreSeen(store: SessionStoreLike | undefined): void
   /** Opens the console socket of an admitted upgrade (its `url` is the upstream path and query). */
   openConsole(upgrade: ConsoleUpgrade): void
+  /** Pipes an admitted root socket to the gateway (`path`: its path without the query, for the audit). */
+  openRootSocket(upgrade: ConsoleUpgrade & { path: string }): void
 }
 
 function ignoreSocketError(): void {}
 
 /** Runs the gate; answers the refusal itself, or hands the upgrade over. */
-async function gate(deps: UpgradeSideDeps, req: IncomingMessage, socket: Duplex, head: Buffer, url: string) {
+async function gate(deps: UpgradeSideDeps, req: IncomingMessage, socket: Duplex, head: Buffer, target: UpgradeTarget) {
   const ip = clientAddress(req, deps.trust.fn)
   const refuse = (status: number, reason: string, userId?: string, text?: string) => {
     deps.audit.record({ event: 'control-ui.refused', status, reason, kind: 'socket', userId, ip })
@@ -85,11 +94,23 @@ async function gate(deps: UpgradeSideDeps, req: IncomingMessage, socket: Duplex,
     sessionStore: access.sessionStore,
     ip,
   }
-  deps.openConsole({ req, socket, head, url, admitted })
+  const upgrade = { req, socket, head, url: target.url, admitted }
+  if (target.kind === 'root') deps.openRootSocket({ ...upgrade, path: target.path })
+  else deps.openConsole(upgrade)
+}
+
+/** What the upgrade asks for; `undefined` when it is not the Control UI's. */
+function targetOf(rawUrl: string, controlUi: ResolvedControlUi): UpgradeTarget | { refused: string } | undefined {
+  const match = matchPrefix(rawUrl, controlUi.path)
+  if (match.kind === 'refused') return { refused: match.reason }
+  if (match.kind === 'inside') return { kind: 'console', url: match.url }
+  const root = controlUi.rootSockets ? matchRootSocket(rawUrl) : undefined
+  return root && { kind: 'root', ...root }
 }
 
 /**
- * Creates the Control UI's upgrade handler: `false` for an upgrade outside the prefix.
+ * Creates the Control UI's upgrade handler: `false` for an upgrade that is not the Control UI's
+ * (outside the prefix, and not a root socket while `rootSockets` is on).
  *
  * @example
  * const handleUpgrade = createUpgradeSide(deps)
@@ -97,19 +118,19 @@ async function gate(deps: UpgradeSideDeps, req: IncomingMessage, socket: Duplex,
  */
 export function createUpgradeSide(deps: UpgradeSideDeps): UpgradeHandler {
   return (req, socket, head) => {
-    const match = matchPrefix(req.url ?? '/', deps.controlUi.path)
-    if (match.kind === 'outside') return false
+    const target = targetOf(req.url ?? '/', deps.controlUi)
+    if (!target) return false
     claimUpgrade(socket)
     socket.on('error', ignoreSocketError)
-    if (match.kind === 'refused') {
-      refuseConsoleUpgrade(socket, 400, `Refused: ${match.reason}.`)
+    if ('refused' in target) {
+      refuseConsoleUpgrade(socket, 400, `Refused: ${target.refused}.`)
       return true
     }
     if (deps.isClosed()) {
       refuseConsoleUpgrade(socket, 503, 'ClawChat is shutting down.')
       return true
     }
-    gate(deps, req, socket, head, match.url).catch((error: unknown) => {
+    gate(deps, req, socket, head, target).catch((error: unknown) => {
       deps.log.error(`clawchat: the Control UI upgrade gate failed: ${messageOf(error)}`)
       refuseConsoleUpgrade(socket, 500, CONSOLE_REFUSAL_TEXT[500] as string)
     })

@@ -2,7 +2,8 @@
  * Where the console's requests go (the gateway's HTTP origin and WebSocket origin, from
  * `gateway.url`), and the request headers its HTTP requests carry there: the browser's credentials,
  * forwarding and hop-by-hop headers dropped, the gateway's bearer token added, `Origin` made the
- * gateway's own. (The console's sockets carry no browser header at all: `console-upstream.ts`.)
+ * gateway's own; and the request headers of a piped root socket (`root-socket.ts`). (The console's
+ * own sockets carry no browser header at all: `console-upstream.ts`.)
  */
 import type { IncomingHttpHeaders } from 'node:http'
 
@@ -69,4 +70,22 @@ export function cleanUpstreamRequest(
   out.setHeader('authorization', `Bearer ${with_.token}`)
   if (incoming.origin !== undefined) out.setHeader('origin', with_.origin)
   out.setHeader('accept-encoding', 'identity')
+}
+
+/** What a piped socket keeps of the hop-by-hop headers: the upgrade handshake itself. */
+const UPGRADE_HANDSHAKE = ['connection', 'upgrade']
+
+/**
+ * Cleans an outgoing upgrade of a piped root socket in place: drops the browser's credentials
+ * (cookie, authorization), forwarding headers (the gateway refuses a forwarded upgrade with 403) and
+ * hop-by-hop headers but the handshake's own, and makes `Origin` the gateway's. No bearer token: the
+ * one-time token in the query is what authorizes these sockets.
+ *
+ * @example
+ * proxy.on('proxyReqWs', (proxyReq) => cleanUpstreamUpgrade(proxyReq, { origin: 'http://127.0.0.1:18789' }))
+ */
+export function cleanUpstreamUpgrade(out: EditableHeaders, with_: { origin: string }): void {
+  for (const name of out.getHeaderNames())
+    if (droppedHeader(name) && !UPGRADE_HANDSHAKE.includes(name.toLowerCase())) out.removeHeader(name)
+  out.setHeader('origin', with_.origin)
 }

@@ -32,6 +32,7 @@ describe('option controlUi', () => {
       roles: ['admin'],
       identityPath: '.clawchat/control-ui-identity.json',
       loginUrl: undefined,
+      rootSockets: true,
       limits: {
         maxPayloadBytes: 26_214_400,
         requestsPerMinute: 1200,
@@ -47,6 +48,7 @@ describe('option controlUi', () => {
       roles: ['admin', 'user'],
       identityPath: '/var/lib/app/console.json',
       loginUrl: '/login?from=console',
+      rootSockets: false,
       limits: { maxPayloadBytes: 2048, requestsPerMinute: 60, connectionsPerUser: 2, connectTimeoutMs: 500 },
     }
     expect(resolveOptions({ ...base, controlUi }).controlUi).toEqual(controlUi)
@@ -76,6 +78,8 @@ describe('option controlUi', () => {
     [{ path: '/c', loginUrl: 'login' }, /option "controlUi.loginUrl" must be a path of the app/],
     [{ path: '/c', loginUrl: '//evil.example/login' }, /option "controlUi.loginUrl"/],
     [{ path: '/c', loginUrl: 'javascript:alert(1)' }, /option "controlUi.loginUrl"/],
+    [{ path: '/c', rootSockets: 'yes' }, /option "controlUi.rootSockets" must be true or false/],
+    [{ path: '/c', rootSockets: 1 }, /option "controlUi.rootSockets" must be true or false/],
     [{ path: '/c', limits: 5 }, /option "controlUi.limits" must be an object/],
     [
       { path: '/c', limits: { requestsPerMinute: 0 } },
@@ -91,7 +95,7 @@ describe('option controlUi', () => {
     [{ path: '/c', limits: { perMinute: 5 } }, /unknown option "controlUi.limits.perMinute"/],
     [
       { path: '/c', token: 'x' },
-      /unknown option "controlUi.token"; known: path, roles, identityPath, loginUrl, limits/,
+      /unknown option "controlUi.token"; known: path, roles, identityPath, loginUrl, rootSockets, limits/,
     ],
   ])('refuses %j', (controlUi, message) => {
     expect(problem(controlUi)).toMatch(message)
@@ -105,6 +109,12 @@ describe('option controlUi', () => {
         { gateway: { ...base.gateway, identityPath: 'id/link.json' } },
       ),
     ).toMatch(/option "controlUi.identityPath" must not be the link's identity file/)
+    expect(problem({ path: '/c' }, { path: '/browser/screencast' })).toMatch(
+      /option "controlUi.rootSockets" must be false when the relay's own path is "\/browser\/screencast"/,
+    )
+    expect(
+      resolveOptions({ ...base, path: '/desktop/observe', controlUi: { path: '/c', rootSockets: false } }).controlUi,
+    ).toMatchObject({ rootSockets: false })
   })
 
   it('is refused by clawchatProxy() itself, at construction', () => {
