@@ -120,3 +120,42 @@ export async function upgradeOutcome(
     ws.terminate()
   }
 }
+
+/**
+ * The build id a Control UI page sends in `connect`: the page's `data-openclaw-control-ui-build-id`
+ * without its trailing `-<64 hex>` asset hash (the real UI strips it; the long form is refused).
+ *
+ * @example
+ * const buildId = await pageBuildId(`${app.baseUrl}${CONTROL_UI_BASE_PATH}/`, { cookie })
+ */
+export async function pageBuildId(pageUrl: string, headers: Record<string, string>): Promise<string> {
+  const res = await fetch(pageUrl, { headers: { accept: 'text/html', ...headers } })
+  const html = await res.text()
+  const id = /data-openclaw-control-ui-build-id="([^"]+)-[0-9a-f]{64}"/.exec(html)?.[1]
+  if (!id) throw new Error(`no build id in the page at ${pageUrl}: ${res.status} ${html.slice(0, 200)}`)
+  return id
+}
+
+/**
+ * Opens the console THROUGH a ClawChat app as a signed-in page would (the app's cookie and Origin, a
+ * page-shaped `connect` with no `auth` and no `device`: ClawChat replaces it with its own) and resolves
+ * with the socket and the hello the app handed back.
+ *
+ * @example
+ * const { ws, hello } = await consoleThroughApp(app.baseUrl, await app.login({ id: 'root', role: 'admin' }))
+ * await ws.request('browser.request', { method: 'GET', path: '/tabs' })
+ */
+export async function consoleThroughApp(
+  appOrigin: string,
+  cookie: string,
+): Promise<{ ws: RawWs; hello: Record<string, any> }> {
+  const buildId = await pageBuildId(`${appOrigin}${CONTROL_UI_BASE_PATH}/`, { cookie })
+  const ws = await RawWs.open(`${appOrigin.replace(/^http/, 'ws')}${CONTROL_UI_BASE_PATH}`, {
+    headers: { cookie, origin: appOrigin },
+  })
+  await ws.waitFor((f) => f.event === 'connect.challenge', 10_000, 'connect.challenge')
+  const client = { id: 'openclaw-control-ui', version: '2026.9.6', buildId, platform: 'Linux x86_64', mode: 'webchat' }
+  const params = { minProtocol: 4, maxProtocol: 4, client, role: 'operator', scopes: [...CONSOLE_SCOPES], caps: [] }
+  const hello = await ws.request('connect', params, { timeoutMs: 20_000 })
+  return { ws, hello }
+}

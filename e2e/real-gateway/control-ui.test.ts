@@ -3,7 +3,9 @@
 // Chromium: it loads and connects with no token form, lists the gateway's sessions (alice's ClawChat
 // session, made through the relay, included) and runs a chat with the fake model; the gateway token
 // and the console device's token are in nothing the browser received or kept, nor in the app's log;
-// a user without the role gets 403, no session 401; logout closes the console's socket.
+// a user without the role gets 403, no session 401; logout closes the console's socket. With
+// `rootSockets` (default), the browser panel's live view — a socket at the gateway's ROOT
+// (`/browser/screencast?token=<one-time>`) — is opened at the app's root and piped by ClawChat.
 import { mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, WebSocket as PageWebSocket } from '@playwright/test'
@@ -11,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ClawChat } from '@clawchat/client'
 import { base32Encode } from '../../packages/server/src/isolation/session-keys.js'
 import { launchChromium, recordTraffic, type PageTraffic } from './browser.js'
-import { CONTROL_UI_BASE_PATH as BASE, CONTROL_UI_CONFIG } from './control-ui-connect.js'
+import { CONTROL_UI_BASE_PATH as BASE, CONTROL_UI_CONFIG, consoleThroughApp } from './control-ui-connect.js'
 import { ensureRealGatewayInstalled } from './ensure-installed.js'
 import { fakeModelReply, startFakeModel, type FakeModel } from './fake-model.js'
 import { startRealGateway, type RealGateway } from './gateway.js'
@@ -31,7 +33,12 @@ let alice: ClawChat | undefined
 beforeAll(async () => {
   await ensureRealGatewayInstalled()
   model = await startFakeModel()
-  gateway = await startRealGateway({ modelServerUrl: model.baseUrl, extraConfig: CONTROL_UI_CONFIG })
+  // The gateway's own browser (for the live view): the system Chromium, headless, no sandbox (runs as root).
+  const browserConfig = { browser: { executablePath: '/usr/bin/chromium', noSandbox: true, headless: true } }
+  gateway = await startRealGateway({
+    modelServerUrl: model.baseUrl,
+    extraConfig: { ...CONTROL_UI_CONFIG, ...browserConfig },
+  })
   console.log(`[control-ui] real gateway started in ${gateway.startMs} ms`)
   app = await startProxyApp({
     gatewayUrl: gateway.url,
@@ -143,6 +150,55 @@ describe('an admin opens the Control UI through ClawChat', () => {
     const res = await context.request.get(`${app.baseUrl}${BASE}/control-ui-config.json`)
     expect(res.status()).toBe(401)
     await context.close()
+  })
+})
+
+describe("the browser panel's live view through ClawChat (controlUi.rootSockets)", () => {
+  it('an admin opens the screencast wsPath at the app: piped to the gateway, ready then JPEG frames', async () => {
+    const started = Date.now()
+    const cookie = await app.login({ id: 'root', role: 'admin' })
+    const { ws, hello } = await consoleThroughApp(app.baseUrl, cookie)
+    expect(hello.ok).toBe(true)
+    const browserRequest = async (method: string, path: string, body?: unknown) => {
+      const res = await ws.request('browser.request', { method, path, body }, { timeoutMs: 60_000 })
+      if (!res.ok) throw new Error(`browser.request ${method} ${path}: ${JSON.stringify(res.error)}`)
+      return res.payload as Record<string, any>
+    }
+    try {
+      await browserRequest('POST', '/start')
+      const browserStartMs = Date.now() - started
+      const tab = await browserRequest('POST', '/tabs/open', { url: 'about:blank' })
+      const cast = await browserRequest('POST', '/screencast', { targetId: tab.suggestedTargetId ?? tab.targetId })
+      expect(cast.wsPath).toMatch(/^\/browser\/screencast\?token=[0-9a-f]{48}$/)
+      const viewerUrl = `${app.baseUrl.replace(/^http/, 'ws')}${cast.wsPath}`
+      // Without a session ClawChat refuses it itself: the one-time token does not reach (or spend) it.
+      await expect(RawWs.open(viewerUrl, { headers: { origin: app.baseUrl } })).rejects.toThrow('HTTP 401')
+      const viewer = await RawWs.open(viewerUrl, { headers: { cookie, origin: app.baseUrl } })
+      const binary = new Promise<Buffer>((resolve) =>
+        viewer.ws.on('message', (data, isBinary) => isBinary && resolve(data as Buffer)),
+      )
+      const ready = await viewer.waitFor((f) => f.type === 'ready', 20_000, 'the screencast ready frame')
+      expect(ready).toMatchObject({ type: 'ready', targetId: cast.targetId, url: 'about:blank' })
+      const frame = await Promise.race([binary, new Promise<null>((r) => setTimeout(() => r(null), 15_000))])
+      expect(frame, 'a binary frame within 15 s').not.toBeNull()
+      const headerLength = frame!.readUInt32BE(0)
+      expect(JSON.parse(frame!.subarray(4, 4 + headerLength).toString())).toHaveProperty('cssWidth')
+      expect(frame!.subarray(4 + headerLength, 6 + headerLength)).toEqual(Buffer.from([0xff, 0xd8])) // JPEG
+      expect(app.proxy.stats().controlUi).toEqual({ connections: 2, users: 1 })
+      // The token is spent: the gateway's own 401 reaches the browser through ClawChat as it is.
+      await expect(RawWs.open(viewerUrl, { headers: { cookie, origin: app.baseUrl } })).rejects.toThrow('HTTP 401')
+      const audit = app.captured.audit.map((line) => JSON.parse(line) as Record<string, unknown>)
+      expect(audit).toContainEqual(
+        expect.objectContaining({ event: 'control-ui.open', userId: 'root', path: '/browser/screencast' }),
+      )
+      expect(findSecret([...app.captured.logs, ...app.captured.audit], cast.token)).toEqual([])
+      console.log(`[control-ui] browser started in ${browserStartMs} ms; live view in ${Date.now() - started} ms`)
+      viewer.terminate()
+    } finally {
+      await browserRequest('POST', '/stop').catch(() => undefined)
+      ws.terminate()
+    }
+    await waitUntil(() => app.proxy.stats().controlUi.connections === 0, 'no console socket left')
   })
 })
 
