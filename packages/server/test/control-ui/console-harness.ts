@@ -4,7 +4,7 @@
  * proxy's `controlUi` at the same path. Helpers for plain HTTP (raw paths, not normalised the way
  * `fetch` would) and for console sockets.
  */
-import { request } from 'node:http'
+import { request, type IncomingMessage } from 'node:http'
 import { startHarness, openTestClient, type Harness, type HarnessOptions, type TestClient } from '../helpers/harness.js'
 import type { ClawChatProxyOptions } from '../../src/index.js'
 
@@ -50,13 +50,7 @@ export function httpGet(
 ): Promise<RawAnswer> {
   const { port } = new URL(h.baseUrl)
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: rawPath, method, headers }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }),
-      )
-    })
+    const req = request({ host: '127.0.0.1', port, path: rawPath, method, headers }, (res) => readAnswer(res, resolve))
     req.on('error', reject)
     req.end()
   })
@@ -109,6 +103,15 @@ export async function consoleAs(
   return { page, hello, cookie }
 }
 
+/** Reads a whole HTTP answer and resolves with it. */
+function readAnswer(res: IncomingMessage, resolve: (answer: RawAnswer) => void): void {
+  const chunks: Buffer[] = []
+  res.on('data', (c: Buffer) => chunks.push(c))
+  res.on('end', () =>
+    resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }),
+  )
+}
+
 /** The audit lines so far, parsed. */
 export function auditLines(h: Harness): Array<Record<string, any>> {
   return h.capture.audit.map((l) => JSON.parse(l) as Record<string, any>)
@@ -134,13 +137,7 @@ export function rawUpgrade(h: Harness, rawPath: string, headers: Record<string, 
       socket.destroy()
       resolve({ status: res.statusCode ?? 101, headers: res.headers, body: '' })
     })
-    req.on('response', (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }),
-      )
-    })
+    req.on('response', (res) => readAnswer(res, resolve))
     req.on('error', reject)
     req.end()
   })
