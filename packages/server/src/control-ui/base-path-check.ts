@@ -34,11 +34,12 @@ export interface BasePathCheckOptions {
  *
  * @example
  * mismatchText('/clawchat/control', '/') // 'controlUi.path is "/clawchat/control" but the gateway serves … at "/" …'
+ * mismatchText('/clawchat/control', undefined) // '… but the gateway does not serve its Control UI there: set …'
  */
 export function mismatchText(path: string, said: string | undefined): string {
-  const where = said === undefined ? 'not there' : said
+  const where = said === undefined ? 'does not serve its Control UI there' : `serves its Control UI at "${said}"`
   return (
-    `controlUi.path is "${path}" but the gateway serves its Control UI at "${where}": set ` +
+    `controlUi.path is "${path}" but the gateway ${where}: set ` +
     `gateway.controlUi.basePath to "${path}" in the gateway's config (openclaw config set ` +
     `gateway.controlUi.basePath ${path}) and restart the gateway`
   )

@@ -143,7 +143,7 @@ describe('a gateway whose Control UI is at another base path', () => {
     h = await startConsoleHarness({}, { gateway: { controlUi: { basePath: '/elsewhere' } } })
     const cookie = await h.login({ id: 'root', role: 'admin' })
     const expected =
-      'controlUi.path is "/clawchat/control" but the gateway serves its Control UI at "not there": set ' +
+      'controlUi.path is "/clawchat/control" but the gateway does not serve its Control UI there: set ' +
       'gateway.controlUi.basePath to "/clawchat/control" in the gateway\'s config (openclaw config set ' +
       'gateway.controlUi.basePath /clawchat/control) and restart the gateway'
     expect(await httpGet(h, `${CONSOLE_PATH}/`, { ...html, cookie })).toMatchObject({
