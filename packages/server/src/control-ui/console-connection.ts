@@ -20,7 +20,7 @@ import { startRelay } from './console-relay.js'
 import type { AdmittedConsole, ConsoleSocket } from './console-socket.js'
 import { UpstreamUnreachable, openUpstream, type OpenedUpstream } from './console-upstream.js'
 import type { ResolvedControlUi } from './options.js'
-import { RequestRate } from './request-rate.js'
+import { perMinuteMeter } from './request-rate.js'
 
 /** Frames a page may send before the gateway's hello reached it; more close it. */
 const MAX_HELD_FRAMES = 64
@@ -174,7 +174,7 @@ export class ConsoleConnection implements ConsoleSocket {
     startRelay(
       {
         ...relay,
-        rate: new RequestRate(this.deps.limits.requestsPerMinute),
+        rate: perMinuteMeter(this.deps.limits.requestsPerMinute),
         audit,
         redact: this.redact,
         secrets: [token],

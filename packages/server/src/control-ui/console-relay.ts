@@ -13,7 +13,7 @@ import { isRecord } from '../common/records.js'
 import { containsSecret } from './answer-guard.js'
 import { stripDeviceToken } from './console-handshake.js'
 import type { OpenedUpstream } from './console-upstream.js'
-import type { RequestRate } from './request-rate.js'
+import type { RateMeter } from '../limits/rate-meters.js'
 
 /** What the relay needs. */
 export interface RelayContext {
@@ -21,7 +21,7 @@ export interface RelayContext {
   upstream: OpenedUpstream
   userId: string
   connId: string
-  rate: RequestRate
+  rate: RateMeter
   audit: Audit
   /** Redacts the token, and the console device's token once known. */
   redact: SecretRedactor

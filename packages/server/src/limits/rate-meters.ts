@@ -5,11 +5,12 @@
  */
 
 /**
- * A token bucket: `ratePerSecond` messages per second, bursts up to the same number.
- * `take()` answers 0 when a message may go, else how many ms until one may.
+ * A token bucket: `ratePerSecond` messages per second, bursts up to `capacity` (default the same
+ * number). `take()` answers 0 when a message may go, else how many ms until one may.
  *
  * @example
  * const meter = new RateMeter(20); if (meter.take() > 0) reject()
+ * const perMinute = new RateMeter(1200 / 60, Date.now, 1200) // a minute's worth at once
  */
 export class RateMeter {
   private tokens: number
@@ -18,8 +19,9 @@ export class RateMeter {
   constructor(
     private readonly ratePerSecond: number,
     private readonly now: () => number = Date.now,
+    private readonly capacity: number = ratePerSecond,
   ) {
-    this.tokens = ratePerSecond
+    this.tokens = capacity
     this.last = now()
   }
 
@@ -34,18 +36,18 @@ export class RateMeter {
 
   /** Gives back a token taken by {@link RateMeter.take} for a message that did not go after all. */
   refund(): void {
-    this.tokens = Math.min(this.ratePerSecond, this.tokens + 1)
+    this.tokens = Math.min(this.capacity, this.tokens + 1)
   }
 
   /** True when the bucket is full again (nothing to remember about its owner). */
   get isFull(): boolean {
     this.refill()
-    return this.tokens >= this.ratePerSecond
+    return this.tokens >= this.capacity
   }
 
   private refill(): void {
     const now = this.now()
-    this.tokens = Math.min(this.ratePerSecond, this.tokens + (Math.max(0, now - this.last) / 1000) * this.ratePerSecond)
+    this.tokens = Math.min(this.capacity, this.tokens + (Math.max(0, now - this.last) / 1000) * this.ratePerSecond)
     this.last = now
   }
 }

@@ -15,7 +15,7 @@ import { deviceAuthPayloadV3 } from '@clawchat/mock-gateway'
 import { createRedactor } from '../../src/common/errors.js'
 import { CONSOLE_SCOPES, stripDeviceToken, upstreamConnectParams } from '../../src/control-ui/console-handshake.js'
 import { startRelay } from '../../src/control-ui/console-relay.js'
-import { RequestRate } from '../../src/control-ui/request-rate.js'
+import { perMinuteMeter } from '../../src/control-ui/request-rate.js'
 import { loadOrCreateDeviceIdentity } from '../../src/upstream/device-identity.js'
 
 const token = 'tok-relay-unit-0123456789'
@@ -43,7 +43,7 @@ function relay(perMinute = 100) {
       upstream: { ws: gatewaySocket as never, answer: {}, relayTo: (fn) => void (forward = fn as never) },
       userId: 'root',
       connId: 'c1',
-      rate: new RequestRate(perMinute),
+      rate: perMinuteMeter(perMinute),
       audit: { bodies: false, record: (e) => void audit.push(e) },
       redact: createRedactor([token]),
       secrets: [token],
@@ -164,10 +164,10 @@ describe('the relay', () => {
   })
 })
 
-describe('RequestRate', () => {
+describe('perMinuteMeter', () => {
   it('allows a minute of requests at once, then refills continuously', () => {
     let now = 0
-    const rate = new RequestRate(60, () => now)
+    const rate = perMinuteMeter(60, () => now)
     for (let i = 0; i < 60; i += 1) expect(rate.take()).toBe(0)
     expect(rate.take()).toBe(1000)
     now += 1000
