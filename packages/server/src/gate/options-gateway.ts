@@ -11,6 +11,18 @@ export const DEFAULT_GATEWAY_URL = 'ws://127.0.0.1:18789'
 /** The default upstream request timeout, in ms. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 
+/** The upstream gateway. */
+export interface GatewayOptions {
+  /** `ws://` or `wss://` URL of the gateway. Default `ws://127.0.0.1:18789`. */
+  url?: string
+  /** The gateway's token (e.g. `process.env.OPENCLAW_GATEWAY_TOKEN`). Required; never leaves the server. */
+  token: string
+  /** Where the proxy's Ed25519 device identity lives. Default `.clawchat/identity.json` (mode 0600). */
+  identityPath?: string
+  /** How long an upstream request may take, in ms. Default 30000. */
+  requestTimeoutMs?: number
+}
+
 /** Option `gateway` after validation. */
 export interface ResolvedGateway {
   url: string

@@ -15,6 +15,36 @@ import type { PermissionPolicy } from '../isolation/permissions.js'
 import { resolveApprovalPolicy } from './options-approvals.js'
 import { resolvePermissions } from './options-permissions.js'
 import { bad, rejectUnknown } from './options-check.js'
+import type { ApprovalPolicyOption } from './options-approvals.js'
+import type { PermissionsOption } from './options-permissions.js'
+
+/** Which methods each role may call (default-deny), and which gateway text commands. */
+export interface PolicyOptions {
+  methods?: {
+    /** Default `USER_METHODS`: chat.send, chat.history, chat.abort, sessions.list, sessions.reset. */
+    user?: readonly string[]
+    /** Default `ADMIN_METHODS`: the user methods plus models.list. */
+    admin?: readonly string[]
+  }
+  /**
+   * Which gateway text commands (`/status`, `/model`, `/approve`, …) each role may run through
+   * `chat.send`: a list of command names (`['status', 'model']`) or `'*'` for all. Default: none for
+   * anybody — every message goes upstream with `suppressCommandInterpretation: true` and reaches the
+   * model as plain text. A command runs with the proxy link's `operator.admin` authority (`/restart`,
+   * `/model <p> -g` change the whole gateway): grant them to admins only, and few.
+   *
+   * @example
+   * policy: { commands: { admin: ['status', 'model'] } }
+   */
+  commands?: {
+    user?: CommandAllowance
+    admin?: CommandAllowance
+  }
+  /** Who may answer approvals: default `{ user: 'none', admin: 'any' }` (README "Tools, approvals and questions"). */
+  approvals?: ApprovalPolicyOption
+  /** What each role's agent may do (session `permissionMode`, folder); default none: unsafe multi-user. */
+  permissions?: PermissionsOption
+}
 
 function methodList(option: string, value: unknown): readonly string[] {
   if (!Array.isArray(value) || !value.every((m) => typeof m === 'string'))

@@ -11,25 +11,20 @@ import { resolveCoordination, type CoordinationOptions, type ResolvedCoordinatio
 import { resolveLimits, type LimitsOption, type ProxyLimits } from '../limits/limits.js'
 import { resolveControlUi, type ControlUiOption, type ResolvedControlUi } from '../control-ui/options.js'
 import { isLoggerLike, type LoggerLike } from '../common/log.js'
-import type { CommandAllowance, CommandPolicy } from '../isolation/commands.js'
+import type { CommandPolicy } from '../isolation/commands.js'
 import type { ApprovalPolicy } from '../isolation/approvals/approval-policy.js'
 import type { PermissionPolicy } from '../isolation/permissions.js'
 import type { MethodPolicy, Role } from '../isolation/policy.js'
 import { NAMESPACE_PATTERN } from '../isolation/session-keys.js'
 import { resolveAccess } from './options-access.js'
-import {
-  resolveApprovals,
-  type ApprovalPolicyOption,
-  type ApprovalsOption,
-  type ResolvedApprovals,
-} from './options-approvals.js'
+import { resolveApprovals, type ApprovalsOption, type ResolvedApprovals } from './options-approvals.js'
 import { NAME, bad, integerOption, rejectUnknown } from './options-check.js'
-import { resolveGateway, type ResolvedGateway } from './options-gateway.js'
-import { resolvePolicy } from './options-policy.js'
-import type { PermissionsOption } from './options-permissions.js'
+import { resolveGateway, type GatewayOptions, type ResolvedGateway } from './options-gateway.js'
+import { resolvePolicy, type PolicyOptions } from './options-policy.js'
 import type { TrustFn, TrustProxyOption } from './trust-proxy.js'
 export { defaultAuthenticate, normalizeOrigin } from './options-access.js'
-export { DEFAULT_GATEWAY_URL, DEFAULT_REQUEST_TIMEOUT_MS } from './options-gateway.js'
+export { DEFAULT_GATEWAY_URL, DEFAULT_REQUEST_TIMEOUT_MS, type GatewayOptions } from './options-gateway.js'
+export type { PolicyOptions } from './options-policy.js'
 
 /** The default namespace of every gateway key the proxy makes. */
 export const DEFAULT_NAMESPACE = 'clawchat'
@@ -74,46 +69,6 @@ export type Authenticate = (
 export type SessionMiddleware = {
   middleware(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): unknown
 }['middleware']
-
-/** The upstream gateway. */
-export interface GatewayOptions {
-  /** `ws://` or `wss://` URL of the gateway. Default `ws://127.0.0.1:18789`. */
-  url?: string
-  /** The gateway's token (e.g. `process.env.OPENCLAW_GATEWAY_TOKEN`). Required; never leaves the server. */
-  token: string
-  /** Where the proxy's Ed25519 device identity lives. Default `.clawchat/identity.json` (mode 0600). */
-  identityPath?: string
-  /** How long an upstream request may take, in ms. Default 30000. */
-  requestTimeoutMs?: number
-}
-
-/** Which methods each role may call (default-deny), and which gateway text commands. */
-export interface PolicyOptions {
-  methods?: {
-    /** Default `USER_METHODS`: chat.send, chat.history, chat.abort, sessions.list, sessions.reset. */
-    user?: readonly string[]
-    /** Default `ADMIN_METHODS`: the user methods plus models.list. */
-    admin?: readonly string[]
-  }
-  /**
-   * Which gateway text commands (`/status`, `/model`, `/approve`, …) each role may run through
-   * `chat.send`: a list of command names (`['status', 'model']`) or `'*'` for all. Default: none for
-   * anybody — every message goes upstream with `suppressCommandInterpretation: true` and reaches the
-   * model as plain text. A command runs with the proxy link's `operator.admin` authority (`/restart`,
-   * `/model <p> -g` change the whole gateway): grant them to admins only, and few.
-   *
-   * @example
-   * policy: { commands: { admin: ['status', 'model'] } }
-   */
-  commands?: {
-    user?: CommandAllowance
-    admin?: CommandAllowance
-  }
-  /** Who may answer approvals: default `{ user: 'none', admin: 'any' }` (README "Tools, approvals and questions"). */
-  approvals?: ApprovalPolicyOption
-  /** What each role's agent may do (session `permissionMode`, folder); default none: unsafe multi-user. */
-  permissions?: PermissionsOption
-}
 
 /**
  * The options of `clawchatProxy()`. Only `gateway.token` and `session` (or `authenticate`) are
