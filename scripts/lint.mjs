@@ -8,7 +8,7 @@ import path from 'node:path'
 
 const root = path.resolve(import.meta.dirname, '..')
 const bin = (name) => path.join(root, 'node_modules', '.bin', name)
-export const PRETTIER_GLOBS = ['packages', 'demo', 'e2e', 'bench', 'scripts', '*.ts', '*.js']
+export const PRETTIER_GLOBS = ['packages', 'demo', 'e2e', 'bench', 'examples', 'scripts', '*.ts', '*.js']
 
 const checks = [
   { name: 'eslint', command: bin('eslint'), args: ['--max-warnings=0', '.'] },
