@@ -57,7 +57,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    files: ['packages/*/src/**/*.ts', 'demo/src/**/*.ts'],
+    files: ['packages/*/src/**/*.ts', 'demo/src/**/*.ts', 'examples/**/*.ts'],
     rules: {
       'max-lines': ['error', { max: 300 }],
       'max-lines-per-function': ['error', { max: 80 }],

@@ -27,6 +27,11 @@ export {
 } from './gate/options.js'
 export { DEFAULT_IDENTITY_PATH } from './upstream/device-identity.js'
 export {
+  DEFAULT_IDENTITY_USER_HEADER,
+  trustedIdentityHeaders,
+  type TrustedIdentityHeadersOptions,
+} from './gate/identity-headers.js'
+export {
   DEFAULT_CONTROL_UI_IDENTITY_PATH,
   DEFAULT_CONTROL_UI_LIMITS,
   type ControlUiOption,
