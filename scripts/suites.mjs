@@ -1,6 +1,9 @@
 // Every test suite the repository has. `scripts/test-all.mjs` runs them in this order and sums
 // their counts into the one closing line CI reads. A new suite is added here, so the README's test
 // command keeps running everything. `cwd` is relative to the repository root; `resultFile` too.
+// `before` is one setup step or a list of them; `env` applies to the setup steps and the command.
+import { delimiter } from 'node:path'
+import { resolveCachePaths } from '../e2e/real-gateway/cache-paths.mjs'
 
 /** Reads a vitest `--reporter=json` file. */
 function vitestCounts(json) {
@@ -19,6 +22,14 @@ function playwrightCounts(json) {
 
 const vitestJson = (file) => ['--reporter=default', '--reporter=json', `--outputFile.json=${file}`]
 
+/** The private Node 24 of e2e/real-gateway/install.mjs (~/.cache/clawchat unless CLAWCHAT_CACHE_DIR). */
+const node24 = resolveCachePaths()
+/** The scaling-out tests start their own redis-server: Debian's package, installed when missing. */
+const ensureRedis = {
+  command: 'node',
+  args: ['scripts/ensure-debian-package.mjs', 'redis-server', '/usr/bin/redis-server'],
+}
+
 export const suites = [
   {
     name: 'lint and format (eslint, prettier --check)',
@@ -30,10 +41,37 @@ export const suites = [
   {
     name: 'unit and integration (vitest, every package)',
     // The scaling-out tests start their own redis-server: Debian's package, installed when missing.
-    before: { command: 'node', args: ['scripts/ensure-debian-package.mjs', 'redis-server', '/usr/bin/redis-server'] },
+    before: ensureRedis,
     command: 'npx',
     args: ['vitest', 'run', ...vitestJson('.test-results/vitest.json')],
     resultFile: '.test-results/vitest.json',
+    counts: vitestCounts,
+  },
+  {
+    name: 'unit and integration on Node 24 (the same vitest run, private Node 24)',
+    // Node 20 reached end of life in April 2026: the same run again under Node 24, installed into
+    // ~/.cache/clawchat by install.mjs (only Node, reused when present). Node 24 is first on PATH for
+    // this suite's processes only, so every `node` a test spawns is Node 24 too.
+    before: [ensureRedis, { command: 'node', args: ['e2e/real-gateway/install.mjs', '--node-only'] }],
+    command: node24.nodeBin,
+    args: ['node_modules/vitest/vitest.mjs', 'run', ...vitestJson('.test-results/vitest-node24.json')],
+    env: { PATH: `${node24.nodeBinDir}${delimiter}${process.env.PATH ?? ''}` },
+    resultFile: '.test-results/vitest-node24.json',
+    counts: vitestCounts,
+  },
+  {
+    name: 'installable packages (pnpm pack, a fresh npm project, publint, attw)',
+    // Packs the four packages from their dist/ (the test command builds first), installs the tarballs
+    // into fresh npm projects in a temp folder (the npm registry for the rest), and uses them as a user.
+    command: 'npx',
+    args: [
+      'vitest',
+      'run',
+      '--config',
+      'e2e/packaging/vitest.config.ts',
+      ...vitestJson('.test-results/packaging.json'),
+    ],
+    resultFile: '.test-results/packaging.json',
     counts: vitestCounts,
   },
   {

@@ -44,14 +44,17 @@ mkdirSync(join(root, '.test-results'), { recursive: true })
 for (const suite of suites) {
   if (only.length > 0 && !only.some((o) => suite.name.includes(o))) continue
   const suiteStarted = Date.now()
-  if (suite.before) {
-    const code = await run(suite.before.command, suite.before.args, suite.env)
-    if (code !== 0) {
-      failed += 1
-      problems.push(`${suite.name}: its setup step failed (exit ${code})`)
-      timings.push(`  ${suite.name}: setup failed, ${seconds(Date.now() - suiteStarted)}`)
-      continue
-    }
+  // `before`: one setup step or a list of them, run in order; the first failing one stops the suite.
+  let setupCode = 0
+  for (const step of [suite.before ?? []].flat()) {
+    setupCode = await run(step.command, step.args, suite.env)
+    if (setupCode !== 0) break
+  }
+  if (setupCode !== 0) {
+    failed += 1
+    problems.push(`${suite.name}: its setup step failed (exit ${setupCode})`)
+    timings.push(`  ${suite.name}: setup failed, ${seconds(Date.now() - suiteStarted)}`)
+    continue
   }
   const resultPath = join(root, suite.resultFile)
   rmSync(resultPath, { force: true })

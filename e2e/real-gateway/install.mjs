@@ -10,6 +10,8 @@
 //
 //   node e2e/real-gateway/install.mjs            install, or reuse a verified install
 //   node e2e/real-gateway/install.mjs --force    throw the cache away and install again
+//   node e2e/real-gateway/install.mjs --node-only    only the private Node 24 (the Node 24 vitest suite);
+//                                                    a working one is reused, openclaw is left alone
 //
 // Environment: CLAWCHAT_CACHE_DIR (default ~/.cache/clawchat).
 import { spawn, spawnSync } from 'node:child_process'
@@ -36,11 +38,11 @@ const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`
 const log = (msg) => console.log(`[real-gateway install] ${msg}`)
 
 function parseArgs(argv) {
-  const known = new Set(['--force', '--help'])
+  const known = new Set(['--force', '--help', '--node-only'])
   for (const a of argv) {
     if (!known.has(a)) throw new InstallError(`unknown argument ${JSON.stringify(a)} (known: ${[...known].join(', ')})`)
   }
-  return { force: argv.includes('--force'), help: argv.includes('--help') }
+  return { force: argv.includes('--force'), help: argv.includes('--help'), nodeOnly: argv.includes('--node-only') }
 }
 
 /** Env for every npm call: no prompts, no browser downloads, no noise. */
@@ -198,6 +200,47 @@ async function withInstallLock(paths, fn) {
   }
 }
 
+/** Installs the private Node 24 into its (empty or absent) prefix and checks it. */
+async function installNode(paths) {
+  mkdirSync(paths.nodePrefix, { recursive: true })
+  writeFileSync(
+    join(paths.nodePrefix, 'package.json'),
+    `${JSON.stringify({ private: true, description: 'ClawChat real-gateway tests: private Node 24', allowScripts: { node: true } }, null, 2)}\n`,
+  )
+  log(`installing ${NODE_PACKAGE_SPEC} into ${paths.nodePrefix}`)
+  const nodeMs = await run(
+    `npm install ${NODE_PACKAGE_SPEC}`,
+    'npm',
+    ['install', '--prefix', paths.nodePrefix, '--save-exact', '--no-audit', '--no-fund', NODE_PACKAGE_SPEC],
+    { env: npmEnv(), cwd: paths.nodePrefix },
+  )
+  const nodeVersion = privateNodeVersion(paths)
+  log(`Node ${nodeVersion} installed in ${seconds(nodeMs)}: ${paths.nodeBin}`)
+  return { nodeVersion, nodeMs }
+}
+
+/**
+ * `--node-only`: the private Node 24 alone (the Node 24 vitest suite needs nothing else). A working
+ * one is reused; a broken one is replaced. openclaw and the marker are not touched: a later full
+ * install still verifies everything itself.
+ */
+async function installNodeOnly(paths, force) {
+  if (!force) {
+    try {
+      const nodeVersion = privateNodeVersion(paths)
+      log(`reusing the private Node ${nodeVersion}: ${paths.nodeBin}`)
+      return { reused: true }
+    } catch (err) {
+      if (existsSync(paths.nodePrefix)) log(`the private Node is unusable, reinstalling it: ${err.message}`)
+    }
+  }
+  // The full install's marker vouches for this Node too: it goes before the Node does.
+  rmSync(paths.markerPath, { force: true })
+  rmSync(paths.nodePrefix, { recursive: true, force: true })
+  await installNode(paths)
+  return { reused: false }
+}
+
 async function install(paths, force) {
   if (!force) {
     const marker = readMarker(paths)
@@ -229,20 +272,7 @@ async function install(paths, force) {
   }
 
   // 1. the private Node 24
-  mkdirSync(paths.nodePrefix, { recursive: true })
-  writeFileSync(
-    join(paths.nodePrefix, 'package.json'),
-    `${JSON.stringify({ private: true, description: 'ClawChat real-gateway tests: private Node 24', allowScripts: { node: true } }, null, 2)}\n`,
-  )
-  log(`installing ${NODE_PACKAGE_SPEC} into ${paths.nodePrefix}`)
-  const nodeMs = await run(
-    `npm install ${NODE_PACKAGE_SPEC}`,
-    'npm',
-    ['install', '--prefix', paths.nodePrefix, '--save-exact', '--no-audit', '--no-fund', NODE_PACKAGE_SPEC],
-    { env: npmEnv(), cwd: paths.nodePrefix },
-  )
-  const nodeVersion = privateNodeVersion(paths)
-  log(`Node ${nodeVersion} installed in ${seconds(nodeMs)}: ${paths.nodeBin}`)
+  const { nodeVersion, nodeMs } = await installNode(paths)
 
   // 2. openclaw, with the private Node first on PATH (npm's `#!/usr/bin/env node` and every install
   //    script then run under Node 24)
@@ -299,13 +329,15 @@ async function main() {
   const args = parseArgs(process.argv.slice(2))
   if (args.help) {
     console.log(
-      'usage: node e2e/real-gateway/install.mjs [--force]\n  installs Node 24 and openclaw into $CLAWCHAT_CACHE_DIR (default ~/.cache/clawchat)',
+      'usage: node e2e/real-gateway/install.mjs [--force] [--node-only]\n  installs Node 24 and openclaw into $CLAWCHAT_CACHE_DIR (default ~/.cache/clawchat)\n  --node-only: the private Node 24 alone (reused when it works)',
     )
     return
   }
   const paths = resolveCachePaths()
   mkdirSync(paths.cacheDir, { recursive: true })
-  const { reused } = await withInstallLock(paths, () => install(paths, args.force))
+  const { reused } = await withInstallLock(paths, () =>
+    args.nodeOnly ? installNodeOnly(paths, args.force) : install(paths, args.force),
+  )
   log(`${reused ? 'reused' : 'installed'} in ${seconds(Date.now() - started)} total; cache: ${paths.cacheDir}`)
 }
 

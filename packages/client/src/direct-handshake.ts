@@ -1,11 +1,11 @@
-import {
+import type {
   GatewayBrowserDeviceAuthLifecycle,
-  shouldPauseGatewayReconnect,
-  type GatewayBrowserDeviceAuthPlan,
-  type GatewayBrowserDeviceTokenStore,
+  GatewayBrowserDeviceAuthPlan,
+  GatewayBrowserDeviceTokenStore,
 } from '@openclaw/gateway-client/browser'
 import { BROWSER_CLIENT, DIRECT_SDK_CAPS, PROTOCOL_VERSION } from '@clawchat/protocol'
 import { loadOrCreateDeviceIdentity, type DeviceIdentity, type KeyValueStorage } from './device-identity.js'
+import { loadGatewayClient, type GatewayClientBrowser } from './gateway-client-loader.js'
 import type { HandshakeStrategy } from './handshake.js'
 import { SDK_VERSION } from './version.js'
 
@@ -50,14 +50,19 @@ function tokenStore(storage: KeyValueStorage): GatewayBrowserDeviceTokenStore {
  */
 export function directHandshake({ token, scopes, storage }: DirectSettings): HandshakeStrategy {
   let identity: Promise<DeviceIdentity> | undefined
-  const lifecycle = new GatewayBrowserDeviceAuthLifecycle({
-    loadIdentity: () => (identity ??= loadOrCreateDeviceIdentity(storage)),
-    tokenStore: tokenStore(storage),
-  })
+  // `@openclaw/gateway-client` is an optional peer: loaded at the first sign-in (a missing one makes
+  // each attempt fail with an `error` event saying what to install).
+  let gatewayClient: GatewayClientBrowser | undefined
+  let lifecycle: GatewayBrowserDeviceAuthLifecycle | undefined
   let plan: GatewayBrowserDeviceAuthPlan | undefined
   return {
     checksSession: false,
     async connectParams(challenge) {
+      gatewayClient ??= await loadGatewayClient()
+      lifecycle ??= new gatewayClient.GatewayBrowserDeviceAuthLifecycle({
+        loadIdentity: () => (identity ??= loadOrCreateDeviceIdentity(storage)),
+        tokenStore: tokenStore(storage),
+      })
       const client = { id: BROWSER_CLIENT.id, version: SDK_VERSION, platform: 'web', mode: BROWSER_CLIENT.mode }
       const nonce = challenge.nonce ?? null
       plan = await lifecycle.buildPlan({
@@ -84,7 +89,7 @@ export function directHandshake({ token, scopes, storage }: DirectSettings): Han
         methods: hello.features?.methods ?? [],
         sessionKey: hello.snapshot?.sessionDefaults?.mainKey ?? 'main',
       }
-      if (plan)
+      if (plan && lifecycle)
         await lifecycle.acceptHello(hello as Parameters<GatewayBrowserDeviceAuthLifecycle['acceptHello']>[0], plan)
       return ready
     },
@@ -93,7 +98,11 @@ export function directHandshake({ token, scopes, storage }: DirectSettings): Han
       const details = error.details as { code?: unknown } | undefined
       return (
         details?.code === 'CONTROL_UI_ORIGIN_NOT_ALLOWED' ||
-        shouldPauseGatewayReconnect({ details, tokenMismatchIsTerminal: true, protocolMismatchIsTerminal: true })
+        gatewayClient?.shouldPauseGatewayReconnect({
+          details,
+          tokenMismatchIsTerminal: true,
+          protocolMismatchIsTerminal: true,
+        }) === true
       )
     },
   }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ClawChat, RECONNECT_DEFAULTS } from '../src/index.js'
 import { resolveOptions, resolveUrl } from '../src/options.js'
 import { createFakeServer } from './helpers/fake-socket.js'
@@ -60,11 +60,22 @@ describe('options', () => {
     expect(() => new ClawChat({ ...base, ...(bad as object) })).toThrow(TypeError)
   })
 
+  afterEach(() => {
+    vi.unstubAllGlobals()
+  })
+
   it('needs a URL outside a browser, and a WebSocket where there is no global one', () => {
     expect(() => new ClawChat({ WebSocket })).toThrow('ClawChat: option "url" is required outside a browser')
+    // Node 22+ has a global WebSocket (Node 20 has none): take it away to be a runtime without one.
+    vi.stubGlobal('WebSocket', undefined)
     expect(() => new ClawChat({ url: base.url })).toThrow(
       'ClawChat: option "WebSocket" is required where there is no global WebSocket',
     )
+  })
+
+  it('uses the global WebSocket where there is one (browsers, Node 22 and later)', () => {
+    vi.stubGlobal('WebSocket', WebSocket)
+    expect(resolveOptions({ url: base.url }).WebSocket).toBe(WebSocket)
   })
 
   it('resolves a path against the page and turns http(s) into ws(s)', () => {
