@@ -4,6 +4,7 @@
 // ([[SLOW:NxMS]]), which the mock's `fakeModelAgent` honours the same way.
 import { randomUUID } from 'node:crypto'
 import { MANAGE_SCENARIO } from './manage-fidelity-scenario.js'
+import { SUSPENSION_SCENARIO } from './suspension-fidelity-scenario.js'
 import { RawWs } from './raw-ws.js'
 import type { Transcript, TranscriptStep } from './transcript.js'
 
@@ -286,6 +287,8 @@ export const FIDELITY_SCENARIOS: FidelityScenario[] = [
   },
   // Issue 20: rename, pin, list, rewind, archive, delete (manage-fidelity-scenario.ts).
   MANAGE_SCENARIO,
+  // Issue 22: suspend idle and with a drain, resume (suspension-fidelity-scenario.ts). Last: it fences work.
+  SUSPENSION_SCENARIO,
 ]
 
 /** Waits for the gateway's handshake timeout on a socket that sends nothing (15 s on both). */

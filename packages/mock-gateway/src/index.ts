@@ -11,7 +11,15 @@
  * await gateway.close()
  */
 export { startMockGateway } from './start-mock-gateway.js'
-export type { MockGateway, MockConnectionInfo, MockConnectionCount, MockRestartOptions } from './mock-gateway.js'
+export type {
+  MockGateway,
+  MockConnectionInfo,
+  MockConnectionCount,
+  MockRestartOptions,
+  MockSuspendOptions,
+  MockSuspendResult,
+} from './mock-gateway.js'
+export type { SuspensionPhase } from './gateway/suspension.js'
 export type { MockGatewayOptions, MockFailure, ExecMode } from './options.js'
 export type { MockAgent, MockAgentContext, MockAgentReply, MockToolCall, MockToolResult } from './agent.js'
 export type { RecordedRequest } from './gateway/gateway-core.js'

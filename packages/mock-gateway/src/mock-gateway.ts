@@ -1,4 +1,5 @@
 import type { MockAgent } from './agent.js'
+import type { SuspensionPhase } from './gateway/suspension.js'
 import type { RecordedRequest } from './gateway/gateway-core.js'
 import type { ExecMode, MockFailure } from './options.js'
 import type { MockHttpRequestRecord, MockUpgradeRequestRecord } from './gateway/traffic-records.js'
@@ -47,6 +48,34 @@ export interface MockRestartOptions {
 }
 
 /**
+ * Options of {@link MockGateway.suspend}.
+ *
+ * @example
+ * gateway.suspend({ drain: true }) // hold admission closed while the running runs finish
+ */
+export interface MockSuspendOptions {
+  /** With runs active: drain (`draining`, then `prepared`) instead of answering `busy`. Default false. */
+  drain?: boolean
+}
+
+/**
+ * What {@link MockGateway.suspend} got: the `gateway.suspend.prepare` answer, as recorded on the real
+ * gateway (`ready` / `draining` carry the lease's `suspensionId` and `expiresAtMs`).
+ *
+ * @example
+ * const lease = gateway.suspend()
+ * if (lease.status === 'ready') console.log(lease.suspensionId, lease.expiresAtMs)
+ */
+export interface MockSuspendResult {
+  status: 'ready' | 'busy' | 'draining'
+  suspensionId?: string
+  expiresAtMs?: number
+  activeCount?: number
+  retryAfterMs?: number
+  [field: string]: unknown
+}
+
+/**
  * A running mock gateway. Returned by {@link startMockGateway}.
  *
  * @example
@@ -57,6 +86,8 @@ export interface MockRestartOptions {
  * await gateway.restart()               // same port, new bootId
  * const send = await gateway.waitForRequest('chat.send')
  * console.log(send.params, gateway.connectionCount())
+ * gateway.suspend({ drain: true })      // gateway.suspension draining → prepared; new work refused
+ * gateway.resumeFromSuspension()         // accepting again
  * await gateway.close()                 // shutdown event, then 1012
  */
 export interface MockGateway {
@@ -114,6 +145,21 @@ export interface MockGateway {
    * to `timeoutMs` (default 5000).
    */
   waitForRequest(match: string | ((request: RecordedRequest) => boolean), timeoutMs?: number): Promise<RecordedRequest>
+  /**
+   * Cooperative host suspension, like a host controller's `gateway.suspend.prepare`: with no run active
+   * admission closes at once (`preparing` → `prepared`); with runs active it answers `busy`
+   * (`preparing` → `accepting`), or with `drain: true` closes admission while they finish (`draining`;
+   * `prepared` once a `gateway.suspend.status` call finds them ended, as the real gateway does). Each
+   * change is a `gateway.suspension {phase}` event to every connection and the phase new hellos carry;
+   * while not `accepting` every method but `gateway.suspend.*` gets the recorded
+   * `UNAVAILABLE` "<method> unavailable during gateway suspension". The lease ends after two minutes.
+   * Throws the recorded "another gateway suspension is already prepared" while a lease is held.
+   */
+  suspend(options?: MockSuspendOptions): MockSuspendResult
+  /** Ends the suspension lease (admission reopens: `accepting`); false if none was held. */
+  resumeFromSuspension(): boolean
+  /** The admission phase: `accepting`, `preparing`, `draining` or `prepared`. */
+  readonly suspensionPhase: SuspensionPhase
   /** Sends an arbitrary event to every authenticated connection (with its per-connection `seq`). */
   emitEvent(event: string, payload: unknown): void
   /**

@@ -34,6 +34,8 @@ export interface HelloOkInput {
   methods: readonly string[]
   tickIntervalMs: number
   maxPayload: number
+  /** `snapshot.suspension.phase` (default `accepting`). */
+  suspensionPhase?: string
   /** Gateway token, only to derive the constant `recoveryScope` of token clients (never sent). */
   token: string
   deviceToken?: { token: string; issuedAtMs: number }
@@ -57,7 +59,7 @@ export function buildHelloOk(input: HelloOkInput): Record<string, unknown> {
   const scoped = scopes.length > 0
   const admin = scopes.includes(Scopes.ADMIN)
   const snapshot: Record<string, unknown> = {
-    suspension: { phase: 'accepting' },
+    suspension: { phase: input.suspensionPhase ?? 'accepting' },
     presence: scoped ? input.presence : [],
     health: input.health,
     stateVersion: { ...input.stateVersion },

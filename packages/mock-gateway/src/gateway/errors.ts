@@ -52,14 +52,14 @@ export const GATEWAY_RESTARTING_REASON = 'gateway-restarting'
  * What the real gateway answers to every request (after the scope check) once SIGTERM has started
  * its drain: `UNAVAILABLE "<method> unavailable during gateway restart"`, retryable after 1 s. Runs
  * accepted before keep going; nothing new is accepted (measured on openclaw 2026.9.6, see the
- * README "Shutdown" and test/fixtures/shutdown-drain.json).
+ * README "Shutdown" and test/fixtures/shutdown-drain.json). `details.phase` is the suspension phase.
  */
-export function gatewayRestarting(method: string): GatewayErrorShape {
+export function gatewayRestarting(method: string, phase = 'accepting'): GatewayErrorShape {
   return {
     code: ErrorCodes.UNAVAILABLE,
     message: `${method} unavailable during gateway restart`,
     retryable: true,
     retryAfterMs: 1000,
-    details: { method, reason: GATEWAY_RESTARTING_REASON, phase: 'accepting' },
+    details: { method, reason: GATEWAY_RESTARTING_REASON, phase },
   }
 }

@@ -19,6 +19,7 @@ import { SessionStore, type SessionRecord, type StoredMessage } from '../session
 import { ApprovalRegistry } from '../approvals/approval-registry.js'
 import { QuestionRegistry } from '../questions/question-registry.js'
 import type { ExecMode } from '../options.js'
+import { GatewaySuspension } from './suspension.js'
 
 /**
  * One request frame the gateway received, as the request log keeps it.
@@ -80,6 +81,8 @@ export class GatewayCore implements RunHost {
   readonly approvals: ApprovalRegistry
   /** `ask_user` questions (see questions/question-registry.ts). */
   readonly questions: QuestionRegistry
+  /** Cooperative host suspension: the admission phase and its lease (see gateway/suspension.ts). */
+  readonly suspension: GatewaySuspension = new GatewaySuspension(this)
   bootId = randomUUID()
   startedAt = Date.now()
   /** Until then connects get the startup `UNAVAILABLE` (see the `startupMs` option). */
@@ -228,6 +231,7 @@ export class GatewayCore implements RunHost {
       methods: this.methodNames,
       tickIntervalMs: this.options.tickIntervalMs,
       maxPayload: this.options.maxPayload,
+      suspensionPhase: this.suspension.phase,
       token: this.options.token,
       ...(deviceToken ? { deviceToken } : {}),
       schemaStrict: this.options.strictHelloOk,
@@ -284,6 +288,7 @@ export class GatewayCore implements RunHost {
   /** Forgets runs and the idempotency cache and starts a new boot (after a crash or restart). */
   newBoot(): void {
     this.draining = false
+    this.suspension.reset()
     for (const run of this.runs.activeRuns()) run.silence()
     this.runs.clear()
     this.approvals.clear()

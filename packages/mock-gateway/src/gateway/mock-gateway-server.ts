@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { MockAgent } from '../agent.js'
 import type { GatewayConnection } from '../connection/connection.js'
@@ -6,7 +7,15 @@ import type { GatewayCore, RecordedRequest } from './gateway-core.js'
 import { HttpListener } from './http-listener.js'
 import { TrafficRecords, type MockHttpRequestRecord, type MockUpgradeRequestRecord } from './traffic-records.js'
 import { METHODS } from '../methods/registry.js'
-import type { MockConnectionCount, MockConnectionInfo, MockGateway, MockRestartOptions } from '../mock-gateway.js'
+import type {
+  MockConnectionCount,
+  MockConnectionInfo,
+  MockGateway,
+  MockRestartOptions,
+  MockSuspendOptions,
+  MockSuspendResult,
+} from '../mock-gateway.js'
+import type { SuspensionPhase } from './suspension.js'
 import { resolveExecMode, resolveFailure, type ExecMode, type MockFailure } from '../options.js'
 import { acceptSocket } from '../connection/socket-session.js'
 
@@ -256,6 +265,22 @@ export class MockGatewayServer implements MockGateway {
   waitForRequest(match: string | ((request: RecordedRequest) => boolean), timeoutMs = 5000): Promise<RecordedRequest> {
     const predicate = typeof match === 'string' ? (r: RecordedRequest) => r.method === match : match
     return this.core.waitForRequest(predicate, timeoutMs)
+  }
+
+  suspend(options: MockSuspendOptions = {}): MockSuspendResult {
+    if (typeof options !== 'object' || options === null)
+      throw new TypeError('MockGateway.suspend: options must be an object like { drain: true }')
+    if (options.drain !== undefined && typeof options.drain !== 'boolean')
+      throw new TypeError(`MockGateway.suspend: option "drain" must be a boolean, got ${JSON.stringify(options.drain)}`)
+    return this.core.suspension.prepare(`mock-${randomUUID()}`, options.drain === true) as MockSuspendResult
+  }
+
+  resumeFromSuspension(): boolean {
+    return this.core.suspension.endLease()
+  }
+
+  get suspensionPhase(): SuspensionPhase {
+    return this.core.suspension.phase
   }
 
   emitEvent(event: string, payload: unknown): void {

@@ -20,7 +20,9 @@ function echoedId(frame: unknown): unknown {
  * the caller lacks the scope for gets `FORBIDDEN` "missing scope: …" (unknown methods count as
  * admin-only); an admin calling an unknown method gets "unknown method: X"; while the gateway drains
  * for a stop or restart every other request gets `UNAVAILABLE` "<method> unavailable during gateway
- * restart" (retryable). No request error ever closes the connection.
+ * restart" (retryable); while a suspension holds admission closed, every method but `gateway.suspend.*`
+ * gets `UNAVAILABLE` "<method> unavailable during gateway suspension". No request error ever closes the
+ * connection.
  */
 export function dispatchRequest(core: GatewayCore, conn: GatewayConnection, frame: unknown): void {
   if (!validateRequestFrame(frame)) {
@@ -48,7 +50,13 @@ export function dispatchRequest(core: GatewayCore, conn: GatewayConnection, fram
   }
   if (core.draining) {
     // Like the real gateway from SIGTERM on: nothing new is admitted, not even a read.
-    conn.respondError(frame.id, gatewayRestarting(frame.method))
+    conn.respondError(frame.id, gatewayRestarting(frame.method, core.suspension.phase))
+    return
+  }
+  const suspended = core.suspension.refusal(frame.method)
+  if (suspended) {
+    // Admission closed by a suspension lease: only `gateway.suspend.*` runs.
+    conn.respondError(frame.id, suspended)
     return
   }
   try {

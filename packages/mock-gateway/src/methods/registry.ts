@@ -22,6 +22,7 @@ import {
   execApprovalResolve,
 } from './exec-approval.js'
 import { questionList, questionResolve } from './questions.js'
+import { gatewaySuspendPrepare, gatewaySuspendResume, gatewaySuspendStatus } from './gateway-suspend.js'
 
 /** Every method the mock implements, by name. Anything else is an unknown method. */
 export const METHODS: ReadonlyMap<string, MethodDefinition> = new Map(
@@ -49,5 +50,8 @@ export const METHODS: ReadonlyMap<string, MethodDefinition> = new Map(
     approvalResolve,
     questionList,
     questionResolve,
+    gatewaySuspendPrepare,
+    gatewaySuspendStatus,
+    gatewaySuspendResume,
   ].map((m) => [m.name, m]),
 )
