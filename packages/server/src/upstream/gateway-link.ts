@@ -16,6 +16,7 @@ import type { EventFrame } from '@clawchat/protocol'
 import { createRedactor, messageOf, type SecretRedactor } from '../common/errors.js'
 import type { ProxyLog } from '../common/log.js'
 import type { DeviceIdentity } from './device-identity.js'
+import { GatewayAdmission } from './gateway-admission.js'
 import { LinkBackoff, type BackoffDelays } from './link-backoff.js'
 import { NEEDS_A_PERSON, classifyFailure, errorDetails, type Failure } from './link-failures.js'
 import { linkClientOptions, loadLinkIdentity, stopQuietly, type GatewayClientLike } from './link-client.js'
@@ -69,6 +70,8 @@ export class GatewayLink extends EventEmitter {
   state: LinkState = 'connecting'
   /** The gateway's version, from its last `hello-ok`. */
   gatewayVersion: string | undefined
+  /** The gateway's own admission (an {@link AdmissionView} the link feeds; see `gateway-admission.ts`). */
+  readonly admission = new GatewayAdmission()
   private client: GatewayClientLike | null = null
   private attempt = 0
   private readonly backoff: LinkBackoff
@@ -118,10 +121,7 @@ export class GatewayLink extends EventEmitter {
     return this.state === 'misconfigured' || this.state === 'failed' ? 'misconfigured' : 'down'
   }
 
-  /**
-   * Bytes written to the link but not yet taken by its socket: what a gateway that reads slowly
-   * leaves in the proxy's memory (see {@link socketQueuedBytes}).
-   */
+  /** Bytes the link's socket has not taken yet: a slow gateway's backlog ({@link socketQueuedBytes}). */
   get queuedBytes(): number {
     return socketQueuedBytes(this.client)
   }
@@ -138,7 +138,9 @@ export class GatewayLink extends EventEmitter {
     const client = this.client
     if (this.state !== 'up' || client === null) throw linkUnavailable(this.downReason)
     const { signal } = options
-    return relayRequest(client, method, params, { timeoutMs: this.opts.requestTimeoutMs, signal, redact: this.redact })
+    const relay = { timeoutMs: this.opts.requestTimeoutMs, signal, redact: this.redact }
+    // A refusal saying the gateway drains or is suspended updates its admission.
+    return relayRequest(client, method, params, relay).catch((e: unknown) => Promise.reject(this.admission.refused(e)))
   }
 
   /** Stops the link for good. */
@@ -217,8 +219,9 @@ export class GatewayLink extends EventEmitter {
     }
   }
 
-  private onHello(client: GatewayClientLike, hello: { server?: { version?: unknown } }): void {
+  private onHello(client: GatewayClientLike, hello: { server?: { version?: unknown }; snapshot?: unknown }): void {
     this.clearAttemptTimer()
+    this.admission.helloOk(hello)
     this.backoff.succeeded()
     this.gatewayVersion = typeof hello.server?.version === 'string' ? hello.server.version : this.gatewayVersion
     this.report.up(this.gatewayVersion)
@@ -232,6 +235,7 @@ export class GatewayLink extends EventEmitter {
   }
 
   private onEvent(client: GatewayClientLike, frame: EventFrame): void {
+    this.admission.heard(frame)
     if (frame.event === 'shutdown') this.onGatewayShutdown(client)
     else this.emit('event', frame)
   }
