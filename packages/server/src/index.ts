@@ -11,6 +11,9 @@
  */
 export { clawchatProxy, type ClawChatProxy } from './proxy.js'
 export type { ProxyStats } from './lifecycle.js'
+export type { FrameCount, RequestFigures, TrafficFigures } from './metrics/figures.js'
+export type { MetricsOption, MetricsOptions } from './metrics/options.js'
+export type { RefusalReason } from './metrics/labels.js'
 export {
   DEFAULT_GATEWAY_URL,
   DEFAULT_NAMESPACE,

@@ -13,13 +13,18 @@ import type { ControlUi, ControlUiStats } from './control-ui/index.js'
 import type { AttachedServers } from './gate/attach.js'
 import type { LogoutWatch } from './gate/logout-watch.js'
 import type { UpstreamBudget } from './limits/upstream-budget.js'
+import type { TrafficFigures } from './metrics/figures.js'
 import type { LinkState } from './upstream/gateway-link.js'
 
 /** How long `close()` waits for browsers to answer the close handshake before it drops them. */
 const CLOSE_GRACE_MS = 1000
 
-/** Counters for monitoring. */
-export interface ProxyStats {
+/**
+ * Counters for monitoring: what is open now, and (from {@link TrafficFigures}, counted since the
+ * proxy started, whether or not option `metrics` is on) refused upgrades, frames and bytes,
+ * rate-limited requests, slow-consumer closes, request latency and link reconnects.
+ */
+export interface ProxyStats extends TrafficFigures {
   /** Open browser connections. */
   connections: number
   /** Distinct users with an open connection. */
@@ -61,6 +66,8 @@ export interface LifecycleParts {
   work?: { stop(): void }
   /** Option `controlUi`, when on. */
   controlUi?: Pick<ControlUi, 'stats' | 'close'>
+  /** The proxy's figures (refusals, frames, limits, latency, reconnects). */
+  figures: { snapshot(): TrafficFigures }
 }
 
 /**
@@ -78,6 +85,7 @@ export function proxyStats(parts: LifecycleParts): ProxyStats {
     gatewayVersion: link.gatewayVersion,
     upstream: { inFlightBytes: upstream.inFlightBytes, queuedBytes: upstream.queuedBytes },
     controlUi: parts.controlUi?.stats() ?? { connections: 0, users: 0 },
+    ...parts.figures.snapshot(),
   }
   if (coordination) stats.cluster = coordination.view()
   return stats

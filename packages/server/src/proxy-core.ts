@@ -19,6 +19,8 @@ import { ChatSendBudget } from './limits/run-budget.js'
 import { UpstreamBudget } from './limits/upstream-budget.js'
 import { createRedactor, messageOf, type SecretRedactor } from './common/errors.js'
 import { createLog, defaultLogger, type ProxyLog } from './common/log.js'
+import { ProxyFigures } from './metrics/figures.js'
+import { countLinkRequests } from './metrics/link-count.js'
 import { GatewayLink } from './upstream/gateway-link.js'
 
 /** What the parts of one proxy share, built from its resolved options. */
@@ -38,6 +40,8 @@ export interface ProxyCore {
   work: AgentWork
   /** What every browser connection is given. */
   shared: SharedConnectionDeps
+  /** The figures the proxy counts (`proxy.stats()`; mirrored by the Prometheus instruments when on). */
+  figures: ProxyFigures
 }
 
 /**
@@ -57,6 +61,7 @@ export function buildCore(opts: ResolvedOptions): ProxyCore {
   )
   const audit = createAudit(auditSink?.logger, redactSecrets, opts.audit?.bodies === true)
   const registry = new ConnectionRegistry<ClientConnection>()
+  const figures = new ProxyFigures()
   const userMeters = new UserMeters(opts.limits.userMessagesPerSecond, (userId) => registry.countForUser(userId) > 0)
   const link = new GatewayLink({
     url: opts.gateway.url,
@@ -67,6 +72,7 @@ export function buildCore(opts: ResolvedOptions): ProxyCore {
     log,
     redact: redactSecrets,
   })
+  countLinkRequests(link, figures)
   const { limits } = opts
   const chatSends = limits.userChatSendsPer5Min > 0 ? new ChatSendBudget(limits.userChatSendsPer5Min) : undefined
   const upstream = new UpstreamBudget(
@@ -100,6 +106,7 @@ export function buildCore(opts: ResolvedOptions): ProxyCore {
     liveRuns: new LiveRuns(),
     work,
     permissions: new SessionPermissions(opts.permissions, log),
+    metrics: figures,
   }
   return {
     opts,
@@ -114,6 +121,7 @@ export function buildCore(opts: ResolvedOptions): ProxyCore {
     streams,
     work,
     shared,
+    figures,
   }
 }
 
@@ -128,6 +136,7 @@ export function startLink(core: ProxyCore): EventRouter {
   const { opts, link, registry, audit, log, work } = core
   const router = new EventRouter(opts.namespace, registry, core.streams, work, core.shared.liveRuns)
   link.on('event', (frame) => {
+    core.figures.gatewayFrame('down', 'event')
     try {
       router.route(frame)
     } catch (error) {
@@ -135,6 +144,7 @@ export function startLink(core: ProxyCore): EventRouter {
     }
   })
   link.on('up', () => {
+    core.figures.linkUp()
     audit.record({ event: 'gateway.state', state: 'up', gatewayVersion: link.gatewayVersion })
     void work.linkUp()
     for (const conn of registry.list()) conn.gatewayChanged()

@@ -9,6 +9,7 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http'
 import type { Server as HttpsServer } from 'node:https'
 import type { Duplex } from 'node:stream'
+import type { Registry } from 'prom-client'
 import { WebSocketServer } from 'ws'
 import { createAcceptor } from './connection/accept.js'
 import { startControlUi, type ControlUi } from './control-ui/index.js'
@@ -21,8 +22,10 @@ import { createMiddleware, type Next } from './gate/middleware.js'
 import { resolveOptions, type ClawChatProxyOptions } from './gate/options.js'
 import { ProxyTrust } from './gate/trust-proxy.js'
 import { createUpgradeHandler, type UpgradeHandler } from './gate/upgrade-handler.js'
+import { proxyProbes } from './health/probes.js'
 import { proxyStats, shutdownProxy, type LifecycleParts, type ProxyStats } from './lifecycle.js'
 import type { EventRouter } from './isolation/router.js'
+import { startProxyMetrics } from './metrics/proxy-metrics.js'
 import { buildCore, startLink, type ProxyCore } from './proxy-core.js'
 
 /**
@@ -30,7 +33,7 @@ import { buildCore, startLink, type ProxyCore } from './proxy-core.js'
  *
  * @example
  * const proxy = clawchatProxy({ gateway: { token }, session: sessionMiddleware })
- * app.use(proxy)                         // GET /clawchat/session
+ * app.use(proxy)                         // GET /clawchat/session, /clawchat/healthz, /clawchat/readyz
  * proxy.attach(app.listen(36006))        // WebSocket upgrades on /clawchat
  * app.post('/logout', (req, res) => {
  *   const sid = req.sessionID
@@ -39,7 +42,10 @@ import { buildCore, startLink, type ProxyCore } from './proxy-core.js'
  * console.log(proxy.stats())             // { connections, users, gateway: 'up', gatewayVersion }
  */
 export interface ClawChatProxy {
-  /** The HTTP side, for `app.use(proxy)`: answers `GET <path>/session`, passes everything else on. */
+  /**
+   * The HTTP side, for `app.use(proxy)`: answers `GET <path>/session` and the probes `<path>/healthz`
+   * and `<path>/readyz` (no session needed), passes everything else on.
+   */
   (req: IncomingMessage, res: ServerResponse, next?: Next): void
   /**
    * Listens for WebSocket upgrades on `server` (the documented way). Returns the proxy. An upgrade
@@ -74,8 +80,22 @@ export interface ClawChatProxy {
    * Redis and closes its pub/sub connection (the app's own Redis client stays open).
    */
   close(): Promise<void>
-  /** Counters for monitoring. */
+  /**
+   * Counters for monitoring: open connections and users, the link, and the traffic figures (refused
+   * upgrades, frames and bytes, rate-limited requests, slow consumers, latency, reconnects).
+   */
   stats(): ProxyStats
+  /**
+   * With option `metrics`: the prom-client `Registry` its instruments are in (for an app that serves
+   * it itself, or merges it with its own); `undefined` when the option is off.
+   *
+   * @example
+   * const proxy = clawchatProxy({ gateway: { token }, session, metrics: { allowFrom: false } })
+   * app.get('/internal/metrics', async (req, res) => {
+   *   res.type(proxy.metrics!.contentType).send(await proxy.metrics!.metrics())
+   * })
+   */
+  readonly metrics: Registry | undefined
 }
 
 /**
@@ -132,6 +152,7 @@ function startSockets(
   coordination: Coordination | undefined,
   disconnects: Disconnects,
   isClosed: () => boolean,
+  storeSeen: (store: unknown) => void,
 ): SocketSide {
   const { opts, registry, log } = core
   const trust = new ProxyTrust(opts.trustProxy)
@@ -153,6 +174,7 @@ function startSockets(
     heartbeat,
     coordination,
     isClosed,
+    metrics: core.figures,
   })
   const relayUpgrade = createUpgradeHandler({
     options: opts,
@@ -162,13 +184,19 @@ function startSockets(
     countForUser: (userId) => registry.countForUser(userId),
     coordination,
     isClosed,
-    sessionStoreSeen: (store) => logouts.watchStore(store),
+    sessionStoreSeen(store) {
+      logouts.watchStore(store)
+      storeSeen(store) // for the readiness probe
+    },
     accept,
+    metrics: core.figures,
   })
   const handleUpgrade: UpgradeHandler = controlUi
     ? (req, socket, head) => controlUi.handleUpgrade(req, socket, head) || relayUpgrade(req, socket, head)
     : relayUpgrade
-  const servers = new AttachedServers(handleUpgrade, opts.destroyUpgradeTimeoutMs)
+  const servers = new AttachedServers(handleUpgrade, opts.destroyUpgradeTimeoutMs, () =>
+    core.figures.upgradeRefused('relay', 'unknown-path'),
+  )
   const { link, upstream, auditSink } = core
   const lifecycle: LifecycleParts = {
     registry,
@@ -182,6 +210,7 @@ function startSockets(
     auditSink,
     work: core.work,
     controlUi,
+    figures: core.figures,
   }
   return { trust, handleUpgrade, servers, lifecycle, controlUi }
 }
@@ -214,10 +243,14 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
   const disconnects = new Disconnects(core.registry, core.audit)
   const router = startLink(core)
   const coordination = startCluster(core, disconnects, router)
-  const sockets = startSockets(core, coordination, disconnects, () => closed)
+  const probes = proxyProbes(core, coordination, () => closed)
+  const sockets = startSockets(core, coordination, disconnects, () => closed, probes.storeSeen)
   const endpoint = { options: opts, methods: opts.methods, limits: opts.limits, log }
   const consoles = sockets.controlUi
-  const proxy: ClawChatProxy = Object.assign(createMiddleware(endpoint, sockets.trust, consoles?.handleHttp), {
+  const prom = startProxyMetrics(core, coordination, consoles)
+  const middleware = createMiddleware(endpoint, sockets.trust, consoles?.handleHttp, probes.handle, prom?.serve)
+  const proxy: ClawChatProxy = Object.assign(middleware, {
+    metrics: prom?.register,
     handleUpgrade: sockets.handleUpgrade,
     attach(server: HttpServer | HttpsServer) {
       sockets.servers.attach(server)
@@ -236,6 +269,7 @@ export function clawchatProxy(options: ClawChatProxyOptions): ClawChatProxy {
       if (closed) return
       closed = true
       await shutdownProxy(sockets.lifecycle)
+      prom?.close()
     },
   })
   return proxy

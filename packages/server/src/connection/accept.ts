@@ -9,6 +9,7 @@ import type { WebSocket, WebSocketServer } from 'ws'
 import { CloseCodes, type ClawChatUser } from '@clawchat/protocol'
 import type { Coordination } from '../coordination/index.js'
 import { RateMeter, type UserMeters } from '../limits/limits.js'
+import type { MetricsRecorder } from '../metrics/recorder.js'
 import { ClientConnection } from './client-connection.js'
 import type { ConnectionDeps, ConnectionOrigin } from './connection-deps.js'
 import type { Heartbeat } from './heartbeat.js'
@@ -27,6 +28,8 @@ export interface AcceptorDeps {
   coordination: Pick<Coordination, 'userBudget'> | undefined
   /** True once the proxy is closing: a socket that completes now is closed with 1012. */
   isClosed(): boolean
+  /** The proxy's figures: upgrades refused once the WebSocket was open (4429, 1012). */
+  metrics?: Pick<MetricsRecorder, 'upgradeRefused'>
 }
 
 /** An upgrade to accept: the request, its socket, and what the gate found. */
@@ -44,6 +47,7 @@ export interface AcceptedUpgrade {
 function refuseTooMany(deps: AcceptorDeps, ws: WebSocket, upgrade: AcceptedUpgrade): void {
   const limit = deps.shared.limits.connectionsPerUser
   upgrade.release()
+  deps.metrics?.upgradeRefused('relay', 'connection-limit')
   deps.shared.audit.record({
     event: 'upgrade.refused',
     code: CloseCodes.TOO_MANY_CONNECTIONS,
@@ -101,6 +105,7 @@ export function createAcceptor(deps: AcceptorDeps): (upgrade: AcceptedUpgrade) =
       socket.removeListener('close', release)
       if (deps.isClosed()) {
         release()
+        deps.metrics?.upgradeRefused('relay', 'closing')
         ws.close(CloseCodes.SERVICE_RESTART, 'proxy shutting down')
         return
       }

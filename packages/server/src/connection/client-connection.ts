@@ -69,6 +69,7 @@ export class ClientConnection implements RoutableConnection, InboxHost {
       redact: deps.redact,
       highWaterMark: deps.limits.outboundHighWaterMark,
       onSlowConsumer: (buffered) => this.slowConsumer(buffered),
+      metrics: deps.metrics,
     })
     this.session = new BrowserSession(this.connId, user, deps, this.outbox, (code, why) => this.close(code, why))
     this.inbox = new Inbox(this, deps)
@@ -177,6 +178,7 @@ export class ClientConnection implements RoutableConnection, InboxHost {
       userId: this.userId,
       bufferedBytes,
     })
+    if (!this.session.isClosed) this.deps.metrics?.slowConsumer()
     this.close(CloseCodes.SLOW_CONSUMER, 'slow consumer: reconnect and resync')
   }
 

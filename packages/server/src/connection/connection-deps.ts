@@ -14,6 +14,7 @@ import type { UpstreamBudget } from '../limits/upstream-budget.js'
 import type { Redactor } from '../common/errors.js'
 import type { ProxyLog } from '../common/log.js'
 import type { ClientConnection } from './client-connection.js'
+import type { MetricsRecorder } from '../metrics/recorder.js'
 import type { LinkView } from './link-view.js'
 
 /** Everything a connection shares with its proxy. */
@@ -49,6 +50,8 @@ export interface ConnectionDeps {
   work?: WorkDesk
   /** `policy.permissions`: prepares each session of a role with a profile and asserts it on every send. */
   permissions?: SessionPermissions
+  /** The proxy's figures: frames, rate-limited requests, slow consumers, request latency. */
+  metrics?: MetricsRecorder
   onClosed(conn: ClientConnection): void
 }
 

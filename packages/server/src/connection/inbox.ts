@@ -10,6 +10,7 @@ import { CloseCodes, parseClientFrame, type ClientFrameRead, type ErrorShape } f
 import type { Audit } from '../audit/audit.js'
 import { takeBoth, type RateMeter, type RateVerdict, type UserBudget } from '../limits/limits.js'
 import { invalidRequest, rateLimited } from '../common/errors.js'
+import type { MetricsRecorder } from '../metrics/recorder.js'
 
 export { MAX_METHOD, MAX_REQUEST_ID } from '@clawchat/protocol'
 
@@ -30,6 +31,12 @@ export function parseInbound(text: string): InboundFrame {
   const read = parseClientFrame(text)
   if (read.kind !== 'invalid') return read
   return { kind: 'invalid', shownId: read.shownId, error: invalidRequest(read.message) }
+}
+
+/** The size of a raw message. */
+function rawBytes(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((sum, part) => sum + part.length, 0)
+  return data instanceof ArrayBuffer ? data.byteLength : data.length
 }
 
 /** A frame past the parser and the rate limits, with the id it is answered under. */
@@ -60,6 +67,8 @@ export interface InboxOptions {
    */
   userMeter: UserBudget
   audit: Audit
+  /** The proxy's figures: frames in by kind, rate-limited requests. */
+  metrics?: MetricsRecorder | undefined
 }
 
 /** A frame read, with its id, and its user's verdict (`undefined` until the budget answered). */
@@ -120,12 +129,14 @@ export class Inbox {
   private read(data: RawData, isBinary: boolean): void {
     this.counts.frames += 1
     if (isBinary) {
+      this.options.metrics?.browserFrame('in', 'invalid', rawBytes(data))
       this.counts.invalidFrames += 1
       this.host.close(CloseCodes.POLICY_VIOLATION, 'binary frames are not supported: send JSON text frames')
       return
     }
     const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)
     const frame = parseInbound(buffer.toString('utf8'))
+    this.options.metrics?.browserFrame('in', frame.kind === 'request' ? 'req' : frame.kind, buffer.length)
     const reading: Reading = { frame, id: this.answerId(frame), bytes: buffer.length, verdict: undefined }
 
     const verdict = takeBoth(this.options.connectionMeter, this.options.userMeter)
@@ -174,6 +185,7 @@ export class Inbox {
 
   private refuse({ frame, id }: Reading, limited: NonNullable<RateVerdict>): void {
     this.counts.rateLimited += 1
+    this.options.metrics?.rateLimited(limited.scope)
     if (!this.limitedEpisode) {
       this.limitedEpisode = true
       this.options.audit.record({

@@ -8,6 +8,7 @@
 import type { Duplex } from 'node:stream'
 import { encodeLeanDelta, type ErrorShape } from '@clawchat/protocol'
 import type { Redactor } from '../common/errors.js'
+import type { MetricsRecorder } from '../metrics/recorder.js'
 
 /** The part of a `ws` socket the outbox writes to. */
 export interface OutboxSocket {
@@ -32,6 +33,8 @@ export interface OutboxOptions {
   highWaterMark: number
   /** Called instead of sending, once the queue would pass the high-water mark; `bufferedBytes`: the queue. */
   onSlowConsumer(bufferedBytes: number): void
+  /** The proxy's figures: frames out by kind (`res`, `event`) and their bytes. */
+  metrics?: MetricsRecorder | undefined
 }
 
 /**
@@ -78,7 +81,7 @@ export class Outbox {
   event(event: string, payload: unknown): void {
     this.settle()
     this.seq += 1
-    this.write(JSON.stringify({ type: 'event', event, payload, seq: this.seq }))
+    this.write(JSON.stringify({ type: 'event', event, payload, seq: this.seq }), 'event')
   }
 
   /**
@@ -91,7 +94,10 @@ export class Outbox {
   eventJson(event: string, payloadJson: string): void {
     this.settle()
     this.seq += 1
-    this.writeRedacted(`{"type":"event","event":${JSON.stringify(event)},"payload":${payloadJson},"seq":${this.seq}}`)
+    this.writeRedacted(
+      `{"type":"event","event":${JSON.stringify(event)},"payload":${payloadJson},"seq":${this.seq}}`,
+      'event',
+    )
   }
 
   /**
@@ -139,7 +145,7 @@ export class Outbox {
   /** Sends one frame as it is (redacted); nothing once the socket is not open. */
   send(frame: object): void {
     this.settle()
-    this.write(JSON.stringify(frame))
+    this.write(JSON.stringify(frame), (frame as { type?: unknown }).type === 'res' ? 'res' : 'event')
   }
 
   /** Sends the waiting compact delta, numbering its `seq`. */
@@ -148,18 +154,18 @@ export class Outbox {
     if (!waiting) return
     this.pending = null
     this.seq += 1
-    this.write(encodeLeanDelta(this.seq, waiting.run, waiting.text, waiting.replace))
+    this.write(encodeLeanDelta(this.seq, waiting.run, waiting.text, waiting.replace), 'event')
   }
 
   /** Writes one frame's JSON, redacted. */
-  private write(json: string): void {
+  private write(json: string, kind: 'res' | 'event'): void {
     const { socket } = this.options
     if (socket.readyState !== socket.OPEN) return
-    this.writeRedacted(this.options.redact(json))
+    this.writeRedacted(this.options.redact(json), kind)
   }
 
   /** Writes one frame's JSON, already redacted; nothing once the socket is not open. */
-  private writeRedacted(json: string): void {
+  private writeRedacted(json: string, kind: 'res' | 'event'): void {
     const { socket } = this.options
     if (socket.readyState !== socket.OPEN) return
     const bytes = Buffer.from(json)
@@ -171,6 +177,7 @@ export class Outbox {
       return
     }
     socket.send(bytes, { binary: false })
+    this.options.metrics?.browserFrame('out', kind, bytes.length)
   }
 
   /** Ends this turn's batch: the waiting compact delta is sent, the corked frames are written (one `writev`). */

@@ -142,6 +142,7 @@ export class RequestRelay {
       const audited = { event: 'request' as const, userId: user.id, connId: this.connId, id, method, bytes }
       deps.audit.record({ ...audited, ...body, outcome: 'error', code, ms: 0 })
     }
+    deps.metrics?.requestDone(method, 'error', 0)
     this.outbox.respondError(id, planned.error)
     return undefined
   }
@@ -181,13 +182,16 @@ export class RequestRelay {
     }
     const sendsWait = method === 'chat.send' ? (this.deps.chatSends?.take(this.user.id, chatSendKey(params)) ?? 0) : 0
     if (sendsWait > 0) {
+      this.deps.metrics?.rateLimited('chat-sends')
       const most = limits.userChatSendsPer5Min
       const retry = Math.ceil(sendsWait / 1000)
       return rateLimited(`Too many messages: at most ${most} in 5 minutes; retry in ${retry} s.`, sendsWait)
     }
     const held = this.deps.upstream?.reserve(this.user.id, bytes) ?? (() => {})
     // Never queued: the gateway is not taking what it was already sent (issue 16.4).
-    return typeof held === 'function' ? held : upstreamRefusal(held)
+    if (typeof held === 'function') return held
+    if (held.scope === 'user') this.deps.metrics?.rateLimited('upstream-bytes')
+    return upstreamRefusal(held)
   }
 
   /** Relays an admitted request and answers it, unless it was cancelled meanwhile. */
@@ -239,5 +243,6 @@ export class RequestRelay {
     const body = this.deps.audit.bodies && params !== undefined ? { params } : {}
     const audited = { event: 'request' as const, userId: this.user.id, connId: this.connId, id, method, bytes }
     this.deps.audit.record({ ...audited, sessionKey: plan.sessionKey, ...body, outcome, code, ms })
+    this.deps.metrics?.requestDone(method, outcome, ms)
   }
 }

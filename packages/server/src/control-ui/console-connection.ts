@@ -20,6 +20,7 @@ import { startRelay } from './console-relay.js'
 import type { AdmittedConsole, ConsoleSocket } from './console-socket.js'
 import { UpstreamUnreachable, openUpstream, type OpenedUpstream } from './console-upstream.js'
 import type { ResolvedControlUi } from './options.js'
+import type { MetricsRecorder } from '../metrics/recorder.js'
 import { perMinuteMeter } from './request-rate.js'
 
 /** Frames a page may send before the gateway's hello reached it; more close it. */
@@ -39,6 +40,8 @@ export interface ConsoleDeps {
   redact: Redactor
   audit: Audit
   log: ProxyLog
+  /** The proxy's figures. */
+  metrics?: Pick<MetricsRecorder, 'rateLimited'>
 }
 
 /**
@@ -175,6 +178,7 @@ export class ConsoleConnection implements ConsoleSocket {
       {
         ...relay,
         rate: perMinuteMeter(this.deps.limits.requestsPerMinute),
+        metrics: this.deps.metrics,
         audit,
         redact: this.redact,
         secrets: [token],

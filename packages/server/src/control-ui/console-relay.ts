@@ -14,6 +14,7 @@ import { containsSecret } from './answer-guard.js'
 import { stripDeviceToken } from './console-handshake.js'
 import type { OpenedUpstream } from './console-upstream.js'
 import type { RateMeter } from '../limits/rate-meters.js'
+import type { MetricsRecorder } from '../metrics/recorder.js'
 
 /** What the relay needs. */
 export interface RelayContext {
@@ -23,6 +24,8 @@ export interface RelayContext {
   connId: string
   rate: RateMeter
   audit: Audit
+  /** The proxy's figures: rate-limited console requests. */
+  metrics?: Pick<MetricsRecorder, 'rateLimited'> | undefined
   /** Redacts the token, and the console device's token once known. */
   redact: SecretRedactor
   /** Secrets a binary frame is checked for (the console device's token is added once known). */
@@ -52,6 +55,7 @@ function fromPage(ctx: RelayContext, data: RawData, isBinary: boolean): void {
     const waitMs = ctx.rate.take()
     const { userId, connId } = ctx
     if (waitMs > 0) {
+      ctx.metrics?.rateLimited('control-ui')
       ctx.audit.record({ event: 'control-ui.request', userId, connId, method, outcome: 'rate-limited' })
       return answerLocally(ctx, frame.id, rateLimited('too many Control UI requests; slow down', waitMs))
     }

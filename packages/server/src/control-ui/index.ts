@@ -60,6 +60,11 @@ function lazyIdentity(core: ProxyCore, controlUi: ResolvedControlUi): () => Devi
   return () => (identity ??= loadLinkIdentity(controlUi.identityPath, core.secrets, core.log))
 }
 
+/** The consoles' WebSocket server (upgrades handed to it one by one). */
+function consoleServer(maxPayload: number): WebSocketServer {
+  return new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, clientTracking: false })
+}
+
 /**
  * Starts the Control UI of a proxy whose options have `controlUi`.
  *
@@ -88,13 +93,7 @@ export function startControlUi(
         why,
       ),
   })
-  const { maxPayloadBytes } = controlUi.limits
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: maxPayloadBytes,
-    perMessageDeflate: false,
-    clientTracking: false,
-  })
+  const wss = consoleServer(controlUi.limits.maxPayloadBytes)
   const track = (conn: ConsoleSocket) => {
     registry.add(conn)
     void conn.ended.then(() => registry.remove(conn))
@@ -107,6 +106,7 @@ export function startControlUi(
     redact: core.shared.redact,
     audit,
     log,
+    metrics: core.figures,
   }
   // Pages that stop answering pings (a laptop closed) are dropped, as the relay's are.
   const heartbeat = startHeartbeat(opts.limits.pingIntervalMs)
@@ -129,6 +129,7 @@ export function startControlUi(
       sessionStoreSeen: (store) => logouts.watchStore(store),
       openConsole,
       openRootSocket,
+      metrics: core.figures,
     }),
     stats: () => ({ connections: registry.size, users: registry.userCount }),
     disconnectUser: (userId, why) => closeAll(registry.forUser(userId), why),

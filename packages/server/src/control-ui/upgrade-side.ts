@@ -24,6 +24,8 @@ import type { AdmittedConsole } from './console-socket.js'
 import type { ResolvedControlUi } from './options.js'
 import { matchPrefix } from './paths.js'
 import { matchRootSocket } from './root-socket-path.js'
+import { gateRefusalReason, type RefusalReason } from '../metrics/labels.js'
+import type { MetricsRecorder } from '../metrics/recorder.js'
 import { refuseConsoleUpgrade } from './upgrade-refusal.js'
 
 /** Which socket an upgrade asks for: the console (under the prefix) or a root socket (piped). */
@@ -58,6 +60,14 @@ export interface UpgradeSideDeps {
   openConsole(upgrade: ConsoleUpgrade): void
   /** Pipes an admitted root socket to the gateway (`path`: its path without the query, for the audit). */
   openRootSocket(upgrade: ConsoleUpgrade & { path: string }): void
+  /** The proxy's figures: refused console upgrades by reason. */
+  metrics?: Pick<MetricsRecorder, 'upgradeRefused'>
+}
+
+/** Answers a refused console upgrade, counted under `reason`. */
+function refuseCounted(deps: UpgradeSideDeps, socket: Duplex, status: number, text: string, reason: RefusalReason) {
+  deps.metrics?.upgradeRefused('control-ui', reason)
+  refuseConsoleUpgrade(socket, status, text)
 }
 
 function ignoreSocketError(): void {}
@@ -65,10 +75,11 @@ function ignoreSocketError(): void {}
 /** Runs the gate; answers the refusal itself, or hands the upgrade over. */
 async function gate(deps: UpgradeSideDeps, req: IncomingMessage, socket: Duplex, head: Buffer, target: UpgradeTarget) {
   const ip = clientAddress(req, deps.trust.fn)
-  const refuse = (status: number, reason: string, userId?: string, text?: string) => {
+  const refuse = (status: number, reason: string, userId?: string, text?: string, label?: RefusalReason) => {
     deps.audit.record({ event: 'control-ui.refused', status, reason, kind: 'socket', userId, ip })
     if (status >= 500) deps.log.error(`clawchat: refused a Control UI socket (${status}): ${reason}`)
-    refuseConsoleUpgrade(socket, status, text ?? CONSOLE_REFUSAL_TEXT[status] ?? 'Refused.')
+    const shown = text ?? CONSOLE_REFUSAL_TEXT[status] ?? 'Refused.'
+    refuseCounted(deps, socket, status, shown, label ?? gateRefusalReason(status))
   }
   const origin = originAllowed(req, deps.options.allowedOrigins, deps.trust.trustsPeer(req))
   if (!origin.ok)
@@ -77,15 +88,16 @@ async function gate(deps: UpgradeSideDeps, req: IncomingMessage, socket: Duplex,
       `origin ${JSON.stringify(origin.origin)} is not allowed`,
       undefined,
       'This origin may not open the Control UI.',
+      'origin',
     )
   const access = await consoleAccess(req, deps.options, deps.controlUi.roles)
   if (!access.ok) return refuse(access.status, access.message, access.userId)
   const userId = access.user.id
-  if (deps.isClosed()) return refuseConsoleUpgrade(socket, 503, 'ClawChat is shutting down.')
+  if (deps.isClosed()) return refuseCounted(deps, socket, 503, 'ClawChat is shutting down.', 'closing')
   if (deps.countForUser(userId) >= deps.controlUi.limits.connectionsPerUser)
     return refuse(429, 'too many Control UI connections', userId)
   const problem = await deps.basePath.problem()
-  if (problem) return refuse(503, 'the gateway serves its Control UI at another path', userId, problem)
+  if (problem) return refuse(503, 'the gateway serves its Control UI at another path', userId, problem, 'gateway-error')
   if (socket.destroyed) return
   deps.sessionStoreSeen(access.sessionStore)
   const admitted: AdmittedConsole = {
@@ -123,16 +135,16 @@ export function createUpgradeSide(deps: UpgradeSideDeps): UpgradeHandler {
     claimUpgrade(socket)
     socket.on('error', ignoreSocketError)
     if ('refused' in target) {
-      refuseConsoleUpgrade(socket, 400, `Refused: ${target.refused}.`)
+      refuseCounted(deps, socket, 400, `Refused: ${target.refused}.`, 'bad-request')
       return true
     }
     if (deps.isClosed()) {
-      refuseConsoleUpgrade(socket, 503, 'ClawChat is shutting down.')
+      refuseCounted(deps, socket, 503, 'ClawChat is shutting down.', 'closing')
       return true
     }
     gate(deps, req, socket, head, target).catch((error: unknown) => {
       deps.log.error(`clawchat: the Control UI upgrade gate failed: ${messageOf(error)}`)
-      refuseConsoleUpgrade(socket, 500, CONSOLE_REFUSAL_TEXT[500] as string)
+      refuseCounted(deps, socket, 500, CONSOLE_REFUSAL_TEXT[500] as string, 'internal-error')
     })
     return true
   }

@@ -26,6 +26,8 @@ export class AttachedServers {
     private readonly handleUpgrade: UpgradeHandler,
     /** `destroyUpgradeTimeoutMs`: 0 leaves unhandled upgrades alone. */
     private readonly destroyUpgradeTimeoutMs: number,
+    /** Called when an upgrade nobody took is answered 404 (the proxy's figures). */
+    private readonly onUnanswered?: () => void,
   ) {}
 
   /** Listens for upgrades on `server` (once per server). */
@@ -33,7 +35,7 @@ export class AttachedServers {
     if (this.attached.has(server)) return
     const listener: UpgradeListener = (req, socket, head) => {
       if (this.handleUpgrade(req, socket, head) || this.destroyUpgradeTimeoutMs === 0) return
-      answerUnlessTaken(socket, this.destroyUpgradeTimeoutMs)
+      answerUnlessTaken(socket, this.destroyUpgradeTimeoutMs, this.onUnanswered)
     }
     this.attached.set(server, listener)
     // First in line, so that what the other listeners do with a socket shows against its state now.

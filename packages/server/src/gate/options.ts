@@ -10,6 +10,7 @@ import { resolveAuditOption, type AuditOption, type ResolvedAudit } from '../aud
 import { resolveCoordination, type CoordinationOptions, type ResolvedCoordination } from '../coordination/options.js'
 import { resolveLimits, type LimitsOption, type ProxyLimits } from '../limits/limits.js'
 import { resolveControlUi, type ControlUiOption, type ResolvedControlUi } from '../control-ui/options.js'
+import { resolveMetrics, type MetricsOption, type ResolvedMetrics } from '../metrics/options.js'
 import { isLoggerLike, type LoggerLike } from '../common/log.js'
 import type { CommandPolicy } from '../isolation/commands.js'
 import type { ApprovalPolicy } from '../isolation/approvals/approval-policy.js'
@@ -145,6 +146,12 @@ export interface ClawChatProxyOptions {
   approvals?: ApprovalsOption
   /** OpenClaw's Control UI for admins, behind the app's login (README "The Control UI for admins"). Default: off. */
   controlUi?: ControlUiOption | false
+  /**
+   * A Prometheus endpoint (prom-client): `true`, or `{ path, allowFrom, prefix, register }` — default
+   * `<path>/metrics`, served to `'loopback'` peers only, names starting `clawchat_`, the proxy's own
+   * registry (README "Operating it"). `proxy.stats()` has the same figures either way. Default: off.
+   */
+  metrics?: MetricsOption
 }
 
 /** Options after validation, with every default filled in. */
@@ -169,6 +176,7 @@ export interface ResolvedOptions {
   logger: LoggerLike | undefined
   coordination: ResolvedCoordination | undefined
   controlUi: ResolvedControlUi | undefined
+  metrics: ResolvedMetrics | undefined
 }
 
 /** Every top-level option, in the order they are validated. */
@@ -189,6 +197,7 @@ const KNOWN_OPTIONS = [
   'coordination',
   'approvals',
   'controlUi',
+  'metrics',
 ]
 
 function resolveNamespace(value: unknown): string {
@@ -251,5 +260,6 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     logger: o.logger,
     coordination,
     controlUi: resolveControlUi(o.controlUi, { proxyPath: access.path, linkIdentityPath: gateway.identityPath }),
+    metrics: resolveMetrics(o.metrics, access.path),
   }
 }

@@ -55,13 +55,14 @@ function taken(socket: Duplex, before: Footprint): boolean {
  * Watches an upgrade the proxy did not take: when, `timeoutMs` later, no other listener has taken
  * the socket (see the module comment), answers `404 Not Found` and destroys it. Call it from an
  * 'upgrade' listener that runs before the others (`prependListener`), so their work shows.
+ * `onRefused` is called as it answers 404 (the proxy counts it).
  *
  * @example
  * server.prependListener('upgrade', (req, socket, head) => {
  *   if (!proxy.handleUpgrade(req, socket, head)) answerUnlessTaken(socket, 1000)
  * })
  */
-export function answerUnlessTaken(socket: Duplex, timeoutMs: number): void {
+export function answerUnlessTaken(socket: Duplex, timeoutMs: number, onRefused?: () => void): void {
   const before = footprint(socket)
   const check = (): void => {
     if (claimed.has(socket) || socket.destroyed || !socket.writable || socket.writableEnded) return
@@ -79,6 +80,7 @@ export function answerUnlessTaken(socket: Duplex, timeoutMs: number): void {
       return
     }
     socket.on('error', () => undefined)
+    onRefused?.()
     refuseUpgrade(socket, 404)
   }
   setTimeout(check, timeoutMs).unref?.()

@@ -10,6 +10,8 @@ import type { Audit } from '../audit/audit.js'
 import type { Coordination } from '../coordination/index.js'
 import { messageOf } from '../common/errors.js'
 import type { ProxyLog } from '../common/log.js'
+import { gateRefusalReason, type RefusalReason } from '../metrics/labels.js'
+import type { MetricsRecorder } from '../metrics/recorder.js'
 import type { ResolvedOptions } from './options.js'
 import type { SessionStoreLike } from './session-check.js'
 import { requestPath } from './session-endpoint.js'
@@ -47,10 +49,18 @@ export interface UpgradeHandlerDeps {
   sessionStoreSeen(store: SessionStoreLike | undefined): void
   /** Completes an admitted upgrade. */
   accept(upgrade: AdmittedUpgrade): void
+  /** The proxy's figures: refused upgrades by reason. */
+  metrics?: Pick<MetricsRecorder, 'upgradeRefused'>
 }
 
 /** Handles one upgrade: `false` when the path is not the proxy's, `true` when the proxy took it. */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean
+
+/** Answers a refused upgrade with `status`, counted under `reason`. */
+function refuse(deps: UpgradeHandlerDeps, socket: Duplex, status: number, reason: RefusalReason): void {
+  deps.metrics?.upgradeRefused('relay', reason)
+  refuseUpgrade(socket, status)
+}
 
 /** Audits and logs an upgrade the gate refused, and answers it. */
 function refuseGated(
@@ -63,7 +73,7 @@ function refuseGated(
   const line = `clawchat: refused an upgrade (${result.status}): ${result.message}`
   if (result.status >= 500) deps.log.error(line)
   else deps.log.debug(line)
-  refuseUpgrade(socket, result.status)
+  refuse(deps, socket, result.status, result.status === 403 ? 'origin' : gateRefusalReason(result.status))
 }
 
 /**
@@ -79,7 +89,7 @@ async function reservePlace(
   if (!(await coordination.reserveConnection(audited.userId))) {
     const reason = 'too many connections (across instances)'
     deps.audit.record({ event: 'upgrade.refused', status: 429, reason, ...audited })
-    refuseUpgrade(socket, 429)
+    refuse(deps, socket, 429, 'connection-limit')
     return undefined
   }
   let released = false
@@ -90,7 +100,7 @@ async function reservePlace(
   }
   if (deps.isClosed() || socket.destroyed) {
     release()
-    refuseUpgrade(socket, 503)
+    refuse(deps, socket, 503, 'closing')
     return undefined
   }
   return release
@@ -100,12 +110,12 @@ async function reservePlace(
 async function admit(deps: UpgradeHandlerDeps, upgrade: Omit<AdmittedUpgrade, 'gate' | 'release'>, result: GateResult) {
   const { socket, ip } = upgrade
   if (!result.ok) return refuseGated(deps, socket, result, ip)
-  if (deps.isClosed()) return refuseUpgrade(socket, 503)
+  if (deps.isClosed()) return refuse(deps, socket, 503, 'closing')
   deps.sessionStoreSeen(result.sessionStore)
   const audited = { userId: result.user.id, origin: result.origin, ip }
   if (deps.countForUser(audited.userId) >= deps.options.limits.connectionsPerUser) {
     deps.audit.record({ event: 'upgrade.refused', status: 429, reason: 'too many connections', ...audited })
-    return refuseUpgrade(socket, 429)
+    return refuse(deps, socket, 429, 'connection-limit')
   }
   let release = () => {}
   if (deps.coordination) {
@@ -141,7 +151,7 @@ export function createUpgradeHandler(deps: UpgradeHandlerDeps): UpgradeHandler {
     claimUpgrade(socket)
     socket.on('error', ignoreSocketError)
     if (deps.isClosed()) {
-      refuseUpgrade(socket, 503)
+      refuse(deps, socket, 503, 'closing')
       return true
     }
     const ip = clientAddress(req, trust.fn)
@@ -149,7 +159,7 @@ export function createUpgradeHandler(deps: UpgradeHandlerDeps): UpgradeHandler {
       .then((result) => admit(deps, { req, socket, head, ip }, result))
       .catch((error: unknown) => {
         deps.log.error(`clawchat: the upgrade gate failed: ${messageOf(error)}`)
-        refuseUpgrade(socket, 500)
+        refuse(deps, socket, 500, 'internal-error')
       })
     return true
   }
