@@ -49,3 +49,13 @@ test('the admin sees what to do, and never the token', async ({ page }) => {
   await expect(banner).toContainText('option "gateway.token"')
   expect(await page.content()).not.toContain(wrongToken)
 })
+
+test('readyz tells the orchestrator the proxy is not ready, and why, without the token', async ({ request }) => {
+  const readyz = `${stack.baseUrl}/clawchat/readyz`
+  await expect.poll(async () => (await request.get(readyz)).status(), { timeout: 15_000 }).toBe(503)
+  const body = await (await request.get(readyz)).text()
+  expect(JSON.parse(body)).toMatchObject({ status: 'not ready', checks: { gateway: 'misconfigured' } })
+  expect(JSON.parse(body).reason).toContain('an operator must act')
+  expect(body).not.toContain(wrongToken)
+  expect(body).not.toContain(stack.token)
+})

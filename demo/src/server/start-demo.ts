@@ -205,6 +205,9 @@ function createProxy(
     authenticate: (req) => (req.session as express.Request['session'] | undefined)?.user ?? null,
     path: '/clawchat',
     logger: proxyLogger(o.log),
+    // Prometheus metrics at /clawchat/metrics, for this machine only (loopback); /clawchat/healthz and
+    // /clawchat/readyz are always on.
+    metrics: true,
     // Which peers may set X-Forwarded-*: the same value as Express's `trust proxy` (set on the
     // app above), so the proxy judges the very first upgrade by it too.
     ...(o.trustProxy !== undefined ? { trustProxy: o.trustProxy } : {}),
