@@ -223,7 +223,7 @@ describe('readyz over HTTP with the gateway draining', () => {
 
   it('answers 503 with the admission reason, then 200 once the gateway accepts', async () => {
     const view = { phase: 'accepting' as const, draining: true, reason: () => 'the gateway is draining for a restart' }
-    const link = { state: 'up' as LinkState, admission: view as AdmissionView }
+    const link = { state: 'up' as LinkState, admission: view as AdmissionView, request: async () => ({ sessions: [] }) }
     const probes = createProbes({
       path: '/chat',
       usesSession: false,

@@ -8,6 +8,7 @@ import type { ProxyCore } from '../proxy-core.js'
 import type { LinkState } from '../upstream/gateway-link.js'
 import { handleProbe } from './probe-endpoint.js'
 import type { AdmissionView } from '../upstream/gateway-admission.js'
+import { GatewayProbe, type ProbedLink } from './gateway-probe.js'
 import type { ReadinessDeps } from './readiness.js'
 import { SessionStores } from './session-stores.js'
 import { StoreProbe } from './store-probe.js'
@@ -19,12 +20,14 @@ export interface ProbesDeps {
   /** Whether option `session` is set (else the session store check reads `not used`). */
   usesSession: boolean
   /** The upstream link: its state and the gateway's admission. */
-  link: { readonly state: LinkState; readonly admission: AdmissionView }
+  link: ProbedLink & { readonly state: LinkState; readonly admission: AdmissionView }
   coordination: ReadinessDeps['coordination']
   isClosed(): boolean
   log: ProxyLog
   /** How long a session store read may take, ms (default 2000). */
   storeTimeoutMs?: number
+  /** How long the gateway may take to answer the probe's read, ms (default 2000). */
+  gatewayTimeoutMs?: number
 }
 
 /** The probes, for the middleware (`handle`) and the upgrades (`storeSeen`). */
@@ -50,6 +53,7 @@ export function createProbes(deps: ProbesDeps): Probes {
     admission: link.admission,
     stores,
     storeProbe: new StoreProbe(deps.storeTimeoutMs),
+    gatewayProbe: new GatewayProbe(link, deps.gatewayTimeoutMs),
     coordination: deps.coordination,
     isClosed: deps.isClosed,
   }

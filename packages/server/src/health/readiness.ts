@@ -1,7 +1,9 @@
 /**
  * Is the proxy ready for traffic? It composes the checks `GET <path>/readyz` reports:
  *
- * - `gateway`: the upstream link's state; ready only when `up`.
+ * - `gateway`: the upstream link's state; ready only when `up` — and, while up, the gateway answers a
+ *   bounded read (`gateway-probe.ts`: a gateway draining for a restart refuses it, which the admission
+ *   hears, and one that does not answer within the bound is not ready).
  * - `admission`: the gateway's own admission as the link heard it — `accepting`, or its suspension
  *   phase (`preparing`, `draining`, `prepared`), or `draining` once it said it drains for a restart;
  *   ready only when `accepting`.
@@ -17,6 +19,7 @@
  */
 import type { AdmissionView, SuspensionPhase } from '../upstream/gateway-admission.js'
 import type { LinkState } from '../upstream/gateway-link.js'
+import type { GatewayProbe } from './gateway-probe.js'
 import type { SessionStores } from './session-stores.js'
 import type { StoreProbe, StoreProbeResult } from './store-probe.js'
 
@@ -43,6 +46,8 @@ export interface ReadinessDeps {
   admission: AdmissionView | undefined
   stores: SessionStores
   storeProbe: StoreProbe
+  /** The bounded read over the link (when the link is up); without it, the link's state is taken as it is. */
+  gatewayProbe?: Pick<GatewayProbe, 'answers' | 'timeoutMs'>
   /** With option `coordination`: Redis as the proxy sees it. */
   coordination?: { view(): { redis: 'up' | 'down' } }
   isClosed(): boolean
@@ -93,7 +98,9 @@ async function probeStores(deps: ReadinessDeps): Promise<{ check: SessionStoreCh
  * // { status: 'not ready', reason: 'the gateway link is connecting', checks: { gateway: 'connecting', … } }
  */
 export async function checkReadiness(deps: ReadinessDeps): Promise<Readiness> {
-  const store = await probeStores(deps)
+  const asked = deps.link.state === 'up' && deps.gatewayProbe ? deps.gatewayProbe.answers() : Promise.resolve(true)
+  const [store, answered] = await Promise.all([probeStores(deps), asked])
+  // Read after the probe: a refusal it got has updated the admission, and the link may have moved.
   const gateway = deps.link.state
   const admission = admissionState(deps.admission)
   const checks: ReadinessChecks = { gateway, admission, sessionStore: store.check }
@@ -102,6 +109,7 @@ export async function checkReadiness(deps: ReadinessDeps): Promise<Readiness> {
   if (deps.isClosed()) reason = 'the proxy is closing'
   else if (gateway !== 'up') reason = LINK_REASONS[gateway]
   else if (admission !== 'accepting') reason = admissionReason(deps.admission, admission)
+  else if (!answered) reason = `the gateway did not answer a read within ${deps.gatewayProbe?.timeoutMs} ms`
   else reason = store.reason
   return reason === undefined ? { status: 'ready', checks } : { status: 'not ready', reason, checks }
 }
