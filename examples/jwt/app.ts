@@ -29,6 +29,11 @@ export interface JwtAppConfig {
   expiresIn?: string
   /** The proxy's log. Default: pino to stderr. */
   logger?: LoggerLike
+  /**
+   * How often the proxy re-runs `authenticate` on each open socket's upgrade request: a socket whose
+   * token expired closes with 4401 within this time. Default 4000 ms (the proxy's own default).
+   */
+  sessionCheckIntervalMs?: number
 }
 
 export const COOKIE = 'app_jwt'
@@ -69,7 +74,10 @@ export function createJwtApp(config: JwtAppConfig): { app: Express; proxy: ClawC
       return null // expired, forged, wrong audience…: simply not logged in
     }
   }
-  const proxy = clawchatProxy({ gateway: config.gateway, authenticate, logger: config.logger })
+  // No `session` option: every `sessionCheckIntervalMs` the proxy calls `authenticate` again on each
+  // socket's upgrade request, so a socket closes (4401) once its token expired.
+  const { gateway, logger, sessionCheckIntervalMs } = config
+  const proxy = clawchatProxy({ gateway, authenticate, logger, sessionCheckIntervalMs })
 
   const app = express()
   app.use(proxy)
@@ -94,8 +102,9 @@ export function createJwtApp(config: JwtAppConfig): { app: Express; proxy: ClawC
     res.json({ token }) // for non-browser clients: send it as `Authorization: Bearer <token>`
   })
   app.post('/logout', (req, res) => {
-    // A JWT stays valid until it expires, and a socket opened with it stays open until closed: close the
-    // user's sockets (all of them: without a server-side session, one device cannot be singled out).
+    // A JWT stays valid until it expires, and the proxy re-checks each socket with the token of its own
+    // upgrade request — still valid: close the user's sockets (all of them: without a server-side
+    // session, one device cannot be singled out).
     void authenticate(req).then((user) => {
       if (user) proxy.disconnectUser(user.id)
       res.clearCookie(COOKIE, { path: '/' }).json({ ok: true })

@@ -1,7 +1,7 @@
 /**
  * The JWT recipe as its users meet it: a browser logs in and chats with the HttpOnly cookie, a Node
  * client with `Authorization: Bearer`; no token, a forged, expired or foreign token, and a logged-out
- * user are refused at the upgrade.
+ * user are refused at the upgrade; a token that expires closes its open socket.
  */
 import { randomBytes } from 'node:crypto'
 import { SignJWT } from 'jose'
@@ -117,5 +117,35 @@ describe('the JWT recipe', () => {
     const res = await fetch(`${app.baseUrl}/logout`, { method: 'POST', headers: { Cookie: cookie } })
     expect(res.headers.get('set-cookie')).toMatch(new RegExp(`^${COOKIE}=;`))
     expect(await closed).toBe(4401)
+  })
+})
+
+describe('the JWT recipe, with the login check', () => {
+  it('a token that expires while its socket is open closes the socket with 4401', async () => {
+    const checking = await serveApp(async () =>
+      createJwtApp({
+        gateway: gw.gateway,
+        secret,
+        logger: captureLog().logger,
+        sessionCheckIntervalMs: 200,
+        verifyPassword: async () => null,
+      }),
+    )
+    try {
+      const exp = Math.floor(Date.now() / 1000) + 2 // expires in one to two seconds
+      const jwt = await token((t) => t.setExpirationTime(exp))
+      const ws = new WebSocket(checking.wsUrl, { headers: { Authorization: `Bearer ${jwt}` } })
+      const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+        ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+      )
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
+      expect(await closed).toEqual({ code: 4401, reason: 'login expired' })
+      const afterExpiryMs = Date.now() - exp * 1000
+      console.log(`[measure] an open socket closed ${afterExpiryMs} ms after its JWT expired (checked every 200 ms)`)
+      expect(afterExpiryMs).toBeGreaterThanOrEqual(0) // not before
+      expect(afterExpiryMs).toBeLessThan(1000) // one 200 ms interval, with room for a busy machine
+    } finally {
+      await checking.close()
+    }
   })
 })

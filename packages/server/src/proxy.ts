@@ -18,6 +18,7 @@ import { startHeartbeat } from './connection/heartbeat.js'
 import { sessionDigest, startCoordination, type Coordination } from './coordination/index.js'
 import { AttachedServers } from './gate/attach.js'
 import { startLogoutWatch } from './gate/logout-watch.js'
+import { reauthenticates } from './gate/reauthenticate.js'
 import { createMiddleware, type Next } from './gate/middleware.js'
 import { resolveOptions, type ClawChatProxyOptions } from './gate/options.js'
 import { ProxyTrust } from './gate/trust-proxy.js'
@@ -162,6 +163,7 @@ function startSockets(
     registry,
     log,
     endSession: (sessionId, why, userIds) => disconnects.endSession(sessionId, why, userIds),
+    endLogin: (conn, why) => disconnects.endLogin(conn, why),
   })
   const heartbeat = startHeartbeat(opts.limits.pingIntervalMs)
   const { maxPayload } = opts.limits
@@ -175,6 +177,7 @@ function startSockets(
     coordination,
     isClosed,
     metrics: core.figures,
+    reauthenticate: reauthenticates(opts),
   })
   const relayUpgrade = createUpgradeHandler({
     options: opts,

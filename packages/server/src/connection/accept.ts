@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream'
 import type { WebSocket, WebSocketServer } from 'ws'
 import { CloseCodes, type ClawChatUser } from '@clawchat/protocol'
 import type { Coordination } from '../coordination/index.js'
+import { SavedUpgradeRequest } from '../gate/reauthenticate.js'
 import { RateMeter, type UserMeters } from '../limits/limits.js'
 import type { MetricsRecorder } from '../metrics/recorder.js'
 import { ClientConnection } from './client-connection.js'
@@ -30,6 +31,11 @@ export interface AcceptorDeps {
   isClosed(): boolean
   /** The proxy's figures: upgrades refused once the WebSocket was open (4429, 1012). */
   metrics?: Pick<MetricsRecorder, 'upgradeRefused'>
+  /**
+   * The login check is on (`reauthenticates(options)`): each socket without an app session keeps what
+   * `authenticate` reads of its upgrade request. Default false: nothing is kept.
+   */
+  reauthenticate?: boolean
 }
 
 /** An upgrade to accept: the request, its socket, and what the gate found. */
@@ -67,10 +73,13 @@ function openConnection(deps: AcceptorDeps, ws: WebSocket, upgrade: AcceptedUpgr
   const { gate, ip, socket, release } = upgrade
   const userId = gate.user.id
   const local = userMeters.for(userId)
+  const sessionless = gate.sessionId === undefined && gate.sessionStore === undefined
+  const upgradeRequest = deps.reauthenticate && sessionless ? new SavedUpgradeRequest(upgrade.req) : undefined
+  const { sessionId, sessionStore, origin } = gate
   const conn = new ClientConnection(
     ws,
     gate.user,
-    { sessionId: gate.sessionId, sessionStore: gate.sessionStore, origin: gate.origin, ip, socket },
+    { sessionId, sessionStore, upgradeRequest, origin, ip, socket },
     // Object.assign, not a spread: `{ ...shared, more }` gives every connection a hidden class (and
     // a ~0.5 KiB descriptor array) of its own; assigned properties share one.
     Object.assign({}, shared, {

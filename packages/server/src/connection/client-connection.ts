@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto'
 import type { WebSocket } from 'ws'
 import { CloseCodes, type ClawChatUser, type ErrorShape } from '@clawchat/protocol'
+import type { SavedUpgradeRequest } from '../gate/reauthenticate.js'
 import type { SessionStoreLike } from '../gate/session-check.js'
 import type { RoutableConnection } from '../isolation/router.js'
 import type { RoutedEvent } from '../isolation/routed-event.js'
@@ -40,6 +41,8 @@ export class ClientConnection implements RoutableConnection, InboxHost {
   readonly userId: string
   readonly sessionId: string | undefined
   readonly sessionStore: SessionStoreLike | undefined
+  /** For the login check of a socket without an app session: what `authenticate` reads of its upgrade. */
+  readonly upgradeRequest: SavedUpgradeRequest | undefined
   /** When the socket was accepted (ms since the epoch). */
   readonly openedAt = Date.now()
   /** `ended`, made when first asked for (most connections are never asked: no promise each). */
@@ -63,6 +66,7 @@ export class ClientConnection implements RoutableConnection, InboxHost {
     this.userId = user.id
     this.sessionId = from.sessionId
     this.sessionStore = from.sessionStore
+    this.upgradeRequest = from.upgradeRequest
     this.outbox = new Outbox({
       socket: ws,
       raw: corkable(from.socket, ws),

@@ -1,6 +1,7 @@
 /** What a browser connection is given: what it shares with its proxy, and where its socket came from. */
 import type { Duplex } from 'node:stream'
 import type { Audit } from '../audit/audit.js'
+import type { SavedUpgradeRequest } from '../gate/reauthenticate.js'
 import type { SessionStoreLike } from '../gate/session-check.js'
 import type { WorkDesk } from '../isolation/approvals/agent-work.js'
 import type { CommandPolicy } from '../isolation/commands.js'
@@ -61,6 +62,11 @@ export interface ConnectionOrigin {
   sessionId: string | undefined
   /** The store that session lives in, for the logout check. */
   sessionStore: SessionStoreLike | undefined
+  /**
+   * What `authenticate` reads of the upgrade request, kept for the login check of a socket without an
+   * app session (a proxy with `authenticate` alone); `undefined` otherwise.
+   */
+  upgradeRequest?: SavedUpgradeRequest | undefined
   /** The browser's Origin, when it sent one. */
   origin: string | undefined
   /** The browser's address, for the audit trail. */

@@ -1,7 +1,8 @@
 /**
  * Closing browser connections on the app's word (4401): a user's (`disconnectUser`, or another
  * instance's), an app session's (`disconnectSession`, a logout), or an ended session's with an audit
- * line per user (the logout check, a destroyed session, Redis keyspace events).
+ * line per user (the logout check, a destroyed session, Redis keyspace events), or one socket whose
+ * login `authenticate` no longer confirms (the login check of sockets without an app session).
  */
 import { CloseCodes } from '@clawchat/protocol'
 import type { Audit } from '../audit/audit.js'
@@ -43,6 +44,15 @@ export class Disconnects {
       })
     }
     for (const conn of conns) conn.close(CloseCodes.LOGGED_OUT, why)
+  }
+
+  /**
+   * Closes one socket whose login ended (the login check: `authenticate` now answers nobody, throws,
+   * or names another user) with 4401, and the same `session.ended` audit line as a logout.
+   */
+  endLogin(conn: ClosableConnection, why: string): void {
+    this.audit.record({ event: 'session.ended', userId: conn.userId, reason: why, connections: 1 })
+    conn.close(CloseCodes.LOGGED_OUT, why)
   }
 
   /** Closes a user's sockets (those opened until `openedBy`, ms since the epoch, when given); answers how many. */

@@ -4,7 +4,9 @@
  * closes its sockets at once; and the logout check re-reads the sessions with open sockets every
  * `sessionCheckIntervalMs` (see `session-check.ts`), for sessions ended elsewhere. (Other instances
  * hear of a destroy through Redis keyspace events or their own check: publishing every login's
- * `regenerate` would cost each of them a digest of every session it holds.)
+ * `regenerate` would cost each of them a digest of every session it holds.) Sockets opened without an
+ * app session (a proxy with `authenticate` alone: a JWT, identity headers) are checked by asking
+ * `authenticate` again on their upgrade request, at the same interval (see `reauthenticate.ts`).
  */
 import type { ConnectionRegistry } from '../connection/registry.js'
 import { messageOf } from '../common/errors.js'
@@ -12,11 +14,12 @@ import type { ProxyLog } from '../common/log.js'
 import { isRecord } from '../common/records.js'
 import type { ResolvedOptions } from './options.js'
 import { defaultAuthenticate } from './options.js'
+import { reauthenticates, startLoginCheck, type ReauthenticatedConnection } from './reauthenticate.js'
 import { SessionWatcher, type SessionStoreLike, type WatchedSession } from './session-check.js'
 import { watchStoreDestroy } from './store-destroy-hook.js'
 
-/** What the logout watch needs of an open connection. */
-export interface WatchedConnection {
+/** What the logout watch needs of an open connection (`upgradeRequest`: for the login check). */
+export interface WatchedConnection extends ReauthenticatedConnection {
   readonly connId: string
   readonly userId: string
   readonly sessionId: string | undefined
@@ -24,12 +27,17 @@ export interface WatchedConnection {
 }
 
 /** What the logout watch needs. */
-export interface LogoutWatchDeps {
-  options: Pick<ResolvedOptions, 'sessionCheckIntervalMs' | 'authenticate'>
-  registry: ConnectionRegistry<WatchedConnection>
+export interface LogoutWatchDeps<C extends WatchedConnection = WatchedConnection> {
+  options: Pick<ResolvedOptions, 'sessionCheckIntervalMs' | 'authenticate' | 'session'>
+  registry: ConnectionRegistry<C>
   log: ProxyLog
   /** Closes the sockets of an ended app session (of `userIds` only, when given). */
   endSession(sessionId: string, why: string, userIds?: readonly string[]): void
+  /**
+   * Closes one socket whose login `authenticate` no longer confirms (4401, an audit line). Without it
+   * (or with a `session` option) logins are not re-checked.
+   */
+  endLogin?(conn: C, why: string): void
 }
 
 /** A running logout watch. */
@@ -57,7 +65,7 @@ function sessionUserId(session: Record<string, unknown>): unknown {
 }
 
 /** The periodic logout check (none when `sessionCheckIntervalMs` is 0), started. */
-function startSessionCheck(deps: LogoutWatchDeps): SessionWatcher | undefined {
+function startSessionCheck<C extends WatchedConnection>(deps: LogoutWatchDeps<C>): SessionWatcher | undefined {
   const { options, registry, log } = deps
   if (options.sessionCheckIntervalMs <= 0) return undefined
   const usesDefaultAuthenticate = options.authenticate === defaultAuthenticate
@@ -78,16 +86,30 @@ function startSessionCheck(deps: LogoutWatchDeps): SessionWatcher | undefined {
   return watcher
 }
 
+/** The login check of the sockets opened without an app session, when this proxy has one. */
+function startLogins<C extends WatchedConnection>(deps: LogoutWatchDeps<C>): { stop(): void } | undefined {
+  const { options, registry, log, endLogin } = deps
+  if (!endLogin || !reauthenticates(options)) return undefined
+  return startLoginCheck({
+    intervalMs: options.sessionCheckIntervalMs,
+    authenticate: options.authenticate,
+    connections: () => registry.list(),
+    onEnded: endLogin,
+    log,
+  })
+}
+
 /**
- * Starts watching for logouts.
+ * Starts watching for logouts (and, for sockets without an app session, for logins that ended).
  *
  * @example
  * const logouts = startLogoutWatch({ options: opts, registry, log, endSession })
  * logouts.watchStore(req.sessionStore) // after the gate admitted an upgrade
  * logouts.stop() // on close
  */
-export function startLogoutWatch(deps: LogoutWatchDeps): LogoutWatch {
+export function startLogoutWatch<C extends WatchedConnection>(deps: LogoutWatchDeps<C>): LogoutWatch {
   const watcher = startSessionCheck(deps)
+  const logins = startLogins(deps)
   const storeWatches = new Map<SessionStoreLike, (() => void) | null>()
   let stopped = false
   const sessionDestroyed = (sessionId: string): void => {
@@ -101,6 +123,7 @@ export function startLogoutWatch(deps: LogoutWatchDeps): LogoutWatch {
     stop() {
       stopped = true
       watcher?.stop()
+      logins?.stop()
       for (const stop of storeWatches.values()) stop?.()
       storeWatches.clear()
     },

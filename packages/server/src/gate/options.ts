@@ -116,9 +116,14 @@ export interface ClawChatProxyOptions {
   limits?: LimitsOption
   /**
    * How often the proxy re-reads each app session that has open sockets (one `store.get` per
-   * distinct session), closing the sockets of a destroyed or expired one with 4401. Default 4000 ms;
-   * 0 turns the check off (a session destroyed through its store in this process — the app's
-   * `req.session.destroy()` — still closes its sockets at once; otherwise `disconnectSession`).
+   * distinct session), closing the sockets of a destroyed or expired one with 4401. Without a
+   * `session` option (`authenticate` alone: a JWT, identity headers) it calls `authenticate` again,
+   * as often, on each socket's own upgrade request (its method, url, headers and peer address, kept
+   * for this), one call at a time per socket; a socket whose `authenticate` now answers `null`,
+   * throws, or names another user is closed with 4401 (`login expired`) — so a JWT that expires ends
+   * its sockets within one interval. Default 4000 ms; 0 turns both checks off (a session destroyed
+   * through its store in this process — the app's `req.session.destroy()` — still closes its sockets
+   * at once; otherwise `disconnectSession`/`disconnectUser`).
    */
   sessionCheckIntervalMs?: number
   /**
