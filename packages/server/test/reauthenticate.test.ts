@@ -11,6 +11,13 @@ import { startLogoutWatch, type WatchedConnection } from '../src/gate/logout-wat
 import { SavedUpgradeRequest } from '../src/gate/reauthenticate.js'
 import { trustedIdentityHeaders, type AuthenticateRequest, type ClawChatUserInput } from '../src/index.js'
 import { startHarness, waitFor, type Harness } from './helpers/harness.js'
+import {
+  CONSOLE_PATH,
+  httpGet,
+  openConsole,
+  pageConnectParams,
+  startConsoleHarness,
+} from './control-ui/console-harness.js'
 
 const INTERVAL_MS = 200
 
@@ -208,5 +215,26 @@ describe('the login check, by the clock', () => {
     await vi.advanceTimersByTimeAsync(60_000)
     expect(authenticate).not.toHaveBeenCalled()
     watch.stop()
+  })
+})
+
+describe("the login check of an admin's Control UI console without an app session", () => {
+  it('closes the console with 4401 once the admin token expires, like the relay socket', async () => {
+    const login = tokenLogin()
+    login.tokens.set('t-root', { id: 'root', role: 'admin' })
+    h = await startConsoleHarness(
+      {},
+      { proxy: { session: undefined, authenticate: login.authenticate, sessionCheckIntervalMs: INTERVAL_MS } },
+    )
+    const html = await httpGet(h, `${CONSOLE_PATH}/`, { ...login.bearer('t-root'), accept: 'text/html' })
+    const buildId = /data-openclaw-control-ui-build-id="([^"]+)-[0-9a-f]{64}"/.exec(html.body)?.[1]
+    const page = await openConsole(h, { ...login.bearer('t-root'), origin: h.baseUrl })
+    await page.waitForEvent('connect.challenge')
+    expect(await page.request('connect', pageConnectParams(buildId!))).toMatchObject({ ok: true })
+    await waitFor(() => (login.calls.get('t-root') ?? 0) >= 4, 10_000, 'a re-check of the console')
+    expect(page.closed).toBeNull()
+    login.tokens.set('t-root', null)
+    expect(await page.closedPromise).toEqual({ code: 4401, reason: 'login expired' })
+    await waitFor(() => h!.proxy.stats().controlUi.connections === 0)
   })
 })

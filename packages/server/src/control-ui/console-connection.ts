@@ -58,6 +58,7 @@ export class ConsoleConnection implements ConsoleSocket {
   readonly userId: string
   readonly sessionId: string | undefined
   readonly sessionStore: AdmittedConsole['sessionStore']
+  readonly upgradeRequest: AdmittedConsole['upgradeRequest']
   readonly ended: Promise<void>
   private upstream: OpenedUpstream | undefined
   private closing = false
@@ -72,6 +73,7 @@ export class ConsoleConnection implements ConsoleSocket {
     this.userId = admitted.user.id
     this.sessionId = admitted.sessionId
     this.sessionStore = admitted.sessionStore
+    this.upgradeRequest = admitted.upgradeRequest
     this.redact.add(deps.token)
     const { connId, userId } = this
     deps.audit.record({ event: 'control-ui.open', userId, connId, ip: admitted.ip })

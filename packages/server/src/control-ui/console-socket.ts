@@ -4,6 +4,7 @@
  * admitted it with.
  */
 import type { ClawChatUser } from '@clawchat/protocol'
+import type { SavedUpgradeRequest } from '../gate/reauthenticate.js'
 import type { SessionStoreLike } from '../gate/session-check.js'
 
 /** One open console socket. */
@@ -12,6 +13,8 @@ export interface ConsoleSocket {
   readonly userId: string
   readonly sessionId: string | undefined
   readonly sessionStore: SessionStoreLike | undefined
+  /** Without an app session: the upgrade request the login check asks `authenticate` about again. */
+  readonly upgradeRequest: SavedUpgradeRequest | undefined
   /** When it was accepted (ms since the epoch). */
   readonly openedAt: number
   /** Resolves once the browser's socket is gone. */
@@ -27,5 +30,7 @@ export interface AdmittedConsole {
   user: ClawChatUser
   sessionId: string | undefined
   sessionStore: SessionStoreLike | undefined
+  /** Kept only without option `session` (see `gate/reauthenticate.ts`). */
+  upgradeRequest: SavedUpgradeRequest | undefined
   ip: string | undefined
 }

@@ -92,6 +92,8 @@ export function startControlUi(
         registry.forSession(sessionId).filter((c) => !userIds || userIds.includes(c.userId)),
         why,
       ),
+    // Without an app session: a login that expired (a JWT) closes its consoles too.
+    endLogin: (conn, why) => closeAll([conn], why),
   })
   const wss = consoleServer(controlUi.limits.maxPayloadBytes)
   const track = (conn: ConsoleSocket) => {

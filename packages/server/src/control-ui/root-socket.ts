@@ -52,6 +52,7 @@ export class RootSocket implements ConsoleSocket {
   readonly userId: string
   readonly sessionId: string | undefined
   readonly sessionStore: AdmittedConsole['sessionStore']
+  readonly upgradeRequest: AdmittedConsole['upgradeRequest']
   readonly ended: Promise<void>
   private readonly socket: Duplex
 
@@ -61,6 +62,7 @@ export class RootSocket implements ConsoleSocket {
     this.userId = admitted.user.id
     this.sessionId = admitted.sessionId
     this.sessionStore = admitted.sessionStore
+    this.upgradeRequest = admitted.upgradeRequest
     const { connId, userId } = this
     deps.audit.record({ event: 'control-ui.open', userId, connId, path, ip: admitted.ip })
     this.ended = new Promise((resolve) =>

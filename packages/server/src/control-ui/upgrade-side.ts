@@ -13,6 +13,7 @@ import type { Audit } from '../audit/audit.js'
 import { messageOf } from '../common/errors.js'
 import type { ProxyLog } from '../common/log.js'
 import type { ResolvedOptions } from '../gate/options.js'
+import { reauthenticates, SavedUpgradeRequest } from '../gate/reauthenticate.js'
 import type { SessionStoreLike } from '../gate/session-check.js'
 import { clientAddress, type ProxyTrust } from '../gate/trust-proxy.js'
 import { claimUpgrade } from '../gate/unhandled-upgrade.js'
@@ -45,7 +46,7 @@ export interface ConsoleUpgrade {
 
 /** What the upgrade side needs. */
 export interface UpgradeSideDeps {
-  options: Pick<ResolvedOptions, 'session' | 'authenticate' | 'namespace' | 'allowedOrigins'>
+  options: Pick<ResolvedOptions, 'session' | 'authenticate' | 'namespace' | 'allowedOrigins' | 'sessionCheckIntervalMs'>
   controlUi: ResolvedControlUi
   trust: ProxyTrust
   basePath: BasePathCheck
@@ -104,6 +105,11 @@ async function gate(deps: UpgradeSideDeps, req: IncomingMessage, socket: Duplex,
     user: access.user,
     sessionId: access.sessionId,
     sessionStore: access.sessionStore,
+    // Without an app session the login check asks `authenticate` about this request again.
+    upgradeRequest:
+      reauthenticates(deps.options) && access.sessionId === undefined && access.sessionStore === undefined
+        ? new SavedUpgradeRequest(req)
+        : undefined,
     ip,
   }
   const upgrade = { req, socket, head, url: target.url, admitted }
